@@ -1,0 +1,15 @@
+"""The semantic checks run on a loaded instrument. Each module owns one area of rules and
+yields problems; ``check_instrument`` runs them all and returns every problem at once."""
+
+from __future__ import annotations
+
+from instruments.checks import declarations, fields, layout, logic, scales, waves
+from instruments.model import Instrument
+from instruments.problems import Problem
+
+
+def check_instrument(instrument: Instrument) -> list[Problem]:
+    found: list[Problem] = []
+    for module in (layout, fields, logic, declarations, scales, waves):
+        found.extend(module.check(instrument))
+    return found

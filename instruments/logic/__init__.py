@@ -1,0 +1,62 @@
+"""REDCap's logic language: branching logic, calculated fields and filterLogic.
+
+Parse once, then evaluate per record or over a whole frame::
+
+    from instruments.logic import Context, evaluate, evaluate_frame, parse, truthy
+
+    expr = parse('[sex] = "0" and [given_birth] = "1"')
+    truthy(evaluate(expr, {"sex": "0", "given_birth": "1"}))   # True
+    evaluate_frame(expr, frame)                                 # bool Series, frame's index
+
+The value model and the treatment of blanks are described in :mod:`instruments.logic.values`,
+references in :mod:`instruments.logic.scalar`, functions in
+:mod:`instruments.logic.scalar_functions` and the grammar in :mod:`instruments.logic.parser`.
+"""
+
+from instruments.logic.errors import CheckboxFieldError, ErrorKind, LogicError, UnknownFieldError
+from instruments.logic.expression import Expression
+from instruments.logic.functions import FUNCTIONS
+from instruments.logic.nodes import (
+    Arithmetic,
+    BoolLit,
+    Call,
+    Comparison,
+    Logical,
+    Negate,
+    Node,
+    Not,
+    NumberLit,
+    Reference,
+    StringLit,
+)
+from instruments.logic.parser import parse
+from instruments.logic.scalar import evaluate
+from instruments.logic.values import Context, Value, truthy
+from instruments.logic.vector import evaluate_frame, truthy_frame
+
+__all__ = [
+    "FUNCTIONS",
+    "Arithmetic",
+    "BoolLit",
+    "Call",
+    "CheckboxFieldError",
+    "Comparison",
+    "Context",
+    "ErrorKind",
+    "Expression",
+    "Logical",
+    "LogicError",
+    "Negate",
+    "Node",
+    "Not",
+    "NumberLit",
+    "Reference",
+    "StringLit",
+    "UnknownFieldError",
+    "Value",
+    "evaluate",
+    "evaluate_frame",
+    "parse",
+    "truthy",
+    "truthy_frame",
+]

@@ -1,0 +1,252 @@
+"""The in-memory instrument: plain dataclasses built by the schema, read by every later stage.
+
+Each node keeps ``pointer``, the JSON pointer of the place in the instrument file it was read from,
+so a rule that fails on it can say exactly where (STYLE habit 3: location travels with the data).
+Values that REDCap keeps as text (validation min/max, choice codes) stay text here, so a data
+dictionary survives the trip through this model unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FieldType = Literal[
+    "text",
+    "notes",
+    "radio",
+    "dropdown",
+    "checkbox",
+    "yesno",
+    "truefalse",
+    "slider",
+    "calc",
+    "descriptive",
+    "file",
+    "sql",
+]
+FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
+Kind = Literal["survey", "assessment", "coding"]
+Alignment = Literal["LV", "LH", "RV", "RH"]
+ScaleMethod = Literal["mean", "sum", "prorated_sum"]
+Rescale = Literal["0-100", "0-1"]
+MissingMeaning = Literal["not_applicable", "dont_know", "refused", "not_asked", "other"]
+WaveMode = Literal["events", "repeating"]
+
+YESNO_CHOICES = (("1", "Yes"), ("0", "No"))
+TRUEFALSE_CHOICES = (("1", "True"), ("0", "False"))
+
+
+@dataclass
+class Choice:
+    code: str
+    label: str | None = None  # None: a legacy choice written without a comma, code and label alike
+    pointer: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.code if self.label is None else self.label
+
+
+@dataclass
+class Validation:
+    type: str
+    min: str = ""
+    max: str = ""
+    pointer: str = ""
+
+
+@dataclass
+class Slider:
+    labels: tuple[str, ...] = ()  # left, middle, right, as REDCap shows them
+    show_number: bool = False
+    min: str = ""  # REDCap's default range is 0..100
+    max: str = ""
+
+
+@dataclass
+class Matrix:
+    group: str
+    ranking: bool = False
+
+
+@dataclass
+class Field:
+    name: str
+    form: str
+    type: str
+    label: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    calculation: str = ""
+    sql: str = ""
+    section_header: str = ""
+    note: str = ""
+    validation: Validation | None = None
+    slider: Slider | None = None
+    identifier: bool = False
+    branching_logic: str = ""
+    required: bool = False
+    alignment: str = ""
+    question_number: str = ""
+    matrix: Matrix | None = None
+    annotation: str = ""
+    domain: str = ""
+    pointer: str = ""
+
+    def choice_codes(self) -> list[str]:
+        """Codes a value of this field may take; yes/no and true/false have fixed ones."""
+        if self.type == "yesno":
+            return [code for code, _ in YESNO_CHOICES]
+        if self.type == "truefalse":
+            return [code for code, _ in TRUEFALSE_CHOICES]
+        return [choice.code for choice in self.choices]
+
+    def choice_labels(self) -> dict[str, str]:
+        if self.type == "yesno":
+            return dict(YESNO_CHOICES)
+        if self.type == "truefalse":
+            return dict(TRUEFALSE_CHOICES)
+        return {choice.code: choice.shown for choice in self.choices}
+
+
+@dataclass
+class Form:
+    name: str
+    label: str
+    survey: bool = False
+    pointer: str = ""
+
+
+@dataclass
+class Domain:
+    name: str
+    label: str
+    pointer: str = ""
+
+
+@dataclass
+class MissingCode:
+    code: str
+    label: str
+    meaning: str
+    pointer: str = ""
+
+
+@dataclass
+class Unit:
+    label: str
+    id_field: str
+    pointer: str = ""
+
+
+@dataclass
+class WaveEvent:
+    name: str
+    label: str
+    month: float
+    forms: list[str] = field(default_factory=list)  # empty: every form
+    pointer: str = ""
+
+
+@dataclass
+class Waves:
+    mode: str
+    events: list[WaveEvent] = field(default_factory=list)
+    form: str = ""  # repeating mode: the repeating form
+    date_field: str = ""  # repeating mode: the assessment-date field
+    pointer: str = ""
+
+
+@dataclass
+class Band:
+    label: str
+    min: float
+    max: float
+    guidance: str = ""
+    pointer: str = ""
+
+
+@dataclass
+class Bands:
+    """Interpretation bands: always a labelled local convention, never a validated cut-off."""
+
+    convention: str  # the literal "local"; the schema accepts nothing else
+    description: str
+    bands: list[Band] = field(default_factory=list)
+    pointer: str = ""
+
+
+@dataclass
+class MinAnswered:
+    count: int | None = None
+    fraction: float | None = None
+
+    def required(self, n_items: int) -> int:
+        """How many items must be answered, for a scale of ``n_items``."""
+        if self.count is not None:
+            return self.count
+        import math
+
+        return max(1, math.ceil((self.fraction or 0.0) * n_items - 1e-9))
+
+
+@dataclass
+class Scale:
+    name: str
+    label: str
+    items: list[str] = field(default_factory=list)  # scales: field names
+    scales: list[str] = field(default_factory=list)  # composites: scale or composite names
+    reverse: list[str] = field(default_factory=list)
+    item_range: tuple[float, float] | None = None
+    method: str = "mean"
+    min_answered: MinAnswered = field(default_factory=lambda: MinAnswered(fraction=0.5))
+    rescale: str | None = None
+    score_field: str = ""
+    bands: Bands | None = None
+    pointer: str = ""
+
+    @property
+    def is_composite(self) -> bool:
+        return bool(self.scales)
+
+
+@dataclass
+class Source:
+    citation: str
+    licence_note: str = ""
+    url: str = ""
+
+
+@dataclass
+class Instrument:
+    id: str
+    version: str
+    title: str
+    kind: str
+    respondent: str
+    source: Source
+    record_id: str
+    forms: list[Form]
+    fields: list[Field]
+    description: str = ""
+    unit: Unit | None = None
+    grouping: list[str] = field(default_factory=list)
+    domains: list[Domain] = field(default_factory=list)
+    waves: Waves | None = None
+    missing_codes: list[MissingCode] = field(default_factory=list)
+    scales: list[Scale] = field(default_factory=list)
+    composites: list[Scale] = field(default_factory=list)
+    path: str = "<memory>"
+
+    def field_map(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    def form_map(self) -> dict[str, Form]:
+        return {f.name: f for f in self.forms}
+
+    def fields_of(self, form: str) -> list[Field]:
+        return [f for f in self.fields if f.form == form]
+
+    def all_scales(self) -> list[Scale]:
+        return [*self.scales, *self.composites]

@@ -1,0 +1,314 @@
+"""marshmallow schemas for the instrument JSON format.
+
+The schemas are closed (an unknown key is an error) because instrument files are our own format:
+a misspelt key must never be silently ignored. They build the dataclasses of ``instruments.model``;
+the loader turns marshmallow's nested error dict into located problems.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from instruments import model
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
+)
+
+
+class Text(fields.String):
+    """A string that REDCap stores as text; a JSON number is accepted and kept as its JSON text."""
+
+    json_schema = {"type": ["string", "number"]}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int | float):
+            return repr(value) if isinstance(value, float) else str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBool(fields.Boolean):
+    """Only JSON true/false: 'y' or 1 in an instrument file is a mistake worth reporting."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(truthy={True}, falsy={False}, **kwargs)
+
+
+class Closed(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _nested(schema: type[Schema], **kwargs: Any) -> fields.Nested:
+    return fields.Nested(schema, **kwargs)
+
+
+def _list_of(schema: type[Schema], **kwargs: Any) -> fields.List:
+    return fields.List(fields.Nested(schema), **kwargs)
+
+
+class ChoiceSchema(Closed):
+    code = Text(required=True, metadata={"description": "The stored value, e.g. '1'."})
+    label = fields.String(
+        metadata={
+            "description": "What the respondent sees. Leave out for a legacy code-only choice."
+        }
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Choice:
+        return model.Choice(**data)
+
+
+class ValidationSchema(Closed):
+    type = fields.String(
+        required=True,
+        metadata={"description": "A REDCap validation type, e.g. 'integer', 'date_ymd'."},
+    )
+    min = Text(load_default="")
+    max = Text(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Validation:
+        return model.Validation(**data)
+
+
+class SliderSchema(Closed):
+    labels = fields.List(
+        fields.String(),
+        load_default=list,
+        validate=validate.Length(max=3),
+        metadata={"description": "Up to three labels: left, middle, right."},
+    )
+    show_number = StrictBool(load_default=False)
+    min = Text(load_default="", metadata={"description": "Integer; REDCap's default is 0."})
+    max = Text(load_default="", metadata={"description": "Integer; REDCap's default is 100."})
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Slider:
+        return model.Slider(**{**data, "labels": tuple(data["labels"])})
+
+
+class MatrixSchema(Closed):
+    group = fields.String(required=True)
+    ranking = StrictBool(load_default=False)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Matrix:
+        return model.Matrix(**data)
+
+
+class FieldSchema(Closed):
+    name = fields.String(required=True)
+    form = fields.String(
+        load_default="", metadata={"description": "May be left out when there is one form."}
+    )
+    type = fields.String(required=True, validate=validate.OneOf(model.FIELD_TYPES))
+    label = fields.String(load_default="")
+    choices = _list_of(ChoiceSchema, load_default=list)
+    calculation = fields.String(load_default="", metadata={"description": "calc fields only."})
+    sql = fields.String(load_default="", metadata={"description": "sql fields only."})
+    section_header = fields.String(load_default="")
+    note = fields.String(load_default="")
+    validation = _nested(ValidationSchema, load_default=None)
+    slider = _nested(SliderSchema, load_default=None)
+    identifier = StrictBool(load_default=False, metadata={"description": "Holds PHI."})
+    branching_logic = fields.String(load_default="")
+    required = StrictBool(load_default=False)
+    alignment = fields.String(
+        load_default="", validate=validate.OneOf(["", "LV", "LH", "RV", "RH"])
+    )
+    question_number = fields.String(load_default="")
+    matrix = _nested(MatrixSchema, load_default=None)
+    annotation = fields.String(load_default="", metadata={"description": "Action tags and notes."})
+    domain = fields.String(load_default="", metadata={"description": "Report section."})
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Field:
+        return model.Field(**data)
+
+
+class FormSchema(Closed):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    survey = StrictBool(load_default=False)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Form:
+        return model.Form(**data)
+
+
+class DomainSchema(Closed):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Domain:
+        return model.Domain(**data)
+
+
+class MissingCodeSchema(Closed):
+    code = Text(required=True)
+    label = fields.String(required=True)
+    meaning = fields.String(
+        required=True,
+        validate=validate.OneOf(model.MissingMeaning.__args__),  # type: ignore[attr-defined]
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.MissingCode:
+        return model.MissingCode(**data)
+
+
+class UnitSchema(Closed):
+    label = fields.String(required=True, metadata={"description": "e.g. 'practice'."})
+    id_field = fields.String(required=True, metadata={"description": "Field holding the unit id."})
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Unit:
+        return model.Unit(**data)
+
+
+class WaveEventSchema(Closed):
+    name = fields.String(required=True, metadata={"description": "Wave key, e.g. 'baseline'."})
+    label = fields.String(required=True, metadata={"description": "REDCap event name (30 max)."})
+    month = fields.Float(required=True, metadata={"description": "Months since baseline."})
+    forms = fields.List(fields.String(), load_default=list)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.WaveEvent:
+        return model.WaveEvent(**data)
+
+
+class WavesSchema(Closed):
+    mode = fields.String(required=True, validate=validate.OneOf(["events", "repeating"]))
+    events = _list_of(WaveEventSchema, load_default=list)
+    form = fields.String(load_default="")
+    date_field = fields.String(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Waves:
+        return model.Waves(**data)
+
+
+class BandSchema(Closed):
+    label = fields.String(required=True)
+    min = fields.Float(required=True)
+    max = fields.Float(required=True)
+    guidance = fields.String(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Band:
+        return model.Band(**data)
+
+
+class BandsSchema(Closed):
+    convention = fields.String(
+        required=True,
+        validate=validate.OneOf(["local"]),
+        metadata={"description": "Always 'local': bands are a local convention, not a cut-off."},
+    )
+    description = fields.String(required=True, validate=validate.Length(min=1))
+    bands = _list_of(BandSchema, required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Bands:
+        return model.Bands(**data)
+
+
+class MinAnsweredSchema(Closed):
+    count = fields.Integer(strict=True, validate=validate.Range(min=1))
+    fraction = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
+
+    @validates_schema
+    def one_of(self, data: dict, **_: Any) -> None:
+        if ("count" in data) == ("fraction" in data):
+            raise ValidationError("give exactly one of 'count' and 'fraction'")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.MinAnswered:
+        return model.MinAnswered(**data)
+
+
+class _ScaleBase(Closed):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    method = fields.String(
+        load_default="mean", validate=validate.OneOf(["mean", "sum", "prorated_sum"])
+    )
+    min_answered = _nested(MinAnsweredSchema, load_default=lambda: model.MinAnswered(fraction=0.5))
+    rescale = fields.String(load_default=None, validate=validate.OneOf(["0-100", "0-1"]))
+    score_field = fields.String(load_default="")
+    bands = _nested(BandsSchema, load_default=None)
+
+
+class ScaleSchema(_ScaleBase):
+    items = fields.List(fields.String(), required=True)
+    reverse = fields.List(fields.String(), load_default=list)
+    item_range = fields.Tuple((fields.Float(), fields.Float()), load_default=None)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Scale:
+        return model.Scale(**data)
+
+
+class CompositeSchema(_ScaleBase):
+    scales = fields.List(fields.String(), required=True)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Scale:
+        return model.Scale(**data)
+
+
+class SourceSchema(Closed):
+    citation = fields.String(required=True)
+    licence_note = fields.String(load_default="")
+    url = fields.String(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Source:
+        return model.Source(**data)
+
+
+class InstrumentSchema(Closed):
+    id = fields.String(
+        required=True, metadata={"description": "Instrument id, e.g. 'provider_scan'."}
+    )
+    version = fields.String(
+        required=True, validate=validate.Regexp(SEMVER, error="'{input}' is not a semantic version")
+    )
+    title = fields.String(required=True)
+    description = fields.String(load_default="")
+    kind = fields.String(required=True, validate=validate.OneOf(["survey", "assessment", "coding"]))
+    respondent = fields.String(required=True, metadata={"description": "Who answers it."})
+    source = _nested(SourceSchema, required=True)
+    record_id = fields.String(required=True, metadata={"description": "The first field's name."})
+    unit = _nested(UnitSchema, load_default=None)
+    grouping = fields.List(fields.String(), load_default=list)
+    domains = _list_of(DomainSchema, load_default=list)
+    waves = _nested(WavesSchema, load_default=None)
+    missing_codes = _list_of(MissingCodeSchema, load_default=list)
+    forms = _list_of(FormSchema, required=True, validate=validate.Length(min=1))
+    field_list = _list_of(
+        FieldSchema, data_key="fields", required=True, validate=validate.Length(min=1)
+    )
+    scales = _list_of(ScaleSchema, load_default=list)
+    composites = _list_of(CompositeSchema, load_default=list)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Instrument:
+        data["fields"] = data.pop("field_list")
+        return model.Instrument(**data)

@@ -1,0 +1,19 @@
+"""The ``qiscan`` command line. Messages for people go to stderr, ``--json`` output to stdout,
+and any error gives a non-zero exit status."""
+
+from __future__ import annotations
+
+import click
+
+from plugin.cli_instruments import instruments
+from plugin.demo import demo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qiscan")
+def main() -> None:
+    """qiscan: survey and assessment instruments for REDCap, their scores and reports."""
+
+
+main.add_command(instruments)
+main.add_command(demo)

@@ -1,0 +1,1 @@
+"""Turns result tables into files: CSV, XLSX, HTML, PDF (built in a later issue)."""

@@ -1,0 +1,1 @@
+"""Pure computation on pandas frames: decoding, scale scores, statistics (a later issue)."""

@@ -1,0 +1,148 @@
+"""The ``qiscan instruments`` commands: people's messages on stderr, --json on stdout, non-zero
+exit on any error, and nothing written when there is an error."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+from click.testing import CliRunner
+
+from instruments import shipped_names
+from plugin.cli import main
+from tests.instruments.helpers import base, field
+
+FIXTURE = "tests/fixtures/dictionaries/classic_demographics.csv"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_list_shows_every_shipped_instrument():
+    result = run("instruments", "list", "--json")
+    assert result.exit_code == 0
+    assert sorted(row["id"] for row in json.loads(result.stdout)) == shipped_names()
+
+
+def test_validate_lists_every_problem_with_its_location_and_fails(tmp_path):
+    data = base()
+    field(data, "lead_note")["branching_logic"] = "[lead_3] = '1'"
+    field(data, "region")["choices"].append({"code": "2", "label": "Again"})
+    data["version"] = "one"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    result = run("instruments", "validate", str(path))
+    assert result.exit_code == 1
+    assert "[broken.json /version]" in result.stderr
+    data["version"] = "1.0.0"
+    path.write_text(json.dumps(data))
+    result = run("instruments", "validate", "--json", str(path))
+    assert result.exit_code == 1
+    found = {(p["code"], p["pointer"]) for p in json.loads(result.stdout)}
+    assert found == {
+        ("logic-unknown-field", "/fields/7/branching_logic"),
+        ("choice-code-duplicate", "/fields/2/choices/2/code"),
+    }
+    assert "2 error(s) found" in result.stderr
+
+
+def test_validate_every_shipped_instrument_by_default():
+    result = run("instruments", "validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("ok   ") == len(shipped_names())
+
+
+def test_compile_writes_a_dictionary(tmp_path):
+    out = tmp_path / "d.csv"
+    result = run("instruments", "compile", "provider_scan", "--format", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().startswith("Variable / Field Name,Form Name,")
+    out_json = tmp_path / "d.json"
+    assert (
+        run(
+            "instruments", "compile", "provider_scan", "--format", "json", "-o", str(out_json)
+        ).exit_code
+        == 0
+    )
+    assert json.loads(out_json.read_text())[0]["field_name"] == "record_id"
+
+
+def test_compile_refuses_a_broken_instrument_and_writes_nothing(tmp_path):
+    data = base()
+    data["fields"][0]["type"] = "radio"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "never.csv"
+    result = run("instruments", "compile", str(path), "-o", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert "nothing written" in result.stderr
+
+
+def test_unknown_instrument_name_lists_the_valid_ones(tmp_path):
+    result = CliRunner().invoke(
+        main, ["instruments", "compile", "provder_scan", "-o", str(tmp_path / "x.csv")]
+    )
+    assert result.exit_code == 2
+    assert "choose from:" in result.stderr and "provider_scan" in result.stderr
+
+
+def test_import_then_compile_gives_the_same_dictionary(tmp_path):
+    out = tmp_path / "demo.json"
+    assert (
+        run(
+            "instruments",
+            "import",
+            FIXTURE,
+            "-o",
+            str(out),
+            "--kind",
+            "assessment",
+            "--title",
+            "Demographics",
+        ).exit_code
+        == 0
+    )
+    data = json.loads(out.read_text())
+    assert data["kind"] == "assessment" and data["title"] == "Demographics"
+    compiled = tmp_path / "again.csv"
+    assert (
+        run("instruments", "compile", str(out), "--headers", "api", "-o", str(compiled)).exit_code
+        == 0
+    )
+    assert compiled.read_text().splitlines()[1].startswith("record_id,demographics,")
+
+
+def test_show_describes_an_instrument():
+    result = run("instruments", "show", "practice_readiness", "--json")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["id"] == "practice_readiness" and shown["waves"][0] == "baseline"
+
+
+def test_schema_is_a_valid_json_schema_that_accepts_every_shipped_instrument(tmp_path):
+    result = run("instruments", "schema")
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    from importlib import resources
+
+    for name in shipped_names():
+        text = resources.files("instruments.definitions").joinpath(f"{name}.json").read_text()
+        assert list(validator.iter_errors(json.loads(text))) == []
+
+
+def test_schema_rejects_unknown_keys_like_the_loader():
+    schema = json.loads(run("instruments", "schema").stdout)
+    data = base()
+    field(data, "lead_note")["branching_logc"] = "x"
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    assert len(errors) == 1 and "branching_logc" in errors[0].message
+
+
+def test_demo_compiles_every_shipped_instrument(tmp_path):
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    for name in shipped_names():
+        assert (tmp_path / f"{name}.csv").read_text().startswith("Variable / Field Name")
+        assert json.loads((tmp_path / f"{name}.json").read_text())[0]["field_name"] == "record_id"
