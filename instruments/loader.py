@@ -98,6 +98,8 @@ def locate(instrument: Instrument) -> list[Problem]:
         code.pointer = f"/missing_codes/{i}"
     if instrument.unit is not None:
         instrument.unit.pointer = "/unit"
+    if instrument.coding is not None:
+        instrument.coding.pointer = "/coding"
     if instrument.waves is not None:
         instrument.waves.pointer = "/waves"
         for i, event in enumerate(instrument.waves.events):

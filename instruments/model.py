@@ -212,6 +212,17 @@ class Scale:
 
 
 @dataclass
+class Coding:
+    """How a coding instrument is laid out for agreement: one record per (unit, coder), and the
+    fields whose values the coders' records are compared on."""
+
+    unit_field: str
+    coder_field: str
+    codes: list[str] = field(default_factory=list)
+    pointer: str = ""
+
+
+@dataclass
 class Source:
     citation: str
     licence_note: str = ""
@@ -237,6 +248,7 @@ class Instrument:
     missing_codes: list[MissingCode] = field(default_factory=list)
     scales: list[Scale] = field(default_factory=list)
     composites: list[Scale] = field(default_factory=list)
+    coding: Coding | None = None
     path: str = "<memory>"
 
     def field_map(self) -> dict[str, Field]:

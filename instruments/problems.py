@@ -457,6 +457,18 @@ class ErrorCode(Enum):
         "assessment-date field '{name}' {why}",
         "Use a date-validated text field on the repeating form.",
     )
+    CODING_MISSING = (
+        "coding-missing",
+        "error",
+        "a coding instrument needs a 'coding' block",
+        "Name the unit field, the coder field and the code fields coders are compared on.",
+    )
+    CODING_NOT_CATEGORICAL = (
+        "coding-not-categorical",
+        "error",
+        "code field '{name}' is a {type} field; agreement needs categories",
+        "Compare coders on radio, dropdown, checkbox, yes/no or true/false fields.",
+    )
     # -- usefulness ----------------------------------------------------------------------------
     FIELD_UNUSED = (
         "field-unused",

@@ -273,6 +273,21 @@ class CompositeSchema(_ScaleBase):
         return model.Scale(**data)
 
 
+class CodingSchema(Closed):
+    unit_field = fields.String(required=True, metadata={"description": "The coded unit's id."})
+    coder_field = fields.String(required=True, metadata={"description": "Who coded it."})
+    codes = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Categorical fields the coders' records are compared on."},
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Coding:
+        return model.Coding(**data)
+
+
 class SourceSchema(Closed):
     citation = fields.String(required=True)
     licence_note = fields.String(load_default="")
@@ -307,6 +322,7 @@ class InstrumentSchema(Closed):
     )
     scales = _list_of(ScaleSchema, load_default=list)
     composites = _list_of(CompositeSchema, load_default=list)
+    coding = _nested(CodingSchema, load_default=None)
 
     @post_load
     def make(self, data: dict, **_: Any) -> model.Instrument:

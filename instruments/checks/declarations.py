@@ -4,7 +4,7 @@ missing-data codes, and the warning for fields no report or scale will ever use.
 from __future__ import annotations
 
 from instruments.checks.report import Reporter
-from instruments.model import Instrument
+from instruments.model import CHOICE_TYPES, Instrument
 from instruments.naming import CHOICE_CODE_PATTERN
 from instruments.problems import ErrorCode, Problem, did_you_mean
 
@@ -14,6 +14,7 @@ def check(instrument: Instrument) -> list[Problem]:
     _domains(instrument, report)
     _keys(instrument, report)
     _missing_codes(instrument, report)
+    _coding(instrument, report)
     _unused(instrument, report)
     return report.found
 
@@ -74,9 +75,40 @@ def _missing_codes(instrument: Instrument, report: Reporter) -> None:
                 )
 
 
+CATEGORICAL = CHOICE_TYPES | {"yesno", "truefalse"}
+
+
+def _coding(instrument: Instrument, report: Reporter) -> None:
+    coding = instrument.coding
+    if coding is None:
+        if instrument.kind == "coding":
+            report(ErrorCode.CODING_MISSING, "/")
+        return
+    fields = instrument.field_map()
+    keys = (("unit_field", coding.unit_field), ("coder_field", coding.coder_field))
+    named = [(f"/coding/{key}", name) for key, name in keys]
+    named += [(f"/coding/codes/{i}", name) for i, name in enumerate(coding.codes)]
+    for pointer, name in named:
+        if name not in fields:
+            report(
+                ErrorCode.REFERENCE_UNKNOWN_FIELD,
+                pointer,
+                what="coding",
+                name=name,
+                suggestion=did_you_mean(name, fields),
+            )
+        elif "/codes/" in pointer and fields[name].type not in CATEGORICAL:
+            report(
+                ErrorCode.CODING_NOT_CATEGORICAL, pointer, name, name=name, type=fields[name].type
+            )
+
+
 def used_fields(instrument: Instrument) -> set[str]:
     """Fields some report, scale, key or wave will read."""
     used = {instrument.record_id, *instrument.grouping}
+    if instrument.coding is not None:
+        coding = instrument.coding
+        used.update([coding.unit_field, coding.coder_field, *coding.codes])
     if instrument.unit is not None:
         used.add(instrument.unit.id_field)
     if instrument.waves is not None and instrument.waves.date_field:

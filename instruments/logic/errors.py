@@ -50,8 +50,8 @@ class UnknownFieldError(KeyError):
     def __init__(self, field: str, column: str | None = None, message: str | None = None) -> None:
         column = field if column is None else column
         if message is None:
-            shown = field if column == field else f"{field}' (column '{column}"
-            message = f"unknown field '{shown}': the data has no such column"
+            where = "" if column == field else f" (column '{column}')"
+            message = f"unknown field '{field}'{where}: the data has no such column"
         super().__init__(message)
         self.field = field
         self.column = column

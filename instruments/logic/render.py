@@ -8,6 +8,8 @@ back an equal tree.
 
 from __future__ import annotations
 
+import numpy as np
+
 from instruments.logic.nodes import (
     Arithmetic,
     BoolLit,
@@ -21,7 +23,6 @@ from instruments.logic.nodes import (
     Reference,
     StringLit,
 )
-from instruments.logic.values import format_number
 
 # Binding strength, loosest first; mirrors the grammar in instruments.logic.parser.
 _OR, _AND, _NOT, _COMPARE, _ADD, _MULTIPLY, _UNARY, _ATOM = range(1, 9)
@@ -31,6 +32,12 @@ _ARITHMETIC_LEVEL = {"+": _ADD, "-": _ADD, "*": _MULTIPLY, "/": _MULTIPLY}
 def render(node: Node) -> str:
     """REDCap logic text for ``node``."""
     return _render(node)[0]
+
+
+def render_number(value: float) -> str:
+    """A number literal: positional digits only, since REDCap logic has no exponent notation;
+    the fewest digits that read back as ``value``, no trailing ``.0``."""
+    return np.format_float_positional(value, unique=True, trim="-")
 
 
 def render_reference(node: Reference) -> str:
@@ -51,7 +58,7 @@ def render_string(value: str) -> str:
 def _render(node: Node) -> tuple[str, int]:
     match node:
         case NumberLit(value=value):
-            return format_number(value), _ATOM
+            return render_number(value), _ATOM
         case StringLit(value=value):
             return render_string(value), _ATOM
         case BoolLit(value=value):

@@ -657,3 +657,29 @@ def test_waves_mode_keys():
         "events": [{"name": "b", "label": "B", "month": 0}],
     }
     assert only(check(data), "waves-events").pointer == "/waves"
+
+
+# -- coding instruments -------------------------------------------------------------------------
+
+
+def coding_instrument() -> dict:
+    data = base()
+    data["kind"] = "coding"
+    data["coding"] = {"unit_field": "practice_id", "coder_field": "region", "codes": ["supports"]}
+    return data
+
+
+def test_coding_instrument_declares_what_coders_are_compared_on():
+    assert check(coding_instrument()).ok
+    data = coding_instrument()
+    del data["coding"]
+    assert only(check(data), "coding-missing").pointer == "/"
+
+
+def test_coding_fields_exist_and_codes_are_categorical():
+    data = coding_instrument()
+    data["coding"]["coder_field"] = "regoin"
+    data["coding"]["codes"].append("lead_note")
+    result = check(data)
+    assert only(result, "reference-unknown-field").pointer == "/coding/coder_field"
+    assert only(result, "coding-not-categorical").pointer == "/coding/codes/1"
