@@ -149,6 +149,11 @@ def test_several_instruments_share_one_record_id():
     third = load_instrument(data).unwrap()
     with pytest.raises(InstrumentError, match=r"uses record id 'study_id' but the project uses"):
         compile_dictionary([first, third])
+    with pytest.raises(InstrumentError) as caught:
+        compile_dictionary([first, third])
+    assert [(p.code.code, p.pointer) for p in caught.value.problems] == [
+        ("project-record-id", "/record_id")
+    ]
 
 
 def test_names_must_be_unique_across_a_project():

@@ -507,6 +507,16 @@ def test_scale_item_must_be_numerically_coded():
     assert "choice code is not a number" in found[0].message
 
 
+def test_scale_needs_items_and_composite_needs_scales():
+    data = base()
+    data["scales"][0]["items"] = []
+    data["scales"][0]["reverse"] = []
+    data["composites"][0]["scales"] = []
+    result = check(data)
+    problems = [p for p in result.problems if p.code.code == "scale-empty"]
+    assert [p.pointer for p in problems] == ["/scales/0/items", "/composites/0/scales"]
+
+
 def test_duplicate_scale_item():
     data = base()
     data["scales"][0]["items"].append("lead_1")
