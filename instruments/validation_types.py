@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
+Ordered = float | date | datetime | time
 Family = Literal["date", "datetime", "time", "integer", "number", "text"]
 
 
@@ -89,7 +90,7 @@ def lookup(name: str) -> ValidationType | None:
     return VALIDATION_TYPES.get(LEGACY_NAMES.get(name, name))
 
 
-def parse_value(vtype: ValidationType, text: str) -> float | date | datetime | time | None:
+def parse_value(vtype: ValidationType, text: str) -> Ordered | None:
     """A stored value as an ordered Python value, or None when it is not valid for the type.
 
     'today' and 'now' are accepted as bounds, as REDCap accepts them, and read as the current day.
@@ -136,7 +137,7 @@ def _time(text: str) -> time:
     return time.fromisoformat(text)
 
 
-_PARSERS: dict[str, Callable[[str], object]] = {
+_PARSERS: dict[str, Callable[[str], Ordered]] = {
     "integer": _integer,
     "number": _number,
     "date": _date,

@@ -109,7 +109,7 @@ def validate_command(paths: tuple[str, ...], as_json: bool) -> None:
         else [load_shipped(name) for name in shipped_names()]
     )
     failed = False
-    report = []
+    report: list[dict] = []
     for result in results:
         failed = failed or not result.ok
         report.extend(p.as_dict() for p in result.problems)

@@ -73,9 +73,9 @@ def parse_moment(text: str, clock: Clock) -> Moment | None:
     match = DATE_TEXT.fullmatch(text)
     if match is None:
         return None
-    parts = [int(part) if part else 0 for part in match.groups()]
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in match.groups())
     try:
-        return _moment_of(datetime.datetime(*parts))
+        return _moment_of(datetime.datetime(year, month, day, hour, minute, second))
     except ValueError:
         return None
 

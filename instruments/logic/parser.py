@@ -31,9 +31,11 @@ from instruments.logic.expression import Expression
 from instruments.logic.functions import FUNCTIONS, check_call, lookup_function
 from instruments.logic.nodes import (
     Arithmetic,
+    ArithmeticOp,
     BoolLit,
     Call,
     Comparison,
+    ComparisonOp,
     Logical,
     Negate,
     Node,
@@ -44,9 +46,16 @@ from instruments.logic.nodes import (
 )
 from instruments.logic.tokens import Token, strip_comments, tokenize
 
-_COMPARISONS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_OR = {"||"}
-_AND = {"&&"}
+_COMPARISONS: dict[str, ComparisonOp] = {
+    "=": "=",
+    "<>": "<>",
+    "!=": "<>",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
+_ARITHMETIC: dict[str, ArithmeticOp] = {op: op for op in ("+", "-", "*", "/", "^")}
 _KEYWORDS = {"and", "or", "not", "true", "false"}
 
 _NAME = r"(?!\d+$)[A-Za-z0-9_]+"
@@ -97,14 +106,14 @@ class _Parser:
 
     def parse_or(self) -> Node:
         node = self.parse_and()
-        while self.at_keyword("or") or self.at_op(*_OR):
+        while self.at_keyword("or") or self.at_op("||"):
             position = self.advance().position
             node = Logical("or", node, self.parse_and(), position=position)
         return node
 
     def parse_and(self) -> Node:
         node = self.parse_not()
-        while self.at_keyword("and") or self.at_op(*_AND):
+        while self.at_keyword("and") or self.at_op("&&"):
             position = self.advance().position
             node = Logical("and", node, self.parse_not(), position=position)
         return node
@@ -134,7 +143,7 @@ class _Parser:
         while self.at_op("+", "-"):
             token = self.advance()
             right = self.parse_multiplicative()
-            node = Arithmetic(token.text, node, right, position=token.position)
+            node = Arithmetic(_ARITHMETIC[token.text], node, right, position=token.position)
         return node
 
     def parse_multiplicative(self) -> Node:
@@ -142,7 +151,7 @@ class _Parser:
         while self.at_op("*", "/"):
             token = self.advance()
             right = self.parse_unary()
-            node = Arithmetic(token.text, node, right, position=token.position)
+            node = Arithmetic(_ARITHMETIC[token.text], node, right, position=token.position)
         return node
 
     def parse_unary(self) -> Node:

@@ -96,7 +96,8 @@ def _read_token(text: str, position: int) -> Token:
         raise LogicError("unbalanced ']'", position, hint="no '[' opens it")
     if char in _PUNCTUATION:
         return Token(_PUNCTUATION[char], char, position, position + 1)
-    for pattern, kind in ((_NUMBER, "number"), (_NAME, "name")):
+    patterns: tuple[tuple[re.Pattern[str], TokenKind], ...] = ((_NUMBER, "number"), (_NAME, "name"))
+    for pattern, kind in patterns:
         match = pattern.match(text, position)
         if match:
             return Token(kind, match.group(), position, match.end())

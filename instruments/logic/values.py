@@ -41,7 +41,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 
@@ -120,7 +120,7 @@ def truthy(value: object) -> bool:
     if isinstance(value, str):
         number = parse_number(value)
         return value != "" if number is None else number != 0
-    if pd.isna(value):
+    if pd.isna(cast(Any, value)):
         return False
     return bool(value != 0)
 
@@ -157,7 +157,7 @@ def cell_text(record: Mapping[str, object], column: str) -> str:
     raw = record[column]
     if isinstance(raw, str):
         return raw
-    if raw is None or pd.isna(raw):
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA:
         return ""
     return str(raw)
 

@@ -141,7 +141,7 @@ class TextVec(Vec):
         return np.where(np.isnan(numbers), ~self.blank(), numbers != 0)
 
     def outputs(self) -> np.ndarray:
-        return np.where(self.blank(), None, self.values)
+        return np.where(self.blank(), np.array(None, dtype=object), self.values)
 
 
 class MixedVec(Vec):
