@@ -34,9 +34,9 @@ def load_instrument(
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            detail = f"cannot read {path}: {exc.strerror}"
+            detail = f"{path}: {exc.strerror}"
             return ValidationResult(
-                None, [problem(ErrorCode.JSON_SYNTAX, file=file, detail=detail)]
+                None, [problem(ErrorCode.FILE_UNREADABLE, file=file, detail=detail)]
             )
         return _load_text(text, file)
     if isinstance(source, str):

@@ -8,6 +8,7 @@ dictionary survives the trip through this model unchanged.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -186,8 +187,6 @@ class MinAnswered:
         """How many items must be answered, for a scale of ``n_items``."""
         if self.count is not None:
             return self.count
-        import math
-
         return max(1, math.ceil((self.fraction or 0.0) * n_items - 1e-9))
 
 

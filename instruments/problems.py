@@ -28,6 +28,12 @@ class ErrorCode(Enum):
         self.hint = hint
 
     # -- reading the file ----------------------------------------------------------------------
+    FILE_UNREADABLE = (
+        "file-unreadable",
+        "error",
+        "cannot read the file: {detail}",
+        "Check the path and its permissions.",
+    )
     JSON_SYNTAX = ("json-syntax", "error", "not valid JSON: {detail}", "Fix the JSON syntax.")
     UNKNOWN_KEY = (
         "unknown-key",

@@ -12,7 +12,6 @@ from instruments import load_instrument, load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, import_dictionary, to_csv, to_json
 from instruments.dictionary.importer import DictionaryError
 from instruments.json_schema import instrument_json_schema
-from instruments.loader import load_instrument as load_data
 from instruments.model import Instrument
 from instruments.problems import InstrumentError, ValidationResult
 from plugin.files import write_atomically
@@ -181,7 +180,7 @@ def import_command(
         sys.exit(1)
     for warning in imported.warnings:
         say(f"warning {warning}")
-    check = load_data(imported.data, name=output.name)
+    check = load_instrument(imported.data, name=output.name)
     write_atomically(output, json.dumps(imported.data, indent=2, ensure_ascii=False) + "\n")
     _print_problems(check)
     say(

@@ -38,14 +38,7 @@ def check(instrument: Instrument) -> list[Problem]:
             try:
                 expression = parse(text)
             except LogicError as exc:
-                at = f" (at character {exc.position + 1})" if exc.position is not None else ""
-                report(
-                    KIND_CODES[exc.kind],
-                    pointer,
-                    fld.name,
-                    where=where,
-                    detail=f"{exc.message}{at}",
-                )
+                report(KIND_CODES[exc.kind], pointer, fld.name, where=where, detail=exc.message)
                 continue
             _references(instrument, expression, where, pointer, fld.name, known, events, report)
             if key == "calculation":

@@ -58,8 +58,10 @@ def item_range(fld: Field, missing: set[str]) -> tuple[float, float] | None:
         vtype = validation_types.lookup(fld.validation.type)
         if vtype is None or vtype.family not in ("integer", "number"):
             return None
-        bounds = [validation_types.parse_value(vtype, fld.validation.min),
-                  validation_types.parse_value(vtype, fld.validation.max)]
+        bounds = [
+            validation_types.parse_value(vtype, fld.validation.min),
+            validation_types.parse_value(vtype, fld.validation.max),
+        ]
         if isinstance(bounds[0], float) and isinstance(bounds[1], float):
             return (bounds[0], bounds[1])
         return (float("nan"), float("nan"))  # numeric, but the range is not declared

@@ -31,7 +31,7 @@ class LogicError(ValueError):
         *,
         hint: str | None = None,
     ) -> None:
-        where = "" if position is None else f" at position {position}"
+        where = "" if position is None else f" at character {position + 1}"
         message = f"{what}{where}" + (f"; {hint}" if hint else "")
         super().__init__(message)
         self.message = message

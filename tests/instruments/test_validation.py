@@ -25,6 +25,12 @@ def test_json_syntax_error_names_line_and_column():
     assert result.instrument is None
 
 
+def test_a_missing_file_is_reported_not_raised(tmp_path):
+    result = load_instrument(tmp_path / "absent.json")
+    problem = only(result, "file-unreadable")
+    assert problem.file == "absent.json" and "No such file" in problem.message
+
+
 def test_top_level_must_be_an_object():
     assert only(load_instrument("[1, 2]"), "json-syntax").message.endswith("not list")
 
