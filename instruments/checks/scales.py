@@ -4,13 +4,16 @@ cover the score's whole range with no gap or overlap."""
 
 from __future__ import annotations
 
+import math
+
 from instruments import validation_types
 from instruments.checks.graph import cycles
 from instruments.checks.report import Reporter
-from instruments.model import Field, Instrument, Scale
+from instruments.model import Field, Instrument, MissingCode, Scale
 from instruments.problems import ErrorCode, Problem, did_you_mean
 
 EPSILON = 1e-9
+Span = tuple[float, float]  # the lowest and highest value a score or item can take
 
 
 def check(instrument: Instrument) -> list[Problem]:
@@ -21,7 +24,7 @@ def check(instrument: Instrument) -> list[Problem]:
         if scale.name in names:
             report(ErrorCode.SCALE_DUPLICATE, f"{scale.pointer}/name", name=scale.name)
         names.add(scale.name)
-    ranges: dict[str, tuple[float, float] | None] = {}
+    ranges: dict[str, Span | None] = {}
     for scale in instrument.scales:
         ranges[scale.name] = _scale(scale, fields, instrument.missing_codes, report)
     parts = {c.name: c.scales for c in instrument.composites}
@@ -40,7 +43,7 @@ def check(instrument: Instrument) -> list[Problem]:
     return report.found
 
 
-def item_range(fld: Field, missing: set[str]) -> tuple[float, float] | None:
+def item_range(fld: Field, missing: set[str]) -> Span | None:
     """The numeric range an item's answers can take, or None when it is not numerically coded."""
     if fld.type in ("yesno", "truefalse"):
         return (0.0, 1.0)
@@ -76,56 +79,14 @@ def _not_numeric_reason(fld: Field) -> str:
     return f"a {fld.type} field"
 
 
-def _scale(scale: Scale, fields: dict[str, Field], missing_codes, report: Reporter):
-    missing = {m.code for m in missing_codes}
+def _scale(
+    scale: Scale, fields: dict[str, Field], missing_codes: list[MissingCode], report: Reporter
+) -> Span | None:
+    """Check one scale and return the range its score can take (None when unknown)."""
     if not scale.items:
         report(ErrorCode.SCALE_EMPTY, f"{scale.pointer}/items", scale=scale.name, what="items")
         return None
-    found: list[tuple[float, float]] = []
-    seen: set[str] = set()
-    unknown_range: list[str] = []
-    for i, item in enumerate(scale.items):
-        pointer = f"{scale.pointer}/items/{i}"
-        if item in seen:
-            report(ErrorCode.SCALE_ITEM_DUPLICATE, pointer, scale=scale.name, item=item)
-        seen.add(item)
-        fld = fields.get(item)
-        if fld is None:
-            report(
-                ErrorCode.SCALE_ITEM_UNKNOWN,
-                pointer,
-                scale=scale.name,
-                item=item,
-                suggestion=did_you_mean(item, fields),
-            )
-            continue
-        span = item_range(fld, missing)
-        if span is None:
-            report(
-                ErrorCode.SCALE_ITEM_NOT_NUMERIC,
-                pointer,
-                item,
-                scale=scale.name,
-                item=item,
-                why=_not_numeric_reason(fld),
-            )
-        elif span[0] != span[0]:
-            unknown_range.append(item)
-        else:
-            found.append(span)
-            if scale.item_range and (
-                span[0] < scale.item_range[0] or span[1] > scale.item_range[1]
-            ):
-                report(
-                    ErrorCode.SCALE_RANGE_MISMATCH,
-                    pointer,
-                    item,
-                    scale=scale.name,
-                    item=item,
-                    low=_num(span[0]),
-                    high=_num(span[1]),
-                    range=list(scale.item_range),
-                )
+    found, unknown_range = _items(scale, fields, {m.code for m in missing_codes}, report)
     for i, item in enumerate(scale.reverse):
         if item not in scale.items:
             report(
@@ -160,7 +121,61 @@ def _scale(scale: Scale, fields: dict[str, Field], missing_codes, report: Report
     return _score_range(scale, span, len(scale.items))
 
 
-def _composite(composite: Scale, names: set[str], ranges, report: Reporter):
+def _items(
+    scale: Scale, fields: dict[str, Field], missing: set[str], report: Reporter
+) -> tuple[list[Span], list[str]]:
+    """Check each item; return the ranges found and the items whose range is not declared."""
+    found: list[Span] = []
+    unknown_range: list[str] = []
+    seen: set[str] = set()
+    for i, item in enumerate(scale.items):
+        pointer = f"{scale.pointer}/items/{i}"
+        if item in seen:
+            report(ErrorCode.SCALE_ITEM_DUPLICATE, pointer, scale=scale.name, item=item)
+        seen.add(item)
+        fld = fields.get(item)
+        if fld is None:
+            report(
+                ErrorCode.SCALE_ITEM_UNKNOWN,
+                pointer,
+                scale=scale.name,
+                item=item,
+                suggestion=did_you_mean(item, fields),
+            )
+            continue
+        span = item_range(fld, missing)
+        if span is None:
+            why = _not_numeric_reason(fld)
+            report(
+                ErrorCode.SCALE_ITEM_NOT_NUMERIC,
+                pointer,
+                item,
+                scale=scale.name,
+                item=item,
+                why=why,
+            )
+        elif math.isnan(span[0]):
+            unknown_range.append(item)
+        else:
+            found.append(span)
+            declared = scale.item_range
+            if declared and (span[0] < declared[0] or span[1] > declared[1]):
+                report(
+                    ErrorCode.SCALE_RANGE_MISMATCH,
+                    pointer,
+                    item,
+                    scale=scale.name,
+                    item=item,
+                    low=_num(span[0]),
+                    high=_num(span[1]),
+                    range=list(declared),
+                )
+    return found, unknown_range
+
+
+def _composite(
+    composite: Scale, names: set[str], ranges: dict[str, Span | None], report: Reporter
+) -> Span | None:
     if not composite.scales:
         report(
             ErrorCode.SCALE_EMPTY,
@@ -169,7 +184,7 @@ def _composite(composite: Scale, names: set[str], ranges, report: Reporter):
             what="scales",
         )
         return None
-    spans = []
+    spans: list[Span | None] = []
     for i, part in enumerate(composite.scales):
         if part not in names or part == composite.name:
             report(
@@ -182,22 +197,21 @@ def _composite(composite: Scale, names: set[str], ranges, report: Reporter):
         else:
             spans.append(ranges.get(part))
     _min_answered(composite, len(composite.scales), report)
-    if not spans or any(s is None for s in spans):
+    known = [span for span in spans if span is not None]
+    if not spans or len(known) < len(spans):
         return None
     if composite.method == "mean":
-        span = (min(s[0] for s in spans), max(s[1] for s in spans))
-    else:
-        span = (sum(s[0] for s in spans), sum(s[1] for s in spans))
-    return _rescaled(composite, span)
+        return _rescaled(composite, (min(s[0] for s in known), max(s[1] for s in known)))
+    return _rescaled(composite, (sum(s[0] for s in known), sum(s[1] for s in known)))
 
 
-def _score_range(scale: Scale, span: tuple[float, float], n: int) -> tuple[float, float]:
+def _score_range(scale: Scale, span: Span, n: int) -> Span:
     if scale.method != "mean":
         span = (span[0] * n, span[1] * n)
     return _rescaled(scale, span)
 
 
-def _rescaled(scale: Scale, span: tuple[float, float]) -> tuple[float, float]:
+def _rescaled(scale: Scale, span: Span) -> Span:
     if scale.rescale == "0-100":
         return (0.0, 100.0)
     if scale.rescale == "0-1":
