@@ -1,0 +1,145 @@
+"""The REDCap client: PyCap underneath, with the bounds PyCap leaves out.
+
+Every call has a timeout, goes through the rate limiter, is retried with jittered backoff when
+the transport fails, and fails with one of two exceptions (``RedcapApiError`` when REDCap said no,
+``RedcapTransportError`` when no usable answer came). The token never appears in a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import redcap
+import requests
+
+from plugin.redcap.config import RedcapConfig
+from plugin.redcap.errors import RedcapApiError, RedcapTransportError, redact
+from plugin.redcap.transport import RateLimiter, ReplyJudge, RetryPolicy, with_retries
+
+HINTS = {
+    403: "check the token and that its user has API export/import rights on this project",
+    400: "REDCap rejected the request as sent; the message says which part",
+}
+PASSED_THROUGH = (
+    RedcapTransportError,
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.JSONDecodeError,
+)
+
+
+class RedcapClient:
+    """One REDCap project, reached through its API token."""
+
+    def __init__(
+        self,
+        config: RedcapConfig,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        on_retry: Callable[[int, RedcapTransportError], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or RateLimiter(rate=10.0, burst=10)
+        self.on_retry = on_retry
+        self.judge = ReplyJudge(secrets=(config.token,))
+        self._project: redcap.Project | None = None
+
+    def __repr__(self) -> str:
+        return f"RedcapClient(url={self.config.url!r})"
+
+    @property
+    def project(self) -> redcap.Project:
+        if self._project is None:
+            self._project = redcap.Project(
+                self.config.url,
+                self.config.token,
+                timeout=self.timeout,
+                hooks={"response": [self.judge]},
+            )
+        return self._project
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things worth telling a person that did not stop the calls (e.g. a Latin-1 answer)."""
+        return self.judge.warnings
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one PyCap ``Project`` method under the client's bounds."""
+        target = getattr(self.project, method)
+
+        def attempt() -> Any:
+            self.limiter.wait()
+            try:
+                return target(*args, **kwargs)
+            except PASSED_THROUGH:
+                raise
+            except requests.RequestException as exc:  # PyCap's RedcapError: REDCap said no
+                raise self._refusal(exc) from None
+
+        return with_retries(attempt, self.retry, on_retry=self.on_retry)
+
+    def _refusal(self, exc: requests.RequestException) -> RedcapApiError:
+        body = exc.args[0] if exc.args else str(exc)
+        if isinstance(body, dict):
+            body = body.get("error", body)
+        message = redact(str(body).strip(), (self.config.token,))
+        status = self.judge.last_status
+        return RedcapApiError(
+            f"REDCap refused the request: {message}", status=status, hint=HINTS.get(status or 0, "")
+        )
+
+    # -- the calls qiscan makes ----------------------------------------------------------------
+
+    def version(self) -> str:
+        return str(self.call("export_version"))
+
+    def project_info(self) -> dict[str, Any]:
+        return dict(self.call("export_project_info"))
+
+    def metadata(self) -> list[dict[str, str]]:
+        return list(self.call("export_metadata"))
+
+    def field_names(self) -> list[dict[str, str]]:
+        return list(self.call("export_field_names"))
+
+    def is_longitudinal(self) -> bool:
+        try:
+            self.call("export_instrument_event_mappings")
+        except RedcapApiError:
+            return False  # REDCap answers classic projects with an error, as PyCap relies on
+        return True
+
+    def structure(self) -> dict[str, list[dict[str, Any]]]:
+        """Arms, events, mappings and repeating settings; empty lists where the project has none."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        if self.is_longitudinal():
+            out["arms"] = list(self.call("export_arms"))
+            out["events"] = list(self.call("export_events"))
+            out["mappings"] = list(self.call("export_instrument_event_mappings"))
+        else:
+            out["arms"], out["events"], out["mappings"] = [], [], []
+        try:
+            out["repeating"] = list(self.call("export_repeating_instruments_events"))
+        except RedcapApiError:
+            out["repeating"] = []  # REDCap answers "no repeating instruments" with an error
+        return out
+
+    def export_records(self, **kwargs: Any) -> list[dict[str, Any]]:
+        kwargs.setdefault("format_type", "json")
+        kwargs.setdefault("raw_or_label", "raw")
+        return list(self.call("export_records", **kwargs))
+
+    def import_records(self, rows: list[dict[str, Any]], **kwargs: Any) -> Any:
+        return self.call("import_records", rows, **kwargs)
+
+    def delete_records(self, records: list[str], **kwargs: Any) -> Any:
+        return self.call("delete_records", records, **kwargs)
+
+    def logging(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return list(self.call("export_logging", **kwargs))
