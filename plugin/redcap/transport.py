@@ -30,10 +30,12 @@ class ReplyJudge:
 
     secrets: tuple[str, ...] = ()
     last_status: int | None = None
+    last_date: str = ""  # the server's HTTP Date header: its clock, in UTC
     warnings: list[str] = field(default_factory=list)
 
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.last_status = response.status_code
+        self.last_date = response.headers.get("Date", "")
         status = response.status_code
         if status == 429:
             raise RedcapTransportError(
