@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from plugin.cli_instruments import instruments
+from plugin.cli_simulate import simulate_command
 from plugin.demo import demo
 
 
@@ -17,3 +18,4 @@ def main() -> None:
 
 main.add_command(instruments)
 main.add_command(demo)
+main.add_command(simulate_command)
