@@ -17,7 +17,8 @@ def test_simulate_writes_the_same_import_file_for_the_same_seed(tmp_path):
         )
         assert result.exit_code == 0, result.stderr
     assert first.read_bytes() == second.read_bytes()
-    rows = list(csv.DictReader(first.open()))
+    with first.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
     assert len(rows) == 50 and list(rows[0])[0] == "record_id"
     assert {row["qi_involvement"] for row in rows} <= {"1", "2", "3", ""}
     assert "wrote" in result.stderr and "50 records" in result.stderr
