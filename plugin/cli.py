@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 
 from plugin.cli_instruments import instruments
+from plugin.cli_localcap import localcap
+from plugin.cli_redcap import deploy_command, pull_command
 from plugin.cli_simulate import simulate_command
 from plugin.demo import demo
 
@@ -19,3 +21,6 @@ def main() -> None:
 main.add_command(instruments)
 main.add_command(demo)
 main.add_command(simulate_command)
+main.add_command(deploy_command)
+main.add_command(pull_command)
+main.add_command(localcap)

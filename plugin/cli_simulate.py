@@ -10,9 +10,12 @@ from pathlib import Path
 
 import click
 
+from instruments.model import Instrument
 from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
+from plugin.redcap import RedcapProblem
 from plugin.simulate import simulate
+from plugin.target import open_for
 
 
 @click.command("simulate")
@@ -34,13 +37,31 @@ from plugin.simulate import simulate
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the REDCap import file.",
+    help="Write the REDCap import file here.",
 )
+@click.option(
+    "--import",
+    "into_redcap",
+    is_flag=True,
+    help="Import the rows into the REDCap project (or embedded localcap).",
+)
+@click.option("--project", help="Project name in embedded localcap (default: the instrument id).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
 def simulate_command(
-    instrument: str, count: int, waves: int | None, seed: int, fmt: str, output: Path
+    instrument: str,
+    count: int,
+    waves: int | None,
+    seed: int,
+    fmt: str,
+    output: Path | None,
+    into_redcap: bool,
+    project: str | None,
+    batch_size: int,
 ) -> None:
-    """Write simulated REDCap import rows for INSTRUMENT (a shipped name or a path)."""
+    """Simulate REDCap responses for INSTRUMENT (a shipped name or a path): write them to a
+    file with -o, import them with --import, or both."""
+    if output is None and not into_redcap:
+        raise click.UsageError("say where the rows go: -o FILE, --import, or both")
     result = resolve(instrument)
     if result.instrument is None or not result.ok:
         for problem in result.errors:
@@ -50,9 +71,38 @@ def simulate_command(
         rows = simulate(result.instrument, seed=seed, n=count, waves=waves)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    write_atomically(output, to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1) + "\n")
     records = len({row[result.instrument.record_id] for row in rows})
-    click.echo(f"wrote {output}: {len(rows)} rows for {records} records (seed {seed})", err=True)
+    if output is not None:
+        text = to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1) + "\n"
+        write_atomically(output, text)
+        say(f"wrote {output}: {len(rows)} rows for {records} records (seed {seed})")
+    if into_redcap:
+        imported = import_rows(result.instrument, rows, project, batch_size)
+        say(f"imported {imported} records into {project or result.instrument.id}")
+
+
+def say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def import_rows(
+    instrument: Instrument, rows: list[dict[str, str]], project: str | None, batch_size: int
+) -> int:
+    """Import rows in record batches (all rows of a record in one batch); the records written."""
+    by_record: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_record.setdefault(row[instrument.record_id], []).append(row)
+    written = 0
+    try:
+        with open_for([instrument], project) as client:
+            records = list(by_record)
+            for start in range(0, len(records), batch_size):
+                batch = [r for rec in records[start : start + batch_size] for r in by_record[rec]]
+                written += int(client.import_records(batch)["count"])
+    except RedcapProblem as exc:
+        say(f"error {exc}")
+        sys.exit(1)
+    return written
 
 
 def to_csv(rows: list[dict[str, str]]) -> str:

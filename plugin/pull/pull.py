@@ -41,7 +41,7 @@ class PullResult:
 
 def project_key(client: RedcapClient, info: dict[str, Any]) -> str:
     """The project a snapshot belongs to: its API URL and REDCap project id, never the token."""
-    return f"{client.config.url}#{info.get('project_id', '')}"
+    return f"{client.identity}#{info.get('project_id', '')}"
 
 
 def pull(

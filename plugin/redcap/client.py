@@ -41,8 +41,12 @@ class RedcapClient:
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         on_retry: Callable[[int, RedcapTransportError], None] | None = None,
+        identity: str | None = None,
     ) -> None:
         self.config = config
+        # What names the server in stored snapshots: its URL, unless that changes from run to
+        # run (the embedded localcap listens on a new port each time).
+        self.identity = identity or config.url
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(rate=10.0, burst=10)
@@ -63,6 +67,14 @@ class RedcapClient:
                 hooks={"response": [self.judge]},
             )
         return self._project
+
+    def forget_design(self) -> None:
+        """Drop what PyCap cached about the project's design (metadata, forms, field names).
+
+        PyCap reads the dictionary once and reuses it, e.g. to fill in ``fields`` on every
+        record export; after a metadata import that cache names fields that no longer exist.
+        """
+        self._project = None
 
     @property
     def warnings(self) -> list[str]:

@@ -1,0 +1,141 @@
+"""Carry a deploy plan out against a live REDCap project, through the client.
+
+Reading the project (its dictionary, structure, status and how much data each part holds) and
+running the plan's steps are the only parts of deploying that touch the network; the plan
+itself is pure (``plugin.deploy.plan``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from instruments.dictionary.choices import parse_choices
+from instruments.naming import checkbox_column
+from plugin.deploy.project import CurrentProject, FieldUsage
+from plugin.deploy.steps import Step
+from plugin.pull.pull import chunks, record_ids
+from plugin.redcap import RedcapApiError, RedcapClient
+
+
+def read_current(client: RedcapClient) -> CurrentProject:
+    info = client.project_info()
+    try:
+        metadata = client.metadata()
+    except RedcapApiError:
+        metadata = []  # a project with no dictionary yet
+    structure = client.structure()
+    return CurrentProject(
+        metadata=metadata,
+        arms=structure["arms"],
+        events=structure["events"],
+        mappings=structure["mappings"],
+        repeating=structure["repeating"],
+        in_production=str(info.get("in_production", "0")) == "1",
+        missing_data_codes=str(info.get("missing_data_codes", "") or ""),
+    )
+
+
+def read_usage(
+    client: RedcapClient, current: CurrentProject, *, batch_size: int = 500
+) -> FieldUsage:
+    """Count, from a batched record export, how many records hold data where a deploy could
+    remove it. Only counts are kept; the rows are dropped batch by batch."""
+    if not current.metadata:
+        return FieldUsage()
+    record_id = current.metadata[0]["field_name"]
+    fields: dict[str, set[str]] = defaultdict(set)
+    choices: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    events: dict[str, set[str]] = defaultdict(set)
+    event_forms: dict[tuple[str, str], set[str]] = defaultdict(set)
+    instances: dict[tuple[str, str], set[str]] = defaultdict(set)
+    columns = _columns(current.metadata)
+    single_choice = _single_choice(current.metadata)
+    ids = record_ids(client, record_id)
+    for batch in chunks(ids, batch_size):
+        for row in client.export_records(records=batch):
+            record = str(row[record_id])
+            event = str(row.get("redcap_event_name", ""))
+            repeat_form = str(row.get("redcap_repeat_instrument", ""))
+            for column, (name, form, code) in columns.items():
+                value = str(row.get(column, ""))
+                unchecked = code is not None and value == "0"
+                if value == "" or unchecked:
+                    continue
+                fields[name].add(record)
+                if code is not None:
+                    choices[name][code].add(record)
+                elif name in single_choice:
+                    choices[name][value].add(record)
+                events[event].add(record)
+                event_forms[(event, form)].add(record)
+            instance = str(row.get("redcap_repeat_instance", ""))
+            if instance not in ("", "1"):
+                instances[(event, repeat_form)].add(record)
+    return FieldUsage(
+        fields={k: len(v) for k, v in fields.items()},
+        choices={k: {c: len(r) for c, r in v.items()} for k, v in choices.items()},
+        events={k: len(v) for k, v in events.items() if k},
+        event_forms={k: len(v) for k, v in event_forms.items() if k[0]},
+        repeat_instances={k: len(v) for k, v in instances.items()},
+        records=len(ids),
+    )
+
+
+def _columns(metadata: list[dict[str, str]]) -> dict[str, tuple[str, str, str | None]]:
+    """Export column -> (field, form, checkbox code or None); the record id is not data."""
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for row in metadata[1:]:
+        name, form, kind = row["field_name"], row["form_name"], row["field_type"]
+        if kind in ("descriptive", "file"):
+            continue
+        if kind == "checkbox":
+            for choice in parse_choices(row["select_choices_or_calculations"]):
+                out[checkbox_column(name, choice.code)] = (name, form, choice.code)
+        else:
+            out[name] = (name, form, None)
+    return out
+
+
+def _single_choice(metadata: list[dict[str, str]]) -> set[str]:
+    return {r["field_name"] for r in metadata if r["field_type"] in ("radio", "dropdown")}
+
+
+def run_steps(
+    client: RedcapClient, steps: list[Step], *, progress: Callable[[Step], None] | None = None
+) -> list[Any]:
+    """Run the steps in order; the first failure stops the rest and is raised."""
+    answers = []
+    try:
+        for step in steps:
+            if progress is not None:
+                progress(step)
+            answers.append(_run(client, step))
+    finally:
+        if steps:
+            client.forget_design()
+    return answers
+
+
+def _run(client: RedcapClient, step: Step) -> Any:
+    data = step.payload.get("data")
+    if step.content == "project_settings":
+        # PyCap wraps no project-settings import; its generic call still does the HTTP.
+        payload = client.project._initialize_payload(content="project_settings", format_type="json")
+        payload["data"] = json.dumps(data)
+        return client.call("_call_api", payload, "str")
+    if step.action == "delete":
+        method = {"event": "delete_events", "arm": "delete_arms"}[step.content]
+        return client.call(method, step.payload[f"{step.content}s"])
+    method = {
+        "arm": "import_arms",
+        "event": "import_events",
+        "metadata": "import_metadata",
+        "formEventMapping": "import_instrument_event_mappings",
+        "repeatingFormsEvents": "import_repeating_instruments_events",
+    }[step.content]
+    if "override" in step.payload:
+        return client.call(method, data, override=step.payload["override"])
+    return client.call(method, data)

@@ -1,0 +1,171 @@
+"""The localcap Flask application: REDCap's single ``/api/`` endpoint.
+
+Every call is a form-encoded POST dispatched on ``content`` and ``action`` (§1.2): the token is
+checked first (403 in the requested format for a missing, malformed or unknown one), then the
+content and action; a method raises :class:`ApiError` to answer as REDCap does. A request opens
+its own SQLite connection and closes it before answering.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, Response, request
+
+from plugin.localcap import answers
+from plugin.localcap.dictionary_import import import_metadata
+from plugin.localcap.errors import (
+    BAD_ACTION,
+    BAD_CONTENT,
+    INTERNAL_ERROR,
+    NO_PERMISSION,
+    NOT_IMPLEMENTED,
+    ApiError,
+)
+from plugin.localcap.metadata import export_field_names, export_instruments, export_metadata
+from plugin.localcap.params import Params
+from plugin.localcap.project import Project, load_project
+from plugin.localcap.project_info import (
+    create_from_request,
+    export_log,
+    export_project,
+    next_name,
+    version,
+)
+from plugin.localcap.records_delete import delete_records
+from plugin.localcap.records_export import export_records
+from plugin.localcap.records_import import import_records
+from plugin.localcap.storage import Database, initialise, open_database
+from plugin.localcap.structure import (
+    export_arms,
+    export_events,
+    export_mappings,
+    export_repeating,
+)
+from plugin.localcap.structure_import import (
+    delete_arms,
+    delete_events,
+    import_arms,
+    import_events,
+    import_mappings,
+    import_repeating,
+)
+
+SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
+
+Write = Callable[[Database, Project, Params, str], answers.Answer]
+Read = Callable[[Project, Params], answers.Answer]
+
+# content -> action -> handler; "" is the action REDCap assumes when none is sent.
+READS: dict[tuple[str, str], Read] = {
+    ("metadata", "export"): export_metadata,
+    ("instrument", "export"): export_instruments,
+    ("exportFieldNames", "export"): export_field_names,
+    ("arm", "export"): export_arms,
+    ("event", "export"): export_events,
+    ("formEventMapping", "export"): export_mappings,
+    ("repeatingFormsEvents", "export"): export_repeating,
+    ("project", "export"): export_project,
+}
+WRITES: dict[tuple[str, str], Write] = {
+    ("record", "export"): export_records,
+    ("record", "import"): import_records,
+    ("record", "delete"): delete_records,
+    ("metadata", "import"): import_metadata,
+    ("arm", "import"): import_arms,
+    ("arm", "delete"): delete_arms,
+    ("event", "import"): import_events,
+    ("event", "delete"): delete_events,
+    ("formEventMapping", "import"): import_mappings,
+    ("repeatingFormsEvents", "import"): import_repeating,
+}
+CONTENTS = frozenset(
+    {content for content, _ in READS}
+    | {content for content, _ in WRITES}
+    | {"version", "generateNextRecordName", "log"}
+)
+# REDCap assumes export for these even when data is sent; the others import when data is sent.
+EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm"})
+
+
+def resolve_action(params: Params) -> str:
+    action = params.action.strip()
+    if action:
+        return action
+    if params.content in EXPORT_BY_DEFAULT or not params.has("data"):
+        return "export"
+    return "import"
+
+
+def dispatch(db: Database, params: Params) -> answers.Answer:
+    caller = db.caller(params.text("token"))
+    content = params.content
+    if content not in CONTENTS:
+        raise ApiError(BAD_CONTENT)
+    if content == "version":
+        return version()
+    action = resolve_action(params)
+    if caller.project_id is None:
+        if content == "project" and action == "import":
+            return create_from_request(db, params, caller)
+        raise ApiError(NO_PERMISSION, 403)
+    project = load_project(db, caller.project_id)
+    if content == "generateNextRecordName":
+        return next_name(db, project)
+    if content == "log":
+        return export_log(db, project, params)
+    read = READS.get((content, action))
+    if read is not None:
+        return read(project, params)
+    write = WRITES.get((content, action))
+    if write is None:
+        if content == "project" and action == "import":
+            raise ApiError(NO_PERMISSION, 403)
+        raise ApiError(BAD_ACTION)
+    return write(db, project, params, caller.username)
+
+
+def _respond(answer: answers.Answer) -> Response:
+    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+def create_app(
+    db_path: str | Path, *, base_url: str | None = None, super_token: str | None = None
+) -> Flask:
+    """A localcap app on the SQLite file ``db_path``.
+
+    ``super_token`` (64 letters and digits) becomes the only super token, which may create
+    projects; only its SHA-256 hash is stored. ``base_url`` is what REDCap calls its own address;
+    by default the address a request arrives at.
+    """
+    if super_token is not None and not SUPER_TOKEN.match(super_token):
+        raise ValueError("a localcap super token must be 64 letters and digits")
+    initialise(db_path, super_token)
+    app = Flask("localcap")
+    app.config.update(
+        LOCALCAP_DB=str(db_path),
+        LOCALCAP_BASE_URL=base_url,
+        MAX_FORM_MEMORY_SIZE=None,
+        MAX_CONTENT_LENGTH=None,
+    )
+
+    @app.route("/api/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    def api() -> Response:
+        if request.method != "POST":
+            params = Params(request.args)
+            return _respond(answers.error(NOT_IMPLEMENTED, params.return_format, 501))
+        params = Params(request.form)
+        try:
+            with open_database(app.config["LOCALCAP_DB"]) as db:
+                return _respond(dispatch(db, params))
+        except ApiError as exc:
+            return _respond(answers.error(exc.message, params.return_format, exc.status))
+        except Exception:
+            # A REDCap-shaped error body lets clients report the failure instead of failing to
+            # parse an HTML page; the traceback goes to the server's log, never to the client.
+            app.logger.exception("localcap failed on content=%s", params.content)
+            return _respond(answers.error(INTERNAL_ERROR, params.return_format, 500))
+
+    return app

@@ -1,0 +1,302 @@
+"""Read a REDCap project XML (CDISC ODM 1.3.1 with REDCap's extensions) into a Definition.
+
+What REDCap does with such a file when it creates a project from it, and therefore what this
+reader does:
+
+* metadata rows come from the forms' item groups in order, one row per ``redcap:Variable``
+  (a checkbox has one ItemDef per option); the pseudo-fields ``redcap_data_access_group``,
+  ``redcap_survey_identifier``, ``<form>_timestamp`` and ``<form>_complete`` are not fields;
+* stored legacy types are exported under their API names (``select`` as dropdown, ``textarea``
+  as notes, ``int`` as integer, ``float`` as number);
+* calculated values in the file are not imported: REDCap never imports calc values, and PyCap's
+  integration test counts 30 EAV rows for the simple project, which holds only once its four calc
+  values are gone;
+* a repeating event's instance is its StudyEventRepeatKey, a repeating form's its FormRepeatKey.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import xml.etree.ElementTree as ET
+
+from instruments.dictionary.choices import format_choices, parse_choices
+from instruments.dictionary.columns import API_COLUMNS
+from instruments.naming import checkbox_column, complete_field
+from instruments.validation_types import LEGACY_NAMES
+from plugin.localcap.creation import Definition, Document, EventDefinition
+from plugin.localcap.errors import ApiError
+
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
+RC = "{https://projectredcap.org}"
+FIELD_TYPES = {"select": "dropdown", "textarea": "notes"}
+PSEUDO_FIELDS = frozenset({"redcap_data_access_group", "redcap_survey_identifier"})
+GLOBAL_SETTINGS = {
+    "RecordAutonumberingEnabled": "record_autonumbering_enabled",
+    "CustomRecordLabel": "custom_record_label",
+    "SecondaryUniqueField": "secondary_unique_field",
+    "SchedulingEnabled": "scheduling_enabled",
+    "SurveysEnabled": "surveys_enabled",
+    "RandomizationEnabled": "randomization_enabled",
+    "DisplayTodayNowButton": "display_today_now_button",
+    "Purpose": "purpose",
+    "PurposeOther": "purpose_other",
+    "ProjectNotes": "project_notes",
+    "MissingDataCodes": "missing_data_codes",
+}
+ITEM_ATTRIBUTES = {
+    "SectionHeader": "section_header",
+    "FieldNote": "field_note",
+    "Identifier": "identifier",
+    "BranchingLogic": "branching_logic",
+    "RequiredField": "required_field",
+    "CustomAlignment": "custom_alignment",
+    "QuestionNumber": "question_number",
+    "MatrixGroupName": "matrix_group_name",
+    "MatrixRanking": "matrix_ranking",
+    "FieldAnnotation": "field_annotation",
+}
+
+
+def read_odm(text: str, title: str | None = None) -> Definition:
+    """The project a REDCap project XML describes; ``title`` overrides the file's own."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ApiError(f"The project XML (odm) could not be parsed: {exc}.") from exc
+    study = root.find(f"{ODM}Study")
+    version = study.find(f"{ODM}MetaDataVersion") if study is not None else None
+    if study is None or version is None:
+        raise ApiError("The project XML (odm) has no Study with a MetaDataVersion in it.")
+    glob = study.find(f"{ODM}GlobalVariables")
+    name = glob.findtext(f"{ODM}StudyName", "") if glob is not None else ""
+    definition = Definition(title or name or "New project")
+    if glob is not None:
+        _read_globals(glob, definition)
+    _read_metadata(version, definition)
+    _read_events(version, definition)
+    for clinical in root.findall(f"{ODM}ClinicalData"):
+        _read_clinical(clinical, definition)
+    return definition
+
+
+def _attr(element: ET.Element, name: str, default: str = "") -> str:
+    return element.get(f"{RC}{name}", default)
+
+
+def _read_globals(glob: ET.Element, definition: Definition) -> None:
+    for tag, setting in GLOBAL_SETTINGS.items():
+        found = glob.find(f"{RC}{tag}")
+        if found is not None:
+            definition.settings[setting] = (found.text or "").strip()
+    for repeat in glob.iter(f"{RC}RepeatingInstrument"):
+        definition.repeating.append(
+            (
+                _attr(repeat, "UniqueEventName"),
+                _attr(repeat, "RepeatInstrument"),
+                _attr(repeat, "CustomLabel"),
+            )
+        )
+    for repeat in glob.iter(f"{RC}RepeatingEvent"):
+        definition.repeating.append((_attr(repeat, "UniqueEventName"), "", ""))
+    for group in glob.iter(f"{RC}DataAccessGroups"):
+        definition.dags.append(group.get("group_name", ""))
+    for survey in glob.iter(f"{RC}Surveys"):
+        if survey.get("survey_enabled", "1") == "1":
+            definition.surveys.append(
+                (
+                    survey.get("form_name", ""),
+                    survey.get("title", ""),
+                    int(survey.get("save_and_return", "0") == "1"),
+                )
+            )
+
+
+def _read_metadata(version: ET.Element, definition: Definition) -> None:
+    groups = {group.get("OID", ""): group for group in version.findall(f"{ODM}ItemGroupDef")}
+    items = {item.get("OID", ""): item for item in version.findall(f"{ODM}ItemDef")}
+    code_lists = {code.get("OID", ""): code for code in version.findall(f"{ODM}CodeList")}
+    seen: set[str] = set()
+    for form in version.findall(f"{ODM}FormDef"):
+        form_name = _attr(form, "FormName")
+        definition.forms.append((form_name, form.get("Name", form_name)))
+        for ref in form.findall(f"{ODM}ItemGroupRef"):
+            group = groups.get(ref.get("ItemGroupOID", ""))
+            if group is None:
+                continue
+            for item_ref in group.findall(f"{ODM}ItemRef"):
+                item = items.get(item_ref.get("ItemOID", ""))
+                variable = _attr(item_ref, "Variable")
+                if item is None or variable in seen or not _is_field(item, variable, form_name):
+                    continue
+                seen.add(variable)
+                definition.metadata.append(_metadata_row(item, variable, form_name, code_lists))
+    if definition.metadata:
+        definition.metadata[0]["section_header"] = ""
+
+
+def _is_field(item: ET.Element, variable: str, form: str) -> bool:
+    if variable in PSEUDO_FIELDS or variable == complete_field(form):
+        return False
+    return bool(_attr(item, "FieldType"))
+
+
+def _metadata_row(
+    item: ET.Element, variable: str, form: str, code_lists: dict[str, ET.Element]
+) -> dict[str, str]:
+    row = dict.fromkeys(API_COLUMNS, "")
+    field_type = FIELD_TYPES.get(_attr(item, "FieldType"), _attr(item, "FieldType"))
+    row.update(field_name=variable, form_name=form, field_type=field_type)
+    row["field_label"] = item.findtext(f"{ODM}Question/{ODM}TranslatedText", "")
+    for attribute, column in ITEM_ATTRIBUTES.items():
+        row[column] = _attr(item, attribute)
+    validation = _attr(item, "TextValidationType")
+    row["text_validation_type_or_show_slider_number"] = LEGACY_NAMES.get(validation, validation)
+    for check in item.findall(f"{ODM}RangeCheck"):
+        bound = "text_validation_min" if check.get("Comparator") == "GE" else "text_validation_max"
+        row[bound] = check.findtext(f"{ODM}CheckValue", "")
+    if field_type == "calc":
+        row["select_choices_or_calculations"] = _attr(item, "Calculation")
+    elif field_type == "slider":
+        row["select_choices_or_calculations"] = _attr(item, "SliderLabels")
+    elif field_type in ("radio", "dropdown", "checkbox", "sql"):
+        ref = item.find(f"{ODM}CodeListRef")
+        code_list = code_lists.get(ref.get("CodeListOID", "")) if ref is not None else None
+        if code_list is not None:
+            row["select_choices_or_calculations"] = _choices(code_list)
+    return row
+
+
+def _choices(code_list: ET.Element) -> str:
+    checkbox = _attr(code_list, "CheckboxChoices")
+    if checkbox:
+        return format_choices(parse_choices(checkbox))
+    pairs = [
+        (item.get("CodedValue", ""), item.findtext(f"{ODM}Decode/{ODM}TranslatedText", ""))
+        for item in code_list.findall(f"{ODM}CodeListItem")
+    ]
+    return " | ".join(f"{code}, {label}" for code, label in pairs)
+
+
+def _read_events(version: ET.Element, definition: Definition) -> None:
+    order = [ref.get("StudyEventOID", "") for ref in version.iter(f"{ODM}StudyEventRef")]
+    defs = {event.get("OID", ""): event for event in version.findall(f"{ODM}StudyEventDef")}
+    arms: dict[int, str] = {}
+    for oid in order or list(defs):
+        event = defs.get(oid)
+        if event is None:
+            continue
+        arm = int(_attr(event, "ArmNum", "1") or 1)
+        arms.setdefault(arm, _attr(event, "ArmName", f"Arm {arm}"))
+        definition.events.append(
+            EventDefinition(
+                arm,
+                _attr(event, "EventName", event.get("Name", "")),
+                _attr(event, "UniqueEventName"),
+                float(_attr(event, "DayOffset", "0") or 0),
+                float(_attr(event, "OffsetMin", "0") or 0),
+                float(_attr(event, "OffsetMax", "0") or 0),
+                _attr(event, "CustomEventLabel"),
+                [_attr(ref, "FormName") for ref in event.findall(f"{ODM}FormRef")],
+            )
+        )
+    definition.arms = sorted(arms.items())
+
+
+class _ClinicalReader:
+    """Turns SubjectData into stored values, keeping REDCap's record-id row per event."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.fields = {row["field_name"]: row for row in definition.metadata}
+        self.record_id = definition.metadata[0]["field_name"] if definition.metadata else ""
+        self.form_of_status = {complete_field(name): name for name, _ in definition.forms}
+        self.checkbox = {
+            checkbox_column(row["field_name"], choice.code): (row["field_name"], choice.code)
+            for row in definition.metadata
+            if row["field_type"] == "checkbox"
+            for choice in parse_choices(row["select_choices_or_calculations"])
+        }
+        self.repeating_events = {event for event, form, _ in definition.repeating if form == ""}
+        self.repeating_forms = {(event, form) for event, form, _ in definition.repeating if form}
+        if not definition.events:
+            # A classic project's repeating forms belong to its single hidden event.
+            self.repeating_forms = {("", form) for _, form in self.repeating_forms}
+
+    def read(self, subject: ET.Element) -> None:
+        record = subject.get("SubjectKey", "")
+        if record not in self.definition.records:
+            self.definition.records.append(record)
+        events = subject.findall(f"{ODM}StudyEventData")
+        if not events:
+            self.read_event(record, "", 1, subject)
+        for event in events:
+            name = _attr(event, "UniqueEventName")
+            repeat = int(event.get("StudyEventRepeatKey", "1") or 1)
+            self.read_event(record, name, repeat if name in self.repeating_events else 1, event)
+
+    def read_event(self, record: str, event: str, base: int, parent: ET.Element) -> None:
+        self.add(record, event, base, self.record_id, record)
+        for form in parent.findall(f"{ODM}FormData"):
+            form_name = form.get("FormOID", "").removeprefix("Form.")
+            instance = base
+            if (event, form_name) in self.repeating_forms:
+                instance = int(form.get("FormRepeatKey", "1") or 1)
+            for item in form.iter(f"{ODM}ItemData"):
+                self.item(
+                    record,
+                    event,
+                    instance,
+                    form_name,
+                    item.get("ItemOID", ""),
+                    item.get("Value", ""),
+                )
+            for item in form.iter(f"{ODM}ItemDataBase64Binary"):
+                self.document(record, event, instance, item)
+
+    def item(self, record: str, event: str, instance: int, form: str, oid: str, value: str) -> None:
+        if oid == "redcap_data_access_group":
+            self.definition.record_dags[record] = value
+        elif oid == "redcap_survey_identifier" or oid == f"{form}_timestamp":
+            key = (record, event, form, instance)
+            identifier, completed = self.definition.responses.get(key, ("", ""))
+            if oid == "redcap_survey_identifier":
+                identifier = value
+            else:
+                completed = value
+            self.definition.responses[key] = (identifier, completed)
+        elif oid in self.checkbox:
+            name, code = self.checkbox[oid]
+            if value == "1":
+                self.add(record, event, instance, name, code)
+        elif oid in self.form_of_status or (
+            oid in self.fields and self.fields[oid]["field_type"] not in ("calc", "descriptive")
+        ):
+            if value != "":
+                self.add(record, event, instance, oid, value)
+
+    def document(self, record: str, event: str, instance: int, item: ET.Element) -> None:
+        try:
+            content = base64.b64decode((item.text or "").strip(), validate=False)
+        except binascii.Error as exc:
+            raise ApiError(f"The file in field {item.get('ItemOID')} is not valid base64.") from exc
+        self.definition.documents.append(
+            Document(
+                record,
+                event,
+                instance,
+                item.get("ItemOID", ""),
+                _attr(item, "DocName"),
+                _attr(item, "MimeType", "application/octet-stream"),
+                content,
+            )
+        )
+
+    def add(self, record: str, event: str, instance: int, name: str, value: str) -> None:
+        self.definition.values.append((record, event, instance, name, value))
+
+
+def _read_clinical(clinical: ET.Element, definition: Definition) -> None:
+    reader = _ClinicalReader(definition)
+    for subject in clinical.findall(f"{ODM}SubjectData"):
+        reader.read(subject)

@@ -1,0 +1,323 @@
+"""Write exported record rows as REDCap does, flat or EAV, in json, csv or xml.
+
+Flat columns (§2.2): the record id, ``redcap_event_name`` (longitudinal), the two repeat columns
+(any repeating setup), ``redcap_data_access_group``, ``redcap_survey_identifier``, then the
+fields in metadata order with checkboxes expanded and each survey's ``<form>_timestamp`` before
+its first field. A row shows only the fields it owns; a checkbox or form status on a form not
+designated for the event is blank, on a designated one ``0`` by default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from instruments.naming import checkbox_column
+from instruments.validation_types import lookup
+from plugin.localcap import answers
+from plugin.localcap.project import Field, Project
+from plugin.localcap.rows import RecordRow, chunks, owns
+from plugin.localcap.storage import Database
+
+if TYPE_CHECKING:
+    from plugin.localcap.records_export import ExportOptions
+
+EVENT = "redcap_event_name"
+REPEAT_INSTRUMENT = "redcap_repeat_instrument"
+REPEAT_INSTANCE = "redcap_repeat_instance"
+DAG = "redcap_data_access_group"
+SURVEY_IDENTIFIER = "redcap_survey_identifier"
+FIXED_HEADERS = {
+    EVENT: "Event Name",
+    REPEAT_INSTRUMENT: "Repeat Instrument",
+    REPEAT_INSTANCE: "Repeat Instance",
+    DAG: "Data Access Group",
+    SURVEY_IDENTIFIER: "Survey Identifier",
+}
+_TAGS = re.compile(r"<[^>]*>")
+Cell = str | int
+
+
+@dataclass
+class Lookups:
+    """What rows do not hold: DAGs, survey responses and file names."""
+
+    dags: dict[str, int] = field(default_factory=dict)
+    responses: dict[tuple[str, int, str, int], tuple[str, str]] = field(default_factory=dict)
+    documents: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, db: Database, project: Project, records: list[str], selected: list[Field]
+    ) -> Lookups:
+        found = cls()
+        unique = sorted(set(records))
+        for part in chunks(unique):
+            marks = ", ".join("?" for _ in part)
+            args = (project.project_id, *part)
+            for row in db.execute(
+                "SELECT record, group_id FROM record_dags "
+                f"WHERE project_id = ? AND record IN ({marks})",
+                args,
+            ):
+                found.dags[row["record"]] = row["group_id"]
+            for row in db.execute(
+                "SELECT record, event_id, form_name, instance, identifier, completion_time "
+                f"FROM responses WHERE project_id = ? AND record IN ({marks})",
+                args,
+            ):
+                key = (row["record"], row["event_id"], row["form_name"], row["instance"])
+                found.responses[key] = (row["identifier"], row["completion_time"])
+        if any(item.field_type == "file" for item in selected):
+            for row in db.execute(
+                "SELECT doc_id, name FROM documents WHERE project_id = ?", (project.project_id,)
+            ):
+                found.documents[str(row["doc_id"])] = row["name"]
+        return found
+
+
+class ValueWriter:
+    """Turns stored values into exported text: labels, decimal marks, file names, defaults."""
+
+    def __init__(self, project: Project, lookups: Lookups, options: ExportOptions) -> None:
+        self.project = project
+        self.lookups = lookups
+        self.options = options
+
+    def value(self, item: Field, row: RecordRow) -> str:
+        stored = row.values.get(item.name, "")
+        if item.status:
+            if stored == "" and not self.options.blank_gray:
+                stored = "0" if self.project.designated(row.event_id, item.form) else ""
+            return self.label(item, stored)
+        if item.field_type == "file":
+            return self.lookups.documents.get(stored, stored)
+        if stored and self.options.decimal and _numeric(item):
+            other = "," if self.options.decimal == "." else "."
+            stored = stored.replace(other, self.options.decimal)
+        return self.label(item, stored)
+
+    def label(self, item: Field, stored: str) -> str:
+        if self.options.label and stored != "":
+            return item.labels.get(stored, stored)
+        return stored
+
+    def checkbox(self, item: Field, row: RecordRow) -> list[str]:
+        codes = row.checked.get(item.name)
+        if codes is None and not self.project.designated(row.event_id, item.form):
+            return ["" for _ in item.choices]
+        codes = codes or set()
+        if not self.options.label:
+            return ["1" if code in codes else "0" for code, _ in item.choices]
+        if self.options.checkbox_labels:
+            return [label if code in codes else "" for code, label in item.choices]
+        return ["Checked" if code in codes else "Unchecked" for code, _ in item.choices]
+
+    def event(self, row: RecordRow) -> str:
+        event = self.project.event_by_id[row.event_id]
+        return self.project.event_label(event) if self.options.label else event.unique_name
+
+    def instrument(self, row: RecordRow) -> str:
+        if not row.instrument or not self.options.label:
+            return row.instrument
+        return self.project.form_map[row.instrument].label
+
+    def instance(self, row: RecordRow) -> Cell:
+        if row.instrument or self.project.repeats_event(row.event_id):
+            return row.instance
+        return ""
+
+    def dag(self, record: str) -> str:
+        group = self.project.dag_by_id.get(self.lookups.dags.get(record, -1))
+        if group is None:
+            return ""
+        return group.name if self.options.label else group.unique_name
+
+    def response(self, row: RecordRow, form: str) -> tuple[str, str]:
+        instance = (
+            row.instance if (row.instrument or self.project.repeats_event(row.event_id)) else 1
+        )
+        return self.lookups.responses.get((row.record, row.event_id, form, instance), ("", ""))
+
+    def identifier(self, row: RecordRow) -> str:
+        for form in self.project.survey_forms:
+            identifier = self.response(row, form)[0]
+            if identifier:
+                return identifier
+        return ""
+
+
+def _numeric(item: Field) -> bool:
+    if item.field_type == "calc":
+        return True
+    found = lookup(item.validation) if item.field_type == "text" else None
+    return found is not None and found.family in ("number", "integer")
+
+
+def _plain(label: str) -> str:
+    return _TAGS.sub("", label).strip()
+
+
+@dataclass
+class Column:
+    name: str
+    header: str
+    kind: str  # "id", "fixed", "timestamp", "field", "option"
+    item: Field | None = None
+    index: int = 0
+
+
+def flat_columns(project: Project, selected: list[Field], options: ExportOptions) -> list[Column]:
+    columns: list[Column] = []
+    by_name = {item.name: item for item in selected}
+    record_id = by_name.get(project.record_id)
+    if record_id is not None:
+        columns.append(Column(record_id.name, _plain(record_id.label), "id", record_id))
+    fixed: list[str] = []
+    if project.longitudinal:
+        fixed.append(EVENT)
+    if project.has_repeating:
+        fixed += [REPEAT_INSTRUMENT, REPEAT_INSTANCE]
+    if options.dags and project.dags:
+        fixed.append(DAG)
+    surveys = set(project.survey_forms) if options.survey_fields else set()
+    if surveys:
+        fixed.append(SURVEY_IDENTIFIER)
+    columns += [Column(name, FIXED_HEADERS[name], "fixed") for name in fixed]
+    pending = {item.form for item in selected} & surveys
+    if record_id is not None and record_id.form in pending:
+        pending.discard(record_id.form)
+        columns.append(Column(f"{record_id.form}_timestamp", "Survey Timestamp", "timestamp"))
+    for item in selected:
+        if item is record_id:
+            continue
+        if item.form in pending:
+            pending.discard(item.form)
+            columns.append(Column(f"{item.form}_timestamp", "Survey Timestamp", "timestamp"))
+        if item.is_checkbox:
+            for index, (code, label) in enumerate(item.choices):
+                header = f"{_plain(item.label)} (choice={_plain(label)})"
+                columns.append(
+                    Column(checkbox_column(item.name, code), header, "option", item, index)
+                )
+        else:
+            columns.append(Column(item.name, _plain(item.label), "field", item))
+    return columns
+
+
+def flat_values(
+    project: Project, row: RecordRow, columns: Sequence[Column], writer: ValueWriter
+) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    boxes: dict[str, list[str]] = {}
+    for column in columns:
+        item = column.item
+        if column.kind == "id":
+            out[column.name] = row.record
+        elif column.kind == "fixed":
+            out[column.name] = _fixed(column.name, row, writer)
+        elif column.kind == "timestamp":
+            form = column.name.removesuffix("_timestamp")
+            out[column.name] = writer.response(row, form)[1] if owns(project, row, form) else ""
+        elif item is not None and not owns(project, row, item.form):
+            out[column.name] = ""
+        elif item is not None and column.kind == "option":
+            if item.name not in boxes:
+                boxes[item.name] = writer.checkbox(item, row)
+            out[column.name] = boxes[item.name][column.index]
+        elif item is not None:
+            out[column.name] = writer.value(item, row)
+    return out
+
+
+def _fixed(name: str, row: RecordRow, writer: ValueWriter) -> Cell:
+    if name == EVENT:
+        return writer.event(row)
+    if name == REPEAT_INSTRUMENT:
+        return writer.instrument(row)
+    if name == REPEAT_INSTANCE:
+        return writer.instance(row)
+    if name == DAG:
+        return writer.dag(row.record)
+    return writer.identifier(row)
+
+
+def flat_answer(
+    project: Project,
+    rows: list[RecordRow],
+    selected: list[Field],
+    lookups: Lookups,
+    options: ExportOptions,
+) -> answers.Answer:
+    columns = flat_columns(project, selected, options)
+    writer = ValueWriter(project, lookups, options)
+    values = [flat_values(project, row, columns, writer) for row in rows]
+    names = [column.name for column in columns]
+    if options.fmt == "csv":
+        headers = [column.header for column in columns] if options.label_headers else names
+        lines = [answers.csv_line(headers, options.delimiter)]
+        lines += [
+            answers.csv_line((row[name] for name in names), options.delimiter) for row in values
+        ]
+        return answers.Answer("".join(lines), answers.CSV_TYPE)
+    return answers.table(values, options.fmt, names)
+
+
+def eav_answer(
+    project: Project,
+    rows: list[RecordRow],
+    selected: list[Field],
+    lookups: Lookups,
+    options: ExportOptions,
+) -> answers.Answer:
+    """One entry per stored non-blank value; checkboxes give one entry per checked code."""
+    writer = ValueWriter(project, lookups, options)
+    repeats = any(row.instrument or project.repeats_event(row.event_id) for row in rows)
+    surveys = set(project.survey_forms) if options.survey_fields else set()
+    entries: list[dict[str, Cell]] = []
+    for row in rows:
+        head: dict[str, Cell] = {"record": row.record}
+        if project.longitudinal:
+            head[EVENT] = writer.event(row)
+        if repeats:
+            head[REPEAT_INSTRUMENT] = writer.instrument(row)
+            head[REPEAT_INSTANCE] = writer.instance(row)
+        for field_name, value in _eav_values(project, row, selected, writer, surveys, options):
+            entries.append({**head, "field_name": field_name, "value": value})
+    columns = ["record"] + ([EVENT] if project.longitudinal else [])
+    columns += [REPEAT_INSTRUMENT, REPEAT_INSTANCE] if repeats else []
+    columns += ["field_name", "value"]
+    return answers.table(entries, options.fmt, columns, delimiter=options.delimiter)
+
+
+def _eav_values(
+    project: Project,
+    row: RecordRow,
+    selected: list[Field],
+    writer: ValueWriter,
+    surveys: set[str],
+    options: ExportOptions,
+) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    base = not row.instrument and row.instance == 1
+    if options.dags and project.dags and base and writer.dag(row.record):
+        found.append((DAG, writer.dag(row.record)))
+    stamped: set[str] = set()
+    for item in selected:
+        if item.name != project.record_id and not owns(project, row, item.form):
+            continue
+        if item.form in surveys and item.form not in stamped:
+            stamped.add(item.form)
+            completed = writer.response(row, item.form)[1]
+            if completed:
+                found.append((f"{item.form}_timestamp", completed))
+        if item.is_checkbox:
+            labels = item.labels if options.label else {}
+            for code, _ in item.choices:
+                if code in row.checked.get(item.name, set()):
+                    found.append((item.name, labels.get(code, code)))
+        elif row.values.get(item.name, "") != "":
+            found.append((item.name, writer.value(item, row)))
+    return found

@@ -1,0 +1,265 @@
+"""localcap's SQLite storage: one connection per request, WAL mode, hashed tokens.
+
+Record data is stored the way REDCap stores it: one row per (record, event, instance, field,
+value), a checkbox holding one row per checked code, instance 1 for everything that does not
+repeat. Whether a value belongs to a repeating instrument is not stored; it follows from the
+project's repeating settings when the data is read, as in REDCap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from plugin.localcap.errors import NO_PERMISSION, ApiError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    project_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    creation_time TEXT NOT NULL,
+    production_time TEXT NOT NULL DEFAULT '',
+    in_production INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    project_id INTEGER REFERENCES projects(project_id) ON DELETE CASCADE,
+    username TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    project_id INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (project_id, name)
+);
+CREATE TABLE IF NOT EXISTS forms (
+    project_id INTEGER NOT NULL, position INTEGER NOT NULL,
+    form_name TEXT NOT NULL, form_label TEXT NOT NULL,
+    PRIMARY KEY (project_id, form_name)
+);
+CREATE TABLE IF NOT EXISTS metadata (
+    project_id INTEGER NOT NULL, position INTEGER NOT NULL,
+    field_name TEXT NOT NULL, form_name TEXT NOT NULL, section_header TEXT NOT NULL,
+    field_type TEXT NOT NULL, field_label TEXT NOT NULL,
+    select_choices_or_calculations TEXT NOT NULL, field_note TEXT NOT NULL,
+    text_validation_type_or_show_slider_number TEXT NOT NULL,
+    text_validation_min TEXT NOT NULL, text_validation_max TEXT NOT NULL,
+    identifier TEXT NOT NULL, branching_logic TEXT NOT NULL, required_field TEXT NOT NULL,
+    custom_alignment TEXT NOT NULL, question_number TEXT NOT NULL,
+    matrix_group_name TEXT NOT NULL, matrix_ranking TEXT NOT NULL, field_annotation TEXT NOT NULL,
+    PRIMARY KEY (project_id, field_name)
+);
+CREATE TABLE IF NOT EXISTS arms (
+    project_id INTEGER NOT NULL, arm_num INTEGER NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (project_id, arm_num)
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL, arm_num INTEGER NOT NULL, event_name TEXT NOT NULL,
+    day_offset REAL NOT NULL DEFAULT 0, offset_min REAL NOT NULL DEFAULT 0,
+    offset_max REAL NOT NULL DEFAULT 0, unique_event_name TEXT NOT NULL,
+    custom_event_label TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS mappings (
+    project_id INTEGER NOT NULL, event_id INTEGER NOT NULL, form_name TEXT NOT NULL,
+    PRIMARY KEY (project_id, event_id, form_name)
+);
+CREATE TABLE IF NOT EXISTS repeating (
+    project_id INTEGER NOT NULL, event_id INTEGER NOT NULL, form_name TEXT NOT NULL,
+    custom_form_label TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project_id, event_id, form_name)
+);
+CREATE TABLE IF NOT EXISTS surveys (
+    project_id INTEGER NOT NULL, form_name TEXT NOT NULL, title TEXT NOT NULL,
+    save_and_return INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, form_name)
+);
+CREATE TABLE IF NOT EXISTS dags (
+    group_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id INTEGER NOT NULL, group_name TEXT NOT NULL, unique_group_name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_dags (
+    project_id INTEGER NOT NULL, record TEXT NOT NULL, group_id INTEGER NOT NULL,
+    PRIMARY KEY (project_id, record)
+);
+CREATE TABLE IF NOT EXISTS data (
+    project_id INTEGER NOT NULL, record TEXT NOT NULL, event_id INTEGER NOT NULL,
+    instance INTEGER NOT NULL, field_name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (project_id, record, event_id, instance, field_name, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS data_by_field ON data (project_id, field_name);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL,
+    name TEXT NOT NULL, mime_type TEXT NOT NULL, content BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS responses (
+    project_id INTEGER NOT NULL, record TEXT NOT NULL, event_id INTEGER NOT NULL,
+    form_name TEXT NOT NULL, instance INTEGER NOT NULL,
+    identifier TEXT NOT NULL DEFAULT '', completion_time TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project_id, record, event_id, form_name, instance)
+);
+CREATE TABLE IF NOT EXISTS log (
+    log_id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL,
+    ts TEXT NOT NULL, username TEXT NOT NULL, kind TEXT NOT NULL,
+    action TEXT NOT NULL, details TEXT NOT NULL, record TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS log_by_time ON log (project_id, ts);
+"""
+
+ADMIN_USER = "site_admin"  # the name REDCap gives its first administrator
+_TOKEN = re.compile(r"^[A-Za-z0-9]+$")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def now() -> str:
+    """REDCap's clock: the server's local time, to the second."""
+    return datetime.now().strftime(TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a token belongs to: a project's user, or (``project_id`` None) the super user."""
+
+    project_id: int | None
+    username: str
+
+
+class Database:
+    """One SQLite connection in autocommit mode; writes go through :meth:`transaction`."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.connection.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self.connection.executemany(sql, rows)
+
+    def rows(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return list(self.connection.execute(sql, params))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an exception rolls every write back."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def caller(self, token: str) -> Caller:
+        """The owner of ``token``, or REDCap's 403 for a missing, malformed or unknown token."""
+        if not _TOKEN.match(token or ""):
+            raise ApiError(NO_PERMISSION, 403)
+        found = self.rows(
+            "SELECT project_id, username FROM tokens WHERE token_hash = ?", (hash_token(token),)
+        )
+        if not found:
+            raise ApiError(NO_PERMISSION, 403)
+        return Caller(found[0]["project_id"], found[0]["username"])
+
+    def add_token(self, token: str, project_id: int | None, username: str = ADMIN_USER) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO tokens (token_hash, project_id, username) VALUES (?, ?, ?)",
+            (hash_token(token), project_id, username),
+        )
+
+    def log(
+        self,
+        project_id: int,
+        username: str,
+        kind: str,
+        action: str,
+        details: str,
+        record: str = "",
+        ts: str | None = None,
+    ) -> None:
+        self.execute(
+            "INSERT INTO log (project_id, ts, username, kind, action, details, record) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (project_id, ts or now(), username, kind, action, details, record),
+        )
+
+    def setting(self, project_id: int, name: str, default: str = "") -> str:
+        found = self.rows(
+            "SELECT value FROM settings WHERE project_id = ? AND name = ?", (project_id, name)
+        )
+        return found[0]["value"] if found else default
+
+    def set_setting(self, project_id: int, name: str, value: str) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO settings (project_id, name, value) VALUES (?, ?, ?)",
+            (project_id, name, value),
+        )
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+@contextmanager
+def open_database(path: str | Path) -> Iterator[Database]:
+    """A connection for one request, closed however the request ends."""
+    connection = connect(path)
+    try:
+        yield Database(connection)
+    finally:
+        connection.close()
+
+
+def initialise(path: str | Path, super_token: str | None = None) -> None:
+    """Create the schema (idempotent); with ``super_token``, make it the only super token."""
+    with open_database(path) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.connection.executescript(SCHEMA)
+        if super_token is not None:
+            with db.transaction():
+                db.execute("DELETE FROM tokens WHERE project_id IS NULL")
+                db.add_token(super_token, None)
+
+
+def set_production(path: str | Path, token: str, in_production: bool = True) -> None:
+    """Move the token's project to production (or back to development).
+
+    REDCap's API has no method for this; an administrator does it in the web interface. Tests and
+    the deploy code use this to reach REDCap's production-status behaviour.
+    """
+    with open_database(path) as db:
+        caller = db.caller(token)
+        if caller.project_id is None:
+            raise ApiError(NO_PERMISSION, 403)
+        with db.transaction():
+            db.execute(
+                "UPDATE projects SET in_production = ?, production_time = ? WHERE project_id = ?",
+                (int(in_production), now() if in_production else "", caller.project_id),
+            )
+
+
+def set_missing_data_codes(path: str | Path, token: str, codes: str) -> None:
+    """Set the token's project's missing-data codes (``"NA, Not applicable | UNK, Unknown"``).
+
+    REDCap's API cannot set them: a designer does it in Project Setup. For the embedded localcap
+    qiscan does that step itself, so deployed instruments can hold their declared codes.
+    """
+    with open_database(path) as db:
+        caller = db.caller(token)
+        if caller.project_id is None:
+            raise ApiError(NO_PERMISSION, 403)
+        with db.transaction():
+            db.set_setting(caller.project_id, "missing_data_codes", codes)

@@ -1,0 +1,151 @@
+"""Which REDCap the command line talks to: the configured one, or the embedded localcap.
+
+With ``QISCAN_REDCAP_URL`` and a token set, every command works against that REDCap project.
+Without, qiscan starts localcap in-process on a loopback port, over the SQLite file in its
+instance folder, and keeps one project per name (an instrument id by default), creating it on
+first use. The tokens of those projects, and localcap's super token, are kept in files only
+their owner may read; they are never printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from instruments.dictionary.structure import project_structure
+from instruments.model import Instrument
+from plugin.localcap import create_app, serve_in_thread
+from plugin.localcap.storage import set_missing_data_codes
+from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
+
+INSTANCE_ENV = "QISCAN_INSTANCE"
+ITEM = (
+    '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'
+    "<purpose>0</purpose><is_longitudinal>{longitudinal}</is_longitudinal></item>"
+)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The folder that holds qiscan's local state: localcap's database, its secrets, snapshots."""
+
+    folder: Path
+
+    @classmethod
+    def default(cls) -> Instance:
+        return cls(Path(os.environ.get(INSTANCE_ENV, "instance")))
+
+    @property
+    def localcap_db(self) -> Path:
+        return self.folder / "localcap.sqlite"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.folder / "snapshots.sqlite"
+
+    @property
+    def _secrets(self) -> Path:
+        return self.folder / "secrets.json"
+
+    def read_secrets(self) -> dict[str, str]:
+        if not self._secrets.exists():
+            return {}
+        return dict(json.loads(self._secrets.read_text(encoding="utf-8")))
+
+    def write_secrets(self, values: dict[str, str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self._secrets.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump(values, out, indent=1)
+        os.replace(temporary, self._secrets)
+
+
+@contextmanager
+def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
+    """localcap running in a thread for the duration of the block: (API URL, super token)."""
+    stored = instance.read_secrets()
+    super_token = stored.get("super_token") or secrets.token_hex(32).upper()
+    if "super_token" not in stored:
+        instance.write_secrets({**stored, "super_token": super_token})
+    server = serve_in_thread(create_app(instance.localcap_db, super_token=super_token))
+    try:
+        yield server.url, super_token
+    finally:
+        server.shutdown()
+
+
+def localcap_project(
+    instance: Instance,
+    url: str,
+    super_token: str,
+    name: str,
+    *,
+    longitudinal: bool,
+    missing_data_codes: str = "",
+) -> str:
+    """The token of the embedded project called ``name``, created on first use with the
+    instruments' missing-data codes (which REDCap's API cannot set; see ``storage``)."""
+    stored = instance.read_secrets()
+    key = f"project:{name}"
+    if key in stored:
+        return stored[key]
+    data = {
+        "token": super_token,
+        "content": "project",
+        "format": "xml",
+        "data": ITEM.format(title=name, longitudinal=int(longitudinal)),
+    }
+    response = requests.post(url, data=data, timeout=60)
+    response.raise_for_status()
+    token = response.text.strip()[-32:]
+    if missing_data_codes:
+        set_missing_data_codes(instance.localcap_db, token, missing_data_codes)
+    instance.write_secrets({**instance.read_secrets(), key: token})
+    return token
+
+
+@contextmanager
+def open_client(
+    name: str,
+    *,
+    longitudinal: bool = False,
+    missing_data_codes: str = "",
+    instance: Instance | None = None,
+) -> Iterator[RedcapClient]:
+    """A client for project ``name``: the configured REDCap, or the embedded localcap."""
+    config = config_from_env()
+    if config is not None:
+        yield RedcapClient(config)
+        return
+    instance = instance or Instance.default()
+    with embedded_localcap(instance) as (url, super_token):
+        token = localcap_project(
+            instance,
+            url,
+            super_token,
+            name,
+            longitudinal=longitudinal,
+            missing_data_codes=missing_data_codes,
+        )
+        identity = f"localcap:{instance.folder.resolve()}"
+        yield RedcapClient(RedcapConfig(url, token), identity=identity)
+
+
+def open_for(
+    instruments: list[Instrument], project: str | None = None
+) -> AbstractContextManager[RedcapClient]:
+    """A client for the project that holds ``instruments`` (named after the first by default)."""
+    structure = project_structure(instruments)
+    return open_client(
+        project or instruments[0].id,
+        longitudinal=structure.longitudinal,
+        missing_data_codes=structure.missing_data_codes,
+    )

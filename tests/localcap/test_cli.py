@@ -1,0 +1,89 @@
+"""``qiscan localcap``: create-project prints a working token; serve takes its super token from
+the environment, or generates one and shows it once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from redcap import Project
+
+import plugin.cli_localcap as cli
+from plugin.localcap import create_app, serve_in_thread
+from tests.localcap.conftest import PROJECTS
+
+
+def test_create_project_prints_the_token(tmp_path: Path) -> None:
+    database = tmp_path / "cli.db"
+    result = CliRunner().invoke(
+        cli.localcap,
+        [
+            "create-project",
+            str(PROJECTS / "test_simple_project.xml"),
+            "--db",
+            str(database),
+            "--title",
+            "Mine",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert re.fullmatch(r"[0-9A-F]{32}", token)
+    with serve_in_thread(create_app(database)) as running:
+        project = Project(running.url, token)
+        assert project.export_project_info()["project_title"] == "Mine"
+        assert len(project.export_records()) == 3
+
+
+def test_create_project_reports_a_broken_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<ODM>", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli.localcap, ["create-project", str(broken), "--db", str(tmp_path / "x.db")]
+    )
+    assert result.exit_code == 1
+    assert "could not be parsed" in result.stderr
+
+
+def test_serve_generates_and_shows_a_super_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.delenv(cli.SUPER_TOKEN_ENV, raising=False)
+    monkeypatch.setattr(cli, "serve_forever", lambda *args: calls.append(args))
+    result = CliRunner().invoke(
+        cli.localcap, ["serve", "--port", "0", "--db", str(tmp_path / "s.db")]
+    )
+    assert result.exit_code == 0, result.output
+    shown = re.findall(r"[0-9A-F]{64}", result.stderr)
+    assert len(shown) == 1 and result.stdout == ""
+    app, host, port, _ = calls[0]
+    assert (host, port) == ("127.0.0.1", 0)
+    assert app.config["LOCALCAP_BASE_URL"] is None
+
+
+def test_serve_uses_the_configured_super_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "AB12" * 16
+    monkeypatch.setenv(cli.SUPER_TOKEN_ENV, token)
+    monkeypatch.setattr(cli, "serve_forever", lambda *args: None)
+    result = CliRunner().invoke(
+        cli.localcap,
+        ["serve", "--db", str(tmp_path / "s.db"), "--base-url", "https://redcap.example/"],
+    )
+    assert result.exit_code == 0
+    assert token not in result.output
+
+
+def test_serve_refuses_a_malformed_super_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cli.SUPER_TOKEN_ENV, "too-short-secret")
+    result = CliRunner().invoke(cli.localcap, ["serve", "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 2
+    assert "must hold 64 letters and digits" in result.stderr
+    assert "too-short-secret" not in result.output

@@ -1,0 +1,95 @@
+"""Pulling into snapshots from a live localcap: batches keep records whole, faults change
+nothing, a failed pull leaves the last snapshot as it was, and incremental pulls agree with
+full ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.pull import SnapshotStore, pull
+from plugin.redcap import RedcapTransportError
+from plugin.redcap.transport import RetryPolicy
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SnapshotStore(tmp_path / "snapshots.sqlite")
+
+
+def keyed(rows):
+    return sorted(
+        (
+            r["study_id"],
+            r.get("redcap_event_name", ""),
+            r.get("redcap_repeat_instrument", ""),
+            str(r.get("redcap_repeat_instance", "")),
+        )
+        for r in rows
+    )
+
+
+def test_a_full_pull_holds_exactly_what_redcap_exports(live, store):
+    client = live.client(live.create("test_long_project"))
+    result = pull(client, store, instruments={"test": "1.0.0"}, batch_size=1)
+    assert result.mode == "full" and result.batches == result.snapshot.record_count == 2
+    exported = client.export_records()
+    assert keyed(store.rows(result.snapshot.id)) == keyed(exported)
+    assert sorted(map(str, store.rows(result.snapshot.id))) == sorted(map(str, exported))
+    assert result.snapshot.instruments == {"test": "1.0.0"}
+    assert store.header(result.snapshot.id)["metadata"] == client.metadata()
+
+
+def test_batch_size_does_not_change_the_content(live, store):
+    client = live.client(live.create("test_long_project"))
+    one = pull(client, store, batch_size=1, incremental=False)
+    all_at_once = pull(client, store, batch_size=1000, incremental=False)
+    assert (one.batches, all_at_once.batches) == (2, 1)
+    assert one.snapshot.content_hash == all_at_once.snapshot.content_hash
+
+
+@pytest.mark.parametrize("kind", ["server_error", "drop", "html", "rate_limit", "latin1"])
+def test_faults_during_a_pull_lose_and_duplicate_nothing(live, store, kind):
+    token = live.create("test_long_project")
+    client = live.client(token)
+    clean = pull(client, store, batch_size=1, incremental=False)
+    live.faults.add(kind, content="record", token=token, skip=1, times=2)
+    faulty = pull(client, store, batch_size=1, incremental=False)
+    assert live.faults.hits == {kind: 2}
+    assert faulty.snapshot.content_hash == clean.snapshot.content_hash
+    assert faulty.snapshot.row_count == clean.snapshot.row_count
+
+
+def test_a_pull_that_cannot_finish_leaves_the_last_snapshot_untouched(live, store):
+    token = live.create("test_long_project")
+    good = pull(live.client(token), store, batch_size=1)
+    live.faults.add("server_error", content="record", token=token, skip=2, times=50)
+    client = live.client(token, retry=RetryPolicy(attempts=2, base=0.01))
+    with pytest.raises(RedcapTransportError, match="gave up after 2 attempts"):
+        pull(client, store, batch_size=1, incremental=False)
+    assert store.snapshots() == [good.snapshot]
+    assert store.latest(good.snapshot.project) == good.snapshot
+
+
+def test_incremental_pull_picks_up_changes_and_deletions(live, store):
+    client = live.client(live.create("test_long_project"))
+    first = pull(client, store)
+    rows = client.export_records()
+    first_event = rows[0]["redcap_event_name"]
+    client.import_records([{"study_id": "3", "redcap_event_name": first_event}])
+    client.delete_records(["2"])
+    second = pull(client, store)
+    assert second.mode == "incremental" and second.snapshot.parent_id == first.snapshot.id
+    assert second.deleted_records == 1
+    records = {row["study_id"] for row in store.rows(second.snapshot.id)}
+    assert records == {"1", "3"}
+    full = pull(client, store, incremental=False)
+    assert second.snapshot.content_hash == full.snapshot.content_hash
+
+
+def test_a_changed_design_forces_a_full_pull(live, store):
+    client = live.client(live.create("test_simple_project"))
+    pull(client, store)
+    metadata = client.metadata()
+    metadata[1] = {**metadata[1], "field_label": "Given name"}
+    client.call("import_metadata", metadata)
+    assert pull(client, store).mode == "full"
