@@ -18,7 +18,7 @@ from plugin.localcap.faults import FaultInjector, install_faults
 from plugin.redcap import RedcapClient, RedcapConfig
 from plugin.redcap.transport import RateLimiter, RetryPolicy
 
-PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "redcap-projects"
+PROJECTS = Path(__file__).resolve().parent / "fixtures" / "redcap-projects"
 SUPER_TOKEN = "5EC12E7" * 9 + "A"
 ITEM = (
     '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'

@@ -17,7 +17,7 @@ from redcap import Project
 
 from plugin.localcap import RunningServer, create_app, serve_in_thread
 
-PROJECTS = Path(__file__).resolve().parents[3] / "shared" / "redcap-projects"
+PROJECTS = Path(__file__).resolve().parents[1] / "fixtures" / "redcap-projects"
 SUPER_TOKEN = "C0FFEE" * 10 + "ABCD"
 PROJECT_INFO = (
     '<?xml version="1.0" encoding="UTF-8" ?>'

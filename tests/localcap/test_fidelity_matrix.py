@@ -1,5 +1,5 @@
-"""Every project in ``shared/redcap-projects`` through an unmodified PyCap ``Project``: the same
-exports REDCap gives, and the same rows whatever the format.
+"""Every project in ``tests/fixtures/redcap-projects`` through an unmodified PyCap
+``Project``: the same exports REDCap gives, and the same rows whatever the format.
 
 Counts are read from the XML itself with a few lines of independent parsing, or taken from
 PyCap's integration tests and doctests where they state them.
