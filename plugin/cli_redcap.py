@@ -10,8 +10,8 @@ import click
 
 from instruments.model import Instrument
 from plugin.cli_instruments import resolve
-from plugin.deploy import apply_steps, desired_project, draft_mode_package, make_plan, render_plan
-from plugin.deploy.apply import read_current, read_usage, run_steps
+from plugin.deploy import apply_steps, desired_project, draft_mode_package, render_plan
+from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.steps import DeployRefused
 from plugin.files import write_atomically
 from plugin.pull import SnapshotStore, pull
@@ -60,10 +60,7 @@ def deploy_command(
     instruments = load_all(names)
     try:
         with open_for(instruments, project) as client:
-            current = read_current(client)
-            plan = make_plan(
-                desired_project(instruments), current, usage=read_usage(client, current)
-            )
+            plan, _ = deploy(client, instruments, apply=False)
             click.echo(json.dumps(plan.as_dict(), indent=1)) if as_json else say(render_plan(plan))
             if plan.in_production and plan.has_changes:
                 package = draft_mode_package(plan, desired_project(instruments))

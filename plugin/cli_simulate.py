@@ -88,21 +88,12 @@ def say(message: str) -> None:
 def import_rows(
     instrument: Instrument, rows: list[dict[str, str]], project: str | None, batch_size: int
 ) -> int:
-    """Import rows in record batches (all rows of a record in one batch); the records written."""
-    by_record: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_record.setdefault(row[instrument.record_id], []).append(row)
-    written = 0
     try:
         with open_for([instrument], project) as client:
-            records = list(by_record)
-            for start in range(0, len(records), batch_size):
-                batch = [r for rec in records[start : start + batch_size] for r in by_record[rec]]
-                written += int(client.import_records(batch)["count"])
+            return client.import_in_batches(rows, instrument.record_id, batch_size=batch_size)
     except RedcapProblem as exc:
         say(f"error {exc}")
         sys.exit(1)
-    return written
 
 
 def to_csv(rows: list[dict[str, str]]) -> str:

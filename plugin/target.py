@@ -127,7 +127,7 @@ def open_client(
         return
     instance = instance or Instance.default()
     with embedded_localcap(instance) as (url, super_token):
-        token = localcap_project(
+        yield embedded_client(
             instance,
             url,
             super_token,
@@ -135,8 +135,28 @@ def open_client(
             longitudinal=longitudinal,
             missing_data_codes=missing_data_codes,
         )
-        identity = f"localcap:{instance.folder.resolve()}"
-        yield RedcapClient(RedcapConfig(url, token), identity=identity)
+
+
+def embedded_client(
+    instance: Instance,
+    url: str,
+    super_token: str,
+    name: str,
+    *,
+    longitudinal: bool = False,
+    missing_data_codes: str = "",
+) -> RedcapClient:
+    """A client for the embedded project ``name`` on a running localcap (created if new)."""
+    token = localcap_project(
+        instance,
+        url,
+        super_token,
+        name,
+        longitudinal=longitudinal,
+        missing_data_codes=missing_data_codes,
+    )
+    # The embedded server listens on a new port each run; its instance folder names it.
+    return RedcapClient(RedcapConfig(url, token), identity=f"localcap:{instance.folder.resolve()}")
 
 
 def open_for(

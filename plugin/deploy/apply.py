@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from instruments.dictionary.choices import parse_choices
+from instruments.model import Instrument
 from instruments.naming import checkbox_column
-from plugin.deploy.project import CurrentProject, FieldUsage
-from plugin.deploy.steps import Step
+from plugin.deploy.plan import Plan, make_plan
+from plugin.deploy.project import CurrentProject, FieldUsage, desired_project
+from plugin.deploy.steps import Step, apply_steps
 from plugin.pull.pull import chunks, record_ids
 from plugin.redcap import RedcapApiError, RedcapClient
 
@@ -101,6 +103,27 @@ def _columns(metadata: list[dict[str, str]]) -> dict[str, tuple[str, str, str | 
 
 def _single_choice(metadata: list[dict[str, str]]) -> set[str]:
     return {r["field_name"] for r in metadata if r["field_type"] in ("radio", "dropdown")}
+
+
+def deploy(
+    client: RedcapClient,
+    instruments: list[Instrument],
+    *,
+    apply: bool = True,
+    allow_data_loss: bool = False,
+    progress: Callable[[Step], None] | None = None,
+) -> tuple[Plan, list[Step]]:
+    """Plan the instruments against the project and, with ``apply``, carry the plan out.
+
+    Raises DeployRefused (data loss not allowed, or a production project with changes).
+    """
+    current = read_current(client)
+    plan = make_plan(desired_project(instruments), current, usage=read_usage(client, current))
+    if not apply or not plan.has_changes:
+        return plan, []
+    steps = apply_steps(plan, allow_data_loss=allow_data_loss)
+    run_steps(client, steps, progress=progress)
+    return plan, steps
 
 
 def run_steps(

@@ -150,6 +150,21 @@ class RedcapClient:
     def import_records(self, rows: list[dict[str, Any]], **kwargs: Any) -> Any:
         return self.call("import_records", rows, **kwargs)
 
+    def import_in_batches(
+        self, rows: list[dict[str, Any]], record_id: str, *, batch_size: int = 500
+    ) -> int:
+        """Import rows in batches of whole records (every row of a record in the same batch, so
+        a retried batch re-sends complete records); the number of records REDCap wrote."""
+        by_record: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_record.setdefault(str(row[record_id]), []).append(row)
+        records = list(by_record)
+        written = 0
+        for start in range(0, len(records), batch_size):
+            batch = [row for rec in records[start : start + batch_size] for row in by_record[rec]]
+            written += int(self.import_records(batch)["count"])
+        return written
+
     def delete_records(self, records: list[str], **kwargs: Any) -> Any:
         return self.call("delete_records", records, **kwargs)
 

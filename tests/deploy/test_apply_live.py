@@ -7,18 +7,16 @@ import pytest
 
 from instruments import load_instrument, load_shipped
 from instruments.dictionary import compile_dictionary
-from plugin.deploy import apply_steps, desired_project, make_plan
-from plugin.deploy.apply import read_current, read_usage, run_steps
+from plugin.deploy import desired_project, make_plan
+from plugin.deploy.apply import deploy as run_deploy
+from plugin.deploy.apply import read_current, read_usage
 from plugin.deploy.steps import DeployRefused
 from plugin.writeback import WriteBackError, write_back
 from tests.instruments.helpers import base
 
 
 def deploy(client, instruments, *, allow_data_loss=False):
-    current = read_current(client)
-    plan = make_plan(desired_project(instruments), current, usage=read_usage(client, current))
-    run_steps(client, apply_steps(plan, allow_data_loss=allow_data_loss))
-    return plan
+    return run_deploy(client, instruments, allow_data_loss=allow_data_loss)[0]
 
 
 def classic_instrument():
