@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from plugin.cli_instruments import instruments
+from plugin.cli_invite import invite_command
 from plugin.cli_localcap import localcap
 from plugin.cli_redcap import deploy_command, pull_command
 from plugin.cli_simulate import simulate_command
@@ -24,3 +25,4 @@ main.add_command(simulate_command)
 main.add_command(deploy_command)
 main.add_command(pull_command)
 main.add_command(localcap)
+main.add_command(invite_command)

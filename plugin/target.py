@@ -51,6 +51,10 @@ class Instance:
         return self.folder / "snapshots.sqlite"
 
     @property
+    def invitations(self) -> Path:
+        return self.folder / "invitations.sqlite"
+
+    @property
     def _secrets(self) -> Path:
         return self.folder / "secrets.json"
 

@@ -1,0 +1,75 @@
+"""Who was invited to which project: kept locally, never in the survey project itself.
+
+Member names and e-mail addresses are contact details, not survey data, so they stay in the
+instance folder's ``invitations.sqlite``; REDCap holds only the member's record (pre-filled
+with its organisation type) and answers the survey link and return code for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS invitation (
+    project TEXT NOT NULL,
+    instrument TEXT NOT NULL,
+    record TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    org_code TEXT NOT NULL,
+    survey_link TEXT NOT NULL,
+    return_code TEXT NOT NULL,
+    PRIMARY KEY (project, email)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    project: str
+    instrument: str
+    record: str
+    name: str
+    email: str
+    org_code: str
+    survey_link: str
+    return_code: str
+
+
+class InvitationStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path)) as connection, connection:
+            connection.executescript(SCHEMA)
+
+    def invitations(self, project: str) -> list[Invitation]:
+        with closing(sqlite3.connect(self.path)) as connection:
+            rows = connection.execute(
+                "SELECT * FROM invitation WHERE project = ?"
+                " ORDER BY CAST(record AS INTEGER), record",
+                (project,),
+            ).fetchall()
+        return [Invitation(*row) for row in rows]
+
+    def save(self, invitations: list[Invitation]) -> None:
+        with closing(sqlite3.connect(self.path)) as connection, connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO invitation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        i.project,
+                        i.instrument,
+                        i.record,
+                        i.name,
+                        i.email,
+                        i.org_code,
+                        i.survey_link,
+                        i.return_code,
+                    )
+                    for i in invitations
+                ],
+            )

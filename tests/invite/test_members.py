@@ -1,0 +1,59 @@
+"""A member list is checked as a whole: every bad row is named, and none means nothing made."""
+
+from __future__ import annotations
+
+import pytest
+
+from instruments import load_shipped
+from plugin.invite import MemberListError, organisation_field, read_members
+
+ORG = organisation_field(load_shipped("provider_scan").unwrap())
+
+
+def read(text: str):
+    return read_members(text.encode("utf-8"), file="members.csv", org_field=ORG)
+
+
+def test_a_good_list_reads_codes_or_labels_for_the_organisation_type():
+    members = read(
+        "name,email,organisation_type\n"
+        "Alpha CME,alpha@example.org,1\n"
+        "Beta Medical Education,beta@example.org,medical education company\n"
+        "Gamma Society,gamma@example.org,\n"
+    )
+    assert [(m.line, m.name, m.org_code) for m in members] == [
+        (2, "Alpha CME", "1"),
+        (3, "Beta Medical Education", "2"),
+        (4, "Gamma Society", ""),
+    ]
+
+
+def test_every_bad_row_is_named_at_once():
+    with pytest.raises(MemberListError) as caught:
+        read(
+            "Name,Email,Organisation_Type\n"
+            "Alpha CME,alpha@example.org,1\n"
+            "Beta,,1\n"
+            ",gamma@example.org,1\n"
+            "Delta,delta-at-example.org,1\n"
+            "alpha  cme,ALPHA@example.org,1\n"
+            "Epsilon,eps@example.org,pharmacy\n"
+        )
+    assert caught.value.problems == [
+        "line 3: the e-mail is blank",
+        "line 4: the name is blank",
+        "line 5: 'delta-at-example.org' is not an e-mail address",
+        "line 6: e-mail ALPHA@example.org is already on line 2; member 'alpha  cme' is already "
+        "on line 2",
+        "line 7: organisation type 'pharmacy' is not one of: 1 = Medical school; "
+        "2 = Medical education company; 3 = Medical specialty society or association; "
+        "4 = Hospital or health system; 5 = Other",
+    ]
+    assert "5 problem(s); nothing was created" in str(caught.value)
+
+
+def test_missing_columns_and_empty_lists_are_refused():
+    with pytest.raises(MemberListError, match=r"line 1: missing column\(s\) email"):
+        read("name,phone\nAlpha,555\n")
+    with pytest.raises(MemberListError, match="no members"):
+        read("name,email\n")
