@@ -18,7 +18,13 @@ from plugin.localcap.creation import create_project, new_token
 from plugin.localcap.errors import ApiError
 from plugin.localcap.odm import read_odm
 from plugin.localcap.server import serve_forever
-from plugin.localcap.storage import initialise, open_database
+from plugin.localcap.storage import (
+    has_super_token,
+    initialise,
+    open_database,
+    set_data_entry_trigger,
+)
+from plugin.target import Instance
 
 SUPER_TOKEN_ENV = "QISCAN_LOCALCAP_SUPER_TOKEN"
 
@@ -61,10 +67,18 @@ def localcap() -> None:
     "--base-url", help="REDCap's own address as clients see it (default: where it listens)."
 )
 def serve(host: str, port: int, db_path: Path, base_url: str | None) -> None:
-    """Serve REDCap's API at http://HOST:PORT/api/ until interrupted."""
-    token, generated = super_token_from(os.environ)
-    if generated:
-        say(f"localcap super token (shown once; set {SUPER_TOKEN_ENV} to keep one): {token}")
+    """Serve REDCap's API at http://HOST:PORT/api/ (and survey pages at /surveys/) until
+    interrupted. Serving the embedded default's database (instance/localcap.sqlite) on the
+    default port makes the survey links qiscan invite wrote open for members."""
+    token: str | None
+    if not os.environ.get(SUPER_TOKEN_ENV, "").strip() and has_super_token(db_path):
+        # A database that has one keeps it: the embedded default's secrets file still holds it.
+        token = None
+        say(f"localcap keeps the super token already in {db_path}")
+    else:
+        token, generated = super_token_from(os.environ)
+        if generated:
+            say(f"localcap super token (shown once; set {SUPER_TOKEN_ENV} to keep one): {token}")
     app = create_app(db_path, base_url=base_url, super_token=token)
     serve_forever(app, host, port, lambda url: say(f"localcap API at {url} (database {db_path})"))
 
@@ -90,3 +104,23 @@ def create_project_command(xml: Path, db_path: Path, title: str | None) -> None:
         token = create_project(db, definition)
     say(f"created project '{definition.title}' in {db_path}")
     click.echo(token)
+
+
+@localcap.command("trigger")
+@click.argument("project")
+@click.argument("url")
+def trigger_command(project: str, url: str) -> None:
+    """Set the Data Entry Trigger URL of the embedded project PROJECT ("" clears it).
+
+    REDCap keeps this in Project Setup; localcap POSTs REDCap's trigger fields to URL each time
+    a survey page is saved.
+    """
+    instance = Instance.default()
+    token = instance.read_secrets().get(f"project:{project}")
+    if token is None:
+        raise click.ClickException(
+            f"no embedded project '{project}' in {instance.folder}; deploy it first "
+            f"(qiscan deploy {project} --apply)"
+        )
+    set_data_entry_trigger(instance.localcap_db, token, url)
+    say(f"data entry trigger of '{project}': {url or '(none)'}")

@@ -23,7 +23,7 @@ from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
 from plugin.pull import SnapshotStore, pull
 from plugin.simulate import simulate
-from plugin.target import Instance, embedded_client, embedded_localcap
+from plugin.target import Instance, embedded_client, embedded_localcap, survey_titles
 
 # Respondents, practices or excerpts per instrument: big enough for stable percentages,
 # small enough that the demo runs in seconds.
@@ -69,6 +69,7 @@ def demo(out: Path, seed: int) -> None:
                 instrument.id,
                 longitudinal=structure.longitudinal,
                 missing_data_codes=structure.missing_data_codes,
+                surveys=survey_titles([instrument]),
             )
             _, steps = deploy(client, [instrument])
             rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
@@ -85,6 +86,7 @@ def demo(out: Path, seed: int) -> None:
     say(f"  localcap database    {instance.localcap_db}")
     say(f"  snapshots            {instance.snapshots}")
     say(f"  tokens (owner-only)  {instance.folder / 'secrets.json'}")
+    say("  open survey links     qiscan localcap serve --db " + str(instance.localcap_db))
     say("  explore the projects:")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan deploy practice_readiness")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan pull practice_readiness")

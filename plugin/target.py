@@ -22,10 +22,12 @@ import requests
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from plugin.localcap import create_app, serve_in_thread
-from plugin.localcap.storage import set_missing_data_codes
+from plugin.localcap.storage import enable_surveys, set_missing_data_codes
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
 
 INSTANCE_ENV = "QISCAN_INSTANCE"
+BASE_URL_ENV = "QISCAN_LOCALCAP_BASE_URL"
+DEFAULT_BASE_URL = "http://127.0.0.1:8765/"
 ITEM = (
     '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'
     "<purpose>0</purpose><is_longitudinal>{longitudinal}</is_longitudinal></item>"
@@ -72,6 +74,16 @@ class Instance:
         os.replace(temporary, self._secrets)
 
 
+def embedded_base_url() -> str:
+    """The address survey links of the embedded default point to.
+
+    The in-process server listens on a new port each run, so links name where a lasting server
+    over the same database answers: ``qiscan localcap serve --db instance/localcap.sqlite``
+    (port 8765), or ``QISCAN_LOCALCAP_BASE_URL`` where it is published elsewhere.
+    """
+    return os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+
+
 @contextmanager
 def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
     """localcap running in a thread for the duration of the block: (API URL, super token)."""
@@ -79,7 +91,8 @@ def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
     super_token = stored.get("super_token") or secrets.token_hex(32).upper()
     if "super_token" not in stored:
         instance.write_secrets({**stored, "super_token": super_token})
-    server = serve_in_thread(create_app(instance.localcap_db, super_token=super_token))
+    app = create_app(instance.localcap_db, base_url=embedded_base_url(), super_token=super_token)
+    server = serve_in_thread(app)
     try:
         yield server.url, super_token
     finally:
@@ -122,6 +135,7 @@ def open_client(
     *,
     longitudinal: bool = False,
     missing_data_codes: str = "",
+    surveys: dict[str, str] | None = None,
     instance: Instance | None = None,
 ) -> Iterator[RedcapClient]:
     """A client for project ``name``: the configured REDCap, or the embedded localcap."""
@@ -138,6 +152,7 @@ def open_client(
             name,
             longitudinal=longitudinal,
             missing_data_codes=missing_data_codes,
+            surveys=surveys,
         )
 
 
@@ -149,8 +164,13 @@ def embedded_client(
     *,
     longitudinal: bool = False,
     missing_data_codes: str = "",
+    surveys: dict[str, str] | None = None,
 ) -> RedcapClient:
-    """A client for the embedded project ``name`` on a running localcap (created if new)."""
+    """A client for the embedded project ``name`` on a running localcap (created if new).
+
+    ``surveys`` (form -> title) are enabled as surveys with Save & Return, the step a designer
+    takes in REDCap's Online Designer; enabling is idempotent, so forms added later join them.
+    """
     token = localcap_project(
         instance,
         url,
@@ -159,6 +179,8 @@ def embedded_client(
         longitudinal=longitudinal,
         missing_data_codes=missing_data_codes,
     )
+    if surveys:
+        enable_surveys(instance.localcap_db, token, surveys)
     # The embedded server listens on a new port each run; its instance folder names it.
     return RedcapClient(RedcapConfig(url, token), identity=f"localcap:{instance.folder.resolve()}")
 
@@ -172,4 +194,15 @@ def open_for(
         project or instruments[0].id,
         longitudinal=structure.longitudinal,
         missing_data_codes=structure.missing_data_codes,
+        surveys=survey_titles(instruments),
     )
+
+
+def survey_titles(instruments: list[Instrument]) -> dict[str, str]:
+    """The survey forms of ``instruments`` and the titles respondents see."""
+    return {
+        form.name: form.label or instrument.title
+        for instrument in instruments
+        for form in instrument.forms
+        if form.survey
+    }

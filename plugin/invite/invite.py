@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from instruments.dictionary.structure import project_structure
 from instruments.model import Field, Instrument
@@ -49,7 +49,9 @@ def invite(
     """Create a record for each new member and fetch everyone's link and return code.
 
     Members already invited to this project (same e-mail) keep their record; running the
-    command again after adding members invites only the new ones.
+    command again after adding members invites only the new ones. A new member's record is
+    stored locally as soon as REDCap has it, before its link is asked for, so a run that fails
+    half-way never creates a member twice: the next run only fetches the missing links.
     """
     project = project_key(client, client.project_info())
     form, event = survey_form(instrument)
@@ -68,22 +70,15 @@ def invite(
         rows.append(row)
     if rows:
         client.import_records(rows)
-    invitations = []
-    for member, record in zip(new, records, strict=True):
-        link, code = _link_and_code(client, record, form, event, warnings)
-        invitations.append(
-            Invitation(
-                project,
-                instrument.id,
-                record,
-                member.name,
-                member.email,
-                member.org_code,
-                link,
-                code,
-            )
+        store.save(
+            [
+                Invitation(project, instrument.id, record, m.name, m.email, m.org_code, "", "")
+                for m, record in zip(new, records, strict=True)
+            ]
         )
-    store.save(invitations)
+    for waiting in [i for i in store.invitations(project) if not i.survey_link]:
+        link, code = _link_and_code(client, waiting.record, form, event, warnings)
+        store.save([replace(waiting, survey_link=link, return_code=code)])
     return InviteResult(store.invitations(project), len(new), warnings)
 
 

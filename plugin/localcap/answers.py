@@ -30,9 +30,9 @@ Row = Mapping[str, Cell]
 
 @dataclass(frozen=True)
 class Answer:
-    """One HTTP answer: body text, content type and status."""
+    """One HTTP answer: body (text, or bytes for a file), content type and status."""
 
-    body: str
+    body: str | bytes
     content_type: str = TEXT_TYPE
     status: int = 200
 
@@ -111,6 +111,11 @@ def single(row: Row, fmt: Format) -> Answer:
 def number(count: int, fmt: Format) -> Answer:
     """A bare integer, as REDCap answers deletes and most imports whatever the format."""
     return Answer(str(count), CONTENT_TYPES[fmt])
+
+
+def download(content: bytes, mime_type: str, name: str) -> Answer:
+    """A file: REDCap names it in a Content-Type parameter, which is where PyCap reads it."""
+    return Answer(content, f'{mime_type}; name="{name}"')
 
 
 def error(message: str, fmt: Format, status: int) -> Answer:

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from plugin.localcap import answers
+from plugin.localcap import answers, survey_pages
+from plugin.localcap.dags import (
+    delete_dags,
+    export_dags,
+    export_user_dags,
+    import_dags,
+    import_user_dags,
+    switch_dag,
+)
 from plugin.localcap.dictionary_import import import_metadata
 from plugin.localcap.errors import (
     BAD_ACTION,
@@ -26,6 +34,7 @@ from plugin.localcap.errors import (
 )
 from plugin.localcap.metadata import export_field_names, export_instruments, export_metadata
 from plugin.localcap.params import Params
+from plugin.localcap.pdf import export_pdf
 from plugin.localcap.project import Project, load_project
 from plugin.localcap.project_info import (
     create_from_request,
@@ -52,8 +61,16 @@ from plugin.localcap.structure_import import (
     import_mappings,
     import_repeating,
 )
+from plugin.localcap.surveys import (
+    export_access_code,
+    export_participants,
+    export_queue_link,
+    export_return_code,
+    export_survey_link,
+)
 
 SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
+TEMPLATES = Path(__file__).with_name("templates")
 
 Write = Callable[[Database, Project, Params, str], answers.Answer]
 Read = Callable[[Project, Params], answers.Answer]
@@ -80,6 +97,18 @@ WRITES: dict[tuple[str, str], Write] = {
     ("event", "delete"): delete_events,
     ("formEventMapping", "import"): import_mappings,
     ("repeatingFormsEvents", "import"): import_repeating,
+    ("pdf", "export"): export_pdf,
+    ("dag", "export"): export_dags,
+    ("dag", "import"): import_dags,
+    ("dag", "delete"): delete_dags,
+    ("dag", "switch"): switch_dag,
+    ("userDagMapping", "export"): export_user_dags,
+    ("userDagMapping", "import"): import_user_dags,
+    ("surveyLink", "export"): export_survey_link,
+    ("surveyAccessCode", "export"): export_access_code,
+    ("surveyReturnCode", "export"): export_return_code,
+    ("surveyQueueLink", "export"): export_queue_link,
+    ("participantList", "export"): export_participants,
 }
 CONTENTS = frozenset(
     {content for content, _ in READS}
@@ -87,7 +116,7 @@ CONTENTS = frozenset(
     | {"version", "generateNextRecordName", "log"}
 )
 # REDCap assumes export for these even when data is sent; the others import when data is sent.
-EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm"})
+EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm", "dag"})
 
 
 def resolve_action(params: Params) -> str:
@@ -143,7 +172,7 @@ def create_app(
     if super_token is not None and not SUPER_TOKEN.match(super_token):
         raise ValueError("a localcap super token must be 64 letters and digits")
     initialise(db_path, super_token)
-    app = Flask("localcap")
+    app = Flask("localcap", template_folder=str(TEMPLATES))
     app.config.update(
         LOCALCAP_DB=str(db_path),
         LOCALCAP_BASE_URL=base_url,
@@ -168,4 +197,7 @@ def create_app(
             app.logger.exception("localcap failed on content=%s", params.content)
             return _respond(answers.error(INTERNAL_ERROR, params.return_format, 500))
 
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    survey_pages.register(app)
     return app

@@ -110,6 +110,8 @@ def _read_globals(glob: ET.Element, definition: Definition) -> None:
                     int(survey.get("save_and_return", "0") == "1"),
                 )
             )
+    if any(queue.get("active") == "1" for queue in glob.iter(f"{RC}SurveysQueue")):
+        definition.settings["survey_queue_enabled"] = "1"
 
 
 def _read_metadata(version: ET.Element, definition: Definition) -> None:

@@ -97,6 +97,13 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Survey:
+    form: str
+    title: str
+    save_and_return: bool
+
+
+@dataclass(frozen=True)
 class Dag:
     group_id: int
     name: str
@@ -117,7 +124,7 @@ class Project:
     events: list[Event]
     mappings: dict[int, set[str]]
     repeating: dict[tuple[int, str], str]
-    surveys: dict[str, str]
+    surveys: dict[str, Survey]
     dags: list[Dag] = field(default_factory=list)
 
     @property
@@ -203,9 +210,14 @@ class Project:
 
     @property
     def survey_forms(self) -> list[str]:
+        """The forms enabled as surveys, in form order (none while surveys are off)."""
         if self.settings.get("surveys_enabled", "0") != "1":
             return []
         return [form.name for form in self.forms if form.name in self.surveys]
+
+    @property
+    def survey_queue(self) -> bool:
+        return bool(self.survey_forms) and self.settings.get("survey_queue_enabled") == "1"
 
     @cached_property
     def dag_by_id(self) -> dict[int, Dag]:
@@ -278,10 +290,8 @@ def load_project(db: Database, project_id: int) -> Project:
         for row in db.rows("SELECT * FROM repeating WHERE project_id = ?", (project_id,))
     }
     surveys = {
-        row["form_name"]: row["title"]
-        for row in db.rows(
-            "SELECT form_name, title FROM surveys WHERE project_id = ?", (project_id,)
-        )
+        row["form_name"]: Survey(row["form_name"], row["title"], bool(row["save_and_return"]))
+        for row in db.rows("SELECT * FROM surveys WHERE project_id = ?", (project_id,))
     }
     dags = [
         Dag(row["group_id"], row["group_name"], row["unique_group_name"])

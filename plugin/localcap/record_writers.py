@@ -29,6 +29,7 @@ REPEAT_INSTRUMENT = "redcap_repeat_instrument"
 REPEAT_INSTANCE = "redcap_repeat_instance"
 DAG = "redcap_data_access_group"
 SURVEY_IDENTIFIER = "redcap_survey_identifier"
+NOT_COMPLETED = "[not completed]"  # the timestamp of a partial survey response
 FIXED_HEADERS = {
     EVENT: "Event Name",
     REPEAT_INSTRUMENT: "Repeat Instrument",
@@ -69,7 +70,8 @@ class Lookups:
                 args,
             ):
                 key = (row["record"], row["event_id"], row["form_name"], row["instance"])
-                found.responses[key] = (row["identifier"], row["completion_time"])
+                completed = row["completion_time"] or NOT_COMPLETED
+                found.responses[key] = (row["identifier"], completed)
         if any(item.field_type == "file" for item in selected):
             for row in db.execute(
                 "SELECT doc_id, name FROM documents WHERE project_id = ?", (project.project_id,)

@@ -8,6 +8,7 @@ and only the changed values are written back in one transaction. Each record's c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from instruments.naming import complete_field
@@ -151,7 +152,18 @@ def write_store(db: Database, project_id: int, store: Store, keys: set[StoreKey]
     )
 
 
-def apply_plan(db: Database, project: Project, plan: Plan, overwrite: bool, username: str) -> None:
+def apply_plan(
+    db: Database,
+    project: Project,
+    plan: Plan,
+    overwrite: bool,
+    username: str,
+    *,
+    via: str = "API",
+    also: Callable[[], None] | None = None,
+) -> None:
+    """Write ``plan`` in one transaction, logged as made through ``via`` ("API", "survey");
+    ``also`` runs inside the same transaction (the survey pages record the response there)."""
     records = list(dict.fromkeys(row.record for row in plan.rows))
     existed = existing_records(db, project.project_id, records)
     store: Store = {}
@@ -164,7 +176,9 @@ def apply_plan(db: Database, project: Project, plan: Plan, overwrite: bool, user
     with db.transaction():
         write_store(db, project.project_id, store, writer.touched | calculated)
         _write_dags(db, project, writer.dags)
-        _log(db, project, username, records, existed, writer.changes, store, calculated)
+        _log(db, project, username, records, existed, writer.changes, store, calculated, via)
+        if also is not None:
+            also()
 
 
 def _write_dags(db: Database, project: Project, dags: dict[str, str | None]) -> None:
@@ -190,6 +204,7 @@ def _log(
     changes: Changes,
     store: Store,
     calculated: set[StoreKey],
+    via: str,
 ) -> None:
     pid = project.project_id
     for record in records:
@@ -197,9 +212,9 @@ def _log(
         listed = ", ".join(noted)
         if record not in existed:
             listed = listed or f"{project.record_id} = '{record}'"
-            db.log(pid, username, "record_add", f"Created Record (API) {record}", listed, record)
+            db.log(pid, username, "record_add", f"Created Record ({via}) {record}", listed, record)
         elif any(not text.startswith("[") for text in noted):
-            db.log(pid, username, "record_edit", f"Updated Record (API) {record}", listed, record)
+            db.log(pid, username, "record_edit", f"Updated Record ({via}) {record}", listed, record)
     by_record: dict[str, list[str]] = {}
     for key in sorted(calculated):
         value = next(iter(store.get(key, {""})))

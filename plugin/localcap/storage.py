@@ -87,6 +87,10 @@ CREATE TABLE IF NOT EXISTS record_dags (
     project_id INTEGER NOT NULL, record TEXT NOT NULL, group_id INTEGER NOT NULL,
     PRIMARY KEY (project_id, record)
 );
+CREATE TABLE IF NOT EXISTS user_dags (
+    project_id INTEGER NOT NULL, username TEXT NOT NULL, group_id INTEGER NOT NULL,
+    PRIMARY KEY (project_id, username)
+);
 CREATE TABLE IF NOT EXISTS data (
     project_id INTEGER NOT NULL, record TEXT NOT NULL, event_id INTEGER NOT NULL,
     instance INTEGER NOT NULL, field_name TEXT NOT NULL, value TEXT NOT NULL,
@@ -102,6 +106,17 @@ CREATE TABLE IF NOT EXISTS responses (
     form_name TEXT NOT NULL, instance INTEGER NOT NULL,
     identifier TEXT NOT NULL DEFAULT '', completion_time TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (project_id, record, event_id, form_name, instance)
+);
+CREATE TABLE IF NOT EXISTS participants (
+    project_id INTEGER NOT NULL, record TEXT NOT NULL, event_id INTEGER NOT NULL,
+    form_name TEXT NOT NULL, instance INTEGER NOT NULL,
+    hash TEXT NOT NULL UNIQUE, access_code TEXT NOT NULL, return_code TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project_id, record, event_id, form_name, instance)
+);
+CREATE TABLE IF NOT EXISTS queue_links (
+    project_id INTEGER NOT NULL, record TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (project_id, record)
 );
 CREATE TABLE IF NOT EXISTS log (
     log_id INTEGER PRIMARY KEY AUTOINCREMENT, project_id INTEGER NOT NULL,
@@ -234,6 +249,17 @@ def initialise(path: str | Path, super_token: str | None = None) -> None:
                 db.add_token(super_token, None)
 
 
+def has_super_token(path: str | Path) -> bool:
+    """Whether the database at ``path`` already has a super token (its hash, that is)."""
+    if not Path(path).exists():
+        return False
+    with open_database(path) as db:
+        try:
+            return bool(db.rows("SELECT 1 FROM tokens WHERE project_id IS NULL LIMIT 1"))
+        except sqlite3.OperationalError:
+            return False
+
+
 def set_production(path: str | Path, token: str, in_production: bool = True) -> None:
     """Move the token's project to production (or back to development).
 
@@ -241,13 +267,11 @@ def set_production(path: str | Path, token: str, in_production: bool = True) -> 
     the deploy code use this to reach REDCap's production-status behaviour.
     """
     with open_database(path) as db:
-        caller = db.caller(token)
-        if caller.project_id is None:
-            raise ApiError(NO_PERMISSION, 403)
+        project_id = _project_of(db, token)
         with db.transaction():
             db.execute(
                 "UPDATE projects SET in_production = ?, production_time = ? WHERE project_id = ?",
-                (int(in_production), now() if in_production else "", caller.project_id),
+                (int(in_production), now() if in_production else "", project_id),
             )
 
 
@@ -258,8 +282,55 @@ def set_missing_data_codes(path: str | Path, token: str, codes: str) -> None:
     qiscan does that step itself, so deployed instruments can hold their declared codes.
     """
     with open_database(path) as db:
-        caller = db.caller(token)
-        if caller.project_id is None:
-            raise ApiError(NO_PERMISSION, 403)
+        project_id = _project_of(db, token)
         with db.transaction():
-            db.set_setting(caller.project_id, "missing_data_codes", codes)
+            db.set_setting(project_id, "missing_data_codes", codes)
+
+
+def _project_of(db: Database, token: str) -> int:
+    caller = db.caller(token)
+    if caller.project_id is None:
+        raise ApiError(NO_PERMISSION, 403)
+    return caller.project_id
+
+
+def enable_surveys(
+    path: str | Path,
+    token: str,
+    surveys: dict[str, str],
+    *,
+    save_and_return: bool = True,
+    queue: bool = False,
+) -> None:
+    """Enable the forms ``surveys`` (form name -> survey title) as surveys of the token's project.
+
+    REDCap's API cannot do this: a designer enables each survey in the Online Designer. For the
+    embedded localcap qiscan does that step itself. A form that does not exist yet may be named;
+    it becomes a survey once a data dictionary brings it. Existing survey settings are kept.
+    """
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            db.set_setting(project_id, "surveys_enabled", "1")
+            if queue:
+                db.set_setting(project_id, "survey_queue_enabled", "1")
+            db.executemany(
+                "INSERT OR IGNORE INTO surveys (project_id, form_name, title, save_and_return) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (project_id, form, title, int(save_and_return))
+                    for form, title in surveys.items()
+                ],
+            )
+
+
+def set_data_entry_trigger(path: str | Path, token: str, url: str) -> None:
+    """Set (or, with ``""``, clear) the Data Entry Trigger URL of the token's project.
+
+    In REDCap this is Project Setup > Additional customizations > Data Entry Trigger; the API
+    has no method for it.
+    """
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            db.set_setting(project_id, "data_entry_trigger_url", url.strip())

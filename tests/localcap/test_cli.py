@@ -1,5 +1,6 @@
 """``qiscan localcap``: create-project prints a working token; serve takes its super token from
-the environment, or generates one and shows it once."""
+the environment, keeps the one its database has, or generates one and shows it once; trigger
+sets an embedded project's Data Entry Trigger."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 from redcap import Project
 
 import plugin.cli_localcap as cli
 from plugin.localcap import create_app, serve_in_thread
+from plugin.localcap.storage import open_database
+from plugin.target import Instance, embedded_client, embedded_localcap
 from tests.localcap.conftest import PROJECTS
 
 
@@ -87,3 +91,49 @@ def test_serve_refuses_a_malformed_super_token(
     assert result.exit_code == 2
     assert "must hold 64 letters and digits" in result.stderr
     assert "too-short-secret" not in result.output
+
+
+def test_serve_keeps_the_super_token_a_database_already_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "kept.db"
+    token = "CD34" * 16
+    create_app(database, super_token=token)
+    monkeypatch.delenv(cli.SUPER_TOKEN_ENV, raising=False)
+    apps: list[Any] = []
+    monkeypatch.setattr(cli, "serve_forever", lambda app, *args: apps.append(app))
+    result = CliRunner().invoke(cli.localcap, ["serve", "--db", str(database)])
+    assert result.exit_code == 0, result.output
+    assert "keeps the super token" in result.stderr
+    assert re.search(r"[0-9A-F]{64}", result.stderr) is None
+    with serve_in_thread(apps[0]) as running:
+        created = requests.post(
+            running.url,
+            data={
+                "token": token,
+                "content": "project",
+                "format": "xml",
+                "data": "<item><project_title>Kept</project_title><purpose>0</purpose></item>",
+            },
+            timeout=30,
+        )
+    assert re.fullmatch(r"[0-9A-F]{32}", created.text), "the old super token still creates"
+
+
+def test_trigger_sets_the_embedded_projects_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = Instance(tmp_path / "instance")
+    monkeypatch.setenv("QISCAN_INSTANCE", str(instance.folder))
+    missing = CliRunner().invoke(cli.localcap, ["trigger", "provider_scan", "http://x/det"])
+    assert missing.exit_code == 1
+    assert "no embedded project 'provider_scan'" in missing.stderr
+    with embedded_localcap(instance) as (url, super_token):
+        embedded_client(instance, url, super_token, "provider_scan")
+    result = CliRunner().invoke(
+        cli.localcap, ["trigger", "provider_scan", "http://127.0.0.1:5000/det"]
+    )
+    assert result.exit_code == 0, result.output
+    with open_database(instance.localcap_db) as db:
+        [row] = db.rows("SELECT value FROM settings WHERE name = 'data_entry_trigger_url'")
+    assert row["value"] == "http://127.0.0.1:5000/det"
