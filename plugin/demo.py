@@ -86,7 +86,7 @@ def demo(out: Path, seed: int) -> None:
     say(f"  localcap database    {instance.localcap_db}")
     say(f"  snapshots            {instance.snapshots}")
     say(f"  tokens (owner-only)  {instance.folder / 'secrets.json'}")
-    say("  open survey links     qiscan localcap serve --db " + str(instance.localcap_db))
+    say("  open survey links    qiscan localcap serve --db " + str(instance.localcap_db))
     say("  explore the projects:")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan deploy practice_readiness")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan pull practice_readiness")
