@@ -23,8 +23,9 @@ from datetime import datetime
 
 from plugin.localcap import answers
 from plugin.localcap.errors import BAD_REPEAT_INSTANCE, ApiError
+from plugin.localcap.labels import plain_text
 from plugin.localcap.params import Params
-from plugin.localcap.pdf_layout import Section, plain_text, render_pdf
+from plugin.localcap.pdf_layout import Section, render_pdf
 from plugin.localcap.project import Event, Form, Project
 from plugin.localcap.record_writers import Lookups
 from plugin.localcap.rows import RecordRow, load_rows, ordered, owns, record_names

@@ -13,7 +13,6 @@ every machine; a character Vera lacks falls back to its unaccented letter, else 
 from __future__ import annotations
 
 import html
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from reportlab.platypus import (
 )
 
 from instruments.dictionary.choices import parse_slider_labels
+from plugin.localcap.labels import plain_text
 from plugin.localcap.project import Field
 
 FONT = "LocalcapVera"
@@ -58,8 +58,6 @@ RULE = colors.Color(0.8, 0.8, 0.8)
 SHADE = colors.Color(0.9, 0.9, 0.9)
 BOXED_TYPES = frozenset({"checkbox"})
 CHOICE_TYPES = frozenset({"radio", "dropdown", "yesno", "truefalse", "checkbox"})
-_BREAKS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECASE)
-_TAGS = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @dataclass(frozen=True)
@@ -113,13 +111,6 @@ def drawable(text: str) -> str:
         base = "".join(part for part in unicodedata.normalize("NFKD", char) if ord(part) in covered)
         out.append(base or ("" if unicodedata.category(char) in ("Mn", "Cf") else "?"))
     return "".join(out)
-
-
-def plain_text(label: str) -> str:
-    """A label as plain lines: REDCap labels are HTML, paper has no use for the tags."""
-    text = html.unescape(_TAGS.sub("", _BREAKS.sub("\n", label)))
-    lines = (" ".join(line.split()) for line in text.replace("\r", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def markup(text: str) -> str:

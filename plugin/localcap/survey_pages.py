@@ -10,7 +10,6 @@ partial response with Save & Return asks for its return code before showing the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask import Flask, render_template, request
@@ -19,6 +18,7 @@ from instruments.logic import LogicError, UnknownFieldError, evaluate, parse, tr
 from instruments.naming import checkbox_column, complete_field
 from plugin.localcap.errors import ApiError
 from plugin.localcap.import_check import number_records, plan_import
+from plugin.localcap.labels import plain_text
 from plugin.localcap.project import Field, Project, load_project
 from plugin.localcap.record_filters import EVENT_COLUMN, logic_context
 from plugin.localcap.records_import import apply_plan
@@ -41,12 +41,6 @@ from plugin.localcap.trigger import SURVEY_USERNAME, fire, trigger_payload, trig
 ANSWERED_TYPES = frozenset(
     {"text", "notes", "radio", "dropdown", "yesno", "truefalse", "checkbox", "slider"}
 )
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(label: str) -> str:
-    """A label without its HTML tags (the page escapes everything it shows)."""
-    return _TAG.sub("", label).strip()
 
 
 @dataclass
@@ -58,15 +52,15 @@ class Question:
 
     @property
     def label(self) -> str:
-        return plain(self.field.label)
+        return plain_text(self.field.label)
 
     @property
     def header(self) -> str:
-        return plain(self.field.row.get("section_header", ""))
+        return plain_text(self.field.row.get("section_header", ""))
 
     @property
     def note(self) -> str:
-        return plain(self.field.row.get("field_note", ""))
+        return plain_text(self.field.row.get("field_note", ""))
 
     @property
     def kind(self) -> str:
