@@ -93,7 +93,9 @@ def pull(
             writer.copy_from(parent.id, except_records=set(ids) | deleted)
         done = 0
         for batch in chunks(ids, batch_size):
-            rows = client.export_records(records=batch)
+            # A form never saved exports as status "0" by default, which would read as saved
+            # and put its questions in every denominator; blank tells the two apart.
+            rows = client.export_records(records=batch, export_blank_for_gray_form_status=True)
             writer.add(rows)
             batches += 1
             done += len(batch)
