@@ -3,7 +3,8 @@
 Validates every shipped instrument and compiles its REDCap data dictionary into ``--out``, then
 starts localcap in-process over a fresh instance folder (``OUT/instance``), and for each
 instrument creates a project, deploys the instrument, fills it with simulated responses (the
-seed documents' proportions), and pulls a snapshot. It ends by saying where everything is.
+seed documents' proportions), pulls a snapshot and writes its tidy statistics table. It ends by
+saying where everything is.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
+from plugin.cli_stats import snapshot_records
 from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
-from plugin.pull import SnapshotStore, pull
+from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
 from plugin.target import Instance, embedded_client, embedded_localcap, survey_titles
+from reports.tables import to_csv as table_csv
+from scoring.decode import decode
+from scoring.statistics import statistics_table
 
 # Respondents, practices or excerpts per instrument: big enough for stable percentages,
 # small enough that the demo runs in seconds.
@@ -76,20 +81,38 @@ def demo(out: Path, seed: int) -> None:
             written = client.import_in_batches(rows, instrument.record_id)
             result = pull(client, store, instruments={instrument.id: instrument.version})
             snap = result.snapshot
+            count = write_statistics(
+                store, snap, instrument, out / "stats" / f"{instrument.id}.csv"
+            )
             say(
                 f"{instrument.id:<20} deployed in {len(steps)} steps, {written:>4} records "
                 f"simulated, snapshot {snap.id}: {snap.row_count} rows, "
-                f"hash {snap.content_hash[:12]}"
+                f"hash {snap.content_hash[:12]}, {count} statistics"
             )
     say(f"\ndone in {time.perf_counter() - started:.1f} s. Where everything is:")
     say(f"  data dictionaries    {out}/<instrument>.csv and .json")
     say(f"  localcap database    {instance.localcap_db}")
     say(f"  snapshots            {instance.snapshots}")
+    say(f"  statistics (tidy)    {out}/stats/<instrument>.csv")
     say(f"  tokens (owner-only)  {instance.folder / 'secrets.json'}")
     say("  open survey links    qiscan localcap serve --db " + str(instance.localcap_db))
     say("  explore the projects:")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan deploy practice_readiness")
     say(f"    QISCAN_INSTANCE={instance.folder} qiscan pull practice_readiness")
+    say(
+        f"    QISCAN_INSTANCE={instance.folder} qiscan stats practice_readiness --waves "
+        "-o readiness.csv"
+    )
+
+
+def write_statistics(
+    store: SnapshotStore, snapshot: Snapshot, instrument: Instrument, path: Path
+) -> int:
+    """The snapshot's tidy statistics table (with change across waves where there are waves)."""
+    records = snapshot_records(store, snapshot)
+    table = statistics_table(decode(records, instrument), waves=instrument.waves is not None)
+    write_atomically(path, table_csv(table))
+    return len(table)
 
 
 def compile_all(out: Path) -> list[Instrument]:

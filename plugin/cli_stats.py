@@ -1,0 +1,140 @@
+"""``qiscan stats``: the tidy statistics table of a pulled snapshot, as CSV.
+
+SNAPSHOT is a snapshot id, or an instrument id (the latest snapshot pulled for it). The records
+are decoded with the instrument (the snapshot's own when it was pulled for one), every statistic
+is computed and the long table is written with text cells neutralised for spreadsheets.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from instruments.model import Instrument
+from plugin.cli_instruments import resolve
+from plugin.files import write_atomically
+from plugin.pull import Snapshot, SnapshotStore
+from plugin.target import Instance
+from reports.tables import to_csv
+from scoring.decode import Responses, decode
+from scoring.field_stats import Options
+from scoring.statistics import statistics_table
+
+
+def say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def find_snapshot(store: SnapshotStore, name: str) -> Snapshot:
+    """A snapshot by id, or the latest one of a project key or pulled for an instrument id;
+    a clear error listing what there is."""
+    if name.isdigit():
+        try:
+            return store.get(int(name))
+        except KeyError:
+            pass
+    matching = [s for s in store.snapshots() if name == s.project or name in s.instruments]
+    if matching:
+        return matching[-1]
+    known = sorted({i for s in store.snapshots() for i in s.instruments})
+    listed = ", ".join(known) if known else "none yet (run qiscan pull first)"
+    raise click.ClickException(f"no snapshot '{name}'; instruments with snapshots: {listed}")
+
+
+def snapshot_records(store: SnapshotStore, snapshot: Snapshot) -> pd.DataFrame:
+    """The snapshot's raw records as strings, every row with every column."""
+    rows = [
+        {key: "" if value is None else str(value) for key, value in row.items()}
+        for row in store.rows(snapshot.id)
+    ]
+    return pd.DataFrame.from_records(rows).fillna("")
+
+
+def instrument_for(snapshot: Snapshot, name: str | None) -> Instrument:
+    if name is None:
+        if len(snapshot.instruments) != 1:
+            listed = ", ".join(snapshot.instruments) or "none recorded"
+            raise click.UsageError(
+                f"snapshot {snapshot.id} was pulled for {listed}: name one with --instrument"
+            )
+        name = next(iter(snapshot.instruments))
+    result = resolve(name)
+    for problem in result.errors:
+        say(f"error {problem}")
+    if result.instrument is None or not result.ok:
+        sys.exit(1)
+    pulled = snapshot.instruments.get(result.instrument.id)
+    if pulled is not None and pulled != result.instrument.version:
+        say(
+            f"warning: snapshot {snapshot.id} was pulled for {result.instrument.id} "
+            f"{pulled}; scoring with version {result.instrument.version}"
+        )
+    return result.instrument
+
+
+def report_invalid(responses: Responses) -> None:
+    invalid = responses.invalid
+    if invalid.empty:
+        return
+    say(f"warning: {len(invalid)} value(s) do not fit their field and were left out:")
+    for _, row in invalid.head(10).iterrows():
+        where = f"record {row['record']} {row['wave']} {row['column']}".replace("  ", " ")
+        say(f"  {where}: {row['raw']!r} ({row['reason']})")
+    if len(invalid) > 10:
+        say(f"  ... and {len(invalid) - 10} more")
+
+
+@click.command("stats")
+@click.argument("snapshot")
+@click.option(
+    "--instrument", "instrument_name", help="Instrument id or file (default: the snapshot's)."
+)
+@click.option("--by", help="A grouping field: every table per group, with tests between groups.")
+@click.option("--waves", is_flag=True, help="Add the scales' change across waves.")
+@click.option(
+    "--keep-missing",
+    multiple=True,
+    metavar="CODE",
+    help="A missing-data code kept in denominators as an answer (repeatable).",
+)
+@click.option("--suppress-below", type=click.IntRange(1), help="Blank counts below N.")
+@click.option(
+    "--adjust",
+    type=click.Choice(["holm", "fdr_bh"]),
+    help="Adjust the group tests' p-values across questions.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def stats_command(
+    snapshot: str,
+    instrument_name: str | None,
+    by: str | None,
+    waves: bool,
+    keep_missing: tuple[str, ...],
+    suppress_below: int | None,
+    adjust: str | None,
+    output: Path,
+) -> None:
+    """Write the statistics of SNAPSHOT (an id, or an instrument's latest) as one long CSV."""
+    store = SnapshotStore(Instance.default().snapshots)
+    found = find_snapshot(store, snapshot)
+    instrument = instrument_for(found, instrument_name)
+    records = snapshot_records(store, found)
+    try:
+        responses = decode(records, instrument)
+        options = Options(
+            keep_missing=keep_missing,
+            suppress_below=suppress_below,
+            adjust=adjust,  # type: ignore[arg-type]
+        )
+        table = statistics_table(responses, options, by=by, waves=waves)
+    except ValueError as exc:
+        raise click.ClickException(f"snapshot {found.id}: {exc}") from None
+    report_invalid(responses)
+    write_atomically(output, to_csv(table))
+    say(
+        f"snapshot {found.id} ({found.project}, {found.record_count} records): "
+        f"{len(table)} statistics in {output}"
+    )

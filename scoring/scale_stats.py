@@ -1,0 +1,267 @@
+"""Scale scores from decoded responses, and their statistics as tidy rows: per wave the scores'
+summary and reliability, and across waves the cohort's change.
+
+Items are the decoded choice codes read as numbers (a missing-data code is not a number: it is
+not answered). Per wave each scale gets n, mean (t interval), SD, type-7 quartiles, range, and
+for item scales Cronbach's alpha (listwise, Feldt interval) and standardised alpha. Across waves
+(``waves=True``) each scale gets, from baseline to each unit's latest wave: the mean change with
+the paired t test and Cohen's dz, the Wilcoxon signed-rank test (T+ as R reports it) with the
+matched-pairs rank-biserial r, the numbers improved / unchanged / declined beyond the
+Jacobson-Truax threshold (reliability: the baseline alpha of an item scale), and with three or
+more waves Friedman's test on complete cases and the mixed model's slope per month.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from instruments.model import Scale
+from scoring.decode import Responses
+from scoring.describe import describe_numeric
+from scoring.field_stats import Options, Where, group_labels, numeric_rows, wave_slices
+from scoring.paired import mcnemar_change, paired_t, reliable_change, signed_rank
+from scoring.reliability import Alpha, cronbach_alpha
+from scoring.scales import ScaleScores, score
+from scoring.tidy import TidyRow
+from scoring.trend import friedman, mixed_slope
+
+BASELINE_TO_LATEST = "baseline to latest"
+ALL_WAVES = "all waves"
+
+
+def item_frame(responses: Responses) -> pd.DataFrame:
+    """Every scale item as a number (choice codes read as numbers); NaN where not answered."""
+    names = sorted({item for scale in responses.instrument.scales for item in scale.items})
+    frame = responses.frame
+    return pd.DataFrame(
+        {name: pd.to_numeric(frame[name].astype("object"), errors="coerce") for name in names},
+        index=frame.index,
+        dtype="float64",
+    )
+
+
+def scale_scores(responses: Responses) -> ScaleScores:
+    """Every scale and composite of the instrument, scored on its decoded items."""
+    return score(item_frame(responses), responses.instrument)
+
+
+def scale_rows(
+    responses: Responses,
+    options: Options | None = None,
+    *,
+    waves: bool = False,
+    by: str | None = None,
+) -> list[TidyRow]:
+    """Per wave: each scale's summary and (item scales) its reliability; with ``waves``, the
+    cohort's change across waves; with ``by``, each group's summary instead."""
+    options = options or Options()
+    instrument = responses.instrument
+    if not instrument.all_scales():
+        return []
+    items = item_frame(responses)
+    scored = score(items, instrument)
+    rows: list[TidyRow] = []
+    if by is not None:
+        return _grouped_rows(responses, scored, by, options)
+    for wave, index in wave_slices(responses):
+        where = Where(instrument.id, instrument.version, wave=wave)
+        for scale in instrument.all_scales():
+            values = scored.frame.loc[index, scale.name]
+            summary = describe_numeric(values, confidence=options.confidence)
+            rows += numeric_rows(summary, scale.name, scale.label, where)
+            rows += _reason_rows(scored, scale, index, where)
+            if not scale.is_composite:
+                alpha = cronbach_alpha(items.loc[index], scale, instrument=instrument)
+                rows += alpha_rows(alpha, scale, where)
+    if waves and instrument.waves is not None:
+        rows += change_rows(responses, scored, items, options)
+        rows += yes_no_change_rows(responses)
+    return rows
+
+
+def _grouped_rows(
+    responses: Responses, scored: ScaleScores, by: str, options: Options
+) -> list[TidyRow]:
+    instrument = responses.instrument
+    groups = group_labels(responses, by)
+    rows: list[TidyRow] = []
+    for wave, index in wave_slices(responses):
+        group = groups.loc[index]
+        for label in sorted(group.dropna().unique(), key=str):
+            part = group.index[group == label]
+            where = Where(instrument.id, instrument.version, wave, by, str(label))
+            for scale in instrument.all_scales():
+                values = scored.frame.loc[part, scale.name]
+                summary = describe_numeric(values, confidence=options.confidence)
+                rows += numeric_rows(summary, scale.name, scale.label, where)
+    return rows
+
+
+def alpha_rows(alpha: Alpha, scale: Scale, where: Where) -> list[TidyRow]:
+    note = f"{alpha.missing}; {alpha.note}".rstrip("; ")
+    return [
+        where.row(
+            scale.name,
+            scale.label,
+            "cronbach_alpha",
+            alpha.value,
+            n=alpha.n,
+            ci_low=alpha.ci_low,
+            ci_high=alpha.ci_high,
+            note=f"Feldt interval; {note}",
+        ),
+        where.row(scale.name, scale.label, "standardized_alpha", alpha.standardized, n=alpha.n),
+    ]
+
+
+def _reason_rows(scored: ScaleScores, scale: Scale, index: pd.Index, where: Where) -> list[TidyRow]:
+    """How many rows could not be scored, and the commonest reason why."""
+    reasons = scored.frame.loc[index, f"{scale.name}__reason"].astype("object")
+    unscored = reasons[reasons.notna() & (reasons != "")]
+    if unscored.empty:
+        return []
+    common = unscored.value_counts()
+    note = f"most often: {common.index[0]} ({int(common.iloc[0])})"
+    return [where.row(scale.name, scale.label, "n_not_scored", len(unscored), note=note)]
+
+
+def long_scores(responses: Responses, scored: ScaleScores) -> pd.DataFrame:
+    """unit, wave_index, months and every score: the long frame of the change tests."""
+    frame = responses.frame
+    unit = responses.instrument.unit.id_field if responses.instrument.unit else None
+    units = frame[unit] if unit and unit in frame.columns else frame[responses.instrument.record_id]
+    data = pd.DataFrame(
+        {
+            "unit": units.astype("object").to_numpy(),
+            "wave_index": frame["wave_index"].to_numpy(dtype=np.int64),
+            "months": frame["months"].to_numpy(dtype=float),
+        },
+        index=frame.index,
+    )
+    for info in scored.scales:
+        data[info.name] = scored.frame[info.name].to_numpy(dtype=float)
+    return data
+
+
+def change_rows(
+    responses: Responses, scored: ScaleScores, items: pd.DataFrame, options: Options
+) -> list[TidyRow]:
+    """The cohort's change per scale, baseline to each unit's latest wave, and its trend."""
+    instrument = responses.instrument
+    data = long_scores(responses, scored)
+    n_waves = int(data["wave_index"].nunique())
+    rows: list[TidyRow] = []
+    change = Where(instrument.id, instrument.version, wave=BASELINE_TO_LATEST)
+    trend = Where(instrument.id, instrument.version, wave=ALL_WAVES)
+    baseline = responses.frame.index[responses.frame["wave_index"] == 0]
+    for scale in instrument.all_scales():
+        name, label = scale.name, scale.label
+        t = paired_t(data, name, confidence=options.confidence)
+        dropped = f"{t.units_dropped} unit(s) without a pair"
+        rows += [
+            change.row(
+                name,
+                label,
+                "mean_change",
+                t.estimate,
+                n=t.n_pairs,
+                ci_low=t.ci_low,
+                ci_high=t.ci_high,
+                note=f"{t.method}; {dropped}",
+            ),
+            change.row(name, label, "paired_t_p", t.p_value, n=t.n_pairs, note=t.method),
+            change.row(name, label, "cohens_dz", t.cohen_dz, n=t.n_pairs),
+        ]
+        w = signed_rank(data, name)
+        rows += [
+            change.row(name, label, "wilcoxon_p", w.p_value, n=w.n_pairs, note=w.method),
+            change.row(name, label, "rank_biserial", w.rank_biserial, n=w.n_pairs),
+        ]
+        rows += _reliable_rows(data, scale, items.loc[baseline], responses, change)
+        if n_waves >= 3:
+            f = friedman(data, name)
+            note = f"{f.method}; {f.units_dropped} unit(s) dropped (incomplete)"
+            rows.append(trend.row(name, label, "friedman_p", f.p_value, n=f.n_units, note=note))
+            rows.append(trend.row(name, label, "kendall_w", f.kendall_w, n=f.n_units))
+            m = mixed_slope(data, name, confidence=options.confidence)
+            note = f"{m.method}; {m.n_units} units" + (f"; {m.note}" if m.note else "")
+            rows.append(
+                trend.row(
+                    name,
+                    label,
+                    "slope_per_month",
+                    m.estimate,
+                    n=m.n_obs,
+                    ci_low=m.ci_low,
+                    ci_high=m.ci_high,
+                    note=note,
+                )
+            )
+    return rows
+
+
+def yes_no_change_rows(responses: Responses) -> list[TidyRow]:
+    """McNemar's test of each yes/no item from baseline to each unit's latest wave."""
+    instrument = responses.instrument
+    frame = responses.frame
+    where = Where(instrument.id, instrument.version, wave=BASELINE_TO_LATEST)
+    base = long_scores(responses, ScaleScores(pd.DataFrame(index=frame.index), ()))
+    rows: list[TidyRow] = []
+    for item in instrument.fields:
+        if item.type not in ("yesno", "truefalse") or item.name not in frame.columns:
+            continue
+        data = base[["unit", "wave_index", "months"]].copy()
+        data[item.name] = pd.to_numeric(frame[item.name].astype("object"), errors="coerce")
+        if data.dropna(subset=[item.name])["wave_index"].nunique() < 2:
+            continue
+        result = mcnemar_change(data, item.name)
+        rows += [
+            where.row(
+                item.name,
+                item.label,
+                "change_in_percent",
+                100 * result.estimate,
+                n=result.n_pairs,
+                note="percent answering yes, after minus before",
+            ),
+            where.row(
+                item.name,
+                item.label,
+                "mcnemar_p",
+                result.p_value,
+                n=result.n_pairs,
+                note=result.method,
+            ),
+        ]
+    return rows
+
+
+def _reliable_rows(
+    data: pd.DataFrame,
+    scale: Scale,
+    baseline_items: pd.DataFrame,
+    responses: Responses,
+    where: Where,
+) -> list[TidyRow]:
+    """Reliable change needs a reliability: the baseline alpha of an item scale (a composite
+    has none of its own here, so it gets no such rows)."""
+    if scale.is_composite:
+        return []
+    alpha = cronbach_alpha(baseline_items, scale, instrument=responses.instrument)
+    if not 0.0 <= alpha.value < 1.0 or math.isnan(alpha.value):
+        return []
+    result = reliable_change(
+        data, scale.name, reliability=alpha.value, reliability_source="cronbach_alpha"
+    )
+    note = f"threshold {result.threshold:.3g} (Jacobson-Truax; baseline alpha {alpha.value:.3f})"
+    return [
+        where.row(scale.name, scale.label, f"n_{status}", count, n=result.n_pairs, note=note)
+        for status, count in (
+            ("improved", result.n_improved),
+            ("unchanged", result.n_unchanged),
+            ("declined", result.n_declined),
+        )
+    ]
