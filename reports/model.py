@@ -1,0 +1,191 @@
+"""What a report is, whatever format it is rendered to.
+
+A builder (``reports/committee.py``, ``practice.py``, ...) turns scoring results into a
+:class:`Report`: a title, sections of blocks (text, facts, tables, charts, lists of open-text
+answers) and the provenance that makes it reproducible. A renderer (``render_html``,
+``render_pdf``, ``render_xlsx``, ``render_tidy``) turns a Report into a file with one shape,
+``render(report, out) -> Path``. Builders decide every number and word; renderers only lay
+them out, so a suppressed cell or a chart's bar is the same in every format.
+
+Cells hold ``str``, ``int``, ``float``, ``None`` (blank: not applicable) or :class:`Suppressed`
+(a small count withheld, with the reason shown in its place). Text in cells and lists may be
+what respondents typed: every renderer treats it as data (escaped in HTML and PDF, neutralised
+against formula injection in XLSX and CSV).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+ColumnKind = Literal["text", "integer", "number", "percent", "p_value"]
+TextKind = Literal["paragraph", "lead", "note", "warning"]
+ReportKind = Literal["committee", "practice", "cohort", "coding", "quality"]
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A value withheld because it rests on too few respondents; ``shown`` stands in its place."""
+
+    shown: str = "<5"
+    reason: str = "fewer than 5 respondents"
+
+
+Cell = str | int | float | Suppressed | None
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: TextKind = "paragraph"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label-value pairs: a methods box, a practice's summary."""
+
+    items: tuple[tuple[str, str], ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column. ``decimals`` applies to number, percent and p_value columns (a p-value
+    below 0.001 shows as "<0.001")."""
+
+    key: str
+    header: str
+    kind: ColumnKind = "text"
+    decimals: int = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table; ``name`` is unique within a report (the XLSX sheet name, at most 31 chars)."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Mapping[str, Cell], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: a value with its interval (NaN: none), or withheld."""
+
+    label: str
+    value: float
+    low: float = NAN
+    high: float = NAN
+    suppressed: Suppressed | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars on a 0..``max_value`` axis (percent charts: 0..100), whiskers where the
+    bars have intervals."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    unit: str = "%"
+    max_value: float = 100.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a value per x position (NaN: no point there, e.g. a skipped wave)."""
+
+    name: str
+    values: tuple[float, ...]
+    emphasis: bool = False  # the practice's own line, drawn stronger than the cohort's
+
+
+@dataclass(frozen=True)
+class Band:
+    """A horizontal band behind a line chart: a score band, or the cohort's interquartile range."""
+
+    label: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    x_labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    y_min: float = 0.0
+    y_max: float = 100.0
+    y_label: str = ""
+    bands: tuple[Band, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RunChart:
+    """A run chart: points over time around their median, with the signals the Anhoej rules
+    found (plain sentences, empty when none; ``rules_note`` says when too few points)."""
+
+    title: str
+    x_labels: tuple[str, ...]
+    values: tuple[float, ...]
+    median: float
+    signals: tuple[str, ...] = ()
+    rules_note: str = ""
+    y_label: str = ""
+
+
+@dataclass(frozen=True)
+class TextList:
+    """Answers people typed, listed as data (never as markup)."""
+
+    title: str
+    items: tuple[str, ...]
+    note: str = ""
+
+
+Block = Text | Facts | Table | BarChart | LineChart | RunChart | TextList
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+    level: int = 2  # 2: a section, 3: a subsection (a question within a domain)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What makes a report reproducible: printed at its end in every format."""
+
+    qiscan_version: str
+    instruments: tuple[tuple[str, str], ...]  # (id, version)
+    snapshot_id: int | None = None
+    content_hash: str = ""
+    pulled_at: str = ""  # the REDCap server time of the pull
+    project: str = ""
+    generated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: ReportKind
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+    provenance: Provenance
+    tidy: pd.DataFrame | None = field(default=None, compare=False)  # the CSV/JSON formats
+    suppress_below: int | None = None
+    audience: str = ""  # who it is written for, e.g. the practice's name
+
+    def tables(self) -> list[Table]:
+        """Every table in reading order (the XLSX sheets)."""
+        return [block for s in self.sections for block in s.blocks if isinstance(block, Table)]
