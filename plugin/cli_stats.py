@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from instruments.model import Instrument
 from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore
+from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
 from plugin.target import Instance
 from reports.tables import to_csv
 from scoring.decode import Responses, decode
@@ -26,31 +26,6 @@ from scoring.statistics import statistics_table
 
 def say(message: str) -> None:
     click.echo(message, err=True)
-
-
-def find_snapshot(store: SnapshotStore, name: str) -> Snapshot:
-    """A snapshot by id, or the latest one of a project key or pulled for an instrument id;
-    a clear error listing what there is."""
-    if name.isdigit():
-        try:
-            return store.get(int(name))
-        except KeyError:
-            pass
-    matching = [s for s in store.snapshots() if name == s.project or name in s.instruments]
-    if matching:
-        return matching[-1]
-    known = sorted({i for s in store.snapshots() for i in s.instruments})
-    listed = ", ".join(known) if known else "none yet (run qiscan pull first)"
-    raise click.ClickException(f"no snapshot '{name}'; instruments with snapshots: {listed}")
-
-
-def snapshot_records(store: SnapshotStore, snapshot: Snapshot) -> pd.DataFrame:
-    """The snapshot's raw records as strings, every row with every column."""
-    rows = [
-        {key: "" if value is None else str(value) for key, value in row.items()}
-        for row in store.rows(snapshot.id)
-    ]
-    return pd.DataFrame.from_records(rows).fillna("")
 
 
 def instrument_for(snapshot: Snapshot, name: str | None) -> Instrument:
@@ -119,7 +94,10 @@ def stats_command(
 ) -> None:
     """Write the statistics of SNAPSHOT (an id, or an instrument's latest) as one long CSV."""
     store = SnapshotStore(Instance.default().snapshots)
-    found = find_snapshot(store, snapshot)
+    try:
+        found = find_snapshot(store, snapshot)
+    except SnapshotNotFound as exc:
+        raise click.ClickException(str(exc)) from None
     instrument = instrument_for(found, instrument_name)
     records = snapshot_records(store, found)
     try:

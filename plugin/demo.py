@@ -3,8 +3,8 @@
 Validates every shipped instrument and compiles its REDCap data dictionary into ``--out``, then
 starts localcap in-process over a fresh instance folder (``OUT/instance``), and for each
 instrument creates a project, deploys the instrument, fills it with simulated responses (the
-seed documents' proportions), pulls a snapshot and writes its tidy statistics table. It ends by
-saying where everything is.
+seed documents' proportions), pulls a snapshot and writes its tidy statistics table; then it
+writes every report the data supports (``OUT/reports``) and says where everything is.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
-from plugin.cli_stats import snapshot_records
+from plugin.demo_reports import write_reports
 from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
+from plugin.snapshots import snapshot_records
 from plugin.target import Instance, embedded_client, embedded_localcap, survey_titles
 from reports.tables import to_csv as table_csv
 from scoring.decode import decode
@@ -65,6 +66,7 @@ def demo(out: Path, seed: int) -> None:
     started = time.perf_counter()
     with embedded_localcap(instance) as (url, super_token):
         say(f"\nlocalcap is running at {url} over {instance.localcap_db}")
+        pulled: dict[str, tuple[Snapshot, Instrument]] = {}
         for instrument in instruments:
             structure = project_structure([instrument])
             client = embedded_client(
@@ -81,6 +83,7 @@ def demo(out: Path, seed: int) -> None:
             written = client.import_in_batches(rows, instrument.record_id)
             result = pull(client, store, instruments={instrument.id: instrument.version})
             snap = result.snapshot
+            pulled[instrument.id] = (snap, instrument)
             count = write_statistics(
                 store, snap, instrument, out / "stats" / f"{instrument.id}.csv"
             )
@@ -89,11 +92,15 @@ def demo(out: Path, seed: int) -> None:
                 f"simulated, snapshot {snap.id}: {snap.row_count} rows, "
                 f"hash {snap.content_hash[:12]}, {count} statistics"
             )
+    say("")
+    write_reports(store, pulled, out / "reports", say)
     say(f"\ndone in {time.perf_counter() - started:.1f} s. Where everything is:")
     say(f"  data dictionaries    {out}/<instrument>.csv and .json")
     say(f"  localcap database    {instance.localcap_db}")
     say(f"  snapshots            {instance.snapshots}")
     say(f"  statistics (tidy)    {out}/stats/<instrument>.csv")
+    say(f"  reports              {out}/reports/ (committee, practice feedback, cohort, coding,")
+    say("                       quality; HTML, PDF, XLSX, CSV, JSON)")
     say(f"  tokens (owner-only)  {instance.folder / 'secrets.json'}")
     say("  open survey links    qiscan localcap serve --db " + str(instance.localcap_db))
     say("  explore the projects:")

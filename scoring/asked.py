@@ -65,7 +65,7 @@ def asked(responses: Responses, *, today: datetime.date | None = None) -> pd.Dat
         form.name: raw[complete_field(form.name)].to_numpy(dtype=object) != ""
         for form in instrument.forms
     }
-    designated = _designated(instrument, responses.frame)
+    designated = designated_forms(instrument, responses.frame)
     by_logic: dict[str, np.ndarray] = {"": np.ones(len(raw), dtype=bool)}
     columns: dict[str, np.ndarray] = {}
     for fld in data_fields(instrument):
@@ -111,7 +111,7 @@ def _logic_true(expression: Expression, raw: pd.DataFrame, context: Context) -> 
     return truthy_frame(evaluate_frame(expression, raw, context)).to_numpy(dtype=bool)
 
 
-def _designated(instrument: Instrument, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def designated_forms(instrument: Instrument, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per form, whether the row's wave holds the form.
 
     Events mode: the wave's event lists the form (or lists none). Repeating mode: the wave

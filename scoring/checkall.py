@@ -17,9 +17,9 @@ import pandas as pd
 from scoring.proportions import (
     BLANK,
     Choices,
-    _check_confidence,
-    _missing_codes,
     as_asked,
+    check_confidence,
+    missing_code_series,
     wilson_interval,
 )
 
@@ -94,7 +94,7 @@ def check_all(
     Reference: measurement notes section 3.2; IBM SPSS ``MULT RESPONSE`` (percent of cases /
     percent of responses); Wilson 1927, Newcombe 1998 for the intervals.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     codes = [str(code) for code, _ in choices]
     if isinstance(asked, str):
         if asked not in ticks.columns:
@@ -106,7 +106,7 @@ def check_all(
     option_frame = _as_ticks(option_frame, codes)
     if none_code is not None and none_code not in codes:
         raise ValueError(f"none_code '{none_code}' is not one of the choices {codes}")
-    reasons = _missing_codes(missing, ticks.index)
+    reasons = missing_code_series(missing, ticks.index)
 
     any_tick = option_frame.any(axis=1)
     both = any_tick & reasons.notna()

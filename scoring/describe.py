@@ -22,10 +22,10 @@ from scoring.proportions import (
     Choices,
     FrequencyTable,
     Proportion,
-    _check_confidence,
-    _missing_codes,
     as_asked,
+    check_confidence,
     frequencies,
+    missing_code_series,
     wilson,
 )
 
@@ -99,7 +99,7 @@ def describe_numeric(
     Reference: Student (1908); Hyndman & Fan (1996); R ``t.test``, ``quantile``.
     Raises ValueError for infinite values or a misaligned ``asked``.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if asked is None:
         asked_b = pd.Series(True, index=values.index)
     else:
@@ -109,7 +109,7 @@ def describe_numeric(
         raise ValueError("values must be finite numbers or NaN, found infinity")
     ignored = int((~asked_b & x_all.notna()).sum())
     x = x_all[asked_b]
-    reasons = _missing_codes(missing, values.index)[asked_b]
+    reasons = missing_code_series(missing, values.index)[asked_b]
     reasons = reasons[x.isna()].fillna(BLANK)
     missing_counts = {str(k): int(v) for k, v in reasons.value_counts().items()}
     arr = x.dropna().to_numpy()

@@ -16,8 +16,8 @@ from scoring.proportions import (
     Choices,
     FrequencyTable,
     Proportion,
-    _check_confidence,
     as_asked,
+    check_confidence,
     frequencies,
     wilson,
 )
@@ -86,7 +86,7 @@ def frequencies_by_group(
     the categories of a categorical ``groups``, otherwise sorted by label.
     Reference: R ``prop.table(table(answer, group), 2)`` for the percents; the test's references.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     asked_b = as_asked(asked, answers.index)
     if not groups.index.equals(answers.index):
         raise ValueError("groups must have the same index as the answers")
@@ -143,7 +143,7 @@ def difference_of_proportions(
     Reference: Newcombe RG (1998) Stat Med 17:873-890, Table II; R ``Epi::ci.pd``,
     ``DescTools::BinomDiffCI(method = "score")``.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     first, second = wilson(count1, n1, confidence), wilson(count2, n2, confidence)
     if n1 == 0 or n2 == 0:
         nan = float("nan")

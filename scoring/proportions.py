@@ -104,7 +104,7 @@ def wilson(count: int, n: int, confidence: float = 0.95) -> Proportion:
     Reference: Wilson EB (1927) JASA 22:209-212; Newcombe RG (1998) Stat Med 17:857-872, Table I;
     R ``binom::binom.confint(method="wilson")`` / ``prop.test(correct=FALSE)$conf.int``.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if n < 0 or count < 0 or count > n:
         raise ValueError(f"count must be between 0 and n, got count={count}, n={n}")
     if n == 0:
@@ -137,7 +137,7 @@ def frequencies(
     Raises ValueError on misuse: misaligned indexes, an answer that is not one of ``choices``, or a
     respondent holding both an answer and a missing code.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     codes = [str(code) for code, _ in choices]
     if len(set(codes)) != len(codes):
         raise ValueError(f"choice codes must be unique, got {codes}")
@@ -148,7 +148,7 @@ def frequencies(
         raise ValueError(f"keep_missing must list distinct missing codes, not choices: {clash}")
     asked_b = as_asked(asked, answers.index)
     values = as_codes(answers, "answers")
-    reasons = _missing_codes(missing, answers.index)
+    reasons = missing_code_series(missing, answers.index)
     unknown = sorted(set(values.dropna()) - set(codes))
     if unknown:
         raise ValueError(f"answers hold codes that are not choices: {unknown}; choices are {codes}")
@@ -250,7 +250,7 @@ def as_codes(values: pd.Series, what: str) -> pd.Series:
     return out
 
 
-def _missing_codes(missing: pd.Series | None, index: pd.Index) -> pd.Series:
+def missing_code_series(missing: pd.Series | None, index: pd.Index) -> pd.Series:
     if missing is None:
         return pd.Series(np.nan, index=index, dtype=object)
     if not missing.index.equals(index):
@@ -261,6 +261,6 @@ def _missing_codes(missing: pd.Series | None, index: pd.Index) -> pd.Series:
     return codes
 
 
-def _check_confidence(confidence: float) -> None:
+def check_confidence(confidence: float) -> None:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")

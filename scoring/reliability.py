@@ -105,7 +105,7 @@ def feldt_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> In
     pingouin's ``cronbach_alpha`` interval. Missing data: n is whatever the caller's policy used.
     NaN with a note when n < 2, k < 2 or alpha is NaN.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     method = "feldt"
     if not np.isfinite(alpha):
         return Interval(NAN, NAN, confidence, method, "alpha is not available")
@@ -136,7 +136,7 @@ def cronbach_alpha(
     items reverse-keyed when ``scale`` is given, else every column of ``items``. Reference: R
     ``psych::alpha(x, use = ...)`` ``$total$raw_alpha`` and ``$total$std.alpha``.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     names, block = _block(items, scale, instrument)
     return _alpha(_covariance(block, names, missing), confidence)
 
@@ -158,7 +158,7 @@ def item_total(
     carries the overall :class:`Alpha`. Reference: R
     ``psych::alpha(x)$item.stats$r.drop`` and ``$alpha.drop$raw_alpha``.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     names, block = _block(items, scale, instrument)
     cov = _covariance(block, names, missing)
     c = cov.matrix
@@ -304,6 +304,6 @@ def _alpha(cov: _Covariance, confidence: float) -> Alpha:
     )
 
 
-def _check_confidence(confidence: float) -> None:
+def check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence={confidence} must lie strictly between 0 and 1, e.g. 0.95")

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from instruments.labels import plain_text
 from plugin.localcap import answers
 from plugin.localcap.errors import BAD_REPEAT_INSTANCE, ApiError
-from plugin.localcap.labels import plain_text
 from plugin.localcap.params import Params
 from plugin.localcap.pdf_layout import Section, render_pdf
 from plugin.localcap.project import Event, Form, Project

@@ -38,7 +38,7 @@ from reportlab.platypus import (
 )
 
 from instruments.dictionary.choices import parse_slider_labels
-from plugin.localcap.labels import plain_text
+from instruments.labels import plain_text
 from plugin.localcap.project import Field
 
 FONT = "LocalcapVera"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from flask import Flask, render_template, request
 
+from instruments.labels import plain_text
 from instruments.logic import LogicError, UnknownFieldError, evaluate, parse, truthy
 from instruments.naming import checkbox_column, complete_field
 from plugin.localcap.errors import ApiError
 from plugin.localcap.import_check import number_records, plan_import
-from plugin.localcap.labels import plain_text
 from plugin.localcap.project import Field, Project, load_project
 from plugin.localcap.record_filters import EVENT_COLUMN, logic_context
 from plugin.localcap.records_import import apply_plan

@@ -1,4 +1,4 @@
-"""REDCap labels are HTML: what the survey pages and the PDF forms show is their plain text."""
+"""REDCap labels are HTML: what survey pages, PDF forms and reports show is their plain text."""
 
 from __future__ import annotations
 

@@ -1,0 +1,67 @@
+"""The demo's reports: every report kind the simulated data supports, in every format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from instruments.model import Instrument
+from plugin.cli_report import Pulled, build
+from plugin.pull import Snapshot, SnapshotStore
+from plugin.snapshots import provenance, snapshot_records
+from reports.model import Report
+from reports.render import FORMATS, render, render_all
+
+# report kind -> the instruments it reads (the committee summary compares the two scans)
+PLAN: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("committee", ("provider_scan", "supporter_scan")),
+    ("practice", ("practice_readiness",)),
+    ("cohort", ("practice_readiness",)),
+    ("coding", ("qualitative_coding",)),
+    ("quality", ("practice_readiness",)),
+    ("quality", ("provider_scan",)),
+)
+
+
+def write_reports(
+    store: SnapshotStore,
+    pulled: dict[str, tuple[Snapshot, Instrument]],
+    folder: Path,
+    say: Callable[[str], None],
+) -> list[Path]:
+    """Render each planned report into ``folder``; the files written, in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for kind, names in PLAN:
+        if not all(name in pulled for name in names):
+            continue
+        sources = [
+            Pulled(pulled[n][0], pulled[n][1], snapshot_records(store, pulled[n][0])) for n in names
+        ]
+        source = provenance([p.snapshot for p in sources], [p.instrument for p in sources])
+        made = build(
+            kind,
+            sources,
+            source,
+            practice=None,
+            suppress_below=None,
+            field_period="simulated responses",
+            rates=None,
+        )
+        stem = kind if kind != "quality" else f"quality-{names[0]}"
+        written += _render(made, folder / stem)
+    say(f"{len(written)} report files:")
+    for path in written:
+        say(f"  {path}")
+    return written
+
+
+def _render(made: Report | list[Report], stem: Path) -> list[Path]:
+    if isinstance(made, list):
+        # Practice feedback: every practice's PDF in one zip, and one example as HTML.
+        return [
+            render_all(made, stem.with_suffix(".zip"), "pdf"),
+            render(made[0], stem.with_name(f"{stem.name}-example.html"), "html"),
+        ]
+    formats = [f for f in FORMATS if made.tidy is not None or f not in ("csv", "json")]
+    return [render(made, stem.with_suffix(f".{fmt}"), fmt) for fmt in formats]

@@ -1,0 +1,313 @@
+"""The cohort's progress: how the practices' scores changed from baseline to each one's latest
+assessment, how many changed by more than the measurement's error, and the trend over waves.
+
+Written for the programme and its analysts. Every number comes from :mod:`scoring`: the paired
+t and Wilcoxon signed-rank tests and the Jacobson-Truax counts from :mod:`scoring.paired`
+(reliability: each item scale's baseline alpha, as in the tidy table), the run charts of the
+cohort median from :mod:`scoring.spc`, Friedman's test and the mixed model's slope from
+:mod:`scoring.trend`, and the tidy table from :func:`scoring.statistics.statistics_table`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from reports.model import (
+    Bar,
+    BarChart,
+    Block,
+    Cell,
+    Column,
+    Facts,
+    Provenance,
+    Report,
+    RunChart,
+    Section,
+    Table,
+    Text,
+)
+from reports.wave_scores import WaveScores, wave_scores
+from scoring.decode import Responses
+from scoring.paired import paired_t, signed_rank
+from scoring.spc import RunChart as Runs
+from scoring.spc import run_chart, wave_medians
+from scoring.statistics import statistics_table
+from scoring.trend import friedman, mixed_slope
+
+MIN_USEFUL = 10  # points off the median before the Anhoej rules are applied (spc.run_chart)
+STATUSES = ("improved", "unchanged", "declined")
+
+
+def build_cohort(responses: Responses, *, provenance: Provenance) -> Report:
+    """The cohort progress report of a longitudinal instrument's responses."""
+    scores = wave_scores(responses)
+    instrument = responses.instrument
+    sections = [
+        _about(scores),
+        _change_section(scores),
+        _reliable_section(scores),
+        _run_section(scores),
+        _trend_section(scores),
+    ]
+    return Report(
+        kind="cohort",
+        title=f"{instrument.title}: cohort progress",
+        subtitle=f"{_units(scores)}, {_span(scores)}",
+        sections=tuple(sections),
+        provenance=provenance,
+        tidy=statistics_table(responses, waves=True),
+    )
+
+
+def _unit(scores: WaveScores) -> str:
+    unit = scores.responses.instrument.unit
+    return unit.label if unit is not None else "unit"
+
+
+def _units(scores: WaveScores) -> str:
+    count = len(scores.units)
+    return f"{count} {_unit(scores)}{'' if count == 1 else 's'}"
+
+
+def _span(scores: WaveScores) -> str:
+    labels = list(scores.waves.values())
+    return f"{labels[0]} to {labels[-1]}" if len(labels) > 1 else labels[0]
+
+
+def _about(scores: WaveScores) -> Section:
+    unit = _unit(scores)
+    lead = Text(
+        f"How the cohort's scores changed from baseline to each {unit}'s latest assessment, "
+        f"how many {unit}s changed by more than the measurement's error, and the trend across "
+        f"waves. A {unit} enters a baseline-to-latest comparison only if it has both scores.",
+        "lead",
+    )
+    facts = Facts(
+        (
+            (f"{_unit(scores).capitalize()}s", _units(scores)),
+            ("Waves", ", ".join(scores.waves.values())),
+            ("Scales", ", ".join(info.label for info in scores.scales)),
+        ),
+        title="Cohort",
+    )
+    return Section("About this report", (lead, facts))
+
+
+def _change_section(scores: WaveScores) -> Section:
+    columns = (
+        Column("scale", "Scale"),
+        Column("pairs", "Pairs", "integer"),
+        Column("before", "Baseline", "number"),
+        Column("after", "Latest", "number"),
+        Column("change", "Change", "number"),
+        Column("low", "CI low", "number"),
+        Column("high", "CI high", "number"),
+        Column("t_p", "Paired t p", "p_value", 3),
+        Column("dz", "dz", "number", 2),
+        Column("w_p", "Wilcoxon p", "p_value", 3),
+        Column("r", "r", "number", 2),
+        Column("note", "Note"),
+    )
+    rows: list[dict[str, Cell]] = []
+    methods: dict[str, None] = {}
+    for info in scores.scales:
+        t = paired_t(scores.data, info.name)
+        w = signed_rank(scores.data, info.name)
+        methods.update({t.method: None, w.method: None})
+        dropped = f"{t.units_dropped} without a pair" if t.units_dropped else ""
+        rows.append(
+            {
+                "scale": info.label,
+                "pairs": t.n_pairs,
+                "before": _cell(t.mean_before),
+                "after": _cell(t.mean_after),
+                "change": _cell(t.estimate),
+                "low": _cell(t.ci_low),
+                "high": _cell(t.ci_high),
+                "t_p": _cell(t.p_value),
+                "dz": _cell(t.cohen_dz),
+                "w_p": _cell(w.p_value),
+                "r": _cell(w.rank_biserial),
+                "note": "; ".join(n for n in (dropped, t.note, w.note) if n),
+            }
+        )
+    note = (
+        "Baseline and Latest: mean scores of the paired units; Change: latest minus baseline "
+        "with its 95% confidence interval. Paired t p and Cohen's dz: the paired t-test; "
+        "Wilcoxon p and r: the Wilcoxon signed-rank test and its matched-pairs rank-biserial "
+        "r. Methods: " + "; ".join(methods) + "."
+    )
+    table = Table("change", "Change from baseline to latest", columns, tuple(rows), note)
+    return Section("Change from baseline to latest", (table,))
+
+
+def _reliable_section(scores: WaveScores) -> Section:
+    columns = (
+        Column("scale", "Scale"),
+        Column("pairs", "Pairs", "integer"),
+        Column("improved", "Improved", "integer"),
+        Column("unchanged", "Unchanged", "integer"),
+        Column("declined", "Declined", "integer"),
+        Column("threshold", "Threshold", "number", 2),
+        Column("alpha", "Alpha", "number", 3),
+        Column("note", "Note"),
+    )
+    rows: list[dict[str, Cell]] = []
+    bars: list[Bar] = []
+    pairs: list[int] = []
+    left_out: list[str] = []
+    for info in scores.scales:
+        found = scores.thresholds[info.name]
+        result = found.change
+        if result is None:
+            left_out.append(f"{info.label} ({found.note})")
+            continue
+        found_counts = (result.n_improved, result.n_unchanged, result.n_declined)
+        counts = dict(zip(STATUSES, found_counts, strict=True))
+        rows.append(
+            {
+                "scale": info.label,
+                "pairs": result.n_pairs,
+                **counts,
+                "threshold": _cell(result.threshold),
+                "alpha": _cell(found.alpha),
+                "note": result.note,
+            }
+        )
+        bars += [Bar(f"{info.label}: {status}", float(n)) for status, n in counts.items()]
+        pairs.append(result.n_pairs)
+    blocks: list[Block] = [
+        Text(
+            "A unit improved or declined when its change from baseline to its latest assessment "
+            "is beyond the Jacobson-Truax reliable-change threshold (|RCI| > 1.96), with the "
+            "scale's Cronbach's alpha at baseline as its reliability; otherwise it is unchanged."
+        )
+    ]
+    if rows:
+        note = "Threshold: in score points. Alpha: the scale's Cronbach's alpha at baseline."
+        blocks.append(Table("reliable", "Reliable change", columns, tuple(rows), note))
+        blocks.append(
+            BarChart(
+                "Units improved, unchanged and declined beyond the threshold",
+                tuple(bars),
+                unit="",
+                max_value=float(max(*pairs, 1)),
+                note="Bars count units; the axis runs to the largest number of pairs.",
+            )
+        )
+    if left_out:
+        blocks.append(Text("No reliable-change threshold: " + "; ".join(left_out) + ".", "note"))
+    return Section("Reliable change", tuple(blocks))
+
+
+def _run_section(scores: WaveScores) -> Section:
+    blocks: list[Block] = [
+        Text(
+            "The cohort median at each wave, around the median of those medians. The Anhoej "
+            f"rules (longest run, number of crossings) are applied from {MIN_USEFUL} points off "
+            "the median."
+        )
+    ]
+    for info in scores.scales:
+        medians = wave_medians(scores.data, info.name)
+        chart = run_chart(medians, min_useful=MIN_USEFUL)
+        blocks.append(
+            RunChart(
+                title=f"{info.label}: cohort median per wave",
+                x_labels=tuple(scores.label(int(w)) for w in medians.index),
+                values=tuple(float(v) for v in medians),
+                median=chart.median,
+                signals=_signals(chart),
+                rules_note=_rules_note(chart),
+                y_label="median score",
+            )
+        )
+    return Section("Cohort median over time", tuple(blocks))
+
+
+def _signals(chart: Runs) -> tuple[str, ...]:
+    """The Anhoej signals in plain words (none when the rules were not applied)."""
+    found = []
+    if chart.longest_run_signal:
+        found.append(
+            f"A run of {chart.longest_run} points on one side of the median (more than "
+            f"{chart.longest_run_max} is unusual): a sign that the level has shifted."
+        )
+    if chart.crossings_signal:
+        found.append(
+            f"The line crosses its median only {_times(chart.n_crossings)} (fewer than "
+            f"{chart.crossings_min} is unusual): a sign of a shift or a trend."
+        )
+    return tuple(found)
+
+
+def _times(count: int) -> str:
+    return {0: "zero times", 1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def _rules_note(chart: Runs) -> str:
+    if chart.n_points == 0:
+        return "No points: no unit has this score."
+    if chart.signal is None:
+        return (
+            f"Too few points for the run-chart rules: {chart.n_useful} off the median, and the "
+            f"rules need {MIN_USEFUL}. Read the chart as a picture, not a test."
+        )
+    return ""
+
+
+def _trend_section(scores: WaveScores) -> Section:
+    if len(scores.waves) < 3:
+        text = Text(
+            f"Trends need at least three waves; these responses have {len(scores.waves)}. "
+            "The change from baseline to latest above is the comparison to read."
+        )
+        return Section("Trend across waves", (text,))
+    columns = (
+        Column("scale", "Scale"),
+        Column("slope", "Slope per month", "number", 2),
+        Column("low", "CI low", "number", 2),
+        Column("high", "CI high", "number", 2),
+        Column("slope_p", "Slope p", "p_value", 3),
+        Column("chi2", "Friedman chi2", "number", 2),
+        Column("f_p", "Friedman p", "p_value", 3),
+        Column("w", "Kendall's W", "number", 2),
+        Column("complete", "Units used", "integer"),
+        Column("dropped", "Units dropped", "integer"),
+        Column("note", "Note"),
+    )
+    rows: list[dict[str, Cell]] = []
+    methods: dict[str, None] = {}
+    for info in scores.scales:
+        m = mixed_slope(scores.data, info.name)
+        f = friedman(scores.data, info.name)
+        methods.update({m.method: None, f.method: None})
+        used = f"mixed model: {m.n_obs} assessments of {m.n_units} units"
+        rows.append(
+            {
+                "scale": info.label,
+                "slope": _cell(m.estimate),
+                "low": _cell(m.ci_low),
+                "high": _cell(m.ci_high),
+                "slope_p": _cell(m.p_value),
+                "chi2": _cell(f.statistic),
+                "f_p": _cell(f.p_value),
+                "w": _cell(f.kendall_w),
+                "complete": f.n_units,
+                "dropped": f.units_dropped,
+                "note": "; ".join(n for n in (used, m.note, f.note) if n),
+            }
+        )
+    note = (
+        "Slope per month: the mixed model's change in score per month since baseline, with its "
+        "95% CI; it uses every assessment (a random intercept per unit). Friedman's test "
+        f"(chi-square on {len(scores.waves) - 1} df) uses only the units seen at every wave: "
+        "Units used, with the others dropped. Methods: " + "; ".join(methods) + "."
+    )
+    table = Table("trend", "Trend across waves", columns, tuple(rows), note)
+    return Section("Trend across waves", (table,))
+
+
+def _cell(value: float) -> float | None:
+    """A number, or a blank cell where the statistic could not be computed (the note says why)."""
+    return None if math.isnan(value) else float(value)

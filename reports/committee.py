@@ -1,0 +1,216 @@
+"""The research committee's summary of the environmental scans of providers and supporters.
+
+    report = build_committee(providers, supporters, provenance=provenance, rates=rates,
+                             field_period="October to December 2016", suppress_below=5)
+
+Layout: a methods box; the respondents' organisation types; then each domain of the survey,
+one subsection per question (its table and chart, both surveys' side by side where both ask it,
+and their comparison); open-text answers listed as typed; the data dictionaries as an appendix.
+Every percentage is out of the respondents who were shown the question, and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from instruments.model import Field, Instrument
+from reports.committee_compare import comparable, comparison_blocks
+from reports.committee_questions import (
+    Group,
+    Names,
+    choice_blocks,
+    choice_table,
+    make_group,
+    question_blocks,
+    question_title,
+)
+from reports.dictionary_table import dictionary_table
+from reports.model import Block, Facts, Provenance, Report, Section, Text
+from scoring.decode import Responses
+from scoring.field_stats import Options, described_fields
+from scoring.rates import ResponseRates
+from scoring.statistics import statistics_table
+from scoring.values import CHOICE_FIELD_TYPES
+
+DENOMINATORS = (
+    "Each percentage is out of the respondents who were shown the question; questions shown "
+    "only after an earlier answer say so."
+)
+METHODS_NOTE = (
+    "95% Wilson score intervals. Providers and supporters are compared with Pearson's "
+    "chi-square test, or Fisher's exact test when expected counts are small, and a difference "
+    "of two percentages with Newcombe's hybrid score interval."
+)
+OTHER_DOMAIN = "Other questions"
+
+
+def build_committee(
+    providers: Responses,
+    supporters: Responses | None,
+    *,
+    provenance: Provenance,
+    rates: Mapping[str, ResponseRates] | None = None,
+    field_period: str = "",
+    suppress_below: int | None = None,
+    tidy: pd.DataFrame | None = None,
+) -> Report:
+    """The committee summary of the providers' scan and, when given, the supporters'.
+
+    ``rates`` maps an instrument id to its AAPOR response rates; ``suppress_below`` withholds
+    every count below it with its percent and interval (tables and charts alike); ``tidy`` is
+    the statistics table the CSV/JSON formats carry (built with
+    :func:`scoring.statistics.statistics_table` when not given).
+    Raises ValueError for an instrument with waves (the summary reads one row per respondent)
+    or a ``suppress_below`` below 1.
+    """
+    if suppress_below is not None and suppress_below < 1:
+        raise ValueError(f"suppress_below must be a positive count, got {suppress_below}")
+    groups = [make_group("Providers", "provider", "p", providers)]
+    if supporters is not None:
+        groups.append(make_group("Supporters", "supporter", "s", supporters))
+    for group in groups:
+        if group.instrument.waves is not None:
+            raise ValueError(
+                f"build_committee: instrument '{group.instrument.id}' has waves; the committee "
+                "summary reads one row per respondent (use the cohort report for waves)"
+            )
+    names = Names()
+    profile_fields = {id(g): _profile_field(g.instrument) for g in groups}
+    sections = [_methods(groups, provenance, rates or {}, field_period, suppress_below)]
+    sections += _profile(groups, profile_fields, names, suppress_below)
+    for label, fields in _domains(groups, profile_fields):
+        sections.append(Section(label, ()))
+        sections += [_question(groups, name, names, suppress_below) for name in fields]
+    appendix = tuple(
+        dictionary_table(g.instrument, name=names.take(f"dictionary {g.instrument.id}"))
+        for g in groups
+    )
+    sections.append(Section("Appendix: data dictionaries", appendix))
+    titles = " and ".join(g.instrument.title for g in groups)
+    return Report(
+        kind="committee",
+        title="Environmental scan: summary for the research committee",
+        subtitle=titles + (f", {field_period}" if field_period else ""),
+        sections=tuple(sections),
+        provenance=provenance,
+        tidy=tidy if tidy is not None else _tidy(groups, suppress_below),
+        suppress_below=suppress_below,
+        audience="the research committee",
+    )
+
+
+def _methods(
+    groups: Sequence[Group],
+    provenance: Provenance,
+    rates: Mapping[str, ResponseRates],
+    field_period: str,
+    below: int | None,
+) -> Section:
+    items: list[tuple[str, str]] = []
+    for g in groups:
+        ins = g.instrument
+        items.append((f"{g.title}' survey", f"{ins.title} ({ins.id}, version {ins.version})"))
+    items.append(("Field period", field_period or "not given"))
+    for g in groups:
+        items.append((f"{g.title}: invited and responding", _response(g, rates)))
+    pulled = provenance.pulled_at or "not recorded"
+    if provenance.snapshot_id is not None:
+        pulled += f" (snapshot {provenance.snapshot_id})"
+    items += [("Data pulled from REDCap", pulled), ("Percentages", DENOMINATORS)]
+    items.append(("Intervals and tests", METHODS_NOTE))
+    if below is not None:
+        items.append(
+            (
+                "Small counts",
+                f"Counts below {below} are withheld, with their percents and intervals, in "
+                f"tables and charts alike (shown as <{below}).",
+            )
+        )
+    return Section("Methods", (Facts(tuple(items), title="How the scan was run"),))
+
+
+def _response(group: Group, rates: Mapping[str, ResponseRates]) -> str:
+    found = rates.get(group.instrument.id)
+    data = f"{group.n_respondents} responses in the data"
+    if found is None:
+        return f"{data}; no invitation counts were given, so no response rate"
+    counts = found.counts
+    invited = sum(counts.values())
+    answered = f"{counts.get('I', 0)} complete and {counts.get('P', 0)} partial responses"
+    if found.denominator == 0:
+        return f"{invited} invited; {answered}; {data}; response rates not computable"
+    return f"{invited} invited; {answered}; AAPOR RR1 {found.rr1:.1%}, RR2 {found.rr2:.1%}; {data}"
+
+
+def _profile_field(instrument: Instrument) -> Field | None:
+    """The grouping field that describes the respondent (e.g. org_type), if it has choices."""
+    fields = instrument.field_map()
+    for name in instrument.grouping:
+        if name in fields and fields[name].type in CHOICE_FIELD_TYPES:
+            return fields[name]
+    return None
+
+
+def _profile(
+    groups: Sequence[Group],
+    profile_fields: Mapping[int, Field | None],
+    names: Names,
+    below: int | None,
+) -> list[Section]:
+    blocks: list[Block] = []
+    for g in groups:
+        fld = profile_fields[id(g)]
+        if fld is None:
+            blocks.append(Text(f"The {g.title.lower()}' survey has no organisation-type question."))
+            continue
+        blocks += choice_blocks(g, fld, choice_table(g, fld), names, below)
+    return [Section("Respondent profile", tuple(blocks))]
+
+
+def _domains(
+    groups: Sequence[Group], profile_fields: Mapping[int, Field | None]
+) -> list[tuple[str, list[str]]]:
+    """(domain label, field names) in the first survey's order, the other's additions merged
+    in after the field they follow; the profile question itself is left out."""
+    labels: dict[str, str] = {}
+    order: dict[str, list[str]] = {}
+    for g in groups:
+        for declared in g.instrument.domains:
+            labels.setdefault(declared.name, declared.label)
+        skip = profile_fields[id(g)]
+        previous: dict[str, str] = {}
+        for fld in described_fields(g.responses):
+            if skip is not None and fld.name == skip.name:
+                continue
+            domain = fld.domain if fld.domain in labels else ""
+            labels.setdefault(domain, OTHER_DOMAIN)
+            names = order.setdefault(domain, [])
+            if fld.name not in names:
+                after = previous.get(domain)
+                names.insert(names.index(after) + 1 if after in names else len(names), fld.name)
+            previous[domain] = fld.name
+    ordered = [d for d in labels if d in order and d != ""] + ([""] if "" in order else [])
+    return [(labels[d], order[d]) for d in ordered]
+
+
+def _question(groups: Sequence[Group], name: str, names: Names, below: int | None) -> Section:
+    having = [g for g in groups if name in g.instrument.field_map()]
+    first = having[0].instrument.field_map()[name]
+    blocks: list[Block] = []
+    for g in having:
+        blocks += question_blocks(g, g.instrument.field_map()[name], names, below)
+    if len(having) == 2:
+        fields = [g.instrument.field_map()[name] for g in having]
+        if comparable(*fields) and all(g.shown(name).any() for g in having):
+            pair = (having[0], having[1])
+            tables = (choice_table(having[0], fields[0]), choice_table(having[1], fields[1]))
+            blocks += comparison_blocks(pair, tables, first, names, below)
+    return Section(question_title(having[0].instrument, first), tuple(blocks), level=3)
+
+
+def _tidy(groups: Sequence[Group], below: int | None) -> pd.DataFrame:
+    options = Options(suppress_below=below)
+    frames = [statistics_table(g.responses, options) for g in groups]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

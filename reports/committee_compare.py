@@ -1,0 +1,167 @@
+"""Providers against supporters on a question both surveys ask with the same choice codes.
+
+The two groups are independent samples of different organisations, so the comparison is a test
+of independence on the option-by-group counts (chi-square, or Fisher's exact test when expected
+counts are small: :func:`scoring.independence.independence_test`) and, for a two-option
+question, the difference of the two percentages with Newcombe's interval
+(:func:`scoring.groups.compare_option`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from instruments.labels import plain_text
+from instruments.model import Field
+from reports.committee_questions import (
+    Group,
+    Names,
+    percent_cells,
+    question_title,
+    withheld,
+)
+from reports.model import Block, Cell, Column, Table, Text
+from scoring.groups import compare_option
+from scoring.independence import independence_test
+from scoring.proportions import FrequencyTable
+from scoring.small_cells import small_cells
+from scoring.values import CHOICE_FIELD_TYPES
+
+TEST_COLUMNS = (
+    Column("test", "Test"),
+    Column("statistic", "Statistic", "number", 2),
+    Column("df", "df", "integer"),
+    Column("p_value", "p-value", "p_value", 3),
+    Column("cramers_v", "Cramér's V", "number", 2),
+    Column("n", "n", "integer"),
+)
+
+
+def comparable(first: Field, second: Field) -> bool:
+    """Both single-choice questions with the same choice codes (their wording may differ)."""
+    return (
+        first.type in CHOICE_FIELD_TYPES
+        and second.type in CHOICE_FIELD_TYPES
+        and sorted(first.choice_codes()) == sorted(second.choice_codes())
+    )
+
+
+def comparison_blocks(
+    groups: tuple[Group, Group],
+    tables: tuple[FrequencyTable, FrequencyTable],
+    fld: Field,
+    names: Names,
+    below: int | None,
+) -> list[Block]:
+    """Both groups' percents per option, then the test and (two options) the difference."""
+    first, second = groups
+    codes = list(tables[0].table.index)
+    ordered = (tables[0].table, tables[1].table.loc[codes])
+    title = f"{first.title} and {second.title}: {question_title(first.instrument, fld)}"
+    empty = [g.title.lower() for g, t in zip(groups, tables, strict=True) if t.denominator == 0]
+    if empty:
+        return [Text(f"Not compared: no {' or '.join(empty)} answered this question.")]
+    rows = _side_by_side(groups, ordered, below)
+    note = (
+        f"Each group's percentages are of those who answered ({tables[0].denominator} "
+        f"{first.title.lower()}, {tables[1].denominator} {second.title.lower()})"
+    )
+    if list(ordered[0]["label"]) != list(ordered[1]["label"]):
+        note += f"; options are worded as the {first.title.lower()}' survey words them"
+    columns = (
+        Column("option", "Option"),
+        *(
+            column
+            for g in groups
+            for column in (
+                Column(f"{g.prefix}_n", f"{g.title} n", "integer"),
+                Column(f"{g.prefix}_percent", f"{g.title} %", "percent"),
+            )
+        ),
+    )
+    counts = pd.DataFrame({g.title: t["count"] for g, t in zip(groups, ordered, strict=True)})
+    test = independence_test(counts)
+    row: dict[str, Cell] = {
+        "test": test.method if test.method != "none" else f"not computed: {test.note}",
+        "statistic": _number(test.statistic),
+        "df": test.df,
+        "p_value": _number(test.p_value),
+        "cramers_v": _number(test.cramers_v),
+        "n": test.n,
+    }
+    test_columns: tuple[Column, ...] = TEST_COLUMNS
+    test_note = test.note
+    if len(codes) == 2:
+        extra, extra_note = _difference(groups, tables, codes[0], below)
+        row |= extra
+        label = plain_text(str(ordered[0].loc[codes[0], "label"]))
+        test_columns = (
+            *TEST_COLUMNS,
+            Column("difference", f"Difference in % '{label}' (points)", "number"),
+            Column("diff_low", "95% interval from", "number"),
+            Column("diff_high", "to", "number"),
+        )
+        test_note = "; ".join(n for n in (test_note, extra_note) if n)
+    return [
+        Table(names.take(f"vs {fld.name}"), title, columns, tuple(rows), note=note + "."),
+        Table(
+            names.take(f"test {fld.name}"),
+            f"Test: {title}",
+            test_columns,
+            (row,),
+            note=test_note,
+        ),
+    ]
+
+
+def _side_by_side(
+    groups: tuple[Group, Group], tables: tuple[pd.DataFrame, pd.DataFrame], below: int | None
+) -> list[dict[str, Cell]]:
+    per_group = [
+        percent_cells(
+            list(t["label"]),
+            t["count"],
+            t["percent"],
+            t["percent_ci_low"],
+            t["percent_ci_high"],
+            below,
+        )[0]
+        for t in tables
+    ]
+    rows: list[dict[str, Cell]] = []
+    for at, label in enumerate(tables[0]["label"]):
+        row: dict[str, Cell] = {"option": plain_text(str(label))}
+        for group, cells in zip(groups, per_group, strict=True):
+            row[f"{group.prefix}_n"] = cells[at]["n"]
+            row[f"{group.prefix}_percent"] = cells[at]["percent"]
+        rows.append(row)
+    return rows
+
+
+def _difference(
+    groups: tuple[Group, Group],
+    tables: tuple[FrequencyTable, FrequencyTable],
+    code: str,
+    below: int | None,
+) -> tuple[dict[str, Cell], str]:
+    """The first option's percent in the first group minus the second's, in points."""
+    names = f"{groups[0].title.lower()} minus {groups[1].title.lower()}"
+    counts = pd.Series([t.table["count"].to_dict()[code] for t in tables], dtype="int64")
+    if below is not None and small_cells(counts, below).any():
+        mark = withheld(below)
+        return {"difference": mark, "diff_low": mark, "diff_high": mark}, (
+            f"difference withheld: a count below {below}"
+        )
+    found = compare_option(tables[0], tables[1], code)
+    cells: dict[str, Cell] = {
+        "difference": _number(100 * found.value),
+        "diff_low": _number(100 * found.ci_low),
+        "diff_high": _number(100 * found.ci_high),
+    }
+    return cells, f"difference is {names}, with Newcombe's hybrid score interval"
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else value

@@ -1,0 +1,373 @@
+"""One question of the committee summary, for one group of respondents: its table and chart.
+
+Every number comes from :mod:`scoring` (frequencies, check_all, describe_numeric, small_cells);
+this module only lays them out and says what each percentage is out of. A table row and its bar
+are built from the same cells in one loop, so a withheld count is withheld in both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from instruments.labels import plain_text
+from instruments.logic import (
+    Comparison,
+    Logical,
+    LogicError,
+    Node,
+    NumberLit,
+    Reference,
+    StringLit,
+    parse,
+)
+from instruments.model import Field, Instrument
+from instruments.naming import checkbox_column
+from reports.dictionary_table import SHEET_NAME_MAX
+from reports.model import Bar, BarChart, Block, Cell, Column, Suppressed, Table, Text, TextList
+from scoring.asked import answer_state
+from scoring.checkall import check_all
+from scoring.decode import Responses
+from scoring.describe import describe_numeric
+from scoring.proportions import BLANK, FrequencyTable, frequencies
+from scoring.small_cells import small_cells
+from scoring.values import CHOICE_FIELD_TYPES, value_kind
+
+PERCENT_COLUMNS = (
+    Column("option", "Option"),
+    Column("n", "n", "integer"),
+    Column("percent", "%", "percent"),
+    Column("ci_low", "95% interval from", "percent"),
+    Column("ci_high", "to", "percent"),
+)
+NUMERIC_COLUMNS = (
+    Column("n", "n", "integer"),
+    Column("mean", "Mean", "number"),
+    Column("sd", "SD", "number"),
+    Column("median", "Median", "number"),
+    Column("q1", "Q1", "number"),
+    Column("q3", "Q3", "number"),
+    Column("iqr", "IQR", "number"),
+    Column("min", "Min", "number"),
+    Column("max", "Max", "number"),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """One instrument's respondents as the report names them (e.g. "Providers")."""
+
+    title: str
+    singular: str
+    prefix: str  # starts the group's table names
+    responses: Responses
+    states: pd.DataFrame  # scoring.asked.answer_state
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.responses.instrument
+
+    @property
+    def n_respondents(self) -> int:
+        return len(self.responses.frame)
+
+    def shown(self, name: str) -> pd.Series:
+        return self.states[name] != "not_asked"
+
+
+def make_group(title: str, singular: str, prefix: str, responses: Responses) -> Group:
+    return Group(title, singular, prefix, responses, answer_state(responses))
+
+
+@dataclass
+class Names:
+    """Unique table names within a report, each at most an XLSX sheet name long."""
+
+    taken: set[str] = field(default_factory=set)
+
+    def take(self, wanted: str) -> str:
+        name, suffix = wanted[:SHEET_NAME_MAX], 1
+        while name in self.taken:
+            suffix += 1
+            tail = f"~{suffix}"
+            name = wanted[: SHEET_NAME_MAX - len(tail)] + tail
+        self.taken.add(name)
+        return name
+
+
+def withheld(below: int) -> Suppressed:
+    return Suppressed(shown=f"<{below}", reason=f"fewer than {below} respondents")
+
+
+def question_title(instrument: Instrument, fld: Field) -> str:
+    """The question as a reader sees it: a matrix row gets its grid's stem in front."""
+    label = plain_text(fld.label)
+    if fld.matrix is None:
+        return label
+    first = next(
+        f for f in instrument.fields if f.matrix is not None and f.matrix.group == fld.matrix.group
+    )
+    stem = " ".join(plain_text(first.section_header).split("\n"))
+    if not stem:
+        return label
+    for ellipsis in ("...", "\u2026"):
+        if stem.endswith(ellipsis):
+            return f"{stem[: -len(ellipsis)].rstrip()} {label}"
+    return f"{stem}: {label}"
+
+
+def shown_when(instrument: Instrument, fld: Field) -> str:
+    """A plain sentence saying which earlier answer shows the question ("" when shown to all)."""
+    logic = fld.branching_logic.strip()
+    if not logic:
+        return ""
+    fallback = f"Shown only when {logic} (REDCap branching logic)."
+    try:
+        terms = _equalities(parse(logic).root)
+    except LogicError:
+        return fallback
+    fields = instrument.field_map()
+    if not terms or any(ref.event is not None or ref.field not in fields for ref, _ in terms):
+        return fallback
+    source = fields[terms[0][0].field]
+    question = plain_text(source.label)
+    labels = source.choice_labels() if source.type in (*CHOICE_FIELD_TYPES, "checkbox") else {}
+    if len({ref.field for ref, _ in terms}) == 1 and all(ref.code is None for ref, _ in terms):
+        answers = " or ".join(f"'{plain_text(labels.get(code, code))}'" for _, code in terms)
+        return f"Shown only to respondents who answered '{question}' with {answers}."
+    if len(terms) == 1 and terms[0][0].code is not None and terms[0][1] == "1":
+        option = plain_text(labels.get(terms[0][0].code, terms[0][0].code))
+        return f"Shown only to respondents who ticked '{option}' at '{question}'."
+    return fallback
+
+
+def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
+    """The blocks for one question and group, by the question's type."""
+    if not group.shown(fld.name).any():
+        sentence = f"No {group.singular} was shown this question."
+        return [Text(" ".join(s for s in (sentence, shown_when(group.instrument, fld)) if s))]
+    if fld.type in CHOICE_FIELD_TYPES:
+        return choice_blocks(group, fld, choice_table(group, fld), names, below)
+    if fld.type == "checkbox":
+        return checkall_blocks(group, fld, names, below)
+    kind = value_kind(fld)
+    if kind in ("integer", "number"):
+        return numeric_blocks(group, fld, names, below)
+    if kind == "text" and fld.type in ("text", "notes"):
+        if _identifying(group.instrument, fld):
+            return [Text(f"{group.title}: answers not listed; the field identifies respondents.")]
+        return [text_list(group, fld)]
+    answered = int((group.states[fld.name] == "answered").sum())
+    return [
+        Text(f"{group.title}: {answered} of {int(group.shown(fld.name).sum())} shown answered.")
+    ]
+
+
+def choice_table(group: Group, fld: Field) -> FrequencyTable:
+    responses = group.responses
+    return frequencies(
+        responses.frame[fld.name],
+        group.shown(fld.name),
+        list(responses.labels(fld.name).items()),
+        missing=responses.missing[fld.name],
+        missing_labels={code.code: code.label for code in group.instrument.missing_codes},
+    )
+
+
+def choice_blocks(
+    group: Group, fld: Field, table: FrequencyTable, names: Names, below: int | None
+) -> list[Block]:
+    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    if table.denominator == 0:
+        return [Text(f"None of the {table.n_asked} {group.title.lower()} shown answered.")]
+    rows, bars = percent_cells(
+        list(table.table["label"]),
+        table.table["count"],
+        table.table["percent"],
+        table.table["percent_ci_low"],
+        table.table["percent_ci_high"],
+        below,
+    )
+    note = _base(group, table.n_asked)
+    if table.denominator != table.n_asked:
+        labels = {code.code: code.label for code in group.instrument.missing_codes}
+        labels[BLANK] = "left it blank"
+        reasons = ", ".join(
+            f"{count} {labels.get(reason, reason)}"
+            for reason, count in table.missing.items()
+            if count
+        )
+        note += f"; percentages are of the {table.denominator} who answered ({reasons})"
+    note = _sentence(note, shown_when(group.instrument, fld))
+    name = names.take(f"{group.prefix} {fld.name}")
+    return [
+        Table(name, title, PERCENT_COLUMNS, tuple(rows), note=note),
+        BarChart(title, tuple(bars), note=note),
+    ]
+
+
+def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
+    responses = group.responses
+    codes = fld.choice_codes()
+    ticks = responses.frame[[checkbox_column(fld.name, code) for code in codes]]
+    ticks = ticks.set_axis(codes, axis=1).fillna(False).astype(bool)
+    none_code = _none_code(fld)
+    table = check_all(
+        ticks,
+        list(responses.labels(fld.name).items()),
+        asked=group.shown(fld.name),
+        none_code=none_code,
+        missing=responses.missing[fld.name],
+    )
+    if table.n_respondents == 0:
+        return [Text(f"None of the {table.n_asked} {group.title.lower()} shown ticked an option.")]
+    frame = table.table
+    rows, bars = percent_cells(
+        list(frame["label"]),
+        frame["count"],
+        frame["percent_of_respondents"],
+        frame["respondents_ci_low"],
+        frame["respondents_ci_high"],
+        below,
+        extra=("of_responses", frame["percent_of_responses"]),
+    )
+    note = (
+        f"{_base(group, table.n_asked)}; % is of the {table.n_respondents} who ticked at least "
+        f"one option"
+    )
+    if table.n_nothing_ticked:
+        note += f" ({table.n_nothing_ticked} ticked none)"
+    note += f"; % of responses is of the {table.n_responses} options ticked"
+    if none_code is not None:
+        label = responses.labels(fld.name)[none_code]
+        note += f" ('{plain_text(label)}' is not a response, so has no % of responses)"
+    note = _sentence(note, shown_when(group.instrument, fld))
+    columns = (*PERCENT_COLUMNS, Column("of_responses", "% of responses", "percent"))
+    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    name = names.take(f"{group.prefix} {fld.name}")
+    return [
+        Table(name, title, columns, tuple(rows), note=note),
+        BarChart(title, tuple(bars), note=note),
+    ]
+
+
+def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
+    responses = group.responses
+    shown = group.shown(fld.name)
+    summary = describe_numeric(
+        responses.frame[fld.name], shown, missing=responses.missing[fld.name]
+    )
+    if summary.n == 0:
+        return [Text(f"None of the {int(shown.sum())} {group.title.lower()} shown answered.")]
+    row: dict[str, Cell] = {c.key: _number(float(getattr(summary, c.key))) for c in NUMERIC_COLUMNS}
+    row["n"] = summary.n
+    if below is not None and bool(small_cells(pd.Series([summary.n]), below).iloc[0]):
+        # A mean of a handful of organisations can be traced back to them: withhold it all.
+        row = {c.key: withheld(below) for c in NUMERIC_COLUMNS}
+    note = f"{summary.n} answered; {_base(group, int(shown.sum()))}"
+    note = _sentence(note + "; quartiles Hyndman-Fan type 7", shown_when(group.instrument, fld))
+    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    return [Table(names.take(f"{group.prefix} {fld.name}"), title, NUMERIC_COLUMNS, (row,), note)]
+
+
+def text_list(group: Group, fld: Field) -> TextList:
+    """What respondents typed, as typed, in the order received."""
+    answered = (group.states[fld.name] == "answered").to_numpy(dtype=bool)
+    items = tuple(str(text) for text in group.responses.frame.loc[answered, fld.name])
+    shown = int(group.shown(fld.name).sum())
+    note = _sentence(
+        f"{len(items)} of the {shown} shown wrote an answer, listed as typed",
+        shown_when(group.instrument, fld),
+    )
+    return TextList(f"{group.title}: {question_title(group.instrument, fld)}", items, note)
+
+
+def percent_cells(
+    labels: Sequence[str],
+    counts: pd.Series,
+    percents: pd.Series,
+    lows: pd.Series,
+    highs: pd.Series,
+    below: int | None,
+    *,
+    extra: tuple[str, pd.Series] | None = None,
+) -> tuple[list[dict[str, Cell]], list[Bar]]:
+    """Table rows and bars from one set of cells: a count below ``below`` withholds its count,
+    percent and interval (and ``extra``) in the row and its bar alike."""
+    small = (
+        small_cells(counts, below).to_numpy(dtype=bool)
+        if below is not None
+        else [False] * len(counts)
+    )
+    rows: list[dict[str, Cell]] = []
+    bars: list[Bar] = []
+    for at, label in enumerate(labels):
+        text = plain_text(label)
+        if small[at] and below is not None:
+            mark = withheld(below)
+            row: dict[str, Cell] = {"option": text, "n": mark, "percent": mark}
+            row |= {"ci_low": mark, "ci_high": mark}
+            if extra is not None:
+                row[extra[0]] = mark
+            rows.append(row)
+            bars.append(Bar(text, math.nan, suppressed=mark))
+            continue
+        value, low, high = (float(s.iloc[at]) for s in (percents, lows, highs))
+        row = {"option": text, "n": int(counts.iloc[at]), "percent": _number(value)}
+        row |= {"ci_low": _number(low), "ci_high": _number(high)}
+        if extra is not None:
+            row[extra[0]] = _number(float(extra[1].iloc[at]))
+        rows.append(row)
+        bars.append(Bar(text, value, low, high))
+    return rows, bars
+
+
+def _equalities(node: Node) -> list[tuple[Reference, str]] | None:
+    """``[a] = 'x' or [a] = 'y' ...`` as (reference, value) pairs; None for anything else."""
+    if isinstance(node, Logical) and node.op == "or":
+        left, right = _equalities(node.left), _equalities(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, Comparison) and node.op == "=" and isinstance(node.left, Reference):
+        if isinstance(node.right, StringLit):
+            return [(node.left, node.right.value)]
+        if isinstance(node.right, NumberLit):
+            number = node.right.value
+            return [(node.left, str(int(number)) if number.is_integer() else str(number))]
+    return None
+
+
+def _identifying(instrument: Instrument, fld: Field) -> bool:
+    """An id or a field REDCap marks as an identifier: never listed in a summary."""
+    ids = {instrument.record_id}
+    if instrument.unit is not None:
+        ids.add(instrument.unit.id_field)
+    if instrument.coding is not None:
+        ids |= {instrument.coding.unit_field, instrument.coding.coder_field}
+    return fld.identifier or fld.name in ids
+
+
+def _none_code(fld: Field) -> str | None:
+    """The exclusive 'none of these' option REDCap's @NONEOFTHEABOVE names, when it is one."""
+    words = fld.annotation.split()
+    for word in words:
+        if word.upper().startswith("@NONEOFTHEABOVE="):
+            codes = word.split("=", 1)[1].strip("'\"").split(",")
+            if len(codes) == 1 and codes[0] in fld.choice_codes():
+                return codes[0]
+    return None
+
+
+def _base(group: Group, n_asked: int) -> str:
+    return f"n = {n_asked} shown this question (of {group.n_respondents})"
+
+
+def _sentence(first: str, second: str) -> str:
+    return f"{first}. {second}" if second else f"{first}."
+
+
+def _number(value: float) -> float | None:
+    """NaN (not applicable here) as a blank cell."""
+    return None if math.isnan(value) else value

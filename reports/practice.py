@@ -1,0 +1,419 @@
+"""The feedback report a practice facilitator gives each practice, written for the practice.
+
+It follows the facilitators' guide: the practice's own scores and change since its first
+assessment come first, its readiness band with the engagement strategy the guide suggests for
+that band, its strengths before its opportunities, and the comparison with the cohort last,
+withheld when fewer than ``min_cohort`` practices were scored (small groups are not compared on
+noise). Every number comes from :mod:`scoring`: scores and bands from
+:mod:`scoring.scales`, the cohort median and quartiles and the feedback sentences from
+:mod:`scoring.benchmark`, change from :mod:`scoring.change`, and the reliable-change marks from
+:mod:`scoring.paired` (see :mod:`reports.wave_scores`). The wording is in
+:mod:`reports.practice_text`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from reports import practice_text as say
+from reports.model import (
+    Band,
+    Block,
+    Cell,
+    Column,
+    Facts,
+    LineChart,
+    Provenance,
+    Report,
+    Section,
+    Series,
+    Suppressed,
+    Table,
+    Text,
+    TextList,
+)
+from reports.wave_scores import WaveScores, wave_scores
+from scoring.benchmark import UnitFeedback, cohort_benchmarks, unit_feedback
+from scoring.change import unit_changes
+from scoring.decode import Responses
+from scoring.scales import ScaleInfo
+
+DECIMALS = 0  # scores as the feedback sentences show them
+CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
+
+
+@dataclass(frozen=True, eq=False)
+class _Practice:
+    unit: object
+    rows: pd.DataFrame  # the practice's rows of the long score frame, in wave order
+    waves: tuple[int, ...]  # the waves with at least one score
+
+    @property
+    def latest(self) -> int | None:
+        return self.waves[-1] if self.waves else None
+
+
+def build_practice(
+    responses: Responses, unit_id: str, *, provenance: Provenance, min_cohort: int = 5
+) -> Report:
+    """The feedback report of one practice: ``unit_id`` is its value of the unit's id field
+    (``practice_id``), or else its REDCap record id.
+
+    Raises ValueError when neither matches, listing the ids there are."""
+    scores = wave_scores(responses)
+    return _report(scores, unit_id, _cohort(scores, min_cohort), provenance, min_cohort)
+
+
+def build_practices(
+    responses: Responses, *, provenance: Provenance, min_cohort: int = 5
+) -> list[Report]:
+    """One feedback report per practice, in record order; the cohort is scored once."""
+    scores = wave_scores(responses)
+    cohort = _cohort(scores, min_cohort)
+    return [_report(scores, unit, cohort, provenance, min_cohort) for unit in scores.units]
+
+
+def _cohort(scores: WaveScores, min_cohort: int) -> pd.DataFrame:
+    """Per score and wave: cohort_n, cohort_median, cohort_q1, cohort_q3 (NaN when small)."""
+    parts = [
+        cohort_benchmarks(scores.data, scores.names, wave_index=wave, min_units=min_cohort)
+        for wave in scores.waves
+    ]
+    columns = ["score", "wave", "cohort_n", "cohort_median", "cohort_q1", "cohort_q3"]
+    frame = pd.concat(parts, ignore_index=True)[columns]
+    return frame.drop_duplicates(["score", "wave"]).set_index(["score", "wave"])
+
+
+def _report(
+    scores: WaveScores,
+    unit: object,
+    cohort: pd.DataFrame,
+    provenance: Provenance,
+    min_cohort: int,
+) -> Report:
+    practice = _practice(scores, unit)
+    instrument = scores.responses.instrument
+    opening = Section(
+        "About this report",
+        (
+            Text(say.OPENING.format(title=instrument.title), "lead"),
+            _facts(scores, practice),
+            Text(say.TAKES_TIME),
+        ),
+    )
+    sections = [opening]
+    latest = practice.latest
+    if latest is None:
+        sections.append(Section("Your scores", (Text(say.NOT_SCORED),)))
+    else:
+        feedback = unit_feedback(
+            scores.data,
+            practice.unit,
+            scores.names,
+            wave_index=latest,
+            min_units=min_cohort,
+            labels=scores.labels,
+            decimals=DECIMALS,
+        )
+        band = _band_section(scores, practice)
+        sections += [band] if band is not None else []
+        sections += [
+            _scores_section(scores, practice, cohort, min_cohort),
+            _change_section(scores, practice),
+            _feedback_section(scores, feedback, min_cohort),
+            _peer_section(scores, feedback, min_cohort),
+        ]
+    return Report(
+        kind="practice",
+        title=f"{instrument.title}: feedback for {_unit_label(scores)} {practice.unit}",
+        subtitle=_subtitle(scores, practice),
+        sections=tuple(sections),
+        provenance=provenance,
+        suppress_below=min_cohort,
+        audience=str(practice.unit),
+    )
+
+
+def _practice(scores: WaveScores, unit: object) -> _Practice:
+    data = scores.data
+    rows = data.loc[data["unit"] == unit].sort_values("wave_index")
+    if rows.empty:
+        # A REDCap user may know the practice by its record id instead of its unit id.
+        record = scores.responses.frame[scores.responses.instrument.record_id]
+        found = data.loc[(record == str(unit)).to_numpy(dtype=bool), "unit"].dropna()
+        if len(found):
+            unit = found.iloc[0]
+            rows = data.loc[data["unit"] == unit].sort_values("wave_index")
+    if rows.empty:
+        known = ", ".join(str(u) for u in scores.units[:10])
+        more = " ..." if len(scores.units) > 10 else ""
+        raise ValueError(
+            f"no {_unit_label(scores)} '{unit}' in the responses of "
+            f"'{scores.responses.instrument.id}' (by its id or its record id); the ids are: "
+            f"{known}{more}"
+        )
+    scored = rows.loc[rows[scores.names].notna().any(axis=1), "wave_index"]
+    return _Practice(unit, rows, tuple(int(w) for w in scored))
+
+
+def _unit_label(scores: WaveScores) -> str:
+    unit = scores.responses.instrument.unit
+    return unit.label if unit is not None else "practice"
+
+
+def _subtitle(scores: WaveScores, practice: _Practice) -> str:
+    if practice.latest is None:
+        return "No scored assessment yet"
+    first, latest = scores.label(practice.waves[0]), scores.label(practice.latest)
+    count = len(practice.waves)
+    return f"{count} assessment{'s' if count != 1 else ''}, {first} to {latest}"
+
+
+def _facts(scores: WaveScores, practice: _Practice) -> Facts:
+    responses = scores.responses
+    fields = responses.instrument.field_map()
+    items = [(_unit_label(scores).capitalize(), str(practice.unit))]
+    for key in responses.instrument.grouping:
+        if key not in responses.frame.columns:
+            continue  # a checkbox key has option columns only
+        recorded = responses.frame.loc[practice.rows.index, key].dropna()
+        value: Any = recorded.iloc[0] if len(recorded) else None
+        if value is None:
+            shown = "not recorded"
+        elif fields[key].type in CHOICE_TYPES:
+            shown = responses.labels(key).get(str(value), str(value))
+        else:
+            shown = str(value)
+        items.append((fields[key].label, shown))
+    waves = [scores.label(w) for w in practice.waves]
+    items.append(("Waves assessed", ", ".join(waves) if waves else "none yet"))
+    latest = practice.latest
+    items.append(("Latest assessment", scores.label(latest) if latest is not None else "none yet"))
+    return Facts(tuple(items), title=f"Your {_unit_label(scores)}")
+
+
+def _at(practice: _Practice, name: str) -> tuple[int, Any] | None:
+    """The practice's latest wave with a score on ``name``, and that row's label."""
+    rows = practice.rows.loc[practice.rows[name].notna()]
+    if rows.empty:
+        return None
+    return int(rows["wave_index"].iloc[-1]), rows.index[-1]
+
+
+def _band_section(scores: WaveScores, practice: _Practice) -> Section | None:
+    banded = [info for info in scores.scales if info.bands]
+    if not banded:
+        return None
+    blocks: list[Block] = []
+    for info in banded:
+        found = _at(practice, info.name)
+        if found is None:
+            blocks.append(Text(say.NO_BAND.format(label=info.label)))
+            continue
+        wave, row = found
+        label: Any = scores.scored.frame.at[row, f"{info.name}__band"]
+        value: Any = scores.scored.frame.at[row, info.name]
+        band = next(b for b in info.bands if b.label == label)
+        sentence = say.BAND_NOW.format(
+            wave=scores.label(wave),
+            label=info.label,
+            value=say.shown(float(value), DECIMALS),
+            band=band.label,
+            low=f"{band.min:g}",
+            high=f"{band.max:g}",
+        )
+        blocks.append(Text(sentence, "lead"))
+        if band.guidance:
+            blocks.append(Text(say.BAND_SUGGESTION.format(guidance=band.guidance)))
+    blocks.append(Text(say.BAND_CONVENTION, "note"))
+    return Section("Where your practice stands now", tuple(blocks))
+
+
+def _scores_section(
+    scores: WaveScores, practice: _Practice, cohort: pd.DataFrame, min_cohort: int
+) -> Section:
+    by_wave = practice.rows.set_index("wave_index")
+    waves = list(scores.waves)
+    columns = (
+        Column("scale", "Element"),
+        *(Column(f"w{w}", scores.label(w), "number", DECIMALS) for w in waves),
+    )
+    rows = []
+    for info in scores.scales:
+        row: dict[str, Cell] = {"scale": info.label}
+        for w in waves:
+            row[f"w{w}"] = _number(by_wave[info.name].get(w, math.nan))
+        rows.append(row)
+    blocks: list[Block] = [
+        Table("scores", "Your scores at each assessment", columns, tuple(rows), say.SCORES_NOTE)
+    ]
+    ranges = {info.score_range for info in scores.scales if info.score_range is not None}
+    if len(ranges) == 1:
+        low, high = next(iter(ranges))
+        blocks.append(Text(say.SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}"), "note"))
+    latest = practice.latest if practice.latest is not None else waves[-1]
+    blocks += [_chart(scores, info, by_wave, cohort, latest, min_cohort) for info in scores.scales]
+    return Section("Your scores over time", tuple(blocks))
+
+
+def _chart(
+    scores: WaveScores,
+    info: ScaleInfo,
+    by_wave: pd.DataFrame,
+    cohort: pd.DataFrame,
+    latest: int,
+    min_cohort: int,
+) -> LineChart:
+    waves = list(scores.waves)
+    mine = tuple(_float(by_wave[info.name].get(w)) for w in waves)
+    medians = tuple(_float(cohort.at[(info.name, w), "cohort_median"]) for w in waves)
+    notes = []
+    if info.bands:
+        bands = tuple(Band(b.label, b.min, b.max) for b in info.bands)
+        notes.append(say.CHART_BANDS.format(label=info.label))
+    else:
+        q1, q3 = (_float(cohort.at[(info.name, latest), c]) for c in ("cohort_q1", "cohort_q3"))
+        shown = not (math.isnan(q1) or math.isnan(q3))
+        bands = (Band("Middle half of practices", q1, q3),) if shown else ()
+        notes += [say.CHART_IQR.format(wave=scores.label(latest))] if shown else []
+    if any(math.isnan(m) for m in medians):
+        notes.append(say.CHART_NO_COHORT.format(minimum=min_cohort))
+    series = [Series("Your practice", mine, emphasis=True)]
+    if not all(math.isnan(m) for m in medians):
+        series.append(Series("Cohort median", medians))
+    low, high = info.score_range if info.score_range is not None else (0.0, 100.0)
+    return LineChart(
+        title=f"{info.label}: your scores and the cohort median",
+        x_labels=tuple(scores.label(w) for w in waves),
+        series=tuple(series),
+        y_min=float(low),
+        y_max=float(high),
+        y_label="score",
+        bands=bands,
+        note=" ".join(notes),
+    )
+
+
+def _change_section(scores: WaveScores, practice: _Practice) -> Section:
+    if 0 not in practice.waves:
+        return Section("Change since your first assessment", (Text(say.NO_BASELINE),))
+    changes = unit_changes(practice.rows, scores.names).set_index("score")
+    rows: list[dict[str, Cell]] = []
+    for info in scores.scales:
+        change = changes.loc[info.name]
+        threshold = scores.thresholds[info.name]
+        latest_wave = change["latest_wave"]
+        rows.append(
+            {
+                "scale": info.label,
+                "baseline": _number(change["baseline"]),
+                "latest_wave": None if pd.isna(latest_wave) else scores.label(int(latest_wave)),
+                "latest": _number(change["latest"]),
+                "change": _number(change["change"]),
+                "threshold": _number(threshold.value),
+                "marked": say.STATUS[threshold.status(practice.unit)],
+            }
+        )
+    # One latest wave for every element (the usual case) names the column instead.
+    latest_waves = {row["latest_wave"] for row in rows} - {None}
+    one = len(latest_waves) == 1
+    columns = (
+        Column("scale", "Element"),
+        Column("baseline", scores.label(0), "number", DECIMALS),
+        *(() if one else (Column("latest_wave", "Latest wave"),)),
+        Column("latest", str(latest_waves.pop()) if one else "Latest", "number", DECIMALS),
+        Column("change", "Change", "number", 1),
+        Column("threshold", "Threshold", "number", 1),
+        Column("marked", "Larger than the usual wobble?"),
+    )
+    table = Table("change", "Change since your first assessment", columns, tuple(rows))
+    blocks: list[Block] = [table, Text(say.WOBBLE, "note")]
+    for kind, why in say.NO_THRESHOLD_WHY.items():
+        names = [
+            info.label
+            for info in scores.scales
+            if math.isnan(scores.thresholds[info.name].value)
+            and (info.kind == "composite") == (kind == "composite")
+        ]
+        if names:
+            text = say.THRESHOLD_MISSING.format(names=say.listing(names), why=why)
+            blocks.append(Text(text, "note"))
+    return Section("Change since your first assessment", tuple(blocks))
+
+
+def _feedback_section(scores: WaveScores, feedback: UnitFeedback, min_cohort: int) -> Section:
+    wave = scores.label(feedback.wave)
+    blocks: list[Block] = [Text(say.FEEDBACK_INTRO.format(wave=wave))]
+    strengths = tuple(item.sentence for item in feedback.strengths)
+    chances = tuple(item.sentence for item in feedback.opportunities)
+    blocks.append(TextList("Strengths", strengths) if strengths else Text(say.NO_STRENGTHS))
+    if chances:
+        blocks.append(TextList("Opportunities to build on", chances))
+    else:
+        blocks.append(Text(say.NO_OPPORTUNITIES))
+    if (feedback.benchmarks["cohort_n"] < min_cohort).any():
+        blocks.append(Text(say.FEEDBACK_SMALL_COHORT.format(minimum=min_cohort, wave=wave), "note"))
+    return Section("Strengths and opportunities", tuple(blocks))
+
+
+def _peer_section(scores: WaveScores, feedback: UnitFeedback, min_cohort: int) -> Section:
+    wave = scores.label(feedback.wave)
+    columns = (
+        Column("scale", "Element"),
+        Column("value", "Yours", "number", DECIMALS),
+        Column("median", "Median", "number", DECIMALS),
+        Column("q1", "From", "number", DECIMALS),
+        Column("q3", "To", "number", DECIMALS),
+        Column("n", "Practices", "integer"),
+        Column("position", "Where your score sits"),
+    )
+    rows = []
+    small: dict[int, list[str]] = {}
+    bench: dict[Any, dict[Any, Any]] = feedback.benchmarks.set_index("score").to_dict("index")
+    for info in scores.scales:
+        line = bench[info.name]
+        n = int(line["cohort_n"])
+        row: dict[str, Cell] = {"scale": info.label, "value": _number(line["value"]), "n": n}
+        if n < min_cohort:
+            count = say.practices(n)
+            reason = say.PEER_SUPPRESSED.format(count=count, wave=wave, minimum=min_cohort)
+            hidden = Suppressed(shown="not shown", reason=reason)
+            row.update(median=hidden, q1=hidden, q3=hidden, position=hidden)
+            small.setdefault(n, []).append(info.label)
+        else:
+            q1, q3 = _float(line["cohort_q1"]), _float(line["cohort_q3"])
+            row.update(median=_number(line["cohort_median"]), q1=_number(q1), q3=_number(q3))
+            row["position"] = _position(_float(line["value"]), q1, q3)
+        rows.append(row)
+    title = f"Your scores beside the cohort at {wave}"
+    table = Table("cohort", title, columns, tuple(rows), say.PEER_COLUMNS)
+    blocks: list[Block] = [Text(say.PEER_INTRO.format(wave=wave)), table]
+    for n, names in small.items():
+        text = say.PEER_SUPPRESSED_NOTE.format(
+            names=say.listing(names), count=say.practices(n), wave=wave, minimum=min_cohort
+        )
+        blocks.append(Text(text, "note"))
+    return Section("Alongside other practices", tuple(blocks))
+
+
+def _position(value: float, q1: float, q3: float) -> str | None:
+    if math.isnan(value):
+        return None
+    if value > q3:
+        return say.POSITION["above"]
+    return say.POSITION["under"] if value < q1 else say.POSITION["within"]
+
+
+def _float(value: Any) -> float:
+    """A number from a frame cell; NaN for a missing one (None, NaN, pd.NA)."""
+    return math.nan if value is None or value is pd.NA else float(value)
+
+
+def _number(value: Any) -> float | None:
+    """A table cell: the number, or blank where there is none."""
+    number = _float(value)
+    return None if math.isnan(number) else number

@@ -1,0 +1,142 @@
+"""The words of the practice feedback report, kept in one place so their tone can be read whole.
+
+The facilitators' guide (seeds/001) asks for feedback delivered "in a nonjudgmental way,
+acknowledging strengths as well as opportunities for improvement", for periodic assessments
+read as change over time ("significant practice change takes time"), and for conversations
+held as "respectful negotiations" rather than instructions. So the report speaks to the
+practice, leads with its own change and its strengths, offers the guide's engagement strategy
+as a suggestion, and never grades: :data:`FORBIDDEN` lists words it must not use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# Words that grade a practice; the tests check that no practice report contains them.
+FORBIDDEN = ("poor", "fail", "worst", "bad", "weak", "behind", "lagging", "below average")
+
+OPENING = (
+    "This report shows where your practice stands on the {title} assessment: your scores at "
+    "each assessment, how they have moved since your first one, and how they sit alongside "
+    "the other practices in the programme. It is meant to start a conversation with your "
+    "facilitator, not to grade you."
+)
+TAKES_TIME = (
+    "Real change in a practice takes time. Read the movement across several assessments "
+    "rather than any single score."
+)
+SCORE_RANGE = (
+    "Scores run from {low} to {high}; a higher score means more of that element is in place."
+)
+NOT_SCORED = (
+    "Your practice has no scored assessment yet, so there is nothing to show here. Your "
+    "facilitator can go through the assessment with you."
+)
+
+BAND_NOW = (
+    'At {wave}, your practice\'s {label} score was {value}, in the band "{band}" ({low} to {high}).'
+)
+BAND_SUGGESTION = (
+    "For practices in this band, the facilitators' guide suggests this way of working "
+    "together: {guidance} Take it as a suggestion to talk over with your facilitator, not a rule."
+)
+BAND_CONVENTION = (
+    "The bands are a local starting point for planning together, not a validated cut-off."
+)
+NO_BAND = "Your practice has no {label} score yet, so no band is shown."
+
+SCORES_NOTE = "A blank cell means the score could not be worked out from that assessment's answers."
+CHART_IQR = "The shaded band is where the middle half of practices scored at {wave}."
+CHART_BANDS = "The shaded bands are the {label} bands."
+CHART_NO_COHORT = (
+    "The cohort median is shown only at assessments with at least {minimum} practices scored."
+)
+
+WOBBLE = (
+    "Scores move a little between assessments even when nothing in the practice has changed, "
+    "because people answer a little differently from one day to the next. A change is marked "
+    "when it is larger than the measurement's usual wobble: bigger than the threshold shown, "
+    "in score points. The threshold is the Jacobson-Truax reliable-change threshold (95% "
+    "level), worked out from how spread out the practices' first scores were and how "
+    "consistently the questions of each element hang together (Cronbach's alpha at the first "
+    "assessment). A smaller change may still be real; it just cannot yet be told apart from "
+    "the wobble."
+)
+NO_BASELINE = "Your practice has no first (baseline) assessment, so change since then is not shown."
+STATUS: Mapping[str, str] = MappingProxyType(
+    {
+        "improved": "Yes: a rise larger than the measurement's usual wobble",
+        "declined": (
+            "Yes: a fall larger than the measurement's usual wobble, worth talking over with "
+            "your facilitator"
+        ),
+        "unchanged": "No: within the usual wobble",
+        "not assessed": "No threshold for this score",
+    }
+)
+THRESHOLD_MISSING = "No threshold for {names}: {why}."
+NO_THRESHOLD_WHY: Mapping[str, str] = MappingProxyType(
+    {
+        "composite": "a score that combines other scores has no consistency measure of its own",
+        "alpha": "the first assessments did not vary enough to work out how consistent its "
+        "questions are",
+    }
+)
+
+FEEDBACK_INTRO = (
+    "Strengths come first: scores above the cohort median at {wave}, and scores that have risen "
+    "since your first assessment. Then areas to build on, for you and your facilitator to "
+    "choose from; starting with one that can show results quickly often helps."
+)
+NO_STRENGTHS = (
+    "This time no score sits above the cohort median or has risen visibly since your first "
+    "assessment. Your facilitator can help you choose a first step that shows results quickly."
+)
+NO_OPPORTUNITIES = "No score sits under the cohort median at this assessment."
+FEEDBACK_SMALL_COHORT = (
+    "Fewer than {minimum} practices were scored at {wave}, so these lists leave out comparisons "
+    "with the cohort and show only change since your first assessment."
+)
+
+PEER_INTRO = (
+    "This sets your practice's scores at {wave} beside the other practices assessed then: the "
+    "cohort median (half of practices scored higher, half lower) and the middle half of "
+    "practices (from the lower to the upper quartile). It shows the range practices are in; "
+    "it does not rank them."
+)
+PEER_COLUMNS = (
+    "Yours: your practice's score. Median: the cohort median. From, To: the middle half of "
+    "practices. Practices: how many had the score."
+)
+PEER_SUPPRESSED = (
+    "Only {count} had this score at {wave}. With fewer than {minimum}, a comparison would "
+    "mostly show chance, so it is not shown."
+)
+PEER_SUPPRESSED_NOTE = (
+    "The comparison is not shown for {names}: only {count} had a score at {wave}, and with "
+    "fewer than {minimum} a comparison would mostly show chance."
+)
+POSITION: Mapping[str, str] = MappingProxyType(
+    {
+        "above": "above the middle half of practices",
+        "within": "within the middle half of practices",
+        "under": "under the middle half of practices",
+    }
+)
+
+
+def shown(value: float, decimals: int = 0) -> str:
+    """A score as the sentences show it (the precision scoring.benchmark compares at)."""
+    return f"{value:.{decimals}f}"
+
+
+def practices(count: int) -> str:
+    return f"{count} practice" if count == 1 else f"{count} practices"
+
+
+def listing(names: list[str]) -> str:
+    """Names joined for a sentence: "a", "a and b", "a, b and c"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -1,0 +1,245 @@
+"""A Report as one self-contained HTML file: CSS embedded, charts inline, no requests.
+
+The page works offline and from an e-mail attachment: nothing is fetched (a Content Security
+Policy forbids it, and there is no script at all), tables scroll sideways inside their own box
+on a phone, and the print stylesheet (also what the PDF renderer uses) lays it out on A4.
+
+Everything the builder wrote is data. Jinja2 escapes every value (autoescape on), the SVG
+charts escape their own text, and the only markup passed through unescaped is our own: the
+stylesheets and the charts' SVG. Numbers are formatted here, by the column's kind, so the HTML
+and the PDF show the same digits.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from reports import charts
+from reports.model import (
+    BarChart,
+    Block,
+    Cell,
+    Column,
+    Facts,
+    LineChart,
+    Report,
+    RunChart,
+    Suppressed,
+    Table,
+    Text,
+    TextList,
+)
+
+EM_DASH = "\u2014"
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One cell as shown: its text, whether it is a number (right-aligned), and the reason a
+    suppressed value was withheld (the cell's tooltip)."""
+
+    text: str
+    numeric: bool = False
+    empty: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TableView:
+    ident: str
+    title: str
+    note: str
+    columns: tuple[tuple[str, bool], ...]  # (header, numeric)
+    widths: tuple[float, ...]  # percent of the table's width, one per column
+    rows: tuple[tuple[CellView, ...], ...]
+    withheld: tuple[tuple[str, str], ...]  # (shown, reason), printed under the table
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A block and what the template needs to draw it; ``kind`` names the template macro."""
+
+    kind: str
+    block: Block
+    table: TableView | None = None
+    chart: Markup | None = None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    ident: str
+    title: str
+    level: int
+    blocks: tuple[BlockView, ...]
+
+
+def format_cell(value: Cell, column: Column) -> str:
+    """``value`` as the column's kind shows it: integer "1,143", number "3.46", percent "58.0%",
+    p_value "0.042" or "<0.001"; an empty or NaN value is an em dash, a suppressed one its
+    ``shown``. P-values keep at least three decimals, so a small p never reads as 0.0."""
+    if isinstance(value, Suppressed):
+        return value.shown
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return EM_DASH
+    if isinstance(value, str) or column.kind == "text":
+        return str(value)
+    if column.kind == "integer":
+        return f"{round(value):,}"
+    if column.kind == "percent":
+        return f"{value:,.{column.decimals}f}%"
+    if column.kind == "p_value":
+        decimals = max(column.decimals, 3)
+        return "<0.001" if value < 0.001 else f"{value:.{decimals}f}"
+    return f"{value:,.{column.decimals}f}"
+
+
+def cell_view(value: Cell, column: Column) -> CellView:
+    numeric = column.kind != "text"
+    text = format_cell(value, column)
+    if isinstance(value, Suppressed):
+        return CellView(text, numeric, reason=value.reason)
+    empty = value is None or (isinstance(value, float) and math.isnan(value))
+    return CellView(text, numeric, empty=empty)
+
+
+def table_view(table: Table, ident: str) -> TableView:
+    rows = tuple(
+        tuple(cell_view(row.get(column.key), column) for column in table.columns)
+        for row in table.rows
+    )
+    withheld = tuple(
+        dict.fromkeys(
+            (value.shown, value.reason)
+            for row in table.rows
+            for value in row.values()
+            if isinstance(value, Suppressed)
+        )
+    )
+    return TableView(
+        ident,
+        table.title,
+        table.note,
+        tuple((column.header, column.kind != "text") for column in table.columns),
+        column_widths(table.columns, rows),
+        rows,
+        withheld,
+    )
+
+
+LINE_CHARS = 100
+
+
+def column_widths(
+    columns: tuple[Column, ...], rows: tuple[tuple[CellView, ...], ...]
+) -> tuple[float, ...]:
+    """Each column's share of the table width, in percent, from the length of what it shows.
+
+    The PDF lays tables out with fixed column widths: WeasyPrint's automatic table layout
+    measures every break opportunity, which takes minutes for one long unbroken answer. A
+    number column gets room for its widest value or header word (up to 24 characters: numbers
+    do not wrap); a text column for its longest line, between 8 and 40 characters (longer
+    text wraps)."""
+    chars: list[float] = []
+    for index, column in enumerate(columns):
+        longest_word = max((len(word) for word in column.header.split()), default=1)
+        longest_cell = max((len(row[index].text) for row in rows), default=1)
+        if column.kind == "text":
+            chars.append(min(max(longest_cell, longest_word, 8), 40))
+        else:
+            chars.append(min(max(longest_cell, longest_word, 4), 24) + 2)
+    # A page holds about LINE_CHARS characters of 9 pt text: past that, text columns give way
+    # (they wrap) so that number columns keep room for their values and header words.
+    over = sum(chars) - LINE_CHARS
+    texts = [i for i, column in enumerate(columns) if column.kind == "text"]
+    spare = sum(chars[i] - 10 for i in texts if chars[i] > 10)
+    if over > 0 and spare > 0:
+        for i in texts:
+            if chars[i] > 10:
+                chars[i] -= min(chars[i] - 10, over * (chars[i] - 10) / spare)
+    total = sum(chars)
+    return tuple(round(100 * c / total, 2) for c in chars)
+
+
+def _block_view(block: Block, ident: str) -> BlockView:
+    if isinstance(block, Table):
+        return BlockView("table", block, table=table_view(block, ident))
+    if isinstance(block, BarChart | LineChart | RunChart):
+        kind = "run_chart" if isinstance(block, RunChart) else "chart"
+        return BlockView(kind, block, chart=Markup(charts.svg(block, ident)))
+    if isinstance(block, Text):
+        return BlockView("text", block)
+    if isinstance(block, Facts):
+        return BlockView("facts", block)
+    if isinstance(block, TextList):
+        return BlockView("text_list", block)
+    raise TypeError(f"no HTML layout for block {type(block).__name__}")
+
+
+def section_views(report: Report) -> tuple[SectionView, ...]:
+    """The report's sections with page-unique ids (``s1``, ``s1-b2``): counters, never derived
+    from titles, so no builder text ever lands in an id or a URL fragment."""
+    return tuple(
+        SectionView(
+            f"s{i}",
+            section.title,
+            3 if section.level >= 3 else 2,
+            tuple(_block_view(block, f"s{i}-b{j}") for j, block in enumerate(section.blocks, 1)),
+        )
+        for i, section in enumerate(report.sections, 1)
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def stylesheet(name: str) -> Markup:
+    """One of our own stylesheets, as trusted markup for a ``<style>`` element."""
+    text = resources.files("reports").joinpath("templates", name).read_text(encoding="utf-8")
+    return Markup(text)
+
+
+def to_html(report: Report, *, phone: bool = True) -> str:
+    """The report as one HTML document (UTF-8 text). ``phone`` adds the small-screen rules; the
+    PDF leaves them out (WeasyPrint reads no media features, and paper is not a phone)."""
+    template = _environment().get_template("report.html")
+    return template.render(
+        report=report,
+        sections=section_views(report),
+        screen_css=stylesheet("report.css"),
+        phone_css=stylesheet("phone.css") if phone else "",
+        print_css=stylesheet("print.css"),
+    )
+
+
+def write_whole(out: Path, data: bytes) -> Path:
+    """Write ``data`` to ``out`` through a temporary file beside it, so a failure never leaves
+    a half-written report where a complete one was."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out
+
+
+def render(report: Report, out: Path) -> Path:
+    """Write the report as one HTML file at ``out``; returns ``out``."""
+    return write_whole(out, to_html(report).encode("utf-8"))

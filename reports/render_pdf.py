@@ -1,0 +1,57 @@
+"""A Report as a PDF: the HTML report laid out on A4 pages by WeasyPrint.
+
+The PDF is the HTML page printed: the same template, the same numbers, and print.css for the
+pages (size, margins, the title above, "Page N of M" below, repeated table headers, rows and
+charts kept whole). Nothing is fetched while rendering: the HTML is self-contained, and the URL
+fetcher refuses every protocol, so a URL smuggled into the text could never be requested.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+from reports.model import Report
+from reports.render_html import to_html, write_whole
+
+
+@contextmanager
+def _quiet_weasyprint() -> Iterator[None]:
+    """Silence the two deprecation warnings WeasyPrint 70 is known to give, and only those: on
+    import, when the system lacks libharfbuzz-subset (WeasyPrint then subsets fonts with
+    fontTools, which is what we want); and fontTools' own deprecations while it subsets.
+    Anything else still warns, and under pytest's ``filterwarnings = error`` fails."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning
+        )
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="fontTools")
+        yield
+
+
+def _weasyprint() -> ModuleType:
+    # Imported on first use: it loads Pango through cffi, which only PDF output needs.
+    with _quiet_weasyprint():
+        import weasyprint
+
+    return weasyprint
+
+
+def to_pdf_bytes(report: Report) -> bytes:
+    """The report as PDF bytes (A4, tagged for screen readers, title from the report)."""
+    weasyprint = _weasyprint()
+    html = to_html(report, phone=False)
+    with _quiet_weasyprint():
+        document = weasyprint.HTML(
+            string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())
+        )
+        pdf: bytes = document.write_pdf(pdf_tags=True)
+    return pdf
+
+
+def render(report: Report, out: Path) -> Path:
+    """Write the report as a PDF at ``out``; returns ``out``."""
+    return write_whole(out, to_pdf_bytes(report))

@@ -1,0 +1,115 @@
+"""The blocks of a report that are not tables, as tables for the workbook: its paragraphs and
+fact boxes ("Notes"), each list of typed answers, and the numbers behind every chart ("Chart
+data"), so that nothing the report says is lost in XLSX."""
+
+from __future__ import annotations
+
+from reports.model import (
+    BarChart,
+    Cell,
+    Column,
+    Facts,
+    LineChart,
+    Report,
+    RunChart,
+    Table,
+    Text,
+    TextList,
+)
+
+
+def notes_table(report: Report) -> Table | None:
+    """The report's paragraphs and fact boxes as one table, in reading order."""
+    rows: list[dict[str, Cell]] = []
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Text):
+                item = {"note": "Note", "warning": "Warning"}.get(block.kind, "")
+                rows.append({"section": section.title, "item": item, "text": block.text})
+            elif isinstance(block, Facts):
+                where = f"{section.title} / {block.title}" if block.title else section.title
+                rows.extend({"section": where, "item": k, "text": v} for k, v in block.items)
+    if not rows:
+        return None
+    columns = (Column("section", "Section"), Column("item", "Item"), Column("text", "Text"))
+    return Table("Notes", "Notes", columns, tuple(rows), "The report's text, in reading order.")
+
+
+def text_list_tables(report: Report) -> list[tuple[Table, str]]:
+    """Each list of typed answers as a numbered table, with the section it is in."""
+    columns = (Column("number", "#", "integer"), Column("answer", "Answer"))
+    return [
+        (
+            Table(
+                block.title or "Answers",
+                block.title,
+                columns,
+                tuple({"number": i, "answer": item} for i, item in enumerate(block.items, 1)),
+                block.note,
+            ),
+            section.title,
+        )
+        for section in report.sections
+        for block in section.blocks
+        if isinstance(block, TextList)
+    ]
+
+
+CHART_COLUMNS = (
+    Column("section", "Section"),
+    Column("chart", "Chart"),
+    Column("series", "Series"),
+    Column("point", "Point"),
+    Column("value", "Value", "number", 2),
+    Column("low", "Low", "number", 2),
+    Column("high", "High", "number", 2),
+    Column("unit", "Unit"),
+    Column("note", "Note"),
+)
+
+
+def chart_data_table(report: Report) -> Table | None:
+    """The numbers behind every chart, one point a row. A withheld bar shows only its
+    Suppressed text: its value and interval are never written."""
+    rows: list[dict[str, Cell]] = []
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, BarChart | LineChart | RunChart):
+                where = {"section": section.title, "chart": block.title}
+                rows.extend({**where, **point} for point in chart_points(block))
+    if not rows:
+        return None
+    return Table("Chart data", "Chart data", CHART_COLUMNS, tuple(rows))
+
+
+def chart_points(chart: BarChart | LineChart | RunChart) -> list[dict[str, Cell]]:
+    points: list[dict[str, Cell]] = []
+    if isinstance(chart, BarChart):
+        for bar in chart.bars:
+            point: dict[str, Cell] = {"point": bar.label, "unit": chart.unit, "note": bar.note}
+            if bar.suppressed is not None:
+                points.append({**point, "value": bar.suppressed, "unit": ""})
+            else:
+                points.append({**point, "value": bar.value, "low": bar.low, "high": bar.high})
+    elif isinstance(chart, LineChart):
+        for series in chart.series:
+            points.extend(
+                {"series": series.name, "point": x, "value": value, "unit": chart.y_label}
+                for x, value in zip(chart.x_labels, series.values, strict=False)
+            )
+        points.extend(
+            {"series": "band", "point": band.label, "low": band.low, "high": band.high}
+            for band in chart.bands
+        )
+    else:
+        points.extend(
+            {"series": "value", "point": x, "value": value, "unit": chart.y_label}
+            for x, value in zip(chart.x_labels, chart.values, strict=False)
+        )
+        points.append({"series": "median", "value": chart.median, "unit": chart.y_label})
+        points.extend({"series": "signal", "note": signal} for signal in chart.signals)
+        if chart.rules_note:
+            points.append({"note": chart.rules_note})
+    if not isinstance(chart, RunChart) and chart.note:
+        points.append({"note": chart.note})
+    return points

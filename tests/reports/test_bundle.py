@@ -1,0 +1,111 @@
+"""Many reports as one zip: safe unique names, an index, and no half-written zip on failure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+from pathlib import Path
+from zipfile import ZipFile
+
+import pytest
+
+from reports.bundle import file_stem, render_zip, write_atomically
+from reports.model import Provenance, Report
+
+
+def practice(audience: str, title: str = "Readiness feedback") -> Report:
+    return Report("practice", title, "", (), Provenance("0.1.0", ()), audience=audience)
+
+
+def fake_render(report: Report, out: Path) -> Path:
+    out.write_text(f"{report.audience}|{report.title}", encoding="utf-8")
+    return out
+
+
+def test_file_stems_are_lower_case_ascii_words_joined_by_hyphens() -> None:
+    assert file_stem("Practice 12 - North Clinic") == "practice-12-north-clinic"
+    assert file_stem("  Clinique Été / Côte-Nord  ") == "clinique-ete-cote-nord"
+    assert file_stem("../../etc/passwd") == "etc-passwd"
+    assert file_stem("CON") == "con-report"  # Windows cannot create con.pdf
+    assert file_stem("北诊所") == ""
+    assert len(file_stem("x" * 500)) == 60
+
+
+def test_the_zip_holds_an_index_and_one_uniquely_named_file_per_report(tmp_path: Path) -> None:
+    reports = [
+        practice("Practice 12 - North Clinic"),
+        practice("Practice 12 — North Clinic"),  # the same stem once cleaned
+        practice("", title="Cohort overview"),
+        practice("北诊所"),
+        practice('=HYPERLINK("http://evil")'),
+    ]
+    out = render_zip(reports, tmp_path / "practices.zip", fake_render, ".pdf")
+    with ZipFile(out) as archive:
+        names = archive.namelist()
+        index = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8"))))
+        second = archive.read("practice-12-north-clinic-2.pdf").decode("utf-8")
+    assert names == [
+        "index.csv",
+        "practice-12-north-clinic.pdf",
+        "practice-12-north-clinic-2.pdf",
+        "cohort-overview.pdf",
+        "readiness-feedback.pdf",
+        "hyperlink-http-evil.pdf",
+    ]
+    assert second == "Practice 12 — North Clinic|Readiness feedback"
+    assert [row["file"] for row in index] == names[1:]
+    assert index[0] == {
+        "file": "practice-12-north-clinic.pdf",
+        "audience": "Practice 12 - North Clinic",
+        "title": "Readiness feedback",
+    }
+    assert index[4]["audience"] == '\'=HYPERLINK("http://evil")'  # neutralised like any CSV
+
+
+def test_a_suffix_without_its_dot_and_a_report_named_index_do_not_clash(tmp_path: Path) -> None:
+    out = render_zip([practice("Index")], tmp_path / "all.zip", fake_render, "csv")
+    with ZipFile(out) as archive:
+        assert archive.namelist() == ["index.csv", "index-2.csv"]
+
+
+def test_a_failing_render_leaves_no_zip_and_no_temporary_file(tmp_path: Path) -> None:
+    def fails_on_second(report: Report, out: Path) -> Path:
+        if report.audience == "Second":
+            raise RuntimeError("renderer broke")
+        return fake_render(report, out)
+
+    target = tmp_path / "practices.zip"
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        render_zip([practice("First"), practice("Second")], target, fails_on_second, ".pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_render_leaves_an_earlier_zip_as_it_was(tmp_path: Path) -> None:
+    target = render_zip([practice("First")], tmp_path / "p.zip", fake_render, ".pdf")
+    before = target.read_bytes()
+
+    def broken(report: Report, out: Path) -> Path:
+        raise RuntimeError("renderer broke")
+
+    with pytest.raises(RuntimeError, match="renderer broke"):
+        render_zip([practice("Other")], target, broken, ".pdf")
+    assert target.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_no_reports_is_an_error_not_an_empty_zip(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no reports to bundle into p.zip"):
+        render_zip([], tmp_path / "p.zip", fake_render, ".pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_atomic_write_gets_the_mode_the_umask_gives_not_a_private_one(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        out = write_atomically(tmp_path / "sub" / "r.csv", b"a\n")
+    finally:
+        os.umask(previous)
+    assert out.read_bytes() == b"a\n"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -1,0 +1,309 @@
+"""The committee summary: every number is the scoring layer's, every base is stated, small
+counts are withheld alike in tables and charts, and providers are compared with supporters."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pandas as pd
+import pytest
+
+from instruments import load_shipped
+from plugin.simulate import SimulationOptions, simulate
+from reports.committee import DENOMINATORS, build_committee
+from reports.model import (
+    Bar,
+    BarChart,
+    Facts,
+    Provenance,
+    Report,
+    Suppressed,
+    Table,
+    Text,
+    TextList,
+)
+from scoring.asked import asked
+from scoring.checkall import check_all
+from scoring.decode import Responses, decode
+from scoring.describe import describe_numeric
+from scoring.field_stats import Options
+from scoring.groups import difference_of_proportions
+from scoring.independence import independence_test
+from scoring.proportions import frequencies
+from scoring.rates import response_rates
+from scoring.statistics import statistics_table
+from tests.scoring.redcap_export import export_frame
+
+PROVIDERS = load_shipped("provider_scan").unwrap()
+SUPPORTERS = load_shipped("supporter_scan").unwrap()
+PROVENANCE = Provenance(
+    "0.1.0",
+    (("provider_scan", "1.0.0"), ("supporter_scan", "1.0.0")),
+    snapshot_id=12,
+    pulled_at="2026-11-30 17:05:00",
+)
+HOSTILE = ("<script>alert('x')</script>", '=HYPERLINK("http://evil.example")')
+
+
+def responses_of(instrument, n: int, seed: int, **options) -> Responses:
+    rows = simulate(instrument, seed=seed, n=n, options=SimulationOptions(**options))
+    return decode(export_frame(instrument, rows), instrument)
+
+
+@pytest.fixture(scope="module")
+def providers() -> Responses:
+    rows = simulate(PROVIDERS, seed=2016, n=150)
+    rows[0]["comments"], rows[1]["comments"] = HOSTILE
+    return decode(export_frame(PROVIDERS, rows), PROVIDERS)
+
+
+@pytest.fixture(scope="module")
+def supporters() -> Responses:
+    return responses_of(SUPPORTERS, 90, 2017)
+
+
+@pytest.fixture(scope="module")
+def report(providers: Responses, supporters: Responses) -> Report:
+    rates = {
+        "provider_scan": response_rates({"I": 140, "P": 10, "NC": 40, "R": 10}),
+        "supporter_scan": response_rates({"I": 90, "NC": 30, "NE": 2}),
+    }
+    return build_committee(
+        providers,
+        supporters,
+        provenance=PROVENANCE,
+        rates=rates,
+        field_period="October to December 2016",
+    )
+
+
+@pytest.fixture(scope="module")
+def suppressed(providers: Responses, supporters: Responses) -> Report:
+    return build_committee(providers, supporters, provenance=PROVENANCE, suppress_below=10)
+
+
+def tables(report: Report) -> dict[str, Table]:
+    return {table.name: table for table in report.tables()}
+
+
+def section_of(report: Report, table_name: str):
+    return next(
+        s for s in report.sections if any(getattr(b, "name", "") == table_name for b in s.blocks)
+    )
+
+
+def column(table: Table, key: str) -> list:
+    return [row[key] for row in table.rows]
+
+
+def test_qi_involvement_percents_are_the_scoring_layers(report, providers) -> None:
+    table = tables(report)["p qi_involvement"]
+    expected = frequencies(
+        providers.frame["qi_involvement"],
+        asked(providers)["qi_involvement"],
+        list(providers.labels("qi_involvement").items()),
+        missing=providers.missing["qi_involvement"],
+    ).table
+    assert column(table, "option") == list(expected["label"])
+    assert column(table, "n") == list(expected["count"])
+    assert column(table, "percent") == pytest.approx(list(expected["percent"]))
+    assert column(table, "ci_low") == pytest.approx(list(expected["percent_ci_low"]))
+    assert column(table, "ci_high") == pytest.approx(list(expected["percent_ci_high"]))
+    assert table.note.startswith("n = 150 shown this question (of 150)")
+    chart = section_of(report, table.name).blocks[1]
+    assert isinstance(chart, BarChart)
+    assert [bar.value for bar in chart.bars] == pytest.approx(list(expected["percent"]))
+    assert [bar.low for bar in chart.bars] == pytest.approx(list(expected["percent_ci_low"]))
+
+
+def test_a_follow_up_question_is_out_of_those_shown_and_says_why(report, providers) -> None:
+    table = tables(report)["p qi_barriers"]
+    shown = int(asked(providers)["qi_barriers"].sum())
+    assert 0 < shown < 150
+    assert table.note.startswith(f"n = {shown} shown this question (of 150)")
+    assert "Shown only to respondents who answered" in table.note
+    assert "'We have never engaged in a QI initiative' or 'QI is not relevant" in table.note
+
+
+def test_check_all_is_percent_of_respondents_with_responses_beside(report, providers) -> None:
+    table = tables(report)["p patient_roles"]
+    codes = PROVIDERS.field_map()["patient_roles"].choice_codes()
+    ticks = providers.frame[[f"patient_roles___{c}" for c in codes]].set_axis(codes, axis=1)
+    expected = check_all(
+        ticks.fillna(False).astype(bool),
+        list(providers.labels("patient_roles").items()),
+        asked=asked(providers)["patient_roles"],
+        none_code="0",
+    )
+    assert column(table, "percent") == pytest.approx(list(expected.table["percent_of_respondents"]))
+    of_responses = column(table, "of_responses")
+    assert of_responses[:-1] == pytest.approx(list(expected.table["percent_of_responses"])[:-1])
+    assert of_responses[-1] is None  # 'Not at present' is no response
+    assert f"% is of the {expected.n_respondents} who ticked at least one option" in table.note
+    assert f"of the {expected.n_responses} options ticked" in table.note
+
+
+def test_a_number_is_summarised_by_n_mean_sd_median_and_iqr(report, providers) -> None:
+    (row,) = tables(report)["p qi_projects_3y"].rows
+    summary = describe_numeric(
+        providers.frame["qi_projects_3y"], asked(providers)["qi_projects_3y"]
+    )
+    assert row["n"] == summary.n
+    for key in ("mean", "sd", "median", "q1", "q3", "iqr"):
+        assert row[key] == pytest.approx(getattr(summary, key))
+
+
+def test_a_question_shown_to_no_one_says_so() -> None:
+    nobody = responses_of(PROVIDERS, 40, 5, provider_qi_involvement=(0.0, 0.5, 0.5))
+    report = build_committee(nobody, None, provenance=PROVENANCE)
+    assert "p qi_projects_3y" not in tables(report)
+    section = next(s for s in report.sections if s.title.startswith("How many QI projects"))
+    (block,) = section.blocks
+    assert isinstance(block, Text)
+    assert block.text.startswith("No provider was shown this question.")
+
+
+def test_shared_questions_are_compared_with_a_named_test(report, providers, supporters) -> None:
+    found = tables(report)
+    side = found["vs qi_involvement"]
+    assert column(side, "p_n") == column(found["p qi_involvement"], "n")
+    assert column(side, "s_percent") == column(found["s qi_involvement"], "percent")
+    counts = pd.DataFrame({"p": column(side, "p_n"), "s": column(side, "s_n")})
+    expected = independence_test(counts)
+    (test,) = found["test qi_involvement"].rows
+    assert test["test"] == expected.method
+    assert "chi-square" in str(test["test"]) or "Fisher" in str(test["test"])
+    assert test["p_value"] == pytest.approx(expected.p_value)
+    assert test["n"] == 240
+
+
+def test_a_yes_no_question_adds_the_difference_with_newcombes_interval(report) -> None:
+    found = tables(report)
+    side = found["vs moc_credit"]
+    yes = side.rows[0]
+    assert yes["option"] == "Yes"
+    expected = difference_of_proportions(
+        yes["p_n"], sum(column(side, "p_n")), yes["s_n"], sum(column(side, "s_n"))
+    )
+    (test,) = found["test moc_credit"].rows
+    assert test["difference"] == pytest.approx(100 * expected.value)
+    assert (test["diff_low"], test["diff_high"]) == pytest.approx(
+        (100 * expected.ci_low, 100 * expected.ci_high)
+    )
+    assert "Newcombe" in found["test moc_credit"].note
+
+
+def test_only_shared_single_choice_questions_are_compared(report) -> None:
+    compared = {name.split(" ", 1)[1] for name in tables(report) if name.startswith("vs ")}
+    assert "qi_grant_months" not in compared  # the supporters' survey alone asks it
+    assert "qi_barriers" not in compared  # check-all
+    assert {"qi_involvement", "moc_credit", "moc_plans", "edu_alp_gap"} <= compared
+
+
+def test_suppression_is_identical_in_tables_and_charts(suppressed) -> None:
+    withheld = 0
+    for section in suppressed.sections:
+        for table, chart in zip(section.blocks, section.blocks[1:], strict=False):
+            if not (isinstance(table, Table) and isinstance(chart, BarChart)):
+                continue
+            for row, bar in zip(table.rows, chart.bars, strict=True):
+                small = isinstance(row["n"], Suppressed)
+                assert isinstance(bar, Bar) and (bar.suppressed is not None) == small
+                if small:
+                    withheld += 1
+                    assert all(isinstance(row[k], Suppressed) for k in row if k != "option")
+                    assert math.isnan(bar.value) and bar.suppressed.shown == "<10"
+                else:
+                    assert int(row["n"]) >= 10
+                    assert bar.value == pytest.approx(row["percent"])
+    assert withheld > 0
+    for table in suppressed.tables():
+        for key in ("n", "p_n", "s_n"):
+            shown = [row[key] for row in table.rows if key in row]
+            assert all(isinstance(v, Suppressed) or v >= 10 for v in shown), table.name
+
+
+def test_open_text_is_listed_whole_and_as_typed(report, providers) -> None:
+    lists = [b for s in report.sections for b in s.blocks if isinstance(b, TextList)]
+    comments = next(b for b in lists if b.title.startswith("Providers: Is there anything"))
+    typed = providers.frame["comments"].dropna()
+    expected = [str(t) for t in typed if str(t).strip()]
+    assert list(comments.items) == expected
+    assert comments.items[:2] == HOSTILE
+    assert len(comments.items) > 20
+    assert not any(b.title.startswith("Providers: Response ID") for b in lists)
+
+
+def test_the_appendix_has_each_instruments_dictionary(report) -> None:
+    found = tables(report)
+    for instrument in (PROVIDERS, SUPPORTERS):
+        table = found[f"dictionary {instrument.id}"]
+        assert column(table, "field") == [f.name for f in instrument.fields]
+    barriers = next(
+        r for r in found["dictionary provider_scan"].rows if r["field"] == "qi_barriers"
+    )
+    assert barriers["branching"] == "[qi_involvement] = '2' or [qi_involvement] = '3'"
+    assert str(barriers["choices"]).startswith("1, Access to health-system data | ")
+
+
+def test_the_methods_box(report) -> None:
+    facts = report.sections[0].blocks[0]
+    assert isinstance(facts, Facts)
+    items = dict(facts.items)
+    assert "provider_scan, version 1.0.0" in items["Providers' survey"]
+    assert items["Field period"] == "October to December 2016"
+    assert "200 invited" in items["Providers: invited and responding"]
+    assert "RR1 70.0%, RR2 75.0%" in items["Providers: invited and responding"]
+    assert "RR1 75.0%" in items["Supporters: invited and responding"]
+    assert items["Data pulled from REDCap"] == "2026-11-30 17:05:00 (snapshot 12)"
+    assert items["Percentages"] == DENOMINATORS
+
+
+def test_the_respondent_profile_shows_organisation_types(report, supporters) -> None:
+    section = next(s for s in report.sections if s.title == "Respondent profile")
+    kinds = [type(b) for b in section.blocks]
+    assert kinds == [Table, BarChart, Table, BarChart]
+    table = tables(report)["s supporter_type"]
+    expected = supporters.frame["supporter_type"].value_counts().sort_index()
+    assert column(table, "n") == list(expected)
+
+
+def test_the_tidy_table_is_the_statistics_table(report, providers, supporters) -> None:
+    expected = pd.concat([statistics_table(providers), statistics_table(supporters)])
+    assert len(report.tidy) == len(expected)
+    assert set(report.tidy["instrument"]) == {"provider_scan", "supporter_scan"}
+    given = statistics_table(providers, Options(suppress_below=5))
+    mine = build_committee(providers, None, provenance=PROVENANCE, tidy=given)
+    assert mine.tidy is given
+
+
+def test_table_names_are_unique_sheet_names(report) -> None:
+    names = [t.name for t in report.tables()]
+    assert len(names) == len(set(names))
+    assert all(len(name) <= 31 for name in names)
+
+
+def test_providers_alone_have_no_comparison() -> None:
+    alone = build_committee(responses_of(PROVIDERS, 30, 3), None, provenance=PROVENANCE)
+    assert not [t for t in alone.tables() if t.name.startswith(("vs ", "test ", "s "))]
+    assert alone.kind == "committee"
+
+
+def test_an_instrument_with_waves_is_refused() -> None:
+    readiness = load_shipped("practice_readiness").unwrap()
+    practices = decode(export_frame(readiness, simulate(readiness, seed=1, n=3)), readiness)
+    with pytest.raises(ValueError, match="has waves"):
+        build_committee(practices, None, provenance=PROVENANCE)
+
+
+def test_a_field_marked_as_identifier_is_never_listed() -> None:
+    marked = copy.deepcopy(PROVIDERS)
+    marked.field_map()["comments"].identifier = True
+    rows = simulate(marked, seed=4, n=30)
+    report = build_committee(
+        decode(export_frame(marked, rows), marked), None, provenance=PROVENANCE
+    )
+    lists = [b for s in report.sections for b in s.blocks if isinstance(b, TextList)]
+    assert not [b for b in lists if "anything else" in b.title]
+    assert any(b.title.startswith("Providers: Other") for b in lists)
