@@ -1,0 +1,37 @@
+"""``/health`` (no key needed: load balancers ask it) and ``/version``."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from plugin.localcap import VERSION as REDCAP_LEVEL
+from plugin.service.auth import require
+from plugin.service.db import schema_version, session
+
+blp = Blueprint("health", __name__, description="Is the service up, and which version is it")
+
+
+@blp.route("/health")
+class Health(MethodView):
+    def get(self) -> dict[str, Any]:
+        """The service and its database answer."""
+        session().execute(sa.text("SELECT 1"))
+        return {"status": "ok"}
+
+
+@blp.route("/version")
+class Version(MethodView):
+    @require("facilitator")
+    def get(self) -> dict[str, Any]:
+        """qiscan's version, the schema version, and the REDCap behaviour localcap emulates."""
+        engine = session().get_bind()
+        return {
+            "qiscan": version("qiscan"),
+            "schema": schema_version(engine),  # type: ignore[arg-type]
+            "localcap_redcap_level": REDCAP_LEVEL,
+        }

@@ -1,0 +1,53 @@
+"""Layered configuration: defaults, then the environment, then the test config.
+
+``QISCAN_DATABASE_URL`` (default SQLite in the instance folder), ``QISCAN_SECRET_KEY`` (the
+key that encrypts REDCap tokens and signs sessions; generated once into the instance's
+owner-only secrets file when unset), ``QISCAN_INSTANCE`` (the instance folder).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from plugin.target import Instance
+
+MAX_BODY = 2 * 1024 * 1024  # request bodies: an instrument definition is far smaller
+
+
+def service_config(instance: Instance, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "INSTANCE": str(instance.folder),
+        "DATABASE_URL": os.environ.get("QISCAN_DATABASE_URL")
+        or f"sqlite:///{(instance.folder / 'service.sqlite').resolve()}",
+        "SECRET_KEY": os.environ.get("QISCAN_SECRET_KEY") or stored_secret_key(instance),
+        "MAX_CONTENT_LENGTH": MAX_BODY,
+        "REPORTS_DIR": str(instance.folder / "reports"),
+        "SNAPSHOTS": str(instance.snapshots),
+        "START_WORKER": True,
+        "API_TITLE": "qiscan scoring service",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    config.update(test_config or {})
+    return config
+
+
+def stored_secret_key(instance: Instance) -> str:
+    """The instance's secret key, generated on first use into its owner-only secrets file."""
+    stored = instance.read_secrets()
+    key = stored.get("service_secret_key")
+    if not key:
+        key = secrets.token_urlsafe(32)
+        instance.write_secrets({**stored, "service_secret_key": key})
+    return key
+
+
+def reports_dir(config: dict[str, Any]) -> Path:
+    folder = Path(config["REPORTS_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

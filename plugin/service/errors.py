@@ -1,0 +1,76 @@
+"""One JSON envelope for every failure: ``{"code", "status", "message", "errors"}``.
+
+``code`` is a short name a program can switch on, ``message`` a sentence for people, and
+``errors`` the field errors of a rejected body (marshmallow's nested dict: the location of each
+problem). Nothing in an envelope ever holds a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "redcap_unreachable",
+    503: "unavailable",
+}
+
+
+class ApiProblem(Exception):
+    """An error the service answers with, in the envelope."""
+
+    def __init__(
+        self, status: int, message: str, errors: dict[str, Any] | None = None, code: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+        self.code = code or CODES.get(status, "error")
+
+
+def envelope(status: int, message: str, errors: Any = None, code: str = "") -> Response:
+    body = {
+        "code": code or CODES.get(status, "error"),
+        "status": status,
+        "message": message,
+        "errors": errors or {},
+    }
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiProblem)
+    def _problem(error: ApiProblem) -> Response:
+        return envelope(error.status, error.message, error.errors, error.code)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if status == 422 and messages:
+            # webargs puts the field errors under the location ("json", "query").
+            flat = messages.get("json") or messages.get("query") or messages
+            return envelope(422, "the request has invalid fields; see errors", flat)
+        return envelope(status, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        app.logger.exception("unexpected error")
+        return envelope(500, "the service failed on this request; it has been logged")

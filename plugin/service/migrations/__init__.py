@@ -1,0 +1,10 @@
+"""The service schema's migrations, applied in order by :func:`plugin.service.db.migrate`.
+
+Each migration is a function of an Alembic ``Operations`` object (so it works on SQLite and
+PostgreSQL alike) and is applied once: the ``schema_version`` table records the last one. Add a
+new migration at the end; never edit one that has shipped.
+"""
+
+from plugin.service.migrations.m0001_initial import upgrade as m0001
+
+MIGRATIONS = (m0001,)

@@ -1,0 +1,83 @@
+"""A service app per test over its own database: SQLite by default, and the same tests on
+PostgreSQL when ``QISCAN_TEST_DATABASE_URL`` names a server (``.ci/run`` starts one)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from plugin.service import create_app
+from plugin.service.auth import create_key
+from plugin.service.db import session
+
+POSTGRES_ENV = "QISCAN_TEST_DATABASE_URL"
+
+
+def database_urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get(POSTGRES_ENV):
+        urls.append("postgresql")
+    elif os.environ.get("CI"):
+        raise RuntimeError(f"CI runs the storage tests on PostgreSQL: set {POSTGRES_ENV}")
+    return urls
+
+
+@pytest.fixture(params=database_urls())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
+        return
+    # A schema of its own per test, dropped afterwards, on the CI's PostgreSQL server.
+    base = os.environ[POSTGRES_ENV]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    monkeypatch.setenv("QISCAN_INSTANCE", str(tmp_path / "instance"))
+    made = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "START_WORKER": False,
+            "TESTING": True,
+        }
+    )
+    yield made
+    made.extensions["qiscan.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def keys(app: Flask) -> dict[str, str]:
+    """One key per role (the facilitator's assigned practice 'PRA-001')."""
+    with app.app_context():
+        made = {
+            role: create_key(role, f"{role} key", ["PRA-001"] if role == "facilitator" else [])[1]
+            for role in ("admin", "analyst", "facilitator")
+        }
+        session().commit()
+    return made
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

@@ -1,0 +1,50 @@
+"""The service's frame: health without a key, version with one, the error envelope, the
+OpenAPI document, and migrations that bring any database to the newest schema."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from plugin.service.db import engine_for, migrate, schema_version
+from plugin.service.migrations import MIGRATIONS
+from tests.service.conftest import auth
+
+
+def test_health_needs_no_key(client: FlaskClient) -> None:
+    answer = client.get("/health")
+    assert answer.status_code == 200 and answer.json == {"status": "ok"}
+
+
+def test_version_needs_a_key_and_says_so_in_the_envelope(
+    client: FlaskClient, keys: dict[str, str]
+) -> None:
+    missing = client.get("/version")
+    assert missing.status_code == 401
+    assert set(missing.json) == {"code", "status", "message", "errors"}
+    assert missing.json["code"] == "unauthorized" and "API key" in missing.json["message"]
+    wrong = client.get("/version", headers=auth("qk_not-a-key"))
+    assert wrong.status_code == 401
+    answer = client.get("/version", headers=auth(keys["facilitator"]))
+    assert answer.status_code == 200
+    assert answer.json["schema"] == len(MIGRATIONS)
+
+
+def test_unknown_paths_and_methods_use_the_envelope(client: FlaskClient) -> None:
+    answer = client.get("/no/such/thing")
+    assert answer.status_code == 404 and answer.json["code"] == "not_found"
+    answer = client.delete("/health")
+    assert answer.status_code == 405 and answer.json["code"] == "method_not_allowed"
+
+
+def test_openapi_document_is_served(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "/health" in spec["paths"] and "/version" in spec["paths"]
+
+
+def test_migrations_are_applied_once(app: Flask, database_url: str) -> None:
+    engine = engine_for(database_url)
+    assert schema_version(engine) == len(MIGRATIONS)
+    assert migrate(engine) == len(MIGRATIONS)  # again: nothing to do
+    engine.dispose()
