@@ -10,6 +10,7 @@ from plugin.cli_invite import invite_command
 from plugin.cli_localcap import localcap
 from plugin.cli_redcap import deploy_command, pull_command
 from plugin.cli_report import report_command
+from plugin.cli_serve import serve_command
 from plugin.cli_simulate import simulate_command
 from plugin.cli_stats import stats_command
 from plugin.demo import demo
@@ -30,3 +31,4 @@ main.add_command(localcap)
 main.add_command(invite_command)
 main.add_command(stats_command)
 main.add_command(report_command)
+main.add_command(serve_command)

@@ -11,6 +11,7 @@ respondent's save has already happened.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 
@@ -57,11 +58,14 @@ def trigger_payload(
 
 def fire(url: str, payload: list[tuple[str, str]]) -> bool:
     """POST the trigger; whether the receiver answered with a success status."""
+    # The URL's path may hold the receiver's secret (qiscan's /trigger/<id>/<secret>): log the
+    # host only.
+    where = urlsplit(url).netloc or "the configured URL"
     try:
         response = requests.post(url, data=payload, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        log.warning("data entry trigger to %s failed: %s", url, type(exc).__name__)
+        log.warning("data entry trigger to %s failed: %s", where, type(exc).__name__)
         return False
     if not response.ok:
-        log.warning("data entry trigger to %s answered HTTP %s", url, response.status_code)
+        log.warning("data entry trigger to %s answered HTTP %s", where, response.status_code)
     return response.ok

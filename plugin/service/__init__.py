@@ -14,21 +14,41 @@ from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from plugin.service import db, errors, jobs
-from plugin.service.api import health
+from plugin.service.api import health, instruments, keys, projects, pulls, reports, results, trigger
 from plugin.service.config import service_config
 from plugin.target import Instance
+
+MAX_ID = 2**31 - 1  # the ids are INTEGER columns (32 bits on PostgreSQL)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in a route, at most MAX_ID: a larger number is no id (404), where the
+    database would fail on it (SQLite: OverflowError past 64 bits)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance = Instance.default()
     app = Flask("qiscan", instance_path=str(instance.folder.resolve()))
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(service_config(instance, test_config))
     db.init_app(app)
     api = Api(app)
     errors.init_app(app)  # after Api: flask-smorest installs an error handler of its own
     api.register_blueprint(health.blp)
+    api.register_blueprint(projects.blp)
+    api.register_blueprint(instruments.blp)
+    api.register_blueprint(keys.blp)
+    api.register_blueprint(trigger.blp)
+    api.register_blueprint(pulls.blp)
+    api.register_blueprint(results.blp)
+    api.register_blueprint(reports.blp)
     jobs.recover(app)
     if app.config["START_WORKER"]:
         app.extensions["qiscan.worker"] = jobs.Worker(app).start()

@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
         messages = data.get("messages") if isinstance(data, dict) else None
         if status == 422 and messages:
             # webargs puts the field errors under the location ("json", "query").
-            flat = messages.get("json") or messages.get("query") or messages
+            flat = messages.get("json") or messages.get("query") or messages.get("form") or messages
             return envelope(422, "the request has invalid fields; see errors", flat)
         return envelope(status, error.description or error.name)
 

@@ -100,11 +100,20 @@ def recover(app: Flask) -> int:
 def run_next(app: Flask) -> bool:
     """Run the oldest queued job, if any; whether one ran."""
     with worker_session(app) as db:
-        job = db.scalar(sa.select(Job).where(Job.state == "queued").order_by(Job.id).limit(1))
-        if job is None:
+        job_id = db.scalar(
+            sa.select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1)
+        )
+        if job_id is None:
             return False
-        job.state, job.started_at, job.attempts = "running", utcnow(), job.attempts + 1
-        job_id = job.id
+        # Claimed only if still queued: another process's worker may have taken it meanwhile.
+        claimed = db.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.state == "queued")
+            .values(state="running", started_at=utcnow(), attempts=Job.attempts + 1)
+            .returning(Job.id)
+        ).scalar()
+        if claimed is None:
+            return True
     with worker_session(app) as db:
         job = db.get(Job, job_id)
         assert job is not None

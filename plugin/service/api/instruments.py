@@ -1,0 +1,205 @@
+"""``/instruments``: the shipped instruments, and checking or compiling a definition (analyst).
+
+Validating answers 200 either way: the problems found are the answer, each with its code, the
+JSON pointer of the node it is about, the field, and how to fix it. Compiling an instrument that
+does not validate is refused (422) with the same problems, keyed by their JSON pointer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, fields
+
+from instruments import load_instrument, load_shipped, shipped_names
+from instruments.dictionary import API_COLUMNS, compile_dictionary
+from instruments.model import Instrument, Scale
+from instruments.problems import InstrumentError, Problem
+from plugin.service.auth import require
+from plugin.service.errors import ApiProblem
+
+blp = Blueprint("instruments", __name__, description="Instrument definitions")
+BODY_NAME = "request body"
+
+
+class InstrumentBody(Schema):
+    """An instrument definition, as in ``qiscan instruments schema``; checked by the loader."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class InstrumentListed(Schema):
+    id = fields.String()
+    version = fields.String()
+    title = fields.String()
+    kind = fields.String()
+
+
+class FormSummary(Schema):
+    name = fields.String()
+    label = fields.String()
+    survey = fields.Boolean()
+    field_count = fields.Integer(data_key="fields", metadata={"description": "fields it holds"})
+
+
+class ScaleSummary(Schema):
+    name = fields.String()
+    label = fields.String()
+    kind = fields.Method(
+        "kind_of", metadata={"description": "scale (of items) or composite (of scales)"}
+    )
+    items = fields.List(fields.String())
+    scales = fields.List(fields.String())
+    reverse = fields.List(fields.String())
+    method = fields.String()
+    score_field = fields.String()
+
+    def kind_of(self, scale: Scale) -> str:
+        return "composite" if scale.scales else "scale"
+
+
+class WaveSummary(Schema):
+    name = fields.String()
+    label = fields.String()
+    month = fields.Float()
+    forms = fields.List(fields.String())
+
+
+class WavesSummary(Schema):
+    mode = fields.String(metadata={"description": "events, or repeating"})
+    events = fields.List(fields.Nested(WaveSummary))
+    form = fields.String()
+    date_field = fields.String()
+
+
+class InstrumentSummary(InstrumentListed):
+    respondent = fields.String()
+    description = fields.String()
+    source = fields.String()
+    record_id = fields.String()
+    field_count = fields.Integer(data_key="fields", metadata={"description": "how many fields"})
+    forms = fields.List(fields.Nested(FormSummary))
+    domains = fields.List(fields.String())
+    grouping = fields.List(fields.String())
+    scales = fields.List(fields.Nested(ScaleSummary))
+    waves = fields.Nested(WavesSummary, allow_none=True)
+    missing_codes = fields.List(fields.String())
+
+
+class ProblemOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    pointer = fields.String()
+    field = fields.String()
+    hint = fields.String()
+
+
+class Validation(Schema):
+    ok = fields.Boolean()
+    errors = fields.List(fields.Nested(ProblemOut))
+    warnings = fields.List(fields.Nested(ProblemOut))
+
+
+DictionaryRow = Schema.from_dict({column: fields.String() for column in API_COLUMNS}, name="Row")
+
+
+def summary(instrument: Instrument) -> dict[str, Any]:
+    """The instrument with counts in place of its fields; waves and scales dump as they are."""
+    return {
+        "id": instrument.id,
+        "version": instrument.version,
+        "title": instrument.title,
+        "kind": instrument.kind,
+        "respondent": instrument.respondent,
+        "description": instrument.description,
+        "source": instrument.source.citation,
+        "record_id": instrument.record_id,
+        "field_count": len(instrument.fields),
+        "forms": [
+            {
+                "name": form.name,
+                "label": form.label,
+                "survey": form.survey,
+                "field_count": len(instrument.fields_of(form.name)),
+            }
+            for form in instrument.forms
+        ],
+        "domains": [domain.name for domain in instrument.domains],
+        "grouping": instrument.grouping,
+        "scales": instrument.all_scales(),
+        "waves": instrument.waves,
+        "missing_codes": [code.code for code in instrument.missing_codes],
+    }
+
+
+def shipped(instrument_id: str) -> Instrument:
+    if instrument_id not in shipped_names():
+        raise ApiProblem(
+            404,
+            f"there is no shipped instrument '{instrument_id}'; "
+            f"choose from: {', '.join(shipped_names())}",
+        )
+    return load_shipped(instrument_id).unwrap()
+
+
+def by_pointer(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
+    """Problems as the envelope's field errors: keyed by where they are, the JSON pointer."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for problem in problems:
+        shown = ProblemOut().dump(problem.as_dict())
+        out.setdefault(problem.pointer or "/", []).append(shown)
+    return out
+
+
+@blp.route("/instruments")
+class Instruments(MethodView):
+    @require("analyst")
+    @blp.response(200, InstrumentListed(many=True))
+    def get(self) -> list[Instrument]:
+        """The instruments qiscan ships."""
+        return [shipped(name) for name in shipped_names()]
+
+
+@blp.route("/instruments/<instrument_id>")
+class InstrumentById(MethodView):
+    @require("analyst")
+    @blp.response(200, InstrumentSummary)
+    def get(self, instrument_id: str) -> dict[str, Any]:
+        """One shipped instrument: its forms, scales, waves and grouping keys."""
+        return summary(shipped(instrument_id))
+
+
+@blp.route("/instruments/validate")
+class Validate(MethodView):
+    @require("analyst")
+    @blp.arguments(InstrumentBody)
+    @blp.response(200, Validation)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Check an instrument definition; every problem found, in one answer."""
+        result = load_instrument(body, name=BODY_NAME)
+        return {
+            "ok": result.ok,
+            "errors": [p.as_dict() for p in result.errors],
+            "warnings": [p.as_dict() for p in result.warnings],
+        }
+
+
+@blp.route("/instruments/compile")
+class Compile(MethodView):
+    @require("analyst")
+    @blp.arguments(InstrumentBody)
+    @blp.response(200, DictionaryRow(many=True))
+    def post(self, body: dict[str, Any]) -> list[dict[str, str]]:
+        """The REDCap data dictionary rows (API column names) of an instrument definition."""
+        result = load_instrument(body, name=BODY_NAME)
+        if not result.ok or result.instrument is None:
+            raise ApiProblem(422, "the instrument does not validate", by_pointer(result.errors))
+        try:
+            return compile_dictionary([result.instrument])
+        except InstrumentError as exc:
+            raise ApiProblem(
+                422, "the instrument does not compile", by_pointer(exc.problems)
+            ) from None

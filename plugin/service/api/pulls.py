@@ -1,0 +1,183 @@
+"""Pulls as background jobs, the jobs themselves, and the snapshots a project's pulls made.
+
+``POST /projects/<id>/pulls`` queues a pull (incremental unless ``full``) and answers 202 with
+the job; ``GET /jobs/<id>`` follows its progress to a result (the snapshot's id, hash, record
+count and mode) or an error. A failed job can be retried. A facilitator sees only the report
+jobs of their own practices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from plugin.service.auth import caller, require
+from plugin.service.connections import get_connection
+from plugin.service.db import session
+from plugin.service.errors import ApiProblem
+from plugin.service.jobs import enqueue, retry
+from plugin.service.models import JOB_STATES, Job
+from plugin.service.tasks import store_of
+
+blp = Blueprint("pulls", __name__, description="Pulls from REDCap as jobs; jobs; snapshots")
+MAX_BATCH = 5000
+
+
+class PullIn(Schema):
+    full = fields.Boolean(
+        load_default=False,
+        metadata={"description": "pull every record again instead of the changes since the last"},
+    )
+    batch_size = fields.Integer(
+        load_default=500,
+        validate=validate.Range(min=1, max=MAX_BATCH),
+        metadata={"description": "records per export request"},
+    )
+
+
+class JobOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    state = fields.String(metadata={"description": ", ".join(JOB_STATES)})
+    done = fields.Integer()
+    total = fields.Integer()
+    attempts = fields.Integer()
+    connection_id = fields.Integer(allow_none=True)
+    params = fields.Dict()
+    result = fields.Dict()
+    error = fields.String()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class JobQuery(Schema):
+    state = fields.String(validate=validate.OneOf(JOB_STATES))
+    kind = fields.String(validate=validate.OneOf(("pull", "report")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class SnapshotOut(Schema):
+    id = fields.Integer()
+    created_at = fields.String(metadata={"description": "when the pull wrote it (UTC)"})
+    server_time = fields.String(metadata={"description": "REDCap's clock when the pull began"})
+    mode = fields.String()
+    records = fields.Integer(attribute="record_count")
+    rows = fields.Integer(attribute="row_count")
+    content_hash = fields.String()
+    instruments = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+def may_see_job(job: Job) -> bool:
+    key = caller()
+    if key.role != "facilitator":
+        return True
+    return job.kind == "report" and job.params.get("practice") in (key.practices or [])
+
+
+def job_or_404(job_id: int) -> Job:
+    job = session().get(Job, job_id)
+    if job is None or not may_see_job(job):
+        raise ApiProblem(404, f"there is no job {job_id}; GET /jobs lists them")
+    return job
+
+
+@blp.route("/projects/<int:connection_id>/pulls")
+class Pulls(MethodView):
+    @require("analyst")
+    @blp.arguments(PullIn)
+    @blp.response(202, JobOut)
+    def post(self, body: dict[str, Any], connection_id: int) -> Job:
+        """Queue a pull of the project; an equal pull still queued is answered instead."""
+        connection = get_connection(connection_id)
+        mode = "full" if body["full"] else "incremental"
+        db = session()
+        job = enqueue(
+            db,
+            "pull",
+            {"full": body["full"], "batch_size": body["batch_size"]},
+            connection_id=connection.id,
+            dedupe_key=f"pull:{connection.id}:{mode}",
+        )
+        db.commit()
+        return job
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @require("facilitator")
+    @blp.arguments(JobQuery, location="query")
+    @blp.response(200, JobOut(many=True))
+    def get(self, query: dict[str, Any]) -> list[Job]:
+        """The most recent jobs, newest first (``state``, ``kind``: only those)."""
+        select = sa.select(Job).order_by(Job.id.desc())
+        if "state" in query:
+            select = select.where(Job.state == query["state"])
+        if "kind" in query:
+            select = select.where(Job.kind == query["kind"])
+        if caller().role != "facilitator":
+            return list(session().scalars(select.limit(query["limit"])))
+        # A facilitator's jobs are found by their practice, which lives in the JSON params.
+        found: list[Job] = []
+        rows = session().scalars(
+            select.where(Job.kind == "report").execution_options(yield_per=200)
+        )
+        for job in rows:
+            if may_see_job(job):
+                found.append(job)
+                if len(found) == query["limit"]:
+                    break
+        rows.close()
+        return found
+
+
+@blp.route("/jobs/<int:job_id>")
+class JobById(MethodView):
+    @require("facilitator")
+    @blp.response(200, JobOut)
+    def get(self, job_id: int) -> Job:
+        """One job: its state, progress (done of total), and its result or error."""
+        return job_or_404(job_id)
+
+
+@blp.route("/jobs/<int:job_id>/retry")
+class JobRetry(MethodView):
+    @require("analyst")
+    @blp.response(202, JobOut)
+    def post(self, job_id: int) -> Job:
+        """Queue a failed job again (409 for a job that has not failed)."""
+        job = job_or_404(job_id)
+        try:
+            retry(session(), job)
+        except ValueError as exc:
+            raise ApiProblem(409, str(exc)) from None
+        session().commit()
+        return job
+
+
+@blp.route("/projects/<int:connection_id>/snapshots")
+class Snapshots(MethodView):
+    @require("analyst")
+    @blp.response(200, SnapshotOut(many=True))
+    def get(self, connection_id: int) -> list[Any]:
+        """The snapshots this project's pulls made, newest first."""
+        get_connection(connection_id)
+        done = session().scalars(
+            sa.select(Job).where(
+                Job.kind == "pull", Job.connection_id == connection_id, Job.state == "done"
+            )
+        )
+        ids = {int(job.result["snapshot_id"]) for job in done if "snapshot_id" in job.result}
+        store = store_of(current_app)
+        found = []
+        for snapshot_id in sorted(ids, reverse=True):
+            try:
+                found.append(store.get(snapshot_id))
+            except KeyError:
+                continue  # the snapshot store was replaced since
+        return found

@@ -1,0 +1,158 @@
+"""Reports of a snapshot, made by a background job and downloaded when ready.
+
+``POST /snapshots/<id>/reports`` queues the report (202, the job); the job's result names the
+report file, which ``GET /reports`` lists and ``GET /reports/<id>/download`` serves. A
+facilitator may make and download only practice feedback of their own practices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plugin.service.api.pulls import JobOut
+from plugin.service.api.results import snapshot_or_problem, visible_unit
+from plugin.service.auth import caller, require
+from plugin.service.config import reports_dir
+from plugin.service.db import session
+from plugin.service.errors import ApiProblem
+from plugin.service.jobs import enqueue
+from plugin.service.models import Job, ReportFile
+from plugin.service.tasks import KINDS
+from reports.render import FORMATS
+
+blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")
+
+
+class ReportIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    practice = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "practice feedback: only this practice (else one file each)"},
+    )
+    supporters_snapshot = fields.Integer(
+        metadata={"description": "committee: the supporters' scan snapshot, compared"}
+    )
+    suppress_below = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "committee: withhold counts below this"},
+    )
+
+    @validates_schema
+    def options_fit_the_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
+        kind = data.get("kind")
+        if "practice" in data and kind != "practice":
+            raise ValidationError("only practice feedback is made for one practice", "practice")
+        for name in ("supporters_snapshot", "suppress_below"):
+            if name in data and kind != "committee":
+                raise ValidationError("only the committee report takes this", name)
+
+
+class ReportQuery(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    snapshot_id = fields.Integer()
+
+
+class ReportOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    format = fields.String(attribute="fmt")
+    filename = fields.String()
+    content_type = fields.String()
+    snapshot_id = fields.Integer()
+    practice = fields.String()
+    created_at = fields.DateTime()
+    download = fields.Function(lambda row: f"/reports/{row.id}/download")
+
+
+@blp.route("/snapshots/<int:snapshot_id>/reports")
+class SnapshotReports(MethodView):
+    @require("facilitator")
+    @blp.arguments(ReportIn)
+    @blp.response(202, JobOut)
+    def post(self, body: dict[str, Any], snapshot_id: int) -> Job:
+        """Queue a report of the snapshot; the job's result names the report file."""
+        if caller().role == "facilitator":
+            if body["kind"] != "practice":
+                raise ApiProblem(403, "a facilitator key makes practice feedback reports only")
+            if "practice" not in body:
+                errors = {"practice": ["name one of the practices assigned to the key"]}
+                raise ApiProblem(422, "the request has invalid fields; see errors", errors)
+        found = snapshot_or_problem(snapshot_id)
+        practice = visible_unit(found, body["practice"]) if "practice" in body else None
+        supporters = body.get("supporters_snapshot")
+        if supporters is not None:
+            try:
+                snapshot_or_problem(supporters)
+            except ApiProblem as exc:
+                errors = {"supporters_snapshot": [exc.message]}
+                raise ApiProblem(
+                    422, "the request has invalid fields; see errors", errors
+                ) from None
+        params = {
+            "snapshot_id": snapshot_id,
+            "kind": body["kind"],
+            "format": body["format"],
+            "practice": practice,
+            "supporters_snapshot": supporters,
+            "suppress_below": body.get("suppress_below"),
+        }
+        db = session()
+        job = enqueue(
+            db, "report", params, dedupe_key="report:" + ":".join(str(v) for v in params.values())
+        )
+        db.commit()
+        return job
+
+
+def visible_reports() -> sa.Select[ReportFile]:
+    select = sa.select(ReportFile)
+    key = caller()
+    if key.role == "facilitator":
+        select = select.where(
+            ReportFile.kind == "practice", ReportFile.practice.in_(key.practices or [])
+        )
+    return select
+
+
+@blp.route("/reports")
+class Reports(MethodView):
+    @require("facilitator")
+    @blp.arguments(ReportQuery, location="query")
+    @blp.response(200, ReportOut(many=True))
+    def get(self, query: dict[str, Any]) -> list[ReportFile]:
+        """The report files made, newest first (a facilitator: their practices' only)."""
+        select = visible_reports().order_by(ReportFile.id.desc())
+        if "kind" in query:
+            select = select.where(ReportFile.kind == query["kind"])
+        if "snapshot_id" in query:
+            select = select.where(ReportFile.snapshot_id == query["snapshot_id"])
+        return list(session().scalars(select))
+
+
+@blp.route("/reports/<int:report_id>/download")
+class ReportDownload(MethodView):
+    @require("facilitator")
+    @blp.response(200, description="the report file, as an attachment")
+    def get(self, report_id: int) -> Response:
+        """The report file, with its content type and file name."""
+        row = session().scalar(visible_reports().where(ReportFile.id == report_id))
+        if row is None:
+            raise ApiProblem(404, f"there is no report {report_id}; GET /reports lists them")
+        path = Path(row.path)
+        folder = reports_dir(current_app.config).resolve()
+        if not path.resolve().is_relative_to(folder) or not path.is_file():
+            raise ApiProblem(404, f"the file of report {report_id} is gone; make the report again")
+        answer = send_file(
+            path, mimetype=row.content_type, as_attachment=True, download_name=row.filename
+        )
+        # Werkzeug appends a charset to a text type even when the type already names one.
+        answer.headers["Content-Type"] = row.content_type
+        return answer

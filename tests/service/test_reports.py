@@ -1,0 +1,166 @@
+"""Reports as jobs: a facilitator makes their practice's PDF feedback and downloads it with its
+type and name, and nothing of another practice; an analyst makes the committee summary as XLSX
+and every practice's feedback as one zip; a report that cannot be built fails its job."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import openpyxl
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from instruments import load_shipped
+from plugin.service.jobs import run_next
+from tests.live import Live
+from tests.service.conftest import auth
+from tests.service.test_pulls import (
+    PRACTICES,
+    READINESS,
+    add_connection,
+    live_project,
+    pulled_snapshot,
+)
+
+PROVIDERS = load_shipped("provider_scan").unwrap()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def tokens(live: Live) -> dict[str, str]:
+    return {
+        "practice_readiness": live_project(live, READINESS, n=PRACTICES, seed=3),
+        "provider_scan": live_project(live, PROVIDERS, n=40, seed=5),
+    }
+
+
+def snapshot_of(
+    instrument: str, app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, token: str
+) -> int:
+    connection_id = add_connection(app, live, token, instrument)
+    return pulled_snapshot(client, app, keys["analyst"], connection_id)
+
+
+@pytest.fixture
+def readiness(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, tokens: dict[str, str]
+) -> int:
+    return snapshot_of("practice_readiness", app, client, keys, live, tokens["practice_readiness"])
+
+
+def make(client: FlaskClient, app: Flask, key: str, snapshot: int, **body: Any) -> Any:
+    """Ask for a report, run its job, and answer the finished job."""
+    queued = client.post(f"/snapshots/{snapshot}/reports", json=body, headers=auth(key))
+    assert queued.status_code == 202, queued.json
+    assert queued.json["kind"] == "report"
+    assert run_next(app)
+    return client.get(f"/jobs/{queued.json['id']}", headers=auth(key)).json
+
+
+def download(client: FlaskClient, key: str, report_id: int) -> tuple[int, str, str, bytes]:
+    with client.get(f"/reports/{report_id}/download", headers=auth(key)) as answer:
+        return (
+            answer.status_code,
+            answer.headers.get("Content-Type", ""),
+            answer.headers.get("Content-Disposition", ""),
+            answer.get_data(),
+        )
+
+
+def test_a_facilitators_practice_pdf_downloads_with_its_type_and_file_name(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    facilitator = keys["facilitator"]
+    job = make(client, app, facilitator, readiness, kind="practice", format="pdf", practice="1")
+    assert job["state"] == "done", job["error"]
+    assert job["done"] == job["total"] == 2
+    assert job["result"]["practice"] == "PRA-001", "record 1 is practice PRA-001"
+    listed = client.get("/reports", headers=auth(facilitator)).json
+    assert [(r["filename"], r["practice"], r["format"]) for r in listed] == [
+        ("practice-PRA-001.pdf", "PRA-001", "pdf")
+    ]
+    status, kind, disposition, data = download(client, facilitator, listed[0]["id"])
+    assert (status, kind) == (200, "application/pdf")
+    assert disposition == "attachment; filename=practice-PRA-001.pdf"
+    assert data.startswith(b"%PDF-") and len(data) == job["result"]["bytes"]
+
+
+def test_a_facilitator_gets_nothing_of_another_practice(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    facilitator = auth(keys["facilitator"])
+    path = f"/snapshots/{readiness}/reports"
+    other = client.post(
+        path,
+        json={"kind": "practice", "format": "html", "practice": "PRA-002"},
+        headers=facilitator,
+    )
+    assert other.status_code == 404 and "PRA-002" in other.json["message"]
+    cohort = client.post(path, json={"kind": "cohort", "format": "html"}, headers=facilitator)
+    assert cohort.status_code == 403
+    unnamed = client.post(path, json={"kind": "practice", "format": "html"}, headers=facilitator)
+    assert unnamed.status_code == 422 and "practice" in unnamed.json["errors"]
+
+    made = make(
+        client, app, keys["analyst"], readiness, kind="practice", format="html", practice="PRA-002"
+    )
+    assert made["state"] == "done", made["error"]
+    assert client.get("/reports", headers=facilitator).json == []
+    assert client.get(f"/jobs/{made['id']}", headers=facilitator).status_code == 404
+    status, *_ = download(client, keys["facilitator"], made["result"]["report_id"])
+    assert status == 404
+    status, kind, disposition, data = download(client, keys["analyst"], made["result"]["report_id"])
+    assert (status, kind) == (200, "text/html; charset=utf-8")
+    assert disposition == "attachment; filename=practice-PRA-002.html"
+    assert b"PRA-002" in data
+
+
+def test_a_committee_report_in_xlsx_downloads_with_the_xlsx_type(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, tokens: dict[str, str]
+) -> None:
+    providers = snapshot_of("provider_scan", app, client, keys, live, tokens["provider_scan"])
+    job = make(client, app, keys["analyst"], providers, kind="committee", format="xlsx")
+    assert job["state"] == "done", job["error"]
+    status, kind, disposition, data = download(client, keys["analyst"], job["result"]["report_id"])
+    assert (status, kind) == (200, XLSX)
+    assert disposition == f"attachment; filename=committee-snapshot-{providers}.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        assert len(book.sheetnames) > 1
+    finally:
+        book.close()
+
+
+def test_every_practices_feedback_comes_as_one_zip(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    job = make(client, app, keys["analyst"], readiness, kind="practice", format="html")
+    assert job["state"] == "done", job["error"]
+    status, kind, disposition, data = download(client, keys["analyst"], job["result"]["report_id"])
+    assert (status, kind) == (200, "application/zip")
+    assert disposition == f"attachment; filename=practices-snapshot-{readiness}.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        assert sum(name.endswith(".html") for name in bundle.namelist()) == PRACTICES
+
+
+def test_a_report_that_cannot_be_built_fails_its_job_and_bad_bodies_are_refused(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    job = make(client, app, keys["analyst"], readiness, kind="coding", format="html")
+    assert job["state"] == "failed" and "coding" in job["error"]
+    assert client.get("/reports", headers=auth(keys["analyst"])).json == []
+    analyst = auth(keys["analyst"])
+    path = f"/snapshots/{readiness}/reports"
+    docx = client.post(path, json={"kind": "cohort", "format": "docx"}, headers=analyst)
+    assert docx.status_code == 422 and "format" in docx.json["errors"]
+    misplaced = client.post(
+        path, json={"kind": "cohort", "format": "html", "practice": "PRA-001"}, headers=analyst
+    )
+    assert misplaced.status_code == 422 and "practice" in misplaced.json["errors"]
+    nowhere = client.post(
+        "/snapshots/999/reports", json={"kind": "cohort", "format": "html"}, headers=analyst
+    )
+    assert nowhere.status_code == 404

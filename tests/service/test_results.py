@@ -1,0 +1,182 @@
+"""Results of a pulled snapshot: the tidy statistics (filtered) and progress rows are exactly
+scoring's table, scores and benchmarks are scoring's numbers, a facilitator sees their own
+practice and nobody else's (404, as if it did not exist), and a snapshot is decoded once."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from plugin.pull import SnapshotStore
+from plugin.service import tasks
+from plugin.snapshots import snapshot_records
+from scoring.benchmark import unit_feedback
+from scoring.decode import Responses, decode
+from scoring.scale_stats import long_scores, scale_scores
+from scoring.statistics import statistics_table
+from tests.live import Live
+from tests.service.conftest import auth
+from tests.service.test_pulls import (
+    PRACTICES,
+    READINESS,
+    add_connection,
+    live_project,
+    pulled_snapshot,
+)
+
+OWN, OTHER = "PRA-001", "PRA-002"  # the facilitator key is assigned PRA-001
+
+
+@pytest.fixture(scope="module")
+def readiness_token(live: Live) -> str:
+    return live_project(live, READINESS, n=PRACTICES, seed=11)
+
+
+@pytest.fixture
+def snapshot(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, readiness_token: str
+) -> int:
+    connection_id = add_connection(app, live, readiness_token, "practice_readiness")
+    return pulled_snapshot(client, app, keys["analyst"], connection_id)
+
+
+def responses_of(app: Flask, snapshot_id: int) -> Responses:
+    """The snapshot decoded here, independently of the service's cache."""
+    store = SnapshotStore(app.config["SNAPSHOTS"])
+    return decode(snapshot_records(store, store.get(snapshot_id)), READINESS)
+
+
+def as_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = table.to_dict("records")
+    return [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in rows
+    ]
+
+
+def test_statistics_filtered_by_field_and_wave_are_the_tidy_tables_rows(
+    app: Flask, client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    table = statistics_table(responses_of(app, snapshot))
+    expected = table.loc[(table["field"] == "readiness_index") & (table["wave"] == "month_3")]
+    assert len(expected) > 5
+    answer = client.get(
+        f"/snapshots/{snapshot}/statistics?field=readiness_index&wave=month_3",
+        headers=auth(keys["analyst"]),
+    )
+    assert answer.status_code == 200
+    assert answer.json["instrument"] == "practice_readiness"
+    assert answer.json["rows"] == as_rows(expected)
+    percent = client.get(
+        f"/snapshots/{snapshot}/statistics?statistic=percent&wave=baseline",
+        headers=auth(keys["analyst"]),
+    ).json["rows"]
+    wanted = table.loc[(table["statistic"] == "percent") & (table["wave"] == "baseline")]
+    assert percent == as_rows(wanted) and len(percent) > 20
+
+
+def test_statistics_refuse_an_unknown_grouping_field_and_a_facilitator(
+    client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    bad = client.get(f"/snapshots/{snapshot}/statistics?by=colour", headers=auth(keys["analyst"]))
+    assert bad.status_code == 422
+    assert "region" in bad.json["errors"]["by"][0], "the message lists the grouping keys"
+    refused = client.get(f"/snapshots/{snapshot}/statistics", headers=auth(keys["facilitator"]))
+    assert refused.status_code == 403
+    missing = client.get("/snapshots/999/statistics", headers=auth(keys["analyst"]))
+    assert missing.status_code == 404 and missing.json["code"] == "not_found"
+
+
+def test_progress_is_the_change_rows_of_the_table_with_waves(
+    app: Flask, client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    table = statistics_table(responses_of(app, snapshot), waves=True)
+    expected = table.loc[table["wave"].isin(["baseline to latest", "all waves"])]
+    answer = client.get(f"/snapshots/{snapshot}/progress", headers=auth(keys["analyst"]))
+    assert answer.status_code == 200
+    assert answer.json["rows"] == as_rows(expected)
+    assert {"mean_change", "friedman_p"} <= {row["statistic"] for row in answer.json["rows"]}
+
+
+def test_a_facilitator_sees_the_scores_of_their_practice_and_not_another(
+    app: Flask, client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    responses = responses_of(app, snapshot)
+    data = long_scores(responses, scale_scores(responses))
+    mine = data.loc[data["unit"] == OWN]
+    facilitator = auth(keys["facilitator"])
+    answer = client.get(f"/snapshots/{snapshot}/scores?practice={OWN}", headers=facilitator)
+    assert answer.status_code == 200
+    rows = answer.json["rows"]
+    assert {row["unit"] for row in rows} == {OWN}
+    assert [row["wave_index"] for row in rows] == mine["wave_index"].tolist()
+    assert [row["scores"]["readiness_index"] for row in rows] == pytest.approx(
+        mine["readiness_index"].tolist()
+    )
+    unasked = client.get(f"/snapshots/{snapshot}/scores", headers=facilitator)
+    assert unasked.json["rows"] == rows, "without a practice: the key's practices only"
+
+    other = client.get(f"/snapshots/{snapshot}/scores?practice={OTHER}", headers=facilitator)
+    nowhere = client.get(f"/snapshots/{snapshot}/scores?practice=PRA-999", headers=facilitator)
+    assert other.status_code == nowhere.status_code == 404
+    assert other.json["message"].replace(OTHER, "X") == nowhere.json["message"].replace(
+        "PRA-999", "X"
+    )
+    analyst = client.get(
+        f"/snapshots/{snapshot}/scores?practice={OTHER}&wave=baseline",
+        headers=auth(keys["analyst"]),
+    )
+    assert [(r["unit"], r["wave"]) for r in analyst.json["rows"]] == [(OTHER, "baseline")]
+
+
+def test_benchmarks_are_scorings_feedback_for_the_facilitators_own_practice_only(
+    app: Flask, client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    responses = responses_of(app, snapshot)
+    scored = scale_scores(responses)
+    data = long_scores(responses, scored)
+    names = [info.name for info in scored.scales]
+    facilitator = auth(keys["facilitator"])
+    answer = client.get(
+        f"/snapshots/{snapshot}/benchmarks?practice={OWN}&wave=baseline", headers=facilitator
+    )
+    assert answer.status_code == 200
+    expected = unit_feedback(
+        data, OWN, names, wave_index=0, labels={i.name: i.label for i in scored.scales}
+    )
+    body = answer.json
+    assert (body["practice"], body["wave"], body["wave_index"]) == (OWN, "baseline", 0)
+    assert [b["score"] for b in body["benchmarks"]] == expected.benchmarks["score"].tolist()
+    assert [b["percentile_rank"] for b in body["benchmarks"]] == pytest.approx(
+        expected.benchmarks["percentile_rank"].tolist()
+    )
+    assert {b["cohort_n"] for b in body["benchmarks"]} == {PRACTICES}
+    assert [s["sentence"] for s in body["strengths"]] == [i.sentence for i in expected.strengths]
+    assert [s["sentence"] for s in body["opportunities"]] == [
+        i.sentence for i in expected.opportunities
+    ]
+    other = client.get(f"/snapshots/{snapshot}/benchmarks?practice={OTHER}", headers=facilitator)
+    assert other.status_code == 404
+    unnamed = client.get(f"/snapshots/{snapshot}/benchmarks", headers=facilitator)
+    assert unnamed.status_code == 422 and "practice" in unnamed.json["errors"]
+
+
+def test_a_snapshot_is_decoded_once_for_every_result(
+    client: FlaskClient, keys: dict[str, str], snapshot: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def counting(records: pd.DataFrame, instrument: Any) -> Responses:
+        calls.append(1)
+        return decode(records, instrument)
+
+    monkeypatch.setattr(tasks, "decode", counting)
+    analyst = auth(keys["analyst"])
+    for path in ("scores", "progress", f"benchmarks?practice={OWN}", "scores?wave=baseline"):
+        assert client.get(f"/snapshots/{snapshot}/{path}", headers=analyst).status_code == 200
+    assert len(calls) == 1
