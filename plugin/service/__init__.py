@@ -19,9 +19,8 @@ from werkzeug.routing import IntegerConverter
 from plugin.service import db, errors, jobs
 from plugin.service.api import health, instruments, keys, projects, pulls, reports, results, trigger
 from plugin.service.config import service_config
+from plugin.service.models import MAX_ID
 from plugin.target import Instance
-
-MAX_ID = 2**31 - 1  # the ids are INTEGER columns (32 bits on PostgreSQL)
 
 
 class IdConverter(IntegerConverter):

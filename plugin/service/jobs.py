@@ -100,9 +100,7 @@ def recover(app: Flask) -> int:
 def run_next(app: Flask) -> bool:
     """Run the oldest queued job, if any; whether one ran."""
     with worker_session(app) as db:
-        job_id = db.scalar(
-            sa.select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1)
-        )
+        job_id = db.scalar(sa.select(Job.id).where(Job.state == "queued").order_by(Job.id).limit(1))
         if job_id is None:
             return False
         # Claimed only if still queued: another process's worker may have taken it meanwhile.

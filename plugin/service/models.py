@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("admin", "analyst", "facilitator")
 JOB_STATES = ("queued", "running", "done", "failed")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL); a larger one is no id
 
 
 def utcnow() -> datetime:

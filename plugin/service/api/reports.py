@@ -23,7 +23,7 @@ from plugin.service.config import reports_dir
 from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import enqueue
-from plugin.service.models import Job, ReportFile
+from plugin.service.models import MAX_ID, Job, ReportFile
 from plugin.service.tasks import KINDS
 from reports.render import FORMATS
 
@@ -38,7 +38,8 @@ class ReportIn(Schema):
         metadata={"description": "practice feedback: only this practice (else one file each)"},
     )
     supporters_snapshot = fields.Integer(
-        metadata={"description": "committee: the supporters' scan snapshot, compared"}
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "committee: the supporters' scan snapshot, compared"},
     )
     suppress_below = fields.Integer(
         validate=validate.Range(min=1),
@@ -57,7 +58,7 @@ class ReportIn(Schema):
 
 class ReportQuery(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    snapshot_id = fields.Integer()
+    snapshot_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ReportOut(Schema):
