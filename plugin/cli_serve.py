@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -47,7 +46,13 @@ from plugin.service.db import session
 from plugin.service.models import ApiKey, Connection
 from plugin.service.rescore import rescore_records
 from plugin.simulate import simulate
-from plugin.target import BASE_URL_ENV, Instance, embedded_client, survey_titles
+from plugin.target import (
+    BASE_URL_ENV,
+    Instance,
+    embedded_client,
+    instance_super_token,
+    survey_titles,
+)
 from plugin.writeback import score_fields
 
 DEMO_INSTRUMENTS = ("practice_readiness", "provider_scan")
@@ -102,10 +107,7 @@ def lasting_localcap(
 ) -> Iterator[tuple[RunningServer, str]]:
     """localcap over the instance's database on ``port`` (a free one when it is busy), with
     the instance's super token: (the running server, the super token)."""
-    stored = instance.read_secrets()
-    super_token = stored.get("super_token") or secrets.token_hex(32).upper()
-    if "super_token" not in stored:
-        instance.write_secrets({**stored, "super_token": super_token})
+    super_token = instance_super_token(instance)
     base_url = os.environ.get(BASE_URL_ENV, "").strip() or None
     app = create_localcap(instance.localcap_db, base_url=base_url, super_token=super_token)
     try:

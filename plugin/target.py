@@ -84,13 +84,19 @@ def embedded_base_url() -> str:
     return os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
 
 
-@contextmanager
-def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
-    """localcap running in a thread for the duration of the block: (API URL, super token)."""
+def instance_super_token(instance: Instance) -> str:
+    """The instance's localcap super token, made once and kept in its owner-only secrets."""
     stored = instance.read_secrets()
     super_token = stored.get("super_token") or secrets.token_hex(32).upper()
     if "super_token" not in stored:
         instance.write_secrets({**stored, "super_token": super_token})
+    return super_token
+
+
+@contextmanager
+def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
+    """localcap running in a thread for the duration of the block: (API URL, super token)."""
+    super_token = instance_super_token(instance)
     app = create_app(instance.localcap_db, base_url=embedded_base_url(), super_token=super_token)
     server = serve_in_thread(app)
     try:

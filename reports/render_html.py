@@ -13,7 +13,6 @@ and the PDF show the same digits.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from reports import charts
+from reports.bundle import write_atomically
 from reports.model import (
     BarChart,
     Block,
@@ -228,18 +228,6 @@ def to_html(report: Report, *, phone: bool = True) -> str:
     )
 
 
-def write_whole(out: Path, data: bytes) -> Path:
-    """Write ``data`` to ``out`` through a temporary file beside it, so a failure never leaves
-    a half-written report where a complete one was."""
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
-    return out
-
-
 def render(report: Report, out: Path) -> Path:
     """Write the report as one HTML file at ``out``; returns ``out``."""
-    return write_whole(out, to_html(report).encode("utf-8"))
+    return write_atomically(out, to_html(report).encode("utf-8"))

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from reports.bundle import write_atomically
 from reports.model import Report
-from reports.render_html import to_html, write_whole
+from reports.render_html import to_html
 
 
 @contextmanager
@@ -54,4 +55,4 @@ def to_pdf_bytes(report: Report) -> bytes:
 
 def render(report: Report, out: Path) -> Path:
     """Write the report as a PDF at ``out``; returns ``out``."""
-    return write_whole(out, to_pdf_bytes(report))
+    return write_atomically(out, to_pdf_bytes(report))
