@@ -16,7 +16,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from plugin.service import db, errors, jobs
+from plugin.service import db, errors, inputs, jobs
 from plugin.service.api import health, instruments, keys, projects, pulls, reports, results, trigger
 from plugin.service.config import service_config
 from plugin.service.models import MAX_ID
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     api = Api(app)
     errors.init_app(app)  # after Api: flask-smorest installs an error handler of its own
+    inputs.init_app(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(projects.blp)
     api.register_blueprint(instruments.blp)

@@ -48,3 +48,16 @@ def test_migrations_are_applied_once(app: Flask, database_url: str) -> None:
     assert schema_version(engine) == len(MIGRATIONS)
     assert migrate(engine) == len(MIGRATIONS)  # again: nothing to do
     engine.dispose()
+
+
+def test_a_nul_character_anywhere_is_refused_with_its_place(
+    client: FlaskClient, keys: dict[str, str]
+) -> None:
+    # schemathesis found this: PostgreSQL cannot store NUL in text, so it became a 500.
+    answer = client.post(
+        "/keys", json={"label": "a\x00b", "role": "analyst"}, headers=auth(keys["admin"])
+    )
+    assert answer.status_code == 422 and answer.json["code"] == "invalid"
+    assert list(answer.json["errors"]) == ["json:/label"]
+    answer = client.get("/jobs?state=que\x00ued", headers=auth(keys["admin"]))
+    assert answer.status_code == 422 and "query:state" in answer.json["errors"]
