@@ -12,10 +12,7 @@ REDCap token is a password: a server's error page could quote it back.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-
-from marshmallow import fields
 
 from plugin.redcap import RedcapApiError, RedcapClient, RedcapConfig, RedcapProblem
 from plugin.redcap.errors import redact
@@ -95,13 +92,3 @@ def redcap_failure(exc: RedcapProblem, client: RedcapClient) -> ApiProblem:
     if isinstance(exc, RedcapApiError):
         return ApiProblem(502, message, code="redcap_refused")
     return ApiProblem(502, f"REDCap could not be reached: {message}")
-
-
-class UtcDateTime(fields.DateTime):
-    """A stored time in an answer, always with its zone: SQLite hands timestamps back without
-    one (PostgreSQL keeps it), and the service stores every time in UTC."""
-
-    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)

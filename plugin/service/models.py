@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 ROLES = ("admin", "analyst", "facilitator")
 JOB_STATES = ("queued", "running", "done", "failed")
@@ -20,6 +21,24 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL); a larger 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A time stored in UTC and always read back with its zone: SQLite keeps no zone, so what it
+    returns is marked UTC here (PostgreSQL's ``timestamptz`` already has one)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -38,7 +57,7 @@ class Connection(Base):
     token_cipher: Mapped[str] = mapped_column(Text)
     instrument: Mapped[str] = mapped_column(String(100))
     trigger_secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
 
 
 class ApiKey(Base):
@@ -51,7 +70,7 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     practices: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
 
 
 class Job(Base):
@@ -72,9 +91,9 @@ class Job(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     dedupe_key: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
 
 
 class ReportFile(Base):
@@ -93,4 +112,4 @@ class ReportFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     snapshot_id: Mapped[int] = mapped_column(Integer)
     practice: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)

@@ -53,6 +53,9 @@ def test_a_job_runs_once_and_records_its_result_and_progress(app: Flask) -> None
     assert (done.state, done.result, done.done, done.total) == ("done", {"echo": 7}, 2, 2)
     assert done.attempts == 1 and done.finished_at is not None
     assert RAN.count(job_id) == 1
+    # SQLite keeps no zone; every stored time still reads back as UTC.
+    assert done.created_at.utcoffset() is not None and done.finished_at.utcoffset() is not None
+    assert done.started_at is not None and done.started_at <= done.finished_at
 
 
 def test_a_failure_is_recorded_and_can_be_retried(app: Flask) -> None:

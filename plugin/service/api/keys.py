@@ -14,7 +14,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plugin.service.auth import create_key, require
-from plugin.service.connections import UtcDateTime
 from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.models import ROLES, ApiKey
@@ -51,7 +50,7 @@ class KeyOut(Schema):
     label = fields.String()
     role = fields.String()
     practices = fields.List(fields.String())
-    created_at = UtcDateTime()
+    created_at = fields.DateTime()
 
 
 class CreatedKey(KeyOut):

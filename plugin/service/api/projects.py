@@ -30,7 +30,6 @@ from plugin.redcap import RedcapClient, RedcapProblem
 from plugin.redcap.config import TOKEN_PATTERN
 from plugin.service.auth import require
 from plugin.service.connections import (
-    UtcDateTime,
     check_redcap,
     client_for,
     get_connection,
@@ -87,7 +86,7 @@ class ProjectOut(Schema):
     name = fields.String()
     url = fields.String()
     instrument = fields.String()
-    created_at = UtcDateTime()
+    created_at = fields.DateTime()
 
 
 class CreatedProject(ProjectOut):
