@@ -207,6 +207,20 @@ def run_pull(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
+def report_kinds(instrument: Instrument) -> tuple[str, ...]:
+    """The report kinds an instrument's snapshot makes, in KINDS' order: the committee summary
+    reads a survey of one row per respondent, practice feedback and cohort progress read waves
+    of units, coder agreement a coding block, and every snapshot has a data-quality report."""
+    fits = {
+        "committee": instrument.kind == "survey" and instrument.waves is None,
+        "practice": instrument.waves is not None and instrument.unit is not None,
+        "cohort": instrument.waves is not None and instrument.unit is not None,
+        "coding": instrument.coding is not None,
+        "quality": True,
+    }
+    return tuple(kind for kind in KINDS if fits[kind])
+
+
 def build_report(
     kind: str,
     main: Decoded,

@@ -146,14 +146,18 @@ def test_every_practices_feedback_comes_as_one_zip(
         assert sum(name.endswith(".html") for name in bundle.namelist()) == PRACTICES
 
 
-def test_a_report_that_cannot_be_built_fails_its_job_and_bad_bodies_are_refused(
+def test_a_report_the_instrument_cannot_make_and_bad_bodies_are_refused(
     app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
 ) -> None:
-    job = make(client, app, keys["analyst"], readiness, kind="coding", format="html")
-    assert job["state"] == "failed" and "coding" in job["error"]
-    assert client.get("/reports", headers=auth(keys["analyst"])).json == []
     analyst = auth(keys["analyst"])
     path = f"/snapshots/{readiness}/reports"
+    for kind in ("coding", "committee"):
+        misfit = client.post(path, json={"kind": kind, "format": "html"}, headers=analyst)
+        assert misfit.status_code == 422, misfit.json
+        assert misfit.json["errors"]["kind"] == [
+            "a snapshot of 'practice_readiness' makes: practice, cohort, quality"
+        ]
+    assert client.get("/jobs", headers=analyst).json[0]["kind"] == "pull", "nothing queued"
     docx = client.post(path, json={"kind": "cohort", "format": "docx"}, headers=analyst)
     assert docx.status_code == 422 and "format" in docx.json["errors"]
     misplaced = client.post(

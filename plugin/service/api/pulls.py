@@ -16,6 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from plugin.pull import Snapshot
 from plugin.service.auth import caller, require
 from plugin.service.connections import get_connection
 from plugin.service.db import session
@@ -87,6 +88,43 @@ def job_or_404(job_id: int) -> Job:
     return job
 
 
+def queue_pull(connection_id: int, *, full: bool, batch_size: int = 500) -> Job:
+    """Queue a pull of the project (404 for no such project); an equal pull still queued is
+    the answer instead of a second one."""
+    connection = get_connection(connection_id)
+    mode = "full" if full else "incremental"
+    db = session()
+    job = enqueue(
+        db,
+        "pull",
+        {"full": full, "batch_size": batch_size},
+        connection_id=connection.id,
+        dedupe_key=f"pull:{connection.id}:{mode}",
+    )
+    db.commit()
+    return job
+
+
+def project_snapshots(connection_id: int, limit: int | None = None) -> list[Snapshot]:
+    """The snapshots the project's finished pulls made, newest first."""
+    done = session().scalars(
+        sa.select(Job).where(
+            Job.kind == "pull", Job.connection_id == connection_id, Job.state == "done"
+        )
+    )
+    ids = {int(job.result["snapshot_id"]) for job in done if "snapshot_id" in job.result}
+    store = store_of(current_app)
+    found = []
+    for snapshot_id in sorted(ids, reverse=True):
+        if limit is not None and len(found) == limit:
+            break
+        try:
+            found.append(store.get(snapshot_id))
+        except KeyError:
+            continue  # the snapshot store was replaced since
+    return found
+
+
 @blp.route("/projects/<int:connection_id>/pulls")
 class Pulls(MethodView):
     @require("analyst")
@@ -94,18 +132,7 @@ class Pulls(MethodView):
     @blp.response(202, JobOut)
     def post(self, body: dict[str, Any], connection_id: int) -> Job:
         """Queue a pull of the project; an equal pull still queued is answered instead."""
-        connection = get_connection(connection_id)
-        mode = "full" if body["full"] else "incremental"
-        db = session()
-        job = enqueue(
-            db,
-            "pull",
-            {"full": body["full"], "batch_size": body["batch_size"]},
-            connection_id=connection.id,
-            dedupe_key=f"pull:{connection.id}:{mode}",
-        )
-        db.commit()
-        return job
+        return queue_pull(connection_id, full=body["full"], batch_size=body["batch_size"])
 
 
 @blp.route("/jobs")
@@ -167,17 +194,4 @@ class Snapshots(MethodView):
     def get(self, connection_id: int) -> list[Any]:
         """The snapshots this project's pulls made, newest first."""
         get_connection(connection_id)
-        done = session().scalars(
-            sa.select(Job).where(
-                Job.kind == "pull", Job.connection_id == connection_id, Job.state == "done"
-            )
-        )
-        ids = {int(job.result["snapshot_id"]) for job in done if "snapshot_id" in job.result}
-        store = store_of(current_app)
-        found = []
-        for snapshot_id in sorted(ids, reverse=True):
-            try:
-                found.append(store.get(snapshot_id))
-            except KeyError:
-                continue  # the snapshot store was replaced since
-        return found
+        return project_snapshots(connection_id)

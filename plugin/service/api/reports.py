@@ -24,7 +24,7 @@ from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import enqueue
 from plugin.service.models import MAX_ID, Job, ReportFile
-from plugin.service.tasks import KINDS
+from plugin.service.tasks import KINDS, report_kinds
 from reports.render import FORMATS
 
 blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")
@@ -80,37 +80,46 @@ class SnapshotReports(MethodView):
     @blp.response(202, JobOut)
     def post(self, body: dict[str, Any], snapshot_id: int) -> Job:
         """Queue a report of the snapshot; the job's result names the report file."""
-        if caller().role == "facilitator":
-            if body["kind"] != "practice":
-                raise ApiProblem(403, "a facilitator key makes practice feedback reports only")
-            if "practice" not in body:
-                errors = {"practice": ["name one of the practices assigned to the key"]}
-                raise ApiProblem(422, "the request has invalid fields; see errors", errors)
-        found = snapshot_or_problem(snapshot_id)
-        practice = visible_unit(found, body["practice"]) if "practice" in body else None
-        supporters = body.get("supporters_snapshot")
-        if supporters is not None:
-            try:
-                snapshot_or_problem(supporters)
-            except ApiProblem as exc:
-                errors = {"supporters_snapshot": [exc.message]}
-                raise ApiProblem(
-                    422, "the request has invalid fields; see errors", errors
-                ) from None
-        params = {
-            "snapshot_id": snapshot_id,
-            "kind": body["kind"],
-            "format": body["format"],
-            "practice": practice,
-            "supporters_snapshot": supporters,
-            "suppress_below": body.get("suppress_below"),
-        }
-        db = session()
-        job = enqueue(
-            db, "report", params, dedupe_key="report:" + ":".join(str(v) for v in params.values())
-        )
-        db.commit()
-        return job
+        return queue_report(snapshot_id, body)
+
+
+def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
+    """Queue the report ``body`` (a loaded ReportIn) describes; 403, 404 or 422 as the API
+    answers for a report the caller may not make, a snapshot or practice it may not see, or
+    options that do not fit."""
+    if caller().role == "facilitator":
+        if body["kind"] != "practice":
+            raise ApiProblem(403, "a facilitator key makes practice feedback reports only")
+        if "practice" not in body:
+            errors = {"practice": ["name one of the practices assigned to the key"]}
+            raise ApiProblem(422, "the request has invalid fields; see errors", errors)
+    found = snapshot_or_problem(snapshot_id)
+    fitting = report_kinds(found.instrument)
+    if body["kind"] not in fitting:
+        errors = {"kind": [f"a snapshot of '{found.instrument.id}' makes: {', '.join(fitting)}"]}
+        raise ApiProblem(422, "the request has invalid fields; see errors", errors)
+    practice = visible_unit(found, body["practice"]) if "practice" in body else None
+    supporters = body.get("supporters_snapshot")
+    if supporters is not None:
+        try:
+            snapshot_or_problem(supporters)
+        except ApiProblem as exc:
+            errors = {"supporters_snapshot": [exc.message]}
+            raise ApiProblem(422, "the request has invalid fields; see errors", errors) from None
+    params = {
+        "snapshot_id": snapshot_id,
+        "kind": body["kind"],
+        "format": body["format"],
+        "practice": practice,
+        "supporters_snapshot": supporters,
+        "suppress_below": body.get("suppress_below"),
+    }
+    db = session()
+    job = enqueue(
+        db, "report", params, dedupe_key="report:" + ":".join(str(v) for v in params.values())
+    )
+    db.commit()
+    return job
 
 
 def visible_reports() -> sa.Select[ReportFile]:
