@@ -206,7 +206,8 @@ def set_up(
             projects.append(made)
     key = admin_key(app, another=new_key)
     if key is not None:
-        tell(f"admin API key (shown only now; send it as Authorization: Bearer): {key}")
+        tell(f"admin API key (shown only now; sign in to the web page with it, or send it as "
+             f"Authorization: Bearer): {key}")  # fmt: skip
     else:
         tell("an admin API key exists already (shown when it was made); make another with "
              "`qiscan serve --new-key`")  # fmt: skip
@@ -258,8 +259,9 @@ def serve_command(host: str, port: int, new_key: bool) -> None:
             raise click.ClickException(
                 f"the demo projects could not be made ready: {exc}"
             ) from None
-        say(f"qiscan service at http://{host}:{server.port}/ (OpenAPI at /api/openapi.json); "
-            "Ctrl-C stops it")  # fmt: skip
+        base = f"http://{host}:{server.port}"
+        say(f"qiscan service at {base}/: the web page at {base}/web/, the API's documentation "
+            f"at {base}/api/docs (OpenAPI at /api/openapi.json); Ctrl-C stops it")  # fmt: skip
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: shut down cleanly
         try:
             server.serve_forever()

@@ -5,7 +5,8 @@
     app = create_app({"DATABASE_URL": ...}) # tests
 
 Resources are wired with ``init_app``: the database (migrated on start), the error envelope,
-the REST API (flask-smorest; OpenAPI 3 at ``/api/openapi.json``), and the background worker.
+the REST API (flask-smorest; OpenAPI 3 at ``/api/openapi.json``, documented at ``/api/docs``),
+the analysts' web page (``/web/``), and the background worker.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from plugin.service import db, errors, inputs, jobs
+from plugin.service import db, errors, inputs, jobs, web
 from plugin.service.api import health, instruments, keys, projects, pulls, reports, results, trigger
 from plugin.service.config import service_config
 from plugin.service.models import MAX_ID
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(service_config(instance, test_config))
     db.init_app(app)
     api = Api(app)
+    app.extensions["qiscan.api"] = api
     errors.init_app(app)  # after Api: flask-smorest installs an error handler of its own
     inputs.init_app(app)
     api.register_blueprint(health.blp)
@@ -49,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(pulls.blp)
     api.register_blueprint(results.blp)
     api.register_blueprint(reports.blp)
+    web.init_app(app)
     jobs.recover(app)
     if app.config["START_WORKER"]:
         app.extensions["qiscan.worker"] = jobs.Worker(app).start()

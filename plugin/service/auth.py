@@ -65,6 +65,7 @@ def require(role: str) -> Callable[[F], F]:
                 raise ApiProblem(403, f"this endpoint needs the {role} role; the key is {key.role}")
             return view(*args, **kwargs)
 
+        wrapped.required_role = role  # type: ignore[attr-defined]  # read by the docs page
         return wrapped  # type: ignore[return-value]
 
     return decorate

@@ -2,18 +2,22 @@
 
 ``QISCAN_DATABASE_URL`` (default SQLite in the instance folder), ``QISCAN_SECRET_KEY`` (the
 key that encrypts REDCap tokens and signs sessions; generated once into the instance's
-owner-only secrets file when unset), ``QISCAN_INSTANCE`` (the instance folder).
+owner-only secrets file when unset), ``QISCAN_INSTANCE`` (the instance folder),
+``QISCAN_SECURE_COOKIES=1`` (the web page's session cookie only over HTTPS: set it in
+production behind TLS).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from plugin.target import Instance
 
+SESSION_HOURS = 8  # a web page session ends after a working day
 MAX_BODY = 2 * 1024 * 1024  # request bodies: an instrument definition is far smaller
 
 
@@ -27,6 +31,12 @@ def service_config(instance: Instance, test_config: dict[str, Any] | None = None
         "REPORTS_DIR": str(instance.folder / "reports"),
         "SNAPSHOTS": str(instance.snapshots),
         "START_WORKER": True,
+        "SESSION_COOKIE_NAME": "qiscan_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("QISCAN_SECURE_COOKIES", "")
+        in ("1", "true", "yes"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=SESSION_HOURS),
         "API_TITLE": "qiscan scoring service",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 CODES = {
@@ -43,6 +43,10 @@ class ApiProblem(Exception):
 
 
 def envelope(status: int, message: str, errors: Any = None, code: str = "") -> Response:
+    page = current_app.extensions.get("qiscan.error_page")
+    if page is not None and page[0]():
+        # A person's page (the web part) gets its error as a page, not as JSON.
+        return current_app.make_response(page[1](status, message))
     body = {
         "code": code or CODES.get(status, "error"),
         "status": status,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from plugin.localcap import RunningServer, serve_in_thread
 from plugin.service import create_app
 from plugin.service.auth import create_key
 from plugin.service.db import session
@@ -77,6 +79,32 @@ def keys(app: Flask) -> dict[str, str]:
         }
         session().commit()
     return made
+
+
+@dataclass
+class Service:
+    app: Flask
+    server: RunningServer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+
+@pytest.fixture
+def service(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Service]:
+    """The service over HTTP, with its job worker running."""
+    monkeypatch.setenv("QISCAN_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key", "START_WORKER": True}
+    )
+    server = serve_in_thread(app)
+    yield Service(app, server)
+    server.shutdown()
+    app.extensions["qiscan.worker"].stop()
+    app.extensions["qiscan.db"].kw["bind"].dispose()
 
 
 def auth(key: str) -> dict[str, str]:

@@ -4,12 +4,8 @@ and end to end a survey page saved in localcap comes back scored into its score 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
@@ -18,10 +14,9 @@ from flask.testing import FlaskClient
 from instruments import load_instrument, load_shipped
 from instruments.model import Instrument
 from plugin.deploy.apply import deploy
-from plugin.localcap import RunningServer, serve_in_thread
 from plugin.localcap.storage import enable_surveys, set_data_entry_trigger
 from plugin.redcap import RedcapClient
-from plugin.service import create_app, jobs
+from plugin.service import jobs
 from plugin.service.auth import create_key
 from plugin.service.crypto import encrypt, hash_key
 from plugin.service.db import session, worker_session
@@ -32,7 +27,7 @@ from scoring.decode import decode
 from scoring.scale_stats import scale_scores
 from tests.instruments.helpers import base, field
 from tests.live import Live
-from tests.service.conftest import auth
+from tests.service.conftest import Service, auth
 
 SECRET = "qt_the-trigger-secret"
 READINESS = load_shipped("practice_readiness").unwrap()
@@ -151,32 +146,6 @@ def test_a_refused_token_fails_the_job_without_showing_it(app: Flask, live: Live
 
 
 # --- end to end: localcap's survey page -> trigger -> rescore -> score fields ------------------
-
-
-@dataclass
-class Service:
-    app: Flask
-    server: RunningServer
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}"
-
-
-@pytest.fixture
-def service(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Service]:
-    """The service over HTTP, with its job worker running."""
-    monkeypatch.setenv("QISCAN_INSTANCE", str(tmp_path / "instance"))
-    app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key", "START_WORKER": True}
-    )
-    server = serve_in_thread(app)
-    yield Service(app, server)
-    server.shutdown()
-    app.extensions["qiscan.worker"].stop()
-    app.extensions["qiscan.db"].kw["bind"].dispose()
 
 
 def admin_key(app: Flask) -> str:

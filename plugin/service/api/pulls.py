@@ -114,7 +114,7 @@ def project_snapshots(connection_id: int, limit: int | None = None) -> list[Snap
     )
     ids = {int(job.result["snapshot_id"]) for job in done if "snapshot_id" in job.result}
     store = store_of(current_app)
-    found = []
+    found: list[Snapshot] = []
     for snapshot_id in sorted(ids, reverse=True):
         if limit is not None and len(found) == limit:
             break
@@ -123,6 +123,17 @@ def project_snapshots(connection_id: int, limit: int | None = None) -> list[Snap
         except KeyError:
             continue  # the snapshot store was replaced since
     return found
+
+
+def snapshot_connection(snapshot_id: int) -> int | None:
+    """The project whose pull made the snapshot (None when no stored pull did)."""
+    done = session().scalars(
+        sa.select(Job).where(Job.kind == "pull", Job.state == "done").order_by(Job.id.desc())
+    )
+    for job in done:
+        if job.result.get("snapshot_id") == snapshot_id:
+            return job.connection_id
+    return None
 
 
 @blp.route("/projects/<int:connection_id>/pulls")

@@ -16,7 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plugin.service.api.pulls import JobOut
+from plugin.service.api.pulls import JobOut, snapshot_connection
 from plugin.service.api.results import snapshot_or_problem, visible_unit
 from plugin.service.auth import caller, require
 from plugin.service.config import reports_dir
@@ -116,7 +116,11 @@ def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
     }
     db = session()
     job = enqueue(
-        db, "report", params, dedupe_key="report:" + ":".join(str(v) for v in params.values())
+        db,
+        "report",
+        params,
+        connection_id=snapshot_connection(snapshot_id),
+        dedupe_key="report:" + ":".join(str(v) for v in params.values()),
     )
     db.commit()
     return job
@@ -153,16 +157,22 @@ class ReportDownload(MethodView):
     @blp.response(200, description="the report file, as an attachment")
     def get(self, report_id: int) -> Response:
         """The report file, with its content type and file name."""
-        row = session().scalar(visible_reports().where(ReportFile.id == report_id))
-        if row is None:
-            raise ApiProblem(404, f"there is no report {report_id}; GET /reports lists them")
-        path = Path(row.path)
-        folder = reports_dir(current_app.config).resolve()
-        if not path.resolve().is_relative_to(folder) or not path.is_file():
-            raise ApiProblem(404, f"the file of report {report_id} is gone; make the report again")
-        answer = send_file(
-            path, mimetype=row.content_type, as_attachment=True, download_name=row.filename
-        )
-        # Werkzeug appends a charset to a text type even when the type already names one.
-        answer.headers["Content-Type"] = row.content_type
-        return answer
+        return report_answer(report_id)
+
+
+def report_answer(report_id: int) -> Response:
+    """The report file as an attachment with its content type and name; 404 for a report
+    the caller may not see or whose file is gone."""
+    row = session().scalar(visible_reports().where(ReportFile.id == report_id))
+    if row is None:
+        raise ApiProblem(404, f"there is no report {report_id}; GET /reports lists them")
+    path = Path(row.path)
+    folder = reports_dir(current_app.config).resolve()
+    if not path.resolve().is_relative_to(folder) or not path.is_file():
+        raise ApiProblem(404, f"the file of report {report_id} is gone; make the report again")
+    answer = send_file(
+        path, mimetype=row.content_type, as_attachment=True, download_name=row.filename
+    )
+    # Werkzeug appends a charset to a text type even when the type already names one.
+    answer.headers["Content-Type"] = row.content_type
+    return answer

@@ -1,0 +1,74 @@
+"""The analysts' web page: server-rendered pages (Jinja2) over the API's storage and jobs.
+
+Sign in with an API key at ``/web/sign-in``; the projects and their latest snapshots are at
+``/web/``, where a pull starts and its page follows its progress; reports are made from a
+snapshot and listed and downloaded at ``/web/reports``. ``/`` leads to the web page, and
+``/api/docs`` documents the REST API from its OpenAPI document.
+
+The pages send a strict Content-Security-Policy (scripts and styles from this site only), are
+never cached, and their errors are pages too, not the API's JSON envelope.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, Response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from plugin.service.web import docs, pages
+from plugin.service.web.signin import CSRF_FIELD, csrf_token, signed_in_key
+
+PREFIXES = ("/web/", "/api/docs")
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(pages.blp)
+    app.register_blueprint(docs.blp)
+    app.add_url_rule("/", "front", front)
+    app.jinja_env.filters["when"] = when
+    app.extensions["qiscan.error_page"] = (wants_page, error_page)
+
+    @app.context_processor
+    def _page_context() -> dict[str, object]:
+        if not request.path.startswith(PREFIXES):
+            return {}
+        return {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token, "signed_in": signed_in_key}
+
+    @app.after_request
+    def _page_headers(response: Response) -> Response:
+        if request.path.startswith(PREFIXES) or request.path == "/":
+            response.headers.setdefault("Content-Security-Policy", POLICY)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if not request.path.startswith("/web/static/"):
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def front() -> BaseResponse:
+    return redirect(url_for("web.projects"))
+
+
+def wants_page() -> bool:
+    return request.path.startswith(PREFIXES) and not request.path.endswith("/state")
+
+
+def error_page(status: int, message: str) -> tuple[str, int]:
+    return render_template("web/error.html", status=status, message=message), status
+
+
+def when(value: datetime | str | None) -> str:
+    """A time as people read it: ``2026-12-01 22:50 UTC``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return when(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    return value.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,261 @@
+"""The pages: projects and their latest snapshots, one project's snapshots and reports, a job's
+progress, and the report files to download. Every change is a POST form with the CSRF token,
+answered with a redirect (the job's page for what starts a job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as cookie
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response as BaseResponse
+
+from instruments import load_shipped
+from plugin.service.api.pulls import job_or_404, project_snapshots, queue_pull
+from plugin.service.api.reports import ReportIn, queue_report, report_answer, visible_reports
+from plugin.service.connections import get_connection
+from plugin.service.db import session
+from plugin.service.errors import ApiProblem
+from plugin.service.jobs import retry
+from plugin.service.models import Connection, Job, ReportFile
+from plugin.service.tasks import report_kinds
+from plugin.service.web.signin import (
+    check_csrf,
+    key_for,
+    page,
+    safe_next,
+    sign_in,
+    signed_in_key,
+)
+from reports.render import FORMATS
+
+blp = Blueprint(
+    "web",
+    __name__,
+    url_prefix="/web",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+FINISHED = ("done", "failed")
+RECENT_JOBS = 200  # how far back a project's page looks for its report jobs
+
+
+@blp.route("/sign-in", methods=["GET", "POST"])
+def sign_in_page() -> str | BaseResponse | tuple[str, int]:
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if signed_in_key() is not None:
+            return redirect(target or url_for("web.projects"))
+        return render_template("web/sign_in.html", next=target or "")
+    check_csrf()
+    key = key_for(request.form.get("key", "").strip())
+    if key is None:
+        message = "That API key is not known to this service. Check it and paste it again."
+        return render_template("web/sign_in.html", next=target or "", error=message), 401
+    sign_in(key)
+    return redirect(target or url_for("web.projects"))
+
+
+@blp.post("/sign-out")
+@page("facilitator")
+def sign_out() -> BaseResponse:
+    cookie.clear()
+    flash("You are signed out.")
+    return redirect(url_for("web.sign_in_page"))
+
+
+@blp.get("/")
+@page("facilitator")
+def projects() -> str | BaseResponse:
+    if g.api_key.role == "facilitator":
+        return redirect(url_for("web.reports"))  # a facilitator's page is their reports
+    rows = []
+    for connection in session().scalars(sa.select(Connection).order_by(Connection.name)):
+        latest = project_snapshots(connection.id, limit=1)
+        rows.append(
+            {
+                "connection": connection,
+                "latest": latest[0] if latest else None,
+                "last_pull": last_job(connection.id),
+            }
+        )
+    return render_template("web/projects.html", rows=rows)
+
+
+@blp.get("/projects/<int:connection_id>")
+@page("analyst")
+def project(connection_id: int) -> str:
+    connection = get_connection(connection_id)
+    snapshots = project_snapshots(connection_id, limit=20)
+    ids = {snapshot.id for snapshot in snapshots}
+    files = list(
+        session().scalars(
+            visible_reports()
+            .where(ReportFile.snapshot_id.in_(ids))
+            .order_by(ReportFile.id.desc())
+            .limit(100)
+        )
+    )
+    return render_template(
+        "web/project.html",
+        connection=connection,
+        snapshots=snapshots,
+        files=files,
+        jobs=project_jobs(connection_id, ids),
+        kinds=kinds_of(connection),
+        formats=FORMATS,
+    )
+
+
+@blp.post("/projects/<int:connection_id>/pull")
+@page("analyst")
+def pull(connection_id: int) -> BaseResponse:
+    job = queue_pull(connection_id, full=request.form.get("full") == "on")
+    return redirect(url_for("web.job", job_id=job.id))
+
+
+@blp.post("/snapshots/<int:snapshot_id>/reports")
+@page("facilitator")
+def make_report(snapshot_id: int) -> BaseResponse:
+    back = safe_next(request.form.get("back")) or url_for("web.reports")
+    form = {name: value for name, value in request.form.items() if value.strip()}
+    for name in ("csrf_token", "back"):
+        form.pop(name, None)
+    try:
+        job = queue_report(snapshot_id, ReportIn().load(form))
+    except ValidationError as exc:
+        flash(problem_text(exc.normalized_messages()), "error")
+        return redirect(back)
+    except ApiProblem as exc:
+        flash(problem_text(exc.errors) if exc.errors else exc.message, "error")
+        return redirect(back)
+    return redirect(url_for("web.job", job_id=job.id))
+
+
+@blp.get("/jobs/<int:job_id>")
+@page("facilitator")
+def job(job_id: int) -> str:
+    found = job_or_404(job_id)
+    return render_template("web/job.html", job=found, state=job_state(found))
+
+
+@blp.get("/jobs/<int:job_id>/state")
+@page("facilitator")
+def job_state_json(job_id: int) -> Response:
+    return jsonify(job_state(job_or_404(job_id)))
+
+
+@blp.post("/jobs/<int:job_id>/retry")
+@page("analyst")
+def retry_job(job_id: int) -> BaseResponse:
+    found = job_or_404(job_id)
+    try:
+        retry(session(), found)
+    except ValueError as exc:
+        flash(str(exc), "error")
+    else:
+        session().commit()
+    return redirect(url_for("web.job", job_id=job_id))
+
+
+@blp.get("/reports")
+@page("facilitator")
+def reports() -> str:
+    files = list(session().scalars(visible_reports().order_by(ReportFile.id.desc()).limit(500)))
+    return render_template("web/reports.html", files=files)
+
+
+@blp.get("/reports/<int:report_id>/download")
+@page("facilitator")
+def download(report_id: int) -> Response:
+    return report_answer(report_id)
+
+
+# --- what the pages show ------------------------------------------------------------------
+
+
+def last_job(connection_id: int) -> Job | None:
+    return session().scalar(
+        sa.select(Job)
+        .where(Job.kind == "pull", Job.connection_id == connection_id)
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+
+
+def project_jobs(connection_id: int, snapshot_ids: set[int]) -> list[Job]:
+    """The project's latest pulls, and the report jobs of its snapshots, newest first."""
+    recent = session().scalars(
+        sa.select(Job)
+        .where(Job.kind.in_(("pull", "report")))
+        .order_by(Job.id.desc())
+        .limit(RECENT_JOBS)
+    )
+    found = []
+    for job in recent:
+        if job.kind == "pull" and job.connection_id == connection_id:
+            found.append(job)
+        elif job.kind == "report" and job.params.get("snapshot_id") in snapshot_ids:
+            found.append(job)
+    return found[:20]
+
+
+def kinds_of(connection: Connection) -> tuple[str, ...]:
+    loaded = load_shipped(connection.instrument)
+    return report_kinds(loaded.instrument) if loaded.instrument is not None else ("quality",)
+
+
+def job_state(job: Job) -> dict[str, Any]:
+    """What a job's page shows, and its poll answers."""
+    links: dict[str, str] = {}
+    if job.state == "done" and "report_id" in job.result:
+        links["download"] = url_for("web.download", report_id=job.result["report_id"])
+    if job.state == "done" and job.kind == "pull" and job.connection_id is not None:
+        links["project"] = url_for("web.project", connection_id=job.connection_id)
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "finished": job.state in FINISHED,
+        "done": job.done,
+        "total": job.total,
+        "percent": round(100 * job.done / job.total) if job.total else None,
+        "progress": progress_text(job),
+        "error": job.error,
+        "result": job.result,
+        "links": links,
+    }
+
+
+def progress_text(job: Job) -> str:
+    if job.total:
+        return f"{job.done} of {job.total} ({round(100 * job.done / job.total)}%)"
+    if job.state == "queued":
+        return "waiting for the worker"
+    if job.state == "running":
+        return "started"
+    return ""
+
+
+def problem_text(errors: Any) -> str:
+    """Field errors as one sentence per field: "kind: ..."."""
+    if not isinstance(errors, dict):
+        return str(errors)
+    parts = []
+    for name, messages in errors.items():
+        listed = messages if isinstance(messages, list) else [messages]
+        parts.append(f"{name}: {'; '.join(str(m) for m in listed)}")
+    return " ".join(parts)
