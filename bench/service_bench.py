@@ -5,14 +5,16 @@ Run: .venv/bin/python bench/service_bench.py [--practices N] [--requests N] [--c
 Builds a throwaway instance: a localcap in a thread with practice_readiness deployed and N
 simulated practices, the service (SQLite, no worker) with that project registered and one pull
 run, then serves the service over HTTP on 127.0.0.1 and times GET requests to the statistics,
-scores and progress of the pulled snapshot and to /health. Prints requests per second and p50/p99
-latency per endpoint; shuts both servers down and removes the instance when done.
+scores and progress of the pulled snapshot and to /health, and, signed in with a session cookie,
+to the web page's projects and project pages. Prints requests per second and p50/p99 latency
+per endpoint; shuts both servers down and removes the instance when done.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -109,11 +111,28 @@ def pull_snapshot(app: Flask, key: str, connection_id: int) -> int:
     return int(job["result"]["snapshot_id"])
 
 
-def load(base: str, path: str, key: str, total: int, concurrency: int) -> Result:
+def web_cookie(base: str, key: str) -> dict[str, str]:
+    """Sign in to the web page with ``key``: the session cookie, as a request header."""
+    with requests.Session() as http:
+        page = http.get(f"{base}/web/sign-in", timeout=30).text
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if found is None:
+            raise RuntimeError("the sign-in page has no CSRF token")
+        signed = http.post(
+            f"{base}/web/sign-in",
+            data={"csrf_token": found.group(1), "key": key},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if signed.status_code != 302:
+            raise RuntimeError(f"sign-in refused: {signed.status_code}")
+        return {"Cookie": f"qiscan_session={http.cookies['qiscan_session']}"}
+
+
+def load(base: str, path: str, headers: dict[str, str], total: int, concurrency: int) -> Result:
     """Warm up once, then ``total`` GETs of ``path`` shared among ``concurrency`` threads."""
     url = base + path
-    headers = {"Authorization": f"Bearer {key}"}
-    warm = requests.get(url, headers=headers, timeout=60)
+    warm = requests.get(url, headers=headers, timeout=60, allow_redirects=False)
     if warm.status_code != 200:
         raise RuntimeError(f"warm-up of {path}: {warm.status_code} {warm.text[:300]}")
     latencies: list[float] = []
@@ -129,7 +148,7 @@ def load(base: str, path: str, key: str, total: int, concurrency: int) -> Result
             for _ in range(count):
                 start = time.perf_counter()
                 try:
-                    answer = http.get(url, headers=headers, timeout=60)
+                    answer = http.get(url, headers=headers, timeout=60, allow_redirects=False)
                     ok = answer.status_code == 200
                 except requests.RequestException:
                     ok = False
@@ -202,8 +221,14 @@ def main() -> None:
                 f"/snapshots/{snapshot}/progress",
                 "/health",
             ]
+            bearer = {"Authorization": f"Bearer {key}"}
+            cookie = web_cookie(base, key)
+            pages = ["/web/", f"/web/projects/{connection_id}"]
             print(f"{args.requests} requests per endpoint from {args.concurrency} threads")
-            report([load(base, p, key, args.requests, args.concurrency) for p in paths])
+            report(
+                [load(base, p, bearer, args.requests, args.concurrency) for p in paths]
+                + [load(base, p, cookie, args.requests, args.concurrency) for p in pages]
+            )
         finally:
             if service is not None:
                 service.shutdown()

@@ -364,7 +364,9 @@ def test_cohen_kappa_is_symmetric_in_the_coders(ratings: pd.DataFrame, weight: s
         assert math.isnan(backward.value)
     else:
         assert backward.value == pytest.approx(forward.value)
-        assert backward.se == pytest.approx(forward.se, nan_ok=True)
+        # The SE is the square root of a variance: where the variance is zero, rounding leaves
+        # ~1e-16 in one coder order and 0 in the other, which the root makes ~1e-8.
+        assert backward.se == pytest.approx(forward.se, abs=1e-6, nan_ok=True)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,6 +1,6 @@
 """Reports as jobs: a facilitator makes their practice's PDF feedback and downloads it with its
 type and name, and nothing of another practice; an analyst makes the committee summary as XLSX
-and every practice's feedback as one zip; a report that cannot be built fails its job."""
+and every practice's feedback as one zip; a report kind the instrument cannot make is refused."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from plugin.service.jobs import run_next
 from plugin.service.models import ApiKey, Job
 from tests.live import Live
 from tests.service.conftest import auth
-from tests.service.test_pulls import READINESS, add_connection, live_project
+from tests.service.test_pulls import READINESS, WRONG_TOKEN, add_connection, live_project
 
 RANKED = ("facilitator", "analyst", "admin")
 ABSENT_ID = 987654
@@ -234,7 +234,7 @@ def test_an_analyst_pulls_makes_a_report_and_downloads_it(
     assert re.fullmatch(r"/web/jobs/\d+", job_page)
     waiting = client.get(job_page).get_data(as_text=True)
     assert "queued" in waiting and "job.js" in waiting, "an unfinished job's page polls"
-    assert client.get(job_page + "/state").json["state"] == "queued"
+    assert client.get(job_page + "/state").json["state"] == "queued"  # job 1
     assert run_next(app)
     state = client.get(job_page + "/state").json
     assert state["finished"] and state["state"] == "done"
@@ -350,3 +350,24 @@ def test_the_api_docs_page_lists_every_operation_with_its_least_role(
     assert re.search(r"<code>/keys</code></h3>.*?Least role: <strong>admin</strong>", page, re.S)
     assert "Least role: <strong>none: open</strong>" in page, "/health"
     assert "none: the secret in the URL" in page
+
+
+def test_a_failed_pull_shows_why_and_try_again_queues_it(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live
+) -> None:
+    connection_id = add_connection(app, live, WRONG_TOKEN, "practice_readiness")
+    sign_in(client, keys["analyst"])
+    job_page = client.post(
+        f"/web/projects/{connection_id}/pull", data={"csrf_token": csrf(client)}
+    ).headers["Location"]
+    assert run_next(app)
+    failed = client.get(job_page).get_data(as_text=True)
+    assert 'id="job-error"' in failed and "REDCap refused" in failed
+    assert WRONG_TOKEN not in failed, "the token is a password"
+    assert "Try again" in failed
+    again = client.post(job_page + "/retry", data={"csrf_token": csrf(client)})
+    assert again.headers["Location"] == job_page
+    assert client.get(job_page + "/state").json["state"] == "queued"  # job 1
+    refused = client.post(job_page + "/retry", data={"csrf_token": csrf(client)})
+    message = "job 1 is queued; only a failed job can be retried"
+    assert message in client.get(refused.headers["Location"]).get_data(as_text=True)

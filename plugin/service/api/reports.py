@@ -1,8 +1,9 @@
 """Reports of a snapshot, made by a background job and downloaded when ready.
 
 ``POST /snapshots/<id>/reports`` queues the report (202, the job); the job's result names the
-report file, which ``GET /reports`` lists and ``GET /reports/<id>/download`` serves. A
-facilitator may make and download only practice feedback of their own practices.
+report file, which ``GET /reports`` lists and ``GET /reports/<id>/download`` serves. Only the
+kinds the snapshot's instrument makes are queued (422 names them). A facilitator may make and
+download only practice feedback of their own practices.
 """
 
 from __future__ import annotations

@@ -50,7 +50,6 @@ blp = Blueprint(
     static_url_path="/static",
 )
 FINISHED = ("done", "failed")
-RECENT_JOBS = 200  # how far back a project's page looks for its report jobs
 
 
 @blp.route("/sign-in", methods=["GET", "POST"])
@@ -99,12 +98,10 @@ def projects() -> str | BaseResponse:
 @page("analyst")
 def project(connection_id: int) -> str:
     connection = get_connection(connection_id)
-    snapshots = project_snapshots(connection_id, limit=20)
-    ids = {snapshot.id for snapshot in snapshots}
     files = list(
         session().scalars(
             visible_reports()
-            .where(ReportFile.snapshot_id.in_(ids))
+            .where(ReportFile.connection_id == connection_id)
             .order_by(ReportFile.id.desc())
             .limit(100)
         )
@@ -112,9 +109,9 @@ def project(connection_id: int) -> str:
     return render_template(
         "web/project.html",
         connection=connection,
-        snapshots=snapshots,
+        snapshots=project_snapshots(connection_id, limit=20),
         files=files,
-        jobs=project_jobs(connection_id, ids),
+        jobs=project_jobs(connection_id),
         kinds=kinds_of(connection),
         formats=FORMATS,
     )
@@ -196,21 +193,16 @@ def last_job(connection_id: int) -> Job | None:
     )
 
 
-def project_jobs(connection_id: int, snapshot_ids: set[int]) -> list[Job]:
-    """The project's latest pulls, and the report jobs of its snapshots, newest first."""
-    recent = session().scalars(
-        sa.select(Job)
-        .where(Job.kind.in_(("pull", "report")))
-        .order_by(Job.id.desc())
-        .limit(RECENT_JOBS)
+def project_jobs(connection_id: int) -> list[Job]:
+    """The project's latest pulls and reports, newest first."""
+    return list(
+        session().scalars(
+            sa.select(Job)
+            .where(Job.connection_id == connection_id, Job.kind.in_(("pull", "report")))
+            .order_by(Job.id.desc())
+            .limit(20)
+        )
     )
-    found = []
-    for job in recent:
-        if job.kind == "pull" and job.connection_id == connection_id:
-            found.append(job)
-        elif job.kind == "report" and job.params.get("snapshot_id") in snapshot_ids:
-            found.append(job)
-    return found[:20]
 
 
 def kinds_of(connection: Connection) -> tuple[str, ...]:
