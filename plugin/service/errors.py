@@ -2,7 +2,8 @@
 
 ``code`` is a short name a program can switch on, ``message`` a sentence for people, and
 ``errors`` the field errors of a rejected body (marshmallow's nested dict: the location of each
-problem). Nothing in an envelope ever holds a token.
+problem). Nothing in an envelope ever holds a token. The web page's paths (``/web/``, where a
+person reads the answer) get the same failure as a page instead (``plugin.service.web``).
 """
 
 from __future__ import annotations
