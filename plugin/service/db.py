@@ -6,7 +6,7 @@ SQLite in the instance folder. :func:`migrate` brings any database to the newest
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -16,9 +16,10 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from plugin.service.migrations import MIGRATIONS
+from plugin.service.migrations import MIGRATIONS, Migration
 
 VERSION_TABLE = "schema_version"
+MIGRATION_LOCK = 7254331  # the advisory lock's number: qiscan's migrations, on PostgreSQL
 
 
 def engine_for(url: str) -> Engine:
@@ -36,20 +37,37 @@ def schema_version(engine: Engine) -> int:
         return int(found or 0)
 
 
-def migrate(engine: Engine) -> int:
-    """Apply every migration not applied yet, each in its own transaction; the new version."""
-    version = schema_version(engine)
-    for number, upgrade in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
-        with engine.begin() as connection:
-            if number == 1:
-                connection.execute(sa.text(f"CREATE TABLE {VERSION_TABLE} (version INTEGER)"))
-                connection.execute(sa.text(f"INSERT INTO {VERSION_TABLE} VALUES (0)"))
-            upgrade(Operations(MigrationContext.configure(connection)))
-            connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version = {number}"))
-        version = number
-    return version
+def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply every migration not applied yet, each in its own transaction; the new version.
+    Processes that start together take turns (on PostgreSQL, an advisory lock)."""
+    with migration_lock(engine):
+        version = schema_version(engine)
+        for number, upgrade in enumerate(migrations, start=1):
+            if number <= version:
+                continue
+            with engine.begin() as connection:
+                if number == 1:
+                    connection.execute(sa.text(f"CREATE TABLE {VERSION_TABLE} (version INTEGER)"))
+                    connection.execute(sa.text(f"INSERT INTO {VERSION_TABLE} VALUES (0)"))
+                upgrade(Operations(MigrationContext.configure(connection)))
+                connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version = {number}"))
+            version = number
+        return version
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield  # SQLite: one file, one process (its own lock serialises the writers)
+        return
+    with engine.connect() as lock:
+        lock.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        lock.commit()
+        try:
+            yield
+        finally:
+            lock.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            lock.commit()
 
 
 def init_app(app: Flask) -> None:

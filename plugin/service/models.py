@@ -94,6 +94,10 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
+    # The worker running it (host:pid:id) and when it last said so: its lease.
+    owner: Mapped[str] = mapped_column(String(100), default="")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
+    snapshot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a pull's snapshot
 
 
 class ReportFile(Base):

@@ -107,16 +107,16 @@ def queue_pull(connection_id: int, *, full: bool, batch_size: int = 500) -> Job:
 
 def project_snapshots(connection_id: int, limit: int | None = None) -> list[Snapshot]:
     """The snapshots the project's finished pulls made, newest first."""
-    done = session().scalars(
-        sa.select(Job).where(
-            Job.kind == "pull", Job.connection_id == connection_id, Job.state == "done"
-        )
+    ids = session().scalars(
+        sa.select(Job.snapshot_id)
+        .where(Job.kind == "pull", Job.connection_id == connection_id, Job.snapshot_id.is_not(None))
+        .distinct()
+        .order_by(Job.snapshot_id.desc())
     )
-    ids = {int(job.result["snapshot_id"]) for job in done if "snapshot_id" in job.result}
     store = store_of(current_app)
     found: list[Snapshot] = []
-    for snapshot_id in sorted(ids, reverse=True):
-        if limit is not None and len(found) == limit:
+    for snapshot_id in ids:
+        if snapshot_id is None or (limit is not None and len(found) == limit):
             break
         try:
             found.append(store.get(snapshot_id))
@@ -127,13 +127,9 @@ def project_snapshots(connection_id: int, limit: int | None = None) -> list[Snap
 
 def snapshot_connection(snapshot_id: int) -> int | None:
     """The project whose pull made the snapshot (None when no stored pull did)."""
-    done = session().scalars(
-        sa.select(Job).where(Job.kind == "pull", Job.state == "done").order_by(Job.id.desc())
+    return session().scalar(
+        sa.select(Job.connection_id).where(Job.kind == "pull", Job.snapshot_id == snapshot_id)
     )
-    for job in done:
-        if job.result.get("snapshot_id") == snapshot_id:
-            return job.connection_id
-    return None
 
 
 @blp.route("/projects/<int:connection_id>/pulls")

@@ -5,6 +5,12 @@ PostgreSQL alike) and is applied once: the ``schema_version`` table records the 
 new migration at the end; never edit one that has shipped.
 """
 
-from plugin.service.migrations.m0001_initial import upgrade as m0001
+from collections.abc import Callable
 
-MIGRATIONS = (m0001,)
+from alembic.operations import Operations
+
+from plugin.service.migrations.m0001_initial import upgrade as m0001
+from plugin.service.migrations.m0002_job_lease import upgrade as m0002
+
+Migration = Callable[[Operations], None]
+MIGRATIONS: tuple[Migration, ...] = (m0001, m0002)
