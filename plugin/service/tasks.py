@@ -38,6 +38,8 @@ from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
 from reports.render import Format, render, render_all
 from scoring.decode import Responses, decode
+from scoring.scale_stats import long_scores, scale_scores
+from scoring.scales import ScaleScores
 from scoring.statistics import statistics_table
 
 KINDS = ("committee", "practice", "cohort", "coding", "quality")
@@ -103,7 +105,7 @@ def store_of(app: Flask) -> SnapshotStore:
     return SnapshotStore(app.config["SNAPSHOTS"])
 
 
-def _cache(app: Flask, name: str, default_size: int) -> Lru[Any, Any]:
+def cache(app: Flask, name: str, default_size: int) -> Lru[Any, Any]:
     """The app's cache called ``name`` (``<NAME>_CACHE_SIZE`` in the config sets its size)."""
     size = int(app.config.get(f"{name.upper()}_CACHE_SIZE", default_size))
     found: Lru[Any, Any] = app.extensions.setdefault(f"qiscan.{name}", Lru(size))
@@ -144,7 +146,7 @@ def decoded(app: Flask, snapshot_id: int) -> Decoded:
             raise SnapshotUnusable(409, f"snapshot {snapshot_id}: {exc}") from None
         return Decoded(snapshot, instrument, records, responses)
 
-    found: Decoded = _cache(app, "decoded", 8).get(snapshot_id, make)
+    found: Decoded = cache(app, "decoded", 8).get(snapshot_id, make)
     return found
 
 
@@ -154,7 +156,27 @@ def statistics(app: Flask, snapshot_id: int, *, by: str | None, waves: bool) -> 
     def make() -> pd.DataFrame:
         return statistics_table(decoded(app, snapshot_id).responses, by=by, waves=waves)
 
-    found: pd.DataFrame = _cache(app, "statistics", 16).get((snapshot_id, by, waves), make)
+    found: pd.DataFrame = cache(app, "statistics", 16).get((snapshot_id, by, waves), make)
+    return found
+
+
+@dataclass(frozen=True, eq=False)
+class Scored:
+    """A snapshot's scale scores: per response row, and long (unit, wave, months, scores)."""
+
+    scores: ScaleScores
+    long: pd.DataFrame
+
+
+def scored(app: Flask, snapshot_id: int) -> Scored:
+    """The snapshot's scale scores (cached per app: snapshots never change)."""
+
+    def make() -> Scored:
+        responses = decoded(app, snapshot_id).responses
+        scores = scale_scores(responses)
+        return Scored(scores, long_scores(responses, scores))
+
+    found: Scored = cache(app, "scored", 8).get(snapshot_id, make)
     return found
 
 

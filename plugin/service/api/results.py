@@ -12,16 +12,24 @@ import math
 from typing import Any
 
 import pandas as pd
-from flask import current_app
+from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
-from plugin.service.tasks import Decoded, SnapshotUnusable, decoded, statistics, unit_of
+from plugin.service.tasks import (
+    Decoded,
+    SnapshotUnusable,
+    cache,
+    decoded,
+    scored,
+    statistics,
+    unit_of,
+)
 from scoring.benchmark import FeedbackItem, unit_feedback
-from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
+from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST
 from scoring.tidy import TIDY_COLUMNS
 
 blp = Blueprint("results", __name__, description="Statistics, scores, progress and benchmarks")
@@ -206,24 +214,34 @@ class Scores(MethodView):
     @require("facilitator")
     @blp.arguments(PracticeQuery, location="query")
     @blp.response(200, ScoresOut)
-    def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """Every scale's score per practice and wave (a facilitator: their practices only)."""
         found = snapshot_or_problem(snapshot_id)
-        scored = scale_scores(found.responses)
-        data = long_scores(found.responses, scored)
-        frame = found.responses.frame
-        keep = pd.Series(True, index=data.index)
+        answer = score_rows(snapshot_id)
+        rows = answer["rows"]
         if "practice" in query:
-            keep &= data["unit"] == visible_unit(found, query["practice"])
+            unit = visible_unit(found, query["practice"])
+            rows = [row for row in rows if row["unit"] == unit]
         elif caller().role == "facilitator":
-            keep &= data["unit"].isin(caller().practices or [])
+            mine = set(caller().practices or [])
+            rows = [row for row in rows if row["unit"] in mine]
         if "wave" in query:
-            keep &= frame["wave"].astype("object") == query["wave"]
-        names = [info.name for info in scored.scales]
-        picked = keep.to_numpy(dtype=bool)
-        records = frame.loc[picked, found.instrument.record_id].astype("object").to_numpy()
-        wave_names = frame.loc[picked, "wave"].astype("object").to_numpy()
-        bands = scored.frame.loc[picked, [f"{name}__band" for name in names]].astype("object")
+            rows = [row for row in rows if row["wave"] == query["wave"]]
+        # The rows are plain JSON already (the schema above documents them): no second dump.
+        return jsonify({**answer, "rows": rows})
+
+
+def score_rows(snapshot_id: int) -> dict[str, Any]:
+    """Every scored row of the snapshot as the scores endpoint answers it (cached)."""
+
+    def make() -> dict[str, Any]:
+        found = snapshot_or_problem(snapshot_id)
+        made = scored(current_app, snapshot_id)
+        data, frame = made.long, found.responses.frame
+        names = [info.name for info in made.scores.scales]
+        records = frame[found.instrument.record_id].astype("object").to_numpy()
+        wave_names = frame["wave"].astype("object").to_numpy()
+        bands = made.scores.frame[[f"{name}__band" for name in names]].astype("object")
         rows = [
             {
                 "unit": str(row["unit"]),
@@ -235,20 +253,21 @@ class Scores(MethodView):
                 "bands": {name: band(value) for name, value in zip(names, banded, strict=True)},
             }
             for row, record, wave, banded in zip(
-                data.loc[picked].to_dict("records"),
-                records,
-                wave_names,
-                bands.to_numpy(),
-                strict=True,
+                data.to_dict("records"), records, wave_names, bands.to_numpy(), strict=True
             )
         ]
         return {
             "snapshot_id": snapshot_id,
             "instrument": found.instrument.id,
             "version": found.instrument.version,
-            "scales": [{"name": i.name, "label": i.label, "kind": i.kind} for i in scored.scales],
+            "scales": [
+                {"name": i.name, "label": i.label, "kind": i.kind} for i in made.scores.scales
+            ],
             "rows": rows,
         }
+
+    found: dict[str, Any] = cache(current_app, "score_rows", 8).get(snapshot_id, make)
+    return found
 
 
 def band(value: Any) -> str | None:
@@ -264,10 +283,10 @@ class Benchmarks(MethodView):
         """One practice against its cohort at a wave, with strengths and opportunities."""
         found = snapshot_or_problem(snapshot_id)
         unit = visible_unit(found, query["practice"])
-        scored = scale_scores(found.responses)
-        data = long_scores(found.responses, scored)
-        names = [info.name for info in scored.scales]
-        labels = {info.name: info.label for info in scored.scales}
+        made = scored(current_app, snapshot_id)
+        data = made.long
+        names = [info.name for info in made.scores.scales]
+        labels = {info.name: info.label for info in made.scores.scales}
         waves = found.responses.frame["wave"].astype("object")
         mine = (data["unit"] == unit) & data[names].notna().any(axis=1)
         if "wave" in query:

@@ -4,6 +4,7 @@ answered with a redirect (the job's page for what starts a job)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,7 +113,7 @@ def project(connection_id: int) -> str:
         snapshots=project_snapshots(connection_id, limit=20),
         files=files,
         jobs=project_jobs(connection_id),
-        kinds=kinds_of(connection),
+        kinds=kinds_of(connection.instrument),
         formats=FORMATS,
     )
 
@@ -205,8 +206,10 @@ def project_jobs(connection_id: int) -> list[Job]:
     )
 
 
-def kinds_of(connection: Connection) -> tuple[str, ...]:
-    loaded = load_shipped(connection.instrument)
+@lru_cache(maxsize=64)
+def kinds_of(instrument: str) -> tuple[str, ...]:
+    """The report kinds a shipped instrument makes (they are fixed while the service runs)."""
+    loaded = load_shipped(instrument)
     return report_kinds(loaded.instrument) if loaded.instrument is not None else ("quality",)
 
 
