@@ -55,7 +55,8 @@ from plugin.target import (
 )
 from plugin.writeback import score_fields
 
-DEMO_INSTRUMENTS = ("practice_readiness", "provider_scan")
+# The readiness assessment, and both sides of the CME scan (the committee summary compares them).
+DEMO_INSTRUMENTS = ("practice_readiness", "provider_scan", "supporter_scan")
 # Facilitators' assessments are data-entry forms in REDCap; as surveys here they can be opened
 # from a link, and saving one fires the trigger.
 DEMO_SURVEYS = {"practice_readiness": {"readiness_assessment": "Practice readiness assessment"}}

@@ -219,7 +219,11 @@ def _cohen(coded: Coded, weights: KappaWeights, keep_unused: bool) -> AgreementS
         result = cohens_kappa(table, weights=scores, wt=wt)
     value = float(result.kappa)
     base = replace(base, value=value, reading=landis_koch(value))
-    if not math.isfinite(result.std_kappa):
+    # A table where one coder used a single code has an asymptotic variance of zero, which
+    # rounding leaves a hair above or below 0 (and the coders' order decides which): an SE of
+    # 0, or of its root ~1e-8, would claim certainty the table cannot give.
+    variance = float(result.var_kappa)
+    if not math.isfinite(variance) or variance < TOLERANCE:
         return replace(base, note="the asymptotic variance is not available for this table")
     low, high = float(result.kappa_low), float(result.kappa_upp)
     return replace(base, se=float(result.std_kappa), ci_low=low, ci_high=high)

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from instruments import load_shipped
-from plugin.cli_serve import lasting_localcap, set_up
+from plugin.cli_serve import DEMO_INSTRUMENTS, lasting_localcap, set_up
 from plugin.demo import DEMO_SIZES
 from plugin.localcap import RunningServer, serve_in_thread
 from plugin.localcap.storage import open_database
@@ -72,14 +72,16 @@ def test_setup_makes_the_demo_ready_once(
     assert [(p.name, p.created, p.simulated) for p in first.projects] == [
         ("practice_readiness", True, DEMO_SIZES["practice_readiness"]),
         ("provider_scan", True, DEMO_SIZES["provider_scan"]),
+        ("supporter_scan", True, DEMO_SIZES["supporter_scan"]),
     ]
     connections, key_count = rows_of(app)
     assert [(c.name, c.instrument, c.url) for c in connections] == [
         ("demo practice_readiness", "practice_readiness", localcap[0]),
         ("demo provider_scan", "provider_scan", localcap[0]),
+        ("demo supporter_scan", "supporter_scan", localcap[0]),
     ]
     secrets = instance.read_secrets()
-    tokens = {name: secrets[f"project:{name}"] for name in ("practice_readiness", "provider_scan")}
+    tokens = {name: secrets[f"project:{name}"] for name in DEMO_INSTRUMENTS}
     for connection in connections:
         assert (
             decrypt(app.config["SECRET_KEY"], connection.token_cipher)
@@ -131,8 +133,7 @@ def test_setup_makes_the_demo_ready_once(
     said.clear()
     second = set_up(app, service_url, localcap=localcap, tell=said.append)
     assert [(p.connection_id, p.created, p.simulated) for p in second.projects] == [
-        (connections[0].id, False, 0),
-        (connections[1].id, False, 0),
+        (connection.id, False, 0) for connection in connections
     ]
     again, key_count = rows_of(app)
     assert [c.id for c in again] == [c.id for c in connections] and key_count == 1
