@@ -29,7 +29,8 @@ def service_config(instance: Instance, test_config: dict[str, Any] | None = None
         "SECRET_KEY": os.environ.get("QISCAN_SECRET_KEY") or stored_secret_key(instance),
         "MAX_CONTENT_LENGTH": MAX_BODY,
         "REPORTS_DIR": str(instance.folder / "reports"),
-        "SNAPSHOTS": str(instance.snapshots),
+        # None: the service database on PostgreSQL, else the instance's snapshots.sqlite
+        "SNAPSHOTS": os.environ.get("QISCAN_SNAPSHOTS") or None,
         "START_WORKER": True,
         "SESSION_COOKIE_NAME": "qiscan_session",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,11 +1,14 @@
 """The service's background jobs, ``pull`` and ``report``, and the decoded snapshots they and
 the result endpoints share.
 
-A pull job reaches its connection's REDCap project and pulls it into the snapshot store
-(``app.config["SNAPSHOTS"]``), reporting each batch as progress. A report job builds a report
-the way ``qiscan report`` does and renders it into ``app.config["REPORTS_DIR"]``, recorded as a
-:class:`ReportFile`. Snapshots never change once written, so their decoded responses and
-statistics tables are kept per app in small LRU caches.
+A pull job reaches its connection's REDCap project and pulls it into the snapshot store,
+reporting each batch as progress. The store is the service's own database when that is
+PostgreSQL (every process shares it), else the instance's ``snapshots.sqlite``, which
+``qiscan pull`` and ``qiscan report`` read too; ``QISCAN_SNAPSHOTS`` (a path or URL)
+overrides. A report job builds a report the way ``qiscan report`` does and renders it into
+``app.config["REPORTS_DIR"]``, recorded as a :class:`ReportFile`. Snapshots never change once
+written, so their decoded responses, statistics tables and scores are kept per app in small LRU
+caches.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 import pandas as pd
@@ -30,6 +34,7 @@ from plugin.service.db import worker_session
 from plugin.service.jobs import Progress, handler
 from plugin.service.models import Connection, Job, ReportFile
 from plugin.snapshots import provenance, snapshot_records
+from plugin.target import Instance
 from reports.coding import build_coding
 from reports.cohort import build_cohort
 from reports.committee import build_committee
@@ -102,7 +107,31 @@ class Decoded:
 
 
 def store_of(app: Flask) -> SnapshotStore:
-    return SnapshotStore(app.config["SNAPSHOTS"])
+    """The app's snapshot store, made once (see the module's note on where it is)."""
+    found: SnapshotStore | None = app.extensions.get("qiscan.snapshots")
+    if found is None:
+        with _STORE_LOCK:
+            found = app.extensions.get("qiscan.snapshots")
+            if found is None:
+                target = snapshot_target(app.config)
+                if target == app.config["DATABASE_URL"]:  # the service's own engine and pool
+                    found = SnapshotStore(app.extensions["qiscan.db"].kw["bind"])
+                else:
+                    found = SnapshotStore(target)
+                app.extensions["qiscan.snapshots"] = found
+    return found
+
+
+def snapshot_target(config: dict[str, Any]) -> str:
+    if config.get("SNAPSHOTS"):
+        return str(config["SNAPSHOTS"])
+    database = str(config["DATABASE_URL"])
+    if database.startswith("postgresql"):
+        return database
+    return str(Instance(Path(config["INSTANCE"])).snapshots)
+
+
+_STORE_LOCK = threading.Lock()
 
 
 def cache(app: Flask, name: str, default_size: int) -> Lru[Any, Any]:

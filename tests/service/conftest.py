@@ -1,16 +1,14 @@
-"""A service app per test over its own database: SQLite by default, and the same tests on
-PostgreSQL when ``QISCAN_TEST_DATABASE_URL`` names a server (``.ci/run`` starts one)."""
+"""A service app per test over its own database (``database_url``, from tests/conftest.py):
+SQLite by default, and the same tests on PostgreSQL when ``QISCAN_TEST_DATABASE_URL`` names a
+server (``.ci/run`` starts one)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,35 +16,6 @@ from plugin.localcap import RunningServer, serve_in_thread
 from plugin.service import create_app
 from plugin.service.auth import create_key
 from plugin.service.db import session
-
-POSTGRES_ENV = "QISCAN_TEST_DATABASE_URL"
-
-
-def database_urls() -> list[str]:
-    urls = ["sqlite"]
-    if os.environ.get(POSTGRES_ENV):
-        urls.append("postgresql")
-    elif os.environ.get("CI"):
-        raise RuntimeError(f"CI runs the storage tests on PostgreSQL: set {POSTGRES_ENV}")
-    return urls
-
-
-@pytest.fixture(params=database_urls())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
-        return
-    # A schema of its own per test, dropped afterwards, on the CI's PostgreSQL server.
-    base = os.environ[POSTGRES_ENV]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from plugin.service import create_app
 from plugin.service.auth import create_key
 from plugin.service.db import session
 from plugin.service.models import Job
+from tests.conftest import POSTGRES_ENV
 from tests.live import Live
-from tests.service.conftest import POSTGRES_ENV, auth
+from tests.service.conftest import auth
 from tests.service.test_pulls import READINESS, add_connection, live_project
 
 pytestmark = pytest.mark.skipif(

@@ -21,12 +21,12 @@ from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from plugin.deploy.apply import deploy
 from plugin.localcap.storage import set_missing_data_codes
-from plugin.pull import SnapshotStore
 from plugin.service import create_app
 from plugin.service.crypto import encrypt, hash_key
 from plugin.service.db import session, worker_session
 from plugin.service.jobs import INTERRUPTED, run_next
 from plugin.service.models import Connection, Job
+from plugin.service.tasks import store_of
 from plugin.simulate import simulate
 from tests.live import Live
 from tests.service.conftest import auth
@@ -103,7 +103,7 @@ def test_a_pull_job_runs_to_done_and_its_snapshot_is_listed(
     assert job["done"] == job["total"] == PRACTICES
     result = job["result"]
     assert (result["mode"], result["records"], result["batches"]) == ("full", PRACTICES, 3)
-    stored = SnapshotStore(app.config["SNAPSHOTS"]).get(result["snapshot_id"])
+    stored = store_of(app).get(result["snapshot_id"])
     assert result["content_hash"] == stored.content_hash
     assert result["instruments"] == {"practice_readiness": READINESS.version}
 

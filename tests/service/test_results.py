@@ -12,7 +12,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plugin.pull import SnapshotStore
 from plugin.service import tasks
 from plugin.snapshots import snapshot_records
 from scoring.benchmark import unit_feedback
@@ -47,7 +46,7 @@ def snapshot(
 
 def responses_of(app: Flask, snapshot_id: int) -> Responses:
     """The snapshot decoded here, independently of the service's cache."""
-    store = SnapshotStore(app.config["SNAPSHOTS"])
+    store = tasks.store_of(app)
     return decode(snapshot_records(store, store.get(snapshot_id)), READINESS)
 
 
