@@ -29,6 +29,7 @@ from scoring.scales import keyed_items
 MissingPolicy = Literal["listwise", "pairwise"]
 MISSING_POLICIES: tuple[str, ...] = MissingPolicy.__args__  # type: ignore[attr-defined]
 NAN = float("nan")
+ROUNDING = 1e-12  # a sum of correlations this close to zero is zero
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,9 @@ def _alpha(cov: _Covariance, confidence: float) -> Alpha:
             corr = c / np.sqrt(np.outer(variances, variances))
             mean_r = float(corr[~np.eye(k, dtype=bool)].mean())
             denominator = 1.0 + (k - 1) * mean_r
-            if denominator > 0:
+            # At mean r = -1/(k-1) the denominator is 0, which rounding may leave at ~1e-16:
+            # standardised alpha is undefined there, not a number of the order of -1e16.
+            if denominator > ROUNDING:
                 standardized = k * mean_r / denominator
     interval = feldt_interval(value, cov.n, k, confidence)
     return Alpha(

@@ -1,8 +1,9 @@
 """The service's own state: REDCap connections, API keys, jobs and generated report files.
 
-Pulled data stays in the snapshot store (``plugin.pull``); a connection names the snapshots it
-pulled by their ids. Tokens are ciphertext (:mod:`plugin.service.crypto`), API keys and trigger
-secrets hashes. The schema is created and upgraded by the migrations in ``migrations/``.
+Pulled data lives in the snapshot store (``plugin.pull``, which makes its own tables, in this
+database on PostgreSQL); a pull job names the snapshot it made (``Job.snapshot_id``), which ties
+a snapshot to its connection. Tokens are ciphertext (:mod:`plugin.service.crypto`), API keys and
+trigger secrets hashes. The schema is created and upgraded by the migrations in ``migrations/``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.stats import f as f_dist
@@ -248,6 +248,7 @@ likert_frames = arrays(
 
 @settings(max_examples=80, deadline=None)
 @given(likert_frames)
+@example(np.array([[1.0, 2.0], [3.0, 1.0], [1.0, 2.0]]))  # r = -1 up to rounding
 def test_alpha_is_the_variance_formula_and_standardised_is_alpha_of_z_scores(
     values: np.ndarray,
 ) -> None:
