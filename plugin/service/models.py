@@ -1,4 +1,5 @@
-"""The service's own state: REDCap connections, API keys, jobs and generated report files.
+"""The service's own state: REDCap connections, API keys, jobs, generated report files and
+uploaded instrument definitions.
 
 Pulled data lives in the snapshot store (``plugin.pull``, which makes its own tables, in this
 database on PostgreSQL); a pull job names the snapshot it made (``Job.snapshot_id``), which ties
@@ -117,4 +118,19 @@ class ReportFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     snapshot_id: Mapped[int] = mapped_column(Integer)
     practice: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
+
+
+class InstrumentDefinition(Base):
+    """An uploaded instrument definition: its JSON as uploaded, one row per id and version (a
+    version never changes once stored; a new one is uploaded under a new version)."""
+
+    __tablename__ = "instrument_definition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)

@@ -16,13 +16,13 @@ from typing import Any
 
 from flask import Flask
 
-from instruments import load_shipped
 from instruments.model import Instrument
 from instruments.waves import unique_event_names
 from plugin.redcap import RedcapClient
 from plugin.redcap.errors import redact
 from plugin.service.connections import client_for
 from plugin.service.db import worker_session
+from plugin.service.definitions import UnknownInstrument, resolve
 from plugin.service.jobs import Progress, handler
 from plugin.service.models import Connection, Job
 from plugin.writeback import format_score, write_back
@@ -160,13 +160,15 @@ def run_rescore(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
         connection = db.get(Connection, job.connection_id) if job.connection_id else None
     if connection is None:
         raise RescoreFailed("the project this trigger came from is no longer registered")
-    loaded = load_shipped(connection.instrument)
-    if loaded.instrument is None or not loaded.ok:
-        raise RescoreFailed(f"instrument '{connection.instrument}' does not load; check it")
+    try:
+        with worker_session(app) as db:
+            instrument = resolve(db, connection.instrument)
+    except (UnknownInstrument, ValueError) as exc:
+        raise RescoreFailed(f"instrument '{connection.instrument}' does not load: {exc}") from None
     client = client_for(connection, app.config["SECRET_KEY"])
     progress(0, 1)
     try:
-        outcome = rescore_records(client, loaded.instrument, [record])
+        outcome = rescore_records(client, instrument, [record])
     except Exception as exc:  # the reason is kept, but never the token
         raise RescoreFailed(redact(str(exc), (client.config.token,))) from None
     progress(1, 1)

@@ -24,13 +24,13 @@ from typing import Any, Generic, TypeVar, cast
 import pandas as pd
 from flask import Flask
 
-from instruments import load_shipped
 from instruments.model import Instrument
 from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.redcap.errors import redact
 from plugin.service.config import reports_dir
 from plugin.service.connections import client_for
 from plugin.service.db import worker_session
+from plugin.service.definitions import UnknownInstrument, resolve
 from plugin.service.jobs import Progress, handler
 from plugin.service.models import Connection, Job, ReportFile
 from plugin.snapshots import provenance, snapshot_records
@@ -141,21 +141,21 @@ def cache(app: Flask, name: str, default_size: int) -> Lru[Any, Any]:
     return found
 
 
-def instrument_of(snapshot: Snapshot) -> Instrument:
-    """The shipped instrument the snapshot was pulled for."""
+def instrument_of(app: Flask, snapshot: Snapshot) -> Instrument:
+    """The instrument the snapshot was pulled for: shipped, or the uploaded version it used."""
     if len(snapshot.instruments) != 1:
         listed = ", ".join(snapshot.instruments) or "none recorded"
         raise SnapshotUnusable(409, f"snapshot {snapshot.id} was pulled for {listed}, not one")
-    name = next(iter(snapshot.instruments))
+    name, version = next(iter(snapshot.instruments.items()))
     try:
-        result = load_shipped(name)
-    except KeyError:
+        with worker_session(app) as db:
+            return resolve(db, name, version or None)
+    except UnknownInstrument:
         raise SnapshotUnusable(
             409, f"snapshot {snapshot.id} was pulled for '{name}', which this service lacks"
         ) from None
-    if result.instrument is None or not result.ok:
-        raise SnapshotUnusable(409, f"the instrument '{name}' does not load: {result.errors[0]}")
-    return result.instrument
+    except ValueError as exc:
+        raise SnapshotUnusable(409, f"the instrument '{name}' does not load: {exc}") from None
 
 
 def decoded(app: Flask, snapshot_id: int) -> Decoded:
@@ -167,7 +167,7 @@ def decoded(app: Flask, snapshot_id: int) -> Decoded:
             snapshot = store.get(snapshot_id)
         except KeyError:
             raise SnapshotUnusable(404, f"there is no snapshot {snapshot_id}") from None
-        instrument = instrument_of(snapshot)
+        instrument = instrument_of(app, snapshot)
         records = snapshot_records(store, snapshot)
         try:
             responses = decode(records, instrument)
@@ -231,8 +231,9 @@ def run_pull(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed("the project this pull was for is no longer registered")
     client = client_for(connection, app.config["SECRET_KEY"])
     try:
-        shipped = load_shipped(connection.instrument).instrument
-        instruments = {connection.instrument: shipped.version if shipped else ""}
+        with worker_session(app) as db:
+            instrument = resolve(db, connection.instrument)
+        instruments = {instrument.id: instrument.version}
         result = pull(
             client,
             store_of(app),

@@ -48,6 +48,7 @@ def test_the_shipped_instruments_are_listed(client: FlaskClient, keys: dict[str,
         "version": readiness.version,
         "title": readiness.title,
         "kind": "assessment",
+        "origin": "shipped",
     } in answer.json
 
 

@@ -37,6 +37,7 @@ MINIMUM: dict[tuple[str, str], str] = {
     ("POST", "/projects/<int:connection_id>/deploy/plan"): "analyst",
     ("POST", "/projects/<int:connection_id>/deploy/apply"): "admin",
     ("GET", "/instruments"): "analyst",
+    ("POST", "/instruments"): "analyst",
     ("GET", "/instruments/<instrument_id>"): "analyst",
     ("POST", "/instruments/validate"): "analyst",
     ("POST", "/instruments/compile"): "analyst",

@@ -1,8 +1,12 @@
-"""``/instruments``: the shipped instruments, and checking or compiling a definition (analyst).
+"""``/instruments``: the shipped and uploaded instruments, uploading one, and checking or
+compiling a definition (analyst).
 
-Validating answers 200 either way: the problems found are the answer, each with its code, the
-JSON pointer of the node it is about, the field, and how to fix it. Compiling an instrument that
-does not validate is refused (422) with the same problems, keyed by their JSON pointer.
+An uploaded definition is stored under its id and version (``plugin.service.definitions``)
+and can then be registered with a project, deployed, pulled, scored and reported like a
+shipped one. Validating answers 200 either way: the problems found are the answer, each with
+its code, the JSON pointer of the node it is about, the field, and how to fix it. Compiling or
+uploading an instrument that does not validate is refused (422) with the same problems, keyed
+by their JSON pointer.
 """
 
 from __future__ import annotations
@@ -11,17 +15,25 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from instruments import load_instrument, load_shipped, shipped_names
 from instruments.dictionary import API_COLUMNS, compile_dictionary
 from instruments.model import Instrument, Scale
-from instruments.problems import InstrumentError, Problem
+from instruments.problems import InstrumentError
 from plugin.service.auth import require
+from plugin.service.db import session
+from plugin.service.definitions import (
+    BODY_NAME,
+    UnknownInstrument,
+    by_pointer,
+    resolve,
+    store_definition,
+    uploaded,
+)
 from plugin.service.errors import ApiProblem
 
 blp = Blueprint("instruments", __name__, description="Instrument definitions")
-BODY_NAME = "request body"
 
 
 class InstrumentBody(Schema):
@@ -36,6 +48,14 @@ class InstrumentListed(Schema):
     version = fields.String()
     title = fields.String()
     kind = fields.String()
+    origin = fields.String(metadata={"description": "shipped (with qiscan) or uploaded"})
+
+
+class VersionQuery(Schema):
+    version = fields.String(
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "an uploaded instrument's version (default: the newest)"},
+    )
 
 
 class FormSummary(Schema):
@@ -135,41 +155,58 @@ def summary(instrument: Instrument) -> dict[str, Any]:
     }
 
 
-def shipped(instrument_id: str) -> Instrument:
-    if instrument_id not in shipped_names():
-        raise ApiProblem(
-            404,
-            f"there is no shipped instrument '{instrument_id}'; "
-            f"choose from: {', '.join(shipped_names())}",
-        )
-    return load_shipped(instrument_id).unwrap()
+def found(instrument_id: str, version: str | None = None) -> Instrument:
+    try:
+        return resolve(session(), instrument_id, version)
+    except UnknownInstrument as exc:
+        raise ApiProblem(404, str(exc)) from None
 
 
-def by_pointer(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
-    """Problems as the envelope's field errors: keyed by where they are, the JSON pointer."""
-    out: dict[str, list[dict[str, str]]] = {}
-    for problem in problems:
-        shown = ProblemOut().dump(problem.as_dict())
-        out.setdefault(problem.pointer or "/", []).append(shown)
-    return out
+def listed(instrument: Instrument, origin: str) -> dict[str, Any]:
+    return {
+        "id": instrument.id,
+        "version": instrument.version,
+        "title": instrument.title,
+        "kind": instrument.kind,
+        "origin": origin,
+    }
 
 
 @blp.route("/instruments")
 class Instruments(MethodView):
     @require("analyst")
     @blp.response(200, InstrumentListed(many=True))
-    def get(self) -> list[Instrument]:
-        """The instruments qiscan ships."""
-        return [shipped(name) for name in shipped_names()]
+    def get(self) -> list[dict[str, Any]]:
+        """The instruments qiscan ships, then those uploaded (each one's newest version)."""
+        db = session()
+        shipped = [listed(load_shipped(name).unwrap(), "shipped") for name in shipped_names()]
+        mine = [listed(resolve(db, row.instrument_id), "uploaded") for row in uploaded(db)]
+        return shipped + mine
+
+    @require("analyst")
+    @blp.arguments(InstrumentBody)
+    @blp.response(201, InstrumentListed)
+    @blp.alt_response(200, schema=InstrumentListed, description="that version was stored")
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """Upload a definition: stored under its id and version once it validates (422 with
+        every problem otherwise; 409 for a shipped id or a stored version's other content)."""
+        db = session()
+        row, created = store_definition(db, body)
+        db.commit()
+        return listed(resolve(db, row.instrument_id, row.version), "uploaded"), (
+            201 if created else 200
+        )
 
 
 @blp.route("/instruments/<instrument_id>")
 class InstrumentById(MethodView):
     @require("analyst")
+    @blp.arguments(VersionQuery, location="query")
     @blp.response(200, InstrumentSummary)
-    def get(self, instrument_id: str) -> dict[str, Any]:
-        """One shipped instrument: its forms, scales, waves and grouping keys."""
-        return summary(shipped(instrument_id))
+    def get(self, query: dict[str, Any], instrument_id: str) -> dict[str, Any]:
+        """One instrument: its forms, scales, waves and grouping keys."""
+        origin = "shipped" if instrument_id in shipped_names() else "uploaded"
+        return {**summary(found(instrument_id, query.get("version"))), "origin": origin}
 
 
 @blp.route("/instruments/validate")

@@ -19,10 +19,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 from sqlalchemy.exc import IntegrityError
 
-from instruments import load_shipped, shipped_names
 from plugin.deploy import Plan, Step, apply_steps, render_plan
 from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.render import summary
@@ -37,6 +36,7 @@ from plugin.service.connections import (
 )
 from plugin.service.crypto import encrypt, hash_key, new_key
 from plugin.service.db import session
+from plugin.service.definitions import UnknownInstrument, known_ids, resolve
 from plugin.service.errors import ApiProblem
 from plugin.service.models import Connection
 
@@ -69,9 +69,15 @@ class ProjectIn(Schema):
     token = fields.String(required=True, load_only=True, validate=token_shape)
     instrument = fields.String(
         required=True,
-        validate=validate.OneOf(shipped_names()),
-        metadata={"description": "the id of a shipped instrument (GET /instruments)"},
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "the id of a shipped or uploaded instrument (GET /instruments)"},
     )
+
+    @validates("instrument")
+    def instrument_is_known(self, value: str, **kwargs: Any) -> None:
+        known = known_ids(session())
+        if value not in known:
+            raise ValidationError(f"must be one of: {', '.join(known)}")
 
     @pre_load
     def strip(self, data: Any, **kwargs: Any) -> Any:
@@ -251,7 +257,10 @@ class Applied(Schema):
 
 def planned(connection_id: int) -> tuple[Plan, RedcapClient]:
     connection = get_connection(connection_id)
-    instrument = load_shipped(connection.instrument).unwrap()
+    try:
+        instrument = resolve(session(), connection.instrument)
+    except UnknownInstrument as exc:
+        raise ApiProblem(409, f"the project's instrument is gone: {exc}") from None
     client = client_for(connection, current_app.config["SECRET_KEY"])
     try:
         plan, _ = deploy(client, [instrument], apply=False)

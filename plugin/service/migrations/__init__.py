@@ -11,6 +11,7 @@ from alembic.operations import Operations
 
 from plugin.service.migrations.m0001_initial import upgrade as m0001
 from plugin.service.migrations.m0002_job_lease import upgrade as m0002
+from plugin.service.migrations.m0003_instrument_definitions import upgrade as m0003
 
 Migration = Callable[[Operations], None]
-MIGRATIONS: tuple[Migration, ...] = (m0001, m0002)
+MIGRATIONS: tuple[Migration, ...] = (m0001, m0002, m0003)

@@ -4,7 +4,6 @@ answered with a redirect (the job's page for what starts a job)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,11 +22,11 @@ from flask import session as cookie
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from instruments import load_shipped
 from plugin.service.api.pulls import job_or_404, project_snapshots, queue_pull
 from plugin.service.api.reports import ReportIn, queue_report, report_answer, visible_reports
 from plugin.service.connections import get_connection
 from plugin.service.db import session
+from plugin.service.definitions import UnknownInstrument, resolve
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import retry
 from plugin.service.models import Connection, Job, ReportFile
@@ -206,11 +205,12 @@ def project_jobs(connection_id: int) -> list[Job]:
     )
 
 
-@lru_cache(maxsize=64)
 def kinds_of(instrument: str) -> tuple[str, ...]:
-    """The report kinds a shipped instrument makes (they are fixed while the service runs)."""
-    loaded = load_shipped(instrument)
-    return report_kinds(loaded.instrument) if loaded.instrument is not None else ("quality",)
+    """The report kinds the project's instrument makes (its newest version)."""
+    try:
+        return report_kinds(resolve(session(), instrument))
+    except UnknownInstrument:
+        return ("quality",)
 
 
 def job_state(job: Job) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""Instruments the service knows: the shipped ones and the definitions uploaded to it.
+
+An uploaded definition must validate, may not reuse a shipped id, and is stored as uploaded
+under its id and version. A version never changes once stored: uploading it again with the
+same content is a no-op, with other content a conflict (raise the version). ``resolve`` finds
+an instrument by id, shipped first, else the uploaded version asked for or the newest; a
+snapshot asks for the version it was pulled with, so it reads the same after a newer upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from instruments import load_instrument, load_shipped, shipped_names
+from instruments.model import Instrument
+from instruments.problems import Problem
+from plugin.service.errors import ApiProblem
+from plugin.service.models import InstrumentDefinition
+
+BODY_NAME = "request body"
+PROBLEM_KEYS = ("code", "message", "pointer", "field", "hint")
+
+
+class UnknownInstrument(LookupError):
+    """No shipped or uploaded instrument has the id (or the version); the message says which
+    there are."""
+
+
+def by_pointer(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
+    """Problems as the envelope's field errors: keyed by where they are, the JSON pointer."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for problem in problems:
+        found = problem.as_dict()
+        shown = {key: str(found[key]) for key in PROBLEM_KEYS if found.get(key) is not None}
+        out.setdefault(problem.pointer or "/", []).append(shown)
+    return out
+
+
+def store_definition(db: Session, body: dict[str, Any]) -> tuple[InstrumentDefinition, bool]:
+    """Store an uploaded definition: the row, and whether it is new. 422 with every problem
+    (by JSON pointer) when it does not validate; 409 for a shipped id, or for a stored version
+    uploaded again with other content."""
+    result = load_instrument(body, name=BODY_NAME)
+    if not result.ok or result.instrument is None:
+        raise ApiProblem(422, "the instrument does not validate", by_pointer(result.errors))
+    instrument = result.instrument
+    if instrument.id in shipped_names():
+        raise ApiProblem(
+            409,
+            f"'{instrument.id}' is the id of a shipped instrument; give yours an id of its own",
+            code="shipped_id",
+        )
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = _stored(db, instrument.id, instrument.version)
+    if stored is None:
+        row = InstrumentDefinition(
+            instrument_id=instrument.id,
+            version=instrument.version,
+            title=instrument.title[:300],
+            body=text,
+            body_hash=digest,
+        )
+        try:
+            with db.begin_nested():
+                db.add(row)
+                db.flush()
+            return row, True
+        except IntegrityError:  # the same version uploaded at this moment elsewhere
+            stored = _stored(db, instrument.id, instrument.version)
+    if stored is not None and stored.body_hash == digest:
+        return stored, False
+    raise ApiProblem(
+        409,
+        f"version {instrument.version} of '{instrument.id}' is stored with other content; "
+        "a stored version never changes: upload the change under a new version",
+        code="version_exists",
+    )
+
+
+def uploaded(db: Session) -> list[InstrumentDefinition]:
+    """The newest stored version of each uploaded instrument, by id."""
+    rows = db.scalars(
+        sa.select(InstrumentDefinition).order_by(
+            InstrumentDefinition.instrument_id, InstrumentDefinition.id.desc()
+        )
+    )
+    newest: dict[str, InstrumentDefinition] = {}
+    for row in rows:
+        newest.setdefault(row.instrument_id, row)
+    return list(newest.values())
+
+
+def known_ids(db: Session) -> list[str]:
+    return sorted({*shipped_names(), *(row.instrument_id for row in uploaded(db))})
+
+
+def resolve(db: Session, instrument_id: str, version: str | None = None) -> Instrument:
+    """The instrument: a shipped one by id (its current version), else an uploaded one, the
+    version asked for or the newest. UnknownInstrument names what there is."""
+    if instrument_id in _shipped_ids():
+        return _shipped(instrument_id)
+    query = sa.select(InstrumentDefinition).where(
+        InstrumentDefinition.instrument_id == instrument_id
+    )
+    if version:
+        query = query.where(InstrumentDefinition.version == version)
+    row = db.scalar(query.order_by(InstrumentDefinition.id.desc()).limit(1))
+    if row is None:
+        asked = f"'{instrument_id}'" + (f" version {version}" if version else "")
+        raise UnknownInstrument(
+            f"there is no instrument {asked}; known: {', '.join(known_ids(db))}"
+        )
+    return _loaded(row.body_hash, row.body)
+
+
+@lru_cache(maxsize=1)
+def _shipped_ids() -> frozenset[str]:
+    return frozenset(shipped_names())
+
+
+@lru_cache(maxsize=32)
+def _shipped(instrument_id: str) -> Instrument:
+    """A shipped instrument, loaded once (the package's files do not change while it runs)."""
+    return load_shipped(instrument_id).unwrap()
+
+
+@lru_cache(maxsize=64)
+def _loaded(body_hash: str, body: str) -> Instrument:
+    """A stored definition loaded (once per content: stored versions never change)."""
+    return load_instrument(body, name=BODY_NAME).unwrap()
+
+
+def _stored(db: Session, instrument_id: str, version: str) -> InstrumentDefinition | None:
+    return db.scalar(
+        sa.select(InstrumentDefinition).where(
+            InstrumentDefinition.instrument_id == instrument_id,
+            InstrumentDefinition.version == version,
+        )
+    )
