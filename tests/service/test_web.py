@@ -56,9 +56,9 @@ def cookie_payload(client: FlaskClient) -> str:
     """What the session cookie carries, decoded (it is signed, not encrypted)."""
     cookie = client.get_cookie("qiscan_session")
     assert cookie is not None
-    data = cookie.value.split(".")[0]
-    compressed = data.startswith(".")
-    raw = base64.urlsafe_b64decode(data.lstrip(".") + "=" * (-len(data) % 4))
+    compressed = cookie.value.startswith(".")  # itsdangerous marks a zlib payload so
+    data = cookie.value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
     return (zlib.decompress(raw) if compressed else raw).decode()
 
 

@@ -220,6 +220,7 @@ def job_state(job: Job) -> dict[str, Any]:
         links["download"] = url_for("web.download", report_id=job.result["report_id"])
     if job.state == "done" and job.kind == "pull" and job.connection_id is not None:
         links["project"] = url_for("web.project", connection_id=job.connection_id)
+    percent = round(100 * job.done / job.total) if job.total else None
     return {
         "id": job.id,
         "kind": job.kind,
@@ -227,17 +228,17 @@ def job_state(job: Job) -> dict[str, Any]:
         "finished": job.state in FINISHED,
         "done": job.done,
         "total": job.total,
-        "percent": round(100 * job.done / job.total) if job.total else None,
-        "progress": progress_text(job),
+        "percent": percent,
+        "progress": progress_text(job, percent),
         "error": job.error,
         "result": job.result,
         "links": links,
     }
 
 
-def progress_text(job: Job) -> str:
-    if job.total:
-        return f"{job.done} of {job.total} ({round(100 * job.done / job.total)}%)"
+def progress_text(job: Job, percent: int | None) -> str:
+    if percent is not None:
+        return f"{job.done} of {job.total} ({percent}%)"
     if job.state == "queued":
         return "waiting for the worker"
     if job.state == "running":

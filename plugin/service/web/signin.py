@@ -74,7 +74,7 @@ def signed_in_key() -> ApiKey | None:
 
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a page of this site's web part, else None (no open redirect)."""
-    if not target or not target.startswith("/web/") or target.startswith("//"):
+    if not target or not target.startswith("/web/"):  # a path of this site, never "//host"
         return None
     return target
 
