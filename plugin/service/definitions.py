@@ -33,12 +33,14 @@ class UnknownInstrument(LookupError):
     there are."""
 
 
-def by_pointer(problems: list[Problem]) -> dict[str, list[dict[str, str]]]:
-    """Problems as the envelope's field errors: keyed by where they are, the JSON pointer."""
-    out: dict[str, list[dict[str, str]]] = {}
+def by_pointer(problems: list[Problem]) -> dict[str, list[dict[str, str | None]]]:
+    """Problems as the envelope's field errors: keyed by where they are, the JSON pointer; each
+    with every key of PROBLEM_KEYS (None where a problem has no field or hint), as validating
+    answers them."""
+    out: dict[str, list[dict[str, str | None]]] = {}
     for problem in problems:
         found = problem.as_dict()
-        shown = {key: str(found[key]) for key in PROBLEM_KEYS if found.get(key) is not None}
+        shown = {key: None if found[key] is None else str(found[key]) for key in PROBLEM_KEYS}
         out.setdefault(problem.pointer or "/", []).append(shown)
     return out
 
@@ -51,7 +53,7 @@ def store_definition(db: Session, body: dict[str, Any]) -> tuple[InstrumentDefin
     if not result.ok or result.instrument is None:
         raise ApiProblem(422, "the instrument does not validate", by_pointer(result.errors))
     instrument = result.instrument
-    if instrument.id in shipped_names():
+    if is_shipped(instrument.id):
         raise ApiProblem(
             409,
             f"'{instrument.id}' is the id of a shipped instrument; give yours an id of its own",
@@ -99,13 +101,22 @@ def uploaded(db: Session) -> list[InstrumentDefinition]:
 
 
 def known_ids(db: Session) -> list[str]:
-    return sorted({*shipped_names(), *(row.instrument_id for row in uploaded(db))})
+    return sorted({*shipped_ids(), *(row.instrument_id for row in uploaded(db))})
+
+
+def is_shipped(instrument_id: str) -> bool:
+    return instrument_id in shipped_ids()
+
+
+def loaded(row: InstrumentDefinition) -> Instrument:
+    """A stored definition as an instrument (loaded once per content)."""
+    return _loaded(row.body_hash, row.body)
 
 
 def resolve(db: Session, instrument_id: str, version: str | None = None) -> Instrument:
     """The instrument: a shipped one by id (its current version), else an uploaded one, the
     version asked for or the newest. UnknownInstrument names what there is."""
-    if instrument_id in _shipped_ids():
+    if is_shipped(instrument_id):
         return _shipped(instrument_id)
     query = sa.select(InstrumentDefinition).where(
         InstrumentDefinition.instrument_id == instrument_id
@@ -118,11 +129,12 @@ def resolve(db: Session, instrument_id: str, version: str | None = None) -> Inst
         raise UnknownInstrument(
             f"there is no instrument {asked}; known: {', '.join(known_ids(db))}"
         )
-    return _loaded(row.body_hash, row.body)
+    return loaded(row)
 
 
 @lru_cache(maxsize=1)
-def _shipped_ids() -> frozenset[str]:
+def shipped_ids() -> frozenset[str]:
+    """The shipped instruments' ids (the package's files do not change while it runs)."""
     return frozenset(shipped_names())
 
 

@@ -17,7 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from instruments import load_instrument, load_shipped, shipped_names
+from instruments import load_instrument
 from instruments.dictionary import API_COLUMNS, compile_dictionary
 from instruments.model import Instrument, Scale
 from instruments.problems import InstrumentError
@@ -27,7 +27,10 @@ from plugin.service.definitions import (
     BODY_NAME,
     UnknownInstrument,
     by_pointer,
+    is_shipped,
+    loaded,
     resolve,
+    shipped_ids,
     store_definition,
     uploaded,
 )
@@ -179,8 +182,8 @@ class Instruments(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """The instruments qiscan ships, then those uploaded (each one's newest version)."""
         db = session()
-        shipped = [listed(load_shipped(name).unwrap(), "shipped") for name in shipped_names()]
-        mine = [listed(resolve(db, row.instrument_id), "uploaded") for row in uploaded(db)]
+        shipped = [listed(resolve(db, name), "shipped") for name in sorted(shipped_ids())]
+        mine = [listed(loaded(row), "uploaded") for row in uploaded(db)]
         return shipped + mine
 
     @require("analyst")
@@ -193,9 +196,7 @@ class Instruments(MethodView):
         db = session()
         row, created = store_definition(db, body)
         db.commit()
-        return listed(resolve(db, row.instrument_id, row.version), "uploaded"), (
-            201 if created else 200
-        )
+        return listed(loaded(row), "uploaded"), (201 if created else 200)
 
 
 @blp.route("/instruments/<instrument_id>")
@@ -205,7 +206,7 @@ class InstrumentById(MethodView):
     @blp.response(200, InstrumentSummary)
     def get(self, query: dict[str, Any], instrument_id: str) -> dict[str, Any]:
         """One instrument: its forms, scales, waves and grouping keys."""
-        origin = "shipped" if instrument_id in shipped_names() else "uploaded"
+        origin = "shipped" if is_shipped(instrument_id) else "uploaded"
         return {**summary(found(instrument_id, query.get("version"))), "origin": origin}
 
 
