@@ -9,6 +9,7 @@ compared; every result says how many pairs it used and how many units it dropped
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +18,11 @@ import numpy as np
 import pandas as pd
 
 ToWave = int | Literal["latest"]
+
+# Changes are compared to 10 significant digits of the largest score in the pairs (see
+# `PairedValues.rounded_differences`): far finer than any scale's real steps, far coarser than
+# the float noise left by means and rescaling (about 1e-14 of the score).
+SIGNIFICANT_DIGITS = 10
 
 
 def check_long_frame(data: pd.DataFrame, columns: Sequence[str], *, unit: str, wave: str) -> None:
@@ -112,6 +118,19 @@ def wave_changes(
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
+def score_decimals(*values: np.ndarray) -> int | None:
+    """Decimals that keep SIGNIFICANT_DIGITS significant digits of the largest finite |value|:
+    SIGNIFICANT_DIGITS - 1 - floor(log10 max |value|). None when every value is 0 or missing,
+    or the scores are so small or large that 10**decimals would overflow."""
+    scores = np.abs(np.concatenate([np.asarray(v, dtype=float) for v in values]))
+    scores = scores[np.isfinite(scores)]
+    largest = float(scores.max()) if len(scores) else 0.0
+    if largest == 0.0:
+        return None
+    decimals = SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(largest))
+    return decimals if abs(decimals) <= 300 else None
+
+
 @dataclass(frozen=True, eq=False)
 class PairedValues:
     """The units with a value at both waves compared, and how many units were left out."""
@@ -130,7 +149,30 @@ class PairedValues:
 
     @property
     def differences(self) -> np.ndarray:
+        """after - before, as computed in floating point."""
         return self.after - self.before
+
+    @property
+    def rounded_differences(self) -> np.ndarray:
+        """after - before rounded to the precision of the scores, for ranking and testing.
+
+        Rule: with M = max |score| over both waves of the pairs, each change is rounded to
+        SIGNIFICANT_DIGITS - 1 - floor(log10 M) decimals, i.e. to 10 significant digits of the
+        largest score (7 decimals when it is 100, 9 when it is 5). Scale scores are means and
+        rescaled means, so two units whose items moved by the same amount can differ in the
+        last bits (75 - 41.666666666666664 is 33.333333333333336, 50 - 16.666666666666668 is
+        33.33333333333333); unrounded, such changes would not tie in a signed-rank test, would
+        not count as zero, and would not count as constant in a t test. Rounding after
+        subtracting, relative to the scores rather than to each change, also sends a change
+        that is pure noise (1e-14) to exactly 0. A real difference between two changes below
+        1e-10 of the largest score is assumed not to exist. Compare R: wilcox.test(...,
+        digits.rank = 7) rounds each change for ranking only, not for the zero test.
+        """
+        d = self.differences
+        decimals = score_decimals(self.before, self.after)
+        if decimals is None:
+            return d
+        return np.round(d, decimals) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
 
 
 def paired_values(

@@ -11,6 +11,7 @@ no exact r x c enumeration), so it is reproducible for a given seed and says so.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -38,6 +39,9 @@ class IndependenceTest:
     ``odds_ratio`` is the conditional MLE for 2x2 tables (NaN otherwise); ``expected`` the
     expected counts under independence; ``share_expected_small`` the share of them below
     ``min_expected``. ``n_resamples`` and ``seed`` are set when the p-value is a Monte Carlo one.
+    ``p_is_bound`` is True when that Monte Carlo p-value sits at its floor 1/(B + 1) (no
+    resampled table was as extreme as the observed one): ``p_value`` is then the floor, and the
+    p-value is to be read, and shown, as "p < p_value", never as an estimate.
     """
 
     method: str
@@ -52,6 +56,7 @@ class IndependenceTest:
     odds_ratio: float = float("nan")
     n_resamples: int | None = None
     seed: int | None = None
+    p_is_bound: bool = False
     dropped_rows: tuple[str, ...] = ()
     dropped_columns: tuple[str, ...] = ()
     min_expected: float = 5.0
@@ -89,7 +94,8 @@ def independence_test(
     ``scipy.stats.chi2_contingency(correction=<2x2>, lambda_=None)``. Fisher: 2x2 exact
     ``scipy.stats.fisher_exact(alternative="two-sided")``; r x c: ``fisher_exact`` with a seeded
     ``scipy.stats.MonteCarloMethod(rng=np.random.default_rng(seed), n_resamples=...)`` (tables
-    with the same margins, p = share with probability <= the observed one). Cramer's V =
+    with the same margins, p = (1 + tables with probability <= the observed one) / (B + 1); at
+    its floor 1/(B + 1) it is a bound, ``p_is_bound``, noted "p < x"). Cramer's V =
     sqrt(X^2 / (N (min(r, c) - 1))) on the uncorrected X^2,
     ``scipy.stats.contingency.association(method="cramer", correction=False)``.
     Missing-data rule: the table is what it is; build it from asked respondents only. Fewer than
@@ -172,6 +178,14 @@ def independence_test(
     # The same quirk returns a 1-element array when the table has more cells than N.
     p = float(np.ravel(stats.fisher_exact(observed, method=resampling).pvalue)[0])
     notes.append(f"Monte Carlo p-value from {n_resamples} tables, seed {seed}")
+    # p = (1 + tables at least as extreme) / (B + 1), so with none the estimate is only a bound.
+    floor = 1.0 / (n_resamples + 1)
+    p_is_bound = p <= floor * (1.0 + 1e-9)
+    if p_is_bound:
+        notes.append(
+            f"p < {_round_up(floor)}: no resampled table was as extreme as the observed one, "
+            f"so the p-value is at its floor 1/({n_resamples} + 1)"
+        )
     return replace(
         base,
         method=FISHER_MONTE_CARLO,
@@ -180,6 +194,7 @@ def independence_test(
         df=None,
         n_resamples=n_resamples,
         seed=seed,
+        p_is_bound=p_is_bound,
         note="; ".join(notes),
     )
 
@@ -251,6 +266,12 @@ def _not_computable(
         min_expected=min_expected,
         note="; ".join(notes),
     )
+
+
+def _round_up(value: float, digits: int = 2) -> str:
+    """``value`` to ``digits`` significant digits, rounded up, so "p < x" stays true."""
+    step = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
+    return f"{math.ceil(value / step - 1e-9) * step:.{digits}g}"
 
 
 def _fisher_takes_rxc() -> bool:

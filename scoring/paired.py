@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 
-from scoring.change import ToWave, paired_values
+from scoring.change import ToWave, paired_values, score_decimals
 
 ReliabilitySource = Literal["test_retest", "cronbach_alpha", "icc2"]
 
@@ -58,27 +58,37 @@ def paired_t(
 ) -> PairedTTest:
     """Paired t-test of the mean change, with Cohen's dz.
 
-    Formula: d = after - before; t = mean(d) / (sd(d) / sqrt(n)), df = n - 1; CI = mean(d) +-
-    t_{df} sd(d)/sqrt(n); dz = mean(d) / sd(d) (sd with ddof = 1; Lakens 2013, Front Psychol 4:863).
-    Missing data: complete pairs only (see `paired_values`). Reference: scipy.stats.ttest_rel,
-    R t.test(after, before, paired = TRUE). NaN with a note when n < 2 or sd(d) = 0.
+    Formula: d = after - before, rounded to the precision of the scores (10 significant digits
+    of the largest score, see `PairedValues.rounded_differences`); t = mean(d) / (sd(d) /
+    sqrt(n)), df = n - 1; CI = mean(d) +- t_{df} sd(d)/sqrt(n); dz = mean(d) / sd(d) (sd with
+    ddof = 1; Lakens 2013, Front Psychol 4:863). Missing data: complete pairs only (see
+    `paired_values`). Reference: scipy.stats.ttest_rel, R t.test(after, before, paired = TRUE).
+    Undefined cases: fewer than 2 pairs, or differences that are constant (every unit changed
+    by the same amount, up to float noise): t, p, CI and dz are NaN with a note, and the mean
+    change is still reported. With constant differences sd(d) = 0, so t would be infinite (or
+    0/0 when nothing changed); R's t.test stops with "data are essentially constant".
     """
     pairs = paired_values(data, score, from_wave=from_wave, to_wave=to_wave, unit=unit, wave=wave)
-    d = pairs.differences
+    d = pairs.rounded_differences
     n = pairs.n_pairs
     nan = math.nan
     t, df, p_value, low, high, dz, note = nan, nan, nan, nan, nan, nan, ""
-    sd = float(d.std(ddof=1)) if n >= 2 else nan
     if n < 2:
         note = f"needs at least 2 pairs, has {n}"
-    elif sd == 0.0:
-        df, note = float(n - 1), "every unit changed by the same amount: sd of changes is 0"
+    elif np.all(d == d[0]):
+        df = float(n - 1)
+        note = (
+            f"differences are constant (every unit changed by {d[0]:.10g}): sd of changes is 0, "
+            "no t test"
+        )
     else:
-        result = stats.ttest_rel(pairs.after, pairs.before, alternative="two-sided")
+        # ttest_rel(after, before) is the one-sample t test of after - before: given the
+        # rounded changes and zeros, it tests exactly the changes it is documented to.
+        result = stats.ttest_rel(d, np.zeros_like(d), alternative="two-sided")
         interval = result.confidence_interval(confidence_level=confidence)
         t, df, p_value = float(result.statistic), float(result.df), float(result.pvalue)
         low, high = float(interval.low), float(interval.high)
-        dz = float(d.mean()) / sd
+        dz = float(d.mean()) / float(d.std(ddof=1))
     return PairedTTest(
         score=score,
         from_wave=from_wave,
@@ -95,7 +105,10 @@ def paired_t(
         df=df,
         p_value=p_value,
         cohen_dz=dz,
-        method="paired t-test (scipy.stats.ttest_rel), two-sided; Cohen's dz = mean(d)/sd(d)",
+        method=(
+            "paired t-test (scipy.stats.ttest_rel, on the changes at the scores' precision), "
+            "two-sided; Cohen's dz = mean(d)/sd(d)"
+        ),
         note=note,
     )
 
@@ -129,16 +142,20 @@ def signed_rank(
 ) -> SignedRankTest:
     """Wilcoxon signed-rank test of the changes, reporting T+ as R does, with the rank-biserial r.
 
-    Formula: zero differences are dropped (zero_method='wilcox', as R); the |d| are ranked
-    (mid-ranks for ties); statistic = T+ = sum of ranks of positive d (R's V), t_minus = T-;
-    matched-pairs rank-biserial r = (T+ - T-) / (T+ + T-) (Kerby 2014, Compr Psychol 3:11.IT.3.1).
+    Formula: d = after - before, rounded to the precision of the scores (10 significant digits
+    of the largest score, see `PairedValues.rounded_differences`), so that changes equal on the
+    scale tie and a change of float noise is zero; zero differences are dropped
+    (zero_method='wilcox', as R); the |d| are ranked (mid-ranks for ties); statistic = T+ = sum
+    of ranks of positive d (R's V), t_minus = T-; matched-pairs rank-biserial r = (T+ - T-) /
+    (T+ + T-) (Kerby 2014, Compr Psychol 3:11.IT.3.1).
     p-value: exact null distribution when n_pairs <= 50 and there are no ties or zeros, otherwise
     the normal approximation with tie and continuity correction (R wilcox.test's default
     correct = TRUE; R itself goes exact only below n = 50). Missing data: complete pairs only.
-    Reference: scipy.stats.wilcoxon, R wilcox.test(after, before, paired = TRUE).
+    Reference: scipy.stats.wilcoxon; R wilcox.test(after, before, paired = TRUE, digits.rank = 7)
+    (with R's default digits.rank = Inf, float noise in scale scores breaks ties).
     """
     pairs = paired_values(data, score, from_wave=from_wave, to_wave=to_wave, unit=unit, wave=wave)
-    d = pairs.differences
+    d = pairs.rounded_differences
     nonzero = d[d != 0]
     ranks = stats.rankdata(np.abs(nonzero), method="average")
     t_plus = float(ranks[nonzero > 0].sum())
@@ -223,8 +240,11 @@ def reliable_change(
     sqrt(1 - r_xx); S_diff = sqrt(2) * SEM; RCI = d / S_diff; threshold = 1.96 * S_diff. A unit
     improved if its change is beyond the threshold in the better direction (|RCI| > 1.96), declined
     if beyond it in the other, else unchanged. SD_baseline is `sd_baseline` when given, otherwise
-    the sample SD (ddof = 1) of the paired units' baseline values. r_xx is the reliability supplied
-    (test-retest when available, otherwise alpha; ICC(2) for practice means), named in the result.
+    the sample SD (ddof = 1) of the paired units' baseline values. The changes and the baseline
+    values are taken at the precision of the scores (10 significant digits of the largest, see
+    `PairedValues.rounded_differences`), so float noise is no change and no spread. r_xx is the
+    reliability supplied (test-retest when available, otherwise alpha; ICC(2) for practice
+    means), named in the result.
     Missing data: complete pairs only. `table` lists unit, before, after, change, rci, status.
     """
     if not 0.0 <= reliability < 1.0:
@@ -233,13 +253,16 @@ def reliable_change(
         raise ValueError(f"sd_baseline must be positive, got {sd_baseline}")
     pairs = paired_values(data, score, from_wave=from_wave, to_wave=to_wave, unit=unit, wave=wave)
     if sd_baseline is None:
-        sd = float(pairs.before.std(ddof=1)) if pairs.n_pairs >= 2 else math.nan
+        # At the scores' precision, so that a baseline equal up to float noise has SD 0.
+        decimals = score_decimals(pairs.before, pairs.after)
+        before = pairs.before if decimals is None else np.round(pairs.before, decimals)
+        sd = float(before.std(ddof=1)) if pairs.n_pairs >= 2 else math.nan
         sd_source = f"SD (ddof=1) of the {pairs.n_pairs} paired units at wave {from_wave}"
     else:
         sd, sd_source = float(sd_baseline), "given"
     sem = sd * math.sqrt(1.0 - reliability)
     s_diff = math.sqrt(2.0) * sem
-    d = pairs.differences
+    d = pairs.rounded_differences
     note = ""
     if not s_diff > 0:
         note = (

@@ -261,7 +261,8 @@ def _covariance(block: np.ndarray, names: tuple[str, ...], missing: MissingPolic
 def _raw_alpha(c: np.ndarray) -> float:
     k = c.shape[0]
     total = c.sum()
-    if k < 2 or not np.isfinite(total) or total <= 0:
+    # A total score of zero variance sums to round-off (5.6e-17), not 0: alpha is undefined.
+    if k < 2 or not np.isfinite(total) or total <= ROUNDING * abs(np.trace(c)):
         return NAN
     return float(k / (k - 1) * (1.0 - np.trace(c) / total))
 

@@ -15,9 +15,14 @@ from hypothesis import settings
 from tests.live import Live, live_server
 
 # Property tests explore new examples on every local run; CI runs the same ones each time, so
-# that a landing is never decided by which random examples came up. A failure found locally is
-# kept as an @example next to its test.
+# that a landing is never decided by which random examples came up, and then, in `make
+# properties`, once more with the "random" profile (new examples on every run, so such cases are
+# found before users find them; the failing example is printed with its reproduction blob). A
+# failure found either way is kept as an @example next to its test.
 settings.register_profile("ci", derandomize=True)
+settings.register_profile(
+    "random", derandomize=False, max_examples=50, deadline=None, print_blob=True
+)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

@@ -130,7 +130,10 @@ class Branching:
         every_event = np.concatenate(
             [np.full(len(part.record_ids), part.event, dtype=object) for part in parts]
         )
-        return self._evaluate(expression, merged, every_id, every_event)[-count:]
+        # The current slot's rows come last; slice by position, since [-0:] would be every row
+        # when no unit has this slot (everyone skipped the wave).
+        every = self._evaluate(expression, merged, every_id, every_event)
+        return every[len(every) - count :]
 
     def settle(
         self, columns: Columns, record_ids: np.ndarray, events: np.ndarray, present: Columns

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scoring.change import paired_values, unit_changes, wave_changes
@@ -109,6 +109,104 @@ def test_signed_rank_exact_p_matches_brute_force_enumeration():
     assert result.rank_biserial == pytest.approx((33 - 3) / 36)  # Kerby (2014) simple difference
 
 
+def readiness_like(item_sums: list[int]) -> list[float]:
+    """Scale scores as scoring.scales makes them: the mean of 3 items on 1-5, rescaled to 0-100,
+    so item-sum steps of 1 become changes of 100/12 that float noise makes unequal."""
+    return [((s / 3.0) - 1.0) / 4.0 * 100.0 for s in item_sums]
+
+
+# Item sums (3 items, 1-5) of 10 practices at baseline and follow-up: changes in item-sum units
+# 3, 3, 4, -1, 4, -2, 1, -1, -1, 2 (ties: |1| x 4, |3| x 2, |4| x 2, |2| x 2).
+SUMS_BEFORE = [12, 7, 5, 7, 8, 12, 9, 5, 8, 10]
+SUMS_AFTER = [15, 10, 9, 6, 12, 10, 10, 4, 7, 12]
+
+
+def test_signed_rank_ties_changes_that_are_equal_on_the_scale():
+    # R 4.2: wilcox.test(after, before, paired = TRUE, digits.rank = 7)  (after, before = the
+    #   readiness_like scores): V = 42, p-value = 0.150090168, the same as
+    #   wilcox.test(SUMS_AFTER, SUMS_BEFORE, paired = TRUE) on the item sums.
+    # Unrounded, the changes 8.3333333333333357 and 8.3333333333333286 do not tie: R's default
+    #   digits.rank = Inf then gives V = 42.5, p = 0.1378701928 (as this function did).
+    before, after = readiness_like(SUMS_BEFORE), readiness_like(SUMS_AFTER)
+    assert len(set(np.abs(np.subtract(after, before)))) > 4  # the float noise is there
+    result = signed_rank(two_waves(before, after), "score")
+    assert (result.statistic, result.t_minus) == (42, 13)
+    assert result.p_value == pytest.approx(0.150090168, abs=5e-10)
+    assert "asymptotic" in result.method  # ties: no exact p, as in R
+    assert result.rank_biserial == pytest.approx((42 - 13) / 55)
+    assert result.median_difference == pytest.approx(100 / 12 * 1.5)
+
+
+def test_signed_rank_counts_a_change_of_float_noise_as_zero():
+    # An 11th practice whose items (1, 1, 2) did not change, its score computed two ways
+    # (rescaled mean, mean of rescaled items): 8.333333333333332 and 8.333333333333334.
+    # R 4.2: wilcox.test(c(SUMS_AFTER, 4), c(SUMS_BEFORE, 4), paired = TRUE)
+    #   V = 42, p-value = 0.150090168 (the zero dropped)
+    before = readiness_like(SUMS_BEFORE) + readiness_like([4])
+    after = readiness_like(SUMS_AFTER) + [(0.0 + 0.0 + 25.0) / 3]
+    assert before[-1] != after[-1]
+    result = signed_rank(two_waves(before, after), "score")
+    assert (result.n_zero, result.n_ranked, result.statistic) == (1, 10, 42)
+    assert result.p_value == pytest.approx(0.150090168, abs=5e-10)
+
+
+def test_paired_t_on_scale_scores_reproduces_r():
+    # R 4.2: t.test(after, before, paired = TRUE) on the readiness_like scores:
+    #   t = 1.650057295, df = 9, p-value = 0.1333291119, 95% CI -3.709567359 23.70956736,
+    #   mean difference 10
+    before, after = readiness_like(SUMS_BEFORE), readiness_like(SUMS_AFTER)
+    result = paired_t(two_waves(before, after), "score")
+    assert result.statistic == pytest.approx(1.650057295, abs=5e-9)
+    assert result.df == 9
+    assert result.p_value == pytest.approx(0.1333291119, abs=5e-10)
+    assert (result.ci_low, result.ci_high) == pytest.approx((-3.709567359, 23.70956736), abs=5e-8)
+    assert result.estimate == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "change"),
+    [
+        # R 4.2: t.test(c(0.1, 0.2, 0.3) + 0.2, c(0.1, 0.2, 0.3), paired = TRUE)
+        #   Error: data are essentially constant (0.3 - 0.1 = 0.19999999999999998)
+        ([0.1, 0.2, 0.3], [0.3, 0.4, 0.5], 0.2),
+        # R 4.2: t.test(after, before, paired = TRUE) with every item sum up by 1:
+        #   Error: data are essentially constant (changes 8.3333333333333215 to ...357)
+        (readiness_like(SUMS_BEFORE), readiness_like([s + 1 for s in SUMS_BEFORE]), 100 / 12),
+        ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], 1.0),  # exactly constant
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], 0.0),  # nothing changed
+    ],
+)
+def test_paired_t_with_constant_changes_is_nan_with_a_reason(before, after, change):
+    # scipy warns of "catastrophic cancellation" on such data (an error under pytest); R stops.
+    result = paired_t(two_waves(before, after), "score")
+    for value in (result.statistic, result.p_value, result.ci_low, result.ci_high):
+        assert math.isnan(value)
+    assert math.isnan(result.cohen_dz)
+    assert "differences are constant" in result.note and "no t test" in result.note
+    assert result.estimate == pytest.approx(change)
+    assert (result.n_pairs, result.df) == (len(before), len(before) - 1)
+
+
+def test_reliable_change_with_a_baseline_constant_up_to_float_noise_is_not_assessed():
+    # 8.333333333333332 and 8.333333333333334 are the same score computed two ways.
+    before = readiness_like([4]) + [(0.0 + 0.0 + 25.0) / 3] + readiness_like([4])
+    result = reliable_change(
+        two_waves(before, [20.0, 10.0, 16.0]),
+        "score",
+        reliability=0.8,
+        reliability_source="icc2",
+    )
+    assert result.sd_baseline == 0.0 and "baseline SD is 0" in result.note
+
+
+def test_rounded_differences_keep_ten_significant_digits_of_the_largest_score():
+    pairs = paired_values(two_waves([75.0, 0.1 + 0.2], [100.0, 0.3]), "score")
+    assert pairs.differences[1] != 0.0
+    assert pairs.rounded_differences.tolist() == [25.0, 0.0]
+    small = paired_values(two_waves([0.1, 0.2], [0.3, 0.4]), "score").rounded_differences
+    assert small.tolist() == [0.2, 0.2]  # 0.19999999999999998 and 0.2 tie
+
+
 def test_signed_rank_uses_the_approximation_above_50_pairs():
     before = [0.0] * 51
     after = [float(i + 1) * (1 if i % 3 else -1) for i in range(51)]
@@ -131,7 +229,7 @@ def test_paired_t_edge_cases_are_nan_with_a_reason():
     assert math.isnan(one_pair.p_value) and "at least 2 pairs" in one_pair.note
     constant = paired_t(two_waves([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]), "score")
     assert math.isnan(constant.statistic) and "sd of changes is 0" in constant.note
-    assert constant.estimate == 1.0
+    assert constant.estimate == 1.0 and "changed by 1)" in constant.note
 
 
 def test_units_without_a_pair_are_counted_as_dropped():
@@ -300,6 +398,8 @@ def test_signed_rank_sums_and_rank_biserial_bounds(pairs):
 
 @settings(max_examples=60, deadline=None)
 @given(changes)
+# Changes constant up to float noise (0.19999999999999998, 0.2, 0.2): scipy's precision warning.
+@example([(0.1, 0.3), (0.2, 0.4), (0.3, 0.5)])
 def test_paired_t_is_antisymmetric_and_counts_add_up(pairs):
     before, after = zip(*pairs, strict=True)
     forward = paired_t(two_waves(list(before), list(after)), "score")
@@ -311,6 +411,28 @@ def test_paired_t_is_antisymmetric_and_counts_add_up(pairs):
     assert backward.statistic == pytest.approx(-forward.statistic)
     assert backward.p_value == pytest.approx(forward.p_value)
     assert forward.ci_low <= forward.estimate <= forward.ci_high
+
+
+item_sums = st.lists(st.tuples(st.integers(3, 15), st.integers(3, 15)), min_size=3, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(item_sums)
+@example([(3, 10), (3, 10), (5, 3), (15, 3)])  # mean change 0: t is 0 up to the rounding
+def test_tests_on_rescaled_scores_equal_the_tests_on_item_sums(pairs):
+    # Ranks and t are unchanged by a positive linear rescaling, so the float noise of the 0-100
+    # scores must change nothing.
+    before, after = zip(*pairs, strict=True)
+    on_scale = two_waves(readiness_like(list(before)), readiness_like(list(after)))
+    on_sums = two_waves([float(b) for b in before], [float(a) for a in after])
+    w_scale, w_sums = signed_rank(on_scale, "score"), signed_rank(on_sums, "score")
+    assert (w_scale.n_zero, w_scale.method) == (w_sums.n_zero, w_sums.method)
+    assert w_scale.statistic == pytest.approx(w_sums.statistic, nan_ok=True)
+    assert w_scale.p_value == pytest.approx(w_sums.p_value, rel=1e-9, nan_ok=True)
+    # t moves by the rounding of the changes to 7 decimals: up to 5e-8 of a change of 8.33.
+    t_scale, t_sums = paired_t(on_scale, "score"), paired_t(on_sums, "score")
+    assert t_scale.statistic == pytest.approx(t_sums.statistic, rel=1e-7, abs=1e-8, nan_ok=True)
+    assert t_scale.p_value == pytest.approx(t_sums.p_value, rel=1e-7, abs=1e-12, nan_ok=True)
 
 
 @settings(max_examples=60, deadline=None)

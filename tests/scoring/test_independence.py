@@ -157,6 +157,32 @@ def test_fisher_monte_carlo_agrees_with_full_enumeration(table: list[list[int]])
     assert result.p_value == pytest.approx(exact, abs=0.006)
 
 
+def test_a_monte_carlo_p_value_at_its_floor_is_a_bound() -> None:
+    # R 4.2: fisher.test(diag(10, 3))$p.value = 1.080887e-12 (exact), far below the floor;
+    # set.seed(1); fisher.test(diag(10, 3), simulate.p.value = TRUE, B = 999)$p.value = 0.001,
+    # R's 1/(B + 1) floor too: no resampled table is as extreme as the observed one.
+    result = independence_test(np.diag([10, 10, 10]), n_resamples=999, seed=1)
+    assert result.method == FISHER_MONTE_CARLO
+    assert result.p_value == pytest.approx(1 / 1000)
+    assert result.p_is_bound
+    assert "p < 0.001" in result.note and "floor 1/(999 + 1)" in result.note
+
+
+def test_a_monte_carlo_p_value_above_its_floor_is_an_estimate() -> None:
+    # R 4.2: fisher.test(rbind(c(6, 1, 0), c(1, 5, 2)))$p.value = 0.0144522 (exact); the Monte
+    # Carlo SE at 9999 resamples is about 0.0012, so 0.005 is > 4 SE.
+    result = independence_test([[6, 1, 0], [1, 5, 2]])
+    assert result.method == FISHER_MONTE_CARLO
+    assert result.p_value == pytest.approx(0.0144522, abs=0.005)
+    assert not result.p_is_bound
+    assert "p <" not in result.note
+
+
+def test_chi_square_and_exact_p_values_are_never_bounds() -> None:
+    assert not independence_test(PARTY).p_is_bound
+    assert not independence_test(TEA).p_is_bound
+
+
 def test_enumeration_reproduces_r_on_the_notes_table() -> None:
     # the helper above is itself checked against R: fisher.test(rbind(c(3,1,2), c(1,3,4))) 0.5005
     assert round(fisher_exact_by_enumeration([[3, 1, 2], [1, 3, 4]]), 4) == 0.5005

@@ -249,6 +249,7 @@ likert_frames = arrays(
 @settings(max_examples=80, deadline=None)
 @given(likert_frames)
 @example(np.array([[1.0, 2.0], [3.0, 1.0], [1.0, 2.0]]))  # r = -1 up to rounding
+@example(np.array([[1.0, 3, 4, 5], [1, 2, 5, 5], [1, 2, 5, 5]]))  # total variance ~5.6e-17
 def test_alpha_is_the_variance_formula_and_standardised_is_alpha_of_z_scores(
     values: np.ndarray,
 ) -> None:
