@@ -9,6 +9,7 @@ dictionary survives the trip through this model unchanged.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +36,8 @@ Rescale = Literal["0-100", "0-1"]
 MissingMeaning = Literal["not_applicable", "dont_know", "refused", "not_asked", "other"]
 WaveMode = Literal["events", "repeating"]
 
+# REDCap's @NONEOFTHEABOVE action tag: @NONEOFTHEABOVE='0' or "0,99" (quotes optional).
+NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*(['\"]?)([^'\"\s]+)\1", re.IGNORECASE)
 YESNO_CHOICES = (("1", "Yes"), ("0", "No"))
 TRUEFALSE_CHOICES = (("1", "True"), ("0", "False"))
 
@@ -109,6 +112,18 @@ class Field:
         if self.type == "truefalse":
             return dict(TRUEFALSE_CHOICES)
         return {choice.code: choice.shown for choice in self.choices}
+
+    def none_codes(self) -> tuple[str, ...]:
+        """A check-all question's exclusive "none of these" options, as REDCap's
+        ``@NONEOFTHEABOVE`` action tag names them: an answer, never a mention (codes the field
+        does not have are ignored, as REDCap ignores them)."""
+        if self.type != "checkbox":
+            return ()
+        found = NONE_OF_THE_ABOVE.search(self.annotation)
+        if found is None:
+            return ()
+        codes = self.choice_codes()
+        return tuple(code for code in found.group(2).split(",") if code.strip() in codes)
 
 
 @dataclass

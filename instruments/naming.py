@@ -42,6 +42,12 @@ def complete_field(form: str) -> str:
     return f"{form}_complete"
 
 
+def survey_timestamp(form: str) -> str:
+    """The survey pseudo-field REDCap exports (``exportSurveyFields``) before a survey form's
+    first field: the completion time, or ``[not completed]`` for a partial response."""
+    return f"{form}_timestamp"
+
+
 def unique_event_name(label: str, arm: int, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """The unique event name REDCap derives from an event label in an arm.
 

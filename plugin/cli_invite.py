@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from instruments.model import Instrument
 from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
 from plugin.invite import (
@@ -18,8 +19,13 @@ from plugin.invite import (
     organisation_field,
     read_members,
 )
-from plugin.redcap import RedcapProblem
+from plugin.pull import Snapshot, SnapshotStore, pull
+from plugin.pull.pull import project_key
+from plugin.redcap import RedcapClient, RedcapProblem
+from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
 from plugin.target import Instance, open_for
+from scoring.decode import decode
+from scoring.respondents import respondents
 
 
 def say(message: str) -> None:
@@ -33,6 +39,10 @@ def say(message: str) -> None:
 )
 @click.option("--status", is_flag=True, help="Show each invited member's state instead.")
 @click.option(
+    "--snapshot",
+    help="With --status: read this pulled snapshot (an id) instead of pulling a new one.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -40,10 +50,18 @@ def say(message: str) -> None:
 )
 @click.option("--project", help="Project name in embedded localcap (default: the instrument id).")
 def invite_command(
-    instrument: str, members: Path | None, status: bool, output: Path | None, project: str | None
+    instrument: str,
+    members: Path | None,
+    status: bool,
+    snapshot: str | None,
+    output: Path | None,
+    project: str | None,
 ) -> None:
     """Create a record per member in MEMBERS (a CSV with name, email and organisation_type),
-    fetch each member's survey link and return code, and write a mail-merge file."""
+    fetch each member's survey link and return code, and write a mail-merge file.
+
+    With --status, pull the project (or read --snapshot) and show where each member stands,
+    counted as every report and the statistics count respondents, with the snapshot's id."""
     result = resolve(instrument)
     if result.instrument is None or not result.ok:
         for problem in result.errors:
@@ -56,14 +74,7 @@ def invite_command(
     try:
         with open_for([loaded], project) as client:
             if status:
-                rows = invitation_status(client, loaded, store)
-                for invitation, state in rows:
-                    click.echo(f"{invitation.record:>6}  {state:<12} {invitation.name}")
-                counts = {
-                    s: sum(1 for _, state in rows if state == s)
-                    for s in ("complete", "partial", "not started")
-                }
-                say(", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(rows)} invited")
+                show_status(client, loaded, store, snapshot)
                 return
             assert members is not None  # checked above; narrows the type
             org = organisation_field(loaded)
@@ -83,3 +94,43 @@ def invite_command(
         f"invited {done.created} new member(s), {len(done.invitations)} in all; "
         f"mail-merge file {target}"
     )
+
+
+def show_status(
+    client: RedcapClient, instrument: Instrument, store: InvitationStore, name: str | None
+) -> None:
+    """Each invited member's state in a snapshot (pulled now unless named), then the counts and
+    response rates of the whole snapshot, as the committee report gives them."""
+    snapshots = SnapshotStore(Instance.default().snapshots)
+    found = _status_snapshot(client, instrument, snapshots, name)
+    responses = decode(snapshot_records(snapshots, found), instrument)
+    who = respondents(responses)
+    invited = store.invitations(project_key(client, client.project_info()))
+    rows = invitation_status(invited, responses, who)
+    for invitation, state in rows:
+        click.echo(f"{invitation.record:>6}  {state:<12} {invitation.name}")
+    counts = {s: sum(1 for _, state in rows if state == s) for s in ("complete", "partial")}
+    started = counts["complete"] + counts["partial"]
+    say(
+        f"{counts['complete']} complete, {counts['partial']} partial, "
+        f"{len(rows) - started} not started of {len(rows)} invited"
+    )
+    total = who.counts()
+    rates = who.rates()
+    say(
+        f"snapshot {found.id}: {total['records']} records, {total['respondents']} respondents "
+        f"({total['complete']} complete, {total['partial']} partial), AAPOR RR1 "
+        f"{rates.rr1:.1%}, RR2 {rates.rr2:.1%}"
+    )
+
+
+def _status_snapshot(
+    client: RedcapClient, instrument: Instrument, snapshots: SnapshotStore, name: str | None
+) -> Snapshot:
+    if name is not None:
+        try:
+            return find_snapshot(snapshots, name)
+        except SnapshotNotFound as exc:
+            raise click.ClickException(str(exc)) from None
+    result = pull(client, snapshots, instruments={instrument.id: instrument.version})
+    return result.snapshot

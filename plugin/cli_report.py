@@ -2,7 +2,7 @@
 
     qiscan report committee --snapshot provider_scan --snapshot supporter_scan --format pdf -o c.pdf
     qiscan report practice --snapshot practice_readiness --format pdf -o practices.zip
-    qiscan report practice --snapshot practice_readiness --practice 12 --format html -o p12.html
+    qiscan report practice --snapshot practice_readiness --practice PRA-012 -o p12.html
     qiscan report cohort|coding|quality --snapshot ID --format html|pdf|xlsx|csv|json -o PATH
 
 Practice feedback without ``--practice`` writes one file per practice into one zip.
@@ -20,11 +20,9 @@ import pandas as pd
 
 from instruments.model import Instrument
 from plugin.cli_stats import instrument_for
-from plugin.invite import InvitationStore, invitation_status
 from plugin.pull import Snapshot, SnapshotStore
-from plugin.redcap import RedcapProblem
 from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
-from plugin.target import Instance, open_for
+from plugin.target import Instance
 from reports.coding import build_coding
 from reports.cohort import build_cohort
 from reports.committee import build_committee
@@ -33,7 +31,6 @@ from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
 from reports.render import FORMATS, Format, render, render_all
 from scoring.decode import Responses, decode
-from scoring.rates import ResponseRates, dispositions_from_status, response_rates
 
 KINDS = ("committee", "practice", "cohort", "coding", "quality")
 
@@ -69,21 +66,6 @@ def load(store: SnapshotStore, names: tuple[str, ...]) -> list[Pulled]:
     return found
 
 
-def invitation_rates(instrument: Instrument) -> ResponseRates:
-    """AAPOR RR1/RR2 from each invited member's state in REDCap's participant list."""
-    store = InvitationStore(Instance.default().invitations)
-    try:
-        with open_for([instrument]) as client:
-            states = [state for _, state in invitation_status(client, instrument, store)]
-    except RedcapProblem as exc:
-        raise click.ClickException(str(exc)) from None
-    if not states:
-        raise click.ClickException(
-            f"no invitations recorded for {instrument.id}; run qiscan invite first"
-        )
-    return response_rates(dispositions_from_status(pd.Series(states)))
-
-
 def build(
     kind: str,
     pulled: list[Pulled],
@@ -92,7 +74,6 @@ def build(
     practice: str | None,
     suppress_below: int | None,
     field_period: str,
-    rates: dict[str, ResponseRates] | None,
 ) -> Report | list[Report]:
     first = pulled[0]
     if kind == "committee":
@@ -101,7 +82,6 @@ def build(
             first.responses(),
             supporters,
             provenance=source,
-            rates=rates,
             field_period=field_period,
             suppress_below=suppress_below,
         )
@@ -127,14 +107,11 @@ def build(
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--practice", help="Practice feedback: only this practice (its record id).")
+@click.option(
+    "--practice", help="Practice feedback: only this practice (its id, e.g. PRA-012, or record id)."
+)
 @click.option("--suppress-below", type=click.IntRange(1), help="Withhold counts below N.")
 @click.option("--field-period", default="", help="Committee: the survey's field period, as text.")
-@click.option(
-    "--invitations",
-    is_flag=True,
-    help="Committee: response rates (AAPOR RR1/RR2) from the members qiscan invite invited.",
-)
 def report_command(
     kind: str,
     snapshots: tuple[str, ...],
@@ -143,14 +120,10 @@ def report_command(
     practice: str | None,
     suppress_below: int | None,
     field_period: str,
-    invitations: bool,
 ) -> None:
     """Write the KIND report of one or more pulled snapshots to OUTPUT."""
     pulled = load(SnapshotStore(Instance.default().snapshots), snapshots)
     source = provenance([p.snapshot for p in pulled], [p.instrument for p in pulled])
-    rates = (
-        {p.instrument.id: invitation_rates(p.instrument) for p in pulled} if invitations else None
-    )
     made = build(
         kind,
         pulled,
@@ -158,7 +131,6 @@ def report_command(
         practice=practice,
         suppress_below=suppress_below,
         field_period=field_period,
-        rates=rates,
     )
     try:
         if isinstance(made, list):

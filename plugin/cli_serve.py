@@ -46,6 +46,7 @@ from plugin.service.db import session
 from plugin.service.models import ApiKey, Connection
 from plugin.service.rescore import rescore_records
 from plugin.simulate import simulate
+from plugin.simulated_import import mark_simulated
 from plugin.target import (
     BASE_URL_ENV,
     Instance,
@@ -165,7 +166,8 @@ def demo_project(
     simulated = 0
     if not record_ids(client, instrument.record_id):
         rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
-        simulated = client.import_in_batches(rows, instrument.record_id)
+        marked = mark_simulated(rows, instrument.record_id)
+        simulated = client.import_in_batches(marked, instrument.record_id)
         if score_fields(instrument):
             rescore_records(client, instrument, record_ids(client, instrument.record_id))
     connection_id, created, trigger_url = register(app, instrument, client, service_url)

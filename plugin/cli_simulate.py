@@ -15,6 +15,7 @@ from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
 from plugin.redcap import RedcapProblem
 from plugin.simulate import simulate
+from plugin.simulated_import import RealAnswersFound, mark_simulated, safe_rows
 from plugin.target import open_for
 
 
@@ -45,6 +46,12 @@ from plugin.target import open_for
     is_flag=True,
     help="Import the rows into the REDCap project (or embedded localcap).",
 )
+@click.option(
+    "--fill-missing",
+    is_flag=True,
+    help="With --import into a project holding real answers: add simulated records only where "
+    "none holds a response yet (real records are never written).",
+)
 @click.option("--project", help="Project name in embedded localcap (default: the instrument id).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
 def simulate_command(
@@ -55,11 +62,16 @@ def simulate_command(
     fmt: str,
     output: Path | None,
     into_redcap: bool,
+    fill_missing: bool,
     project: str | None,
     batch_size: int,
 ) -> None:
     """Simulate REDCap responses for INSTRUMENT (a shipped name or a path): write them to a
-    file with -o, import them with --import, or both."""
+    file with -o, import them with --import, or both.
+
+    Simulated records are marked: their ids begin with SIM-, and reports say how many of the
+    respondents are simulated. --import refuses a project that holds real answers, naming
+    them, unless --fill-missing is given; a real record is never written."""
     if output is None and not into_redcap:
         raise click.UsageError("say where the rows go: -o FILE, --import, or both")
     result = resolve(instrument)
@@ -71,14 +83,15 @@ def simulate_command(
         rows = simulate(result.instrument, seed=seed, n=count, waves=waves)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    rows = mark_simulated(rows, result.instrument.record_id)
     records = len({row[result.instrument.record_id] for row in rows})
     if output is not None:
         text = to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=1) + "\n"
         write_atomically(output, text)
         say(f"wrote {output}: {len(rows)} rows for {records} records (seed {seed})")
     if into_redcap:
-        imported = import_rows(result.instrument, rows, project, batch_size)
-        say(f"imported {imported} records into {project or result.instrument.id}")
+        imported = import_rows(result.instrument, rows, project, batch_size, fill_missing)
+        say(f"imported {imported} simulated records into {project or result.instrument.id}")
 
 
 def say(message: str) -> None:
@@ -86,13 +99,32 @@ def say(message: str) -> None:
 
 
 def import_rows(
-    instrument: Instrument, rows: list[dict[str, str]], project: str | None, batch_size: int
+    instrument: Instrument,
+    rows: list[dict[str, str]],
+    project: str | None,
+    batch_size: int,
+    fill_missing: bool,
 ) -> int:
+    """Import the simulated rows where no real answer can be touched (see
+    :mod:`plugin.simulated_import`)."""
     try:
         with open_for([instrument], project) as client:
-            return client.import_in_batches(rows, instrument.record_id, batch_size=batch_size)
+            safe = safe_rows(client, instrument, rows, fill_missing=fill_missing)
+            if safe.real:
+                say(f"left alone: {len(safe.real)} record(s) holding real answers")
+            if safe.skipped:
+                say(f"left alone: {len(safe.skipped)} simulated record(s) already answered")
+            if not safe.rows:
+                return 0
+            return client.import_in_batches(safe.rows, instrument.record_id, batch_size=batch_size)
+    except RealAnswersFound as exc:
+        say(f"error {exc}")
+        sys.exit(1)
     except RedcapProblem as exc:
         say(f"error {exc}")
+        sys.exit(1)
+    except ValueError as exc:
+        say(f"error the project's records do not read as {instrument.id}: {exc}")
         sys.exit(1)
 
 

@@ -20,7 +20,7 @@ from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
 from plugin.target import Instance
 from reports.tables import to_csv
 from scoring.decode import Responses, decode
-from scoring.field_stats import Options
+from scoring.questions import Options
 from scoring.statistics import statistics_table
 
 
@@ -67,15 +67,30 @@ def report_invalid(responses: Responses) -> None:
 @click.option(
     "--instrument", "instrument_name", help="Instrument id or file (default: the snapshot's)."
 )
-@click.option("--by", help="A grouping field: every table per group, with tests between groups.")
-@click.option("--waves", is_flag=True, help="Add the scales' change across waves.")
+@click.option(
+    "--by", help="A grouping field: each group's rows beside the overall ones, and tests."
+)
+@click.option(
+    "--waves", is_flag=True, help="Add the scales' change across waves (per group with --by)."
+)
+@click.option(
+    "--partials",
+    type=click.Choice(["include", "exclude"]),
+    default="include",
+    show_default=True,
+    help="Partial responses: counted for the questions they answered, or left out.",
+)
 @click.option(
     "--keep-missing",
     multiple=True,
     metavar="CODE",
     help="A missing-data code kept in denominators as an answer (repeatable).",
 )
-@click.option("--suppress-below", type=click.IntRange(1), help="Blank counts below N.")
+@click.option(
+    "--suppress-below",
+    type=click.IntRange(1),
+    help="Withhold counts below N, and the cells that would reveal them.",
+)
 @click.option(
     "--adjust",
     type=click.Choice(["holm", "fdr_bh"]),
@@ -87,6 +102,7 @@ def stats_command(
     instrument_name: str | None,
     by: str | None,
     waves: bool,
+    partials: str,
     keep_missing: tuple[str, ...],
     suppress_below: int | None,
     adjust: str | None,
@@ -106,6 +122,7 @@ def stats_command(
             keep_missing=keep_missing,
             suppress_below=suppress_below,
             adjust=adjust,  # type: ignore[arg-type]
+            partials=partials,  # type: ignore[arg-type]
         )
         table = statistics_table(responses, options, by=by, waves=waves)
     except ValueError as exc:

@@ -25,6 +25,7 @@ from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
+from plugin.simulated_import import safe_rows
 from plugin.snapshots import snapshot_records
 from plugin.target import Instance, embedded_client, embedded_localcap, survey_titles
 from reports.tables import to_csv as table_csv
@@ -80,7 +81,8 @@ def demo(out: Path, seed: int) -> None:
             )
             _, steps = deploy(client, [instrument])
             rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
-            written = client.import_in_batches(rows, instrument.record_id)
+            safe = safe_rows(client, instrument, rows)
+            written = client.import_in_batches(safe.rows, instrument.record_id)
             result = pull(client, store, instruments={instrument.id: instrument.version})
             snap = result.snapshot
             pulled[instrument.id] = (snap, instrument)

@@ -46,7 +46,6 @@ def write_reports(
             practice=None,
             suppress_below=None,
             field_period="simulated responses",
-            rates=None,
         )
         stem = kind if kind != "quality" else f"quality-{names[0]}"
         written += _render(made, folder / stem)

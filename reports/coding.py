@@ -25,6 +25,7 @@ from reports.model import (
     Section,
     Table,
     Text,
+    with_simulated,
 )
 from scoring.agreement import AgreementResult, agreement_by_code
 from scoring.coding_stats import coding_frame, coding_rows
@@ -67,7 +68,7 @@ def build_coding(responses: Responses, *, provenance: Provenance) -> Report:
         title=f"{instrument.title}: agreement between coders",
         subtitle=f"{len(codes)} codes compared",
         sections=sections,
-        provenance=provenance,
+        provenance=with_simulated(provenance, responses),
         tidy=tidy_frame(coding_rows(responses)),
     )
 

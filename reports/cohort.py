@@ -25,6 +25,7 @@ from reports.model import (
     Section,
     Table,
     Text,
+    with_simulated,
 )
 from reports.wave_scores import WaveScores, wave_scores
 from scoring.decode import Responses
@@ -54,7 +55,7 @@ def build_cohort(responses: Responses, *, provenance: Provenance) -> Report:
         title=f"{instrument.title}: cohort progress",
         subtitle=f"{_units(scores)}, {_span(scores)}",
         sections=tuple(sections),
-        provenance=provenance,
+        provenance=with_simulated(provenance, responses),
         tidy=statistics_table(responses, waves=True),
     )
 

@@ -1,6 +1,6 @@
 """The research committee's summary of the environmental scans of providers and supporters.
 
-    report = build_committee(providers, supporters, provenance=provenance, rates=rates,
+    report = build_committee(providers, supporters, provenance=provenance,
                              field_period="October to December 2016", suppress_below=5)
 
 Layout: a methods box; the respondents' organisation types; then each domain of the survey,
@@ -27,10 +27,11 @@ from reports.committee_questions import (
     question_title,
 )
 from reports.dictionary_table import dictionary_table
-from reports.model import Block, Facts, Provenance, Report, Section, Text
+from reports.model import Block, Facts, Provenance, Report, Section, Text, with_simulated
 from scoring.decode import Responses
-from scoring.field_stats import Options, described_fields
-from scoring.rates import ResponseRates
+from scoring.field_stats import described_fields
+from scoring.questions import Options
+from scoring.respondents import Respondents
 from scoring.statistics import statistics_table
 from scoring.values import CHOICE_FIELD_TYPES
 
@@ -51,25 +52,27 @@ def build_committee(
     supporters: Responses | None,
     *,
     provenance: Provenance,
-    rates: Mapping[str, ResponseRates] | None = None,
     field_period: str = "",
     suppress_below: int | None = None,
     tidy: pd.DataFrame | None = None,
 ) -> Report:
     """The committee summary of the providers' scan and, when given, the supporters'.
 
-    ``rates`` maps an instrument id to its AAPOR response rates; ``suppress_below`` withholds
-    every count below it with its percent and interval (tables and charts alike); ``tidy`` is
-    the statistics table the CSV/JSON formats carry (built with
-    :func:`scoring.statistics.statistics_table` when not given).
+    Who responded, and the AAPOR response rates, come from each snapshot itself
+    (:mod:`scoring.respondents`: every record is a case, a respondent started the survey);
+    ``suppress_below`` withholds every count below it, with the cells that would reveal it,
+    and its percent and interval (tables and charts alike); ``tidy`` is the statistics table
+    the CSV/JSON formats carry (built with :func:`scoring.statistics.statistics_table`, with
+    the same suppression, when not given).
     Raises ValueError for an instrument with waves (the summary reads one row per respondent)
     or a ``suppress_below`` below 1.
     """
     if suppress_below is not None and suppress_below < 1:
         raise ValueError(f"suppress_below must be a positive count, got {suppress_below}")
-    groups = [make_group("Providers", "provider", "p", providers)]
+    options = Options(suppress_below=suppress_below)
+    groups = [make_group("Providers", "provider", "p", providers, options)]
     if supporters is not None:
-        groups.append(make_group("Supporters", "supporter", "s", supporters))
+        groups.append(make_group("Supporters", "supporter", "s", supporters, options))
     for group in groups:
         if group.instrument.waves is not None:
             raise ValueError(
@@ -78,7 +81,7 @@ def build_committee(
             )
     names = Names()
     profile_fields = {id(g): _profile_field(g.instrument) for g in groups}
-    sections = [_methods(groups, provenance, rates or {}, field_period, suppress_below)]
+    sections = [_methods(groups, provenance, field_period, suppress_below)]
     sections += _profile(groups, profile_fields, names, suppress_below)
     for label, fields in _domains(groups, profile_fields):
         sections.append(Section(label, ()))
@@ -94,19 +97,15 @@ def build_committee(
         title="Environmental scan: summary for the research committee",
         subtitle=titles + (f", {field_period}" if field_period else ""),
         sections=tuple(sections),
-        provenance=provenance,
-        tidy=tidy if tidy is not None else _tidy(groups, suppress_below),
+        provenance=with_simulated(provenance, *(g.responses for g in groups)),
+        tidy=tidy if tidy is not None else _tidy(groups, options),
         suppress_below=suppress_below,
         audience="the research committee",
     )
 
 
 def _methods(
-    groups: Sequence[Group],
-    provenance: Provenance,
-    rates: Mapping[str, ResponseRates],
-    field_period: str,
-    below: int | None,
+    groups: Sequence[Group], provenance: Provenance, field_period: str, below: int | None
 ) -> Section:
     items: list[tuple[str, str]] = []
     for g in groups:
@@ -114,7 +113,8 @@ def _methods(
         items.append((f"{g.title}' survey", f"{ins.title} ({ins.id}, version {ins.version})"))
     items.append(("Field period", field_period or "not given"))
     for g in groups:
-        items.append((f"{g.title}: invited and responding", _response(g, rates)))
+        items.append((f"{g.title}: invited and responding", response_sentence(g.who)))
+    items.append(("Who is a respondent", _capitalised(groups[0].who.note) + "."))
     pulled = provenance.pulled_at or "not recorded"
     if provenance.snapshot_id is not None:
         pulled += f" (snapshot {provenance.snapshot_id})"
@@ -125,23 +125,32 @@ def _methods(
             (
                 "Small counts",
                 f"Counts below {below} are withheld, with their percents and intervals, in "
-                f"tables and charts alike (shown as <{below}).",
+                "tables and charts alike, and so is the next smallest count of the same "
+                "question wherever the total and the other counts would give a withheld one "
+                "back (all shown as 'withheld').",
             )
         )
     return Section("Methods", (Facts(tuple(items), title="How the scan was run"),))
 
 
-def _response(group: Group, rates: Mapping[str, ResponseRates]) -> str:
-    found = rates.get(group.instrument.id)
-    data = f"{group.n_respondents} responses in the data"
-    if found is None:
-        return f"{data}; no invitation counts were given, so no response rate"
-    counts = found.counts
-    invited = sum(counts.values())
-    answered = f"{counts.get('I', 0)} complete and {counts.get('P', 0)} partial responses"
-    if found.denominator == 0:
-        return f"{invited} invited; {answered}; {data}; response rates not computable"
-    return f"{invited} invited; {answered}; AAPOR RR1 {found.rr1:.1%}, RR2 {found.rr2:.1%}; {data}"
+def response_sentence(who: Respondents) -> str:
+    """Records, respondents, complete and partial responses and AAPOR RR1/RR2, in one line."""
+    counts = who.counts()
+    rates = who.rates()
+    line = (
+        f"{counts['records']} records (invited or opened a link); {counts['respondents']} "
+        f"respondents: {counts['complete']} complete and {counts['partial']} partial "
+        f"responses; {counts['not started']} never started"
+    )
+    if counts["simulated"]:
+        line += f" ({counts['simulated']} of the respondents simulated by qiscan)"
+    if rates.denominator == 0:
+        return line + "; response rates not computable"
+    return line + f"; AAPOR RR1 {rates.rr1:.1%}, RR2 {rates.rr2:.1%}"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _profile_field(instrument: Instrument) -> Field | None:
@@ -210,7 +219,6 @@ def _question(groups: Sequence[Group], name: str, names: Names, below: int | Non
     return Section(question_title(having[0].instrument, first), tuple(blocks), level=3)
 
 
-def _tidy(groups: Sequence[Group], below: int | None) -> pd.DataFrame:
-    options = Options(suppress_below=below)
+def _tidy(groups: Sequence[Group], options: Options) -> pd.DataFrame:
     frames = [statistics_table(g.responses, options) for g in groups]
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

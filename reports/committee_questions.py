@@ -1,8 +1,10 @@
 """One question of the committee summary, for one group of respondents: its table and chart.
 
-Every number comes from :mod:`scoring` (frequencies, check_all, describe_numeric, small_cells);
-this module only lays them out and says what each percentage is out of. A table row and its bar
-are built from the same cells in one loop, so a withheld count is withheld in both.
+Every number comes from :mod:`scoring`: who responded from :mod:`scoring.respondents`, each
+question's table from :mod:`scoring.questions` (the same functions the statistics table uses),
+withheld cells from :func:`scoring.withheld.withheld_options`. This module only lays them out
+and says what each percentage is out of. A table row and its bar are built from the same cells
+in one loop, so a withheld count is withheld in both.
 """
 
 from __future__ import annotations
@@ -25,16 +27,16 @@ from instruments.logic import (
     parse,
 )
 from instruments.model import Field, Instrument
-from instruments.naming import checkbox_column
 from reports.dictionary_table import SHEET_NAME_MAX
 from reports.model import Bar, BarChart, Block, Cell, Column, Suppressed, Table, Text, TextList
-from scoring.asked import answer_state
-from scoring.checkall import check_all
+from scoring.asked import ASKED_STATES, answer_state
 from scoring.decode import Responses
-from scoring.describe import describe_numeric
-from scoring.proportions import BLANK, FrequencyTable, frequencies
-from scoring.small_cells import small_cells
-from scoring.values import CHOICE_FIELD_TYPES, value_kind
+from scoring.proportions import BLANK, FrequencyTable
+from scoring.questions import Options, checkall_table, numeric_summary, question_kind
+from scoring.questions import choice_table as question_table
+from scoring.respondents import Respondents, respondents
+from scoring.values import CHOICE_FIELD_TYPES
+from scoring.withheld import withheld_options
 
 PERCENT_COLUMNS = (
     Column("option", "Option"),
@@ -64,7 +66,9 @@ class Group:
     singular: str
     prefix: str  # starts the group's table names
     responses: Responses
+    who: Respondents  # scoring.respondents.respondents
     states: pd.DataFrame  # scoring.asked.answer_state
+    options: Options = field(default_factory=Options)
 
     @property
     def instrument(self) -> Instrument:
@@ -72,14 +76,19 @@ class Group:
 
     @property
     def n_respondents(self) -> int:
-        return len(self.responses.frame)
+        return int(self.who.respondent.sum())
 
     def shown(self, name: str) -> pd.Series:
-        return self.states[name] != "not_asked"
+        """Respondents asked the question: the base of its percentages."""
+        return self.states[name].isin(ASKED_STATES)
 
 
-def make_group(title: str, singular: str, prefix: str, responses: Responses) -> Group:
-    return Group(title, singular, prefix, responses, answer_state(responses))
+def make_group(
+    title: str, singular: str, prefix: str, responses: Responses, options: Options | None = None
+) -> Group:
+    options = options or Options()
+    who = respondents(responses, partials=options.partials)
+    return Group(title, singular, prefix, responses, who, answer_state(responses, who=who), options)
 
 
 @dataclass
@@ -99,7 +108,10 @@ class Names:
 
 
 def withheld(below: int) -> Suppressed:
-    return Suppressed(shown=f"<{below}", reason=f"fewer than {below} respondents")
+    """A withheld cell: a count below ``below``, or one that would reveal such a count."""
+    return Suppressed(
+        shown="withheld", reason=f"protects counts under {below}"
+    )
 
 
 def question_title(instrument: Instrument, fld: Field) -> str:
@@ -149,14 +161,14 @@ def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -
     if not group.shown(fld.name).any():
         sentence = f"No {group.singular} was shown this question."
         return [Text(" ".join(s for s in (sentence, shown_when(group.instrument, fld)) if s))]
-    if fld.type in CHOICE_FIELD_TYPES:
+    kind = question_kind(group.instrument, fld)
+    if kind in ("choice", "likert"):
         return choice_blocks(group, fld, choice_table(group, fld), names, below)
-    if fld.type == "checkbox":
+    if kind == "checkall":
         return checkall_blocks(group, fld, names, below)
-    kind = value_kind(fld)
-    if kind in ("integer", "number"):
+    if kind == "numeric":
         return numeric_blocks(group, fld, names, below)
-    if kind == "text" and fld.type in ("text", "notes"):
+    if kind == "text" and value_text(fld):
         if _identifying(group.instrument, fld):
             return [Text(f"{group.title}: answers not listed; the field identifies respondents.")]
         return [text_list(group, fld)]
@@ -167,14 +179,12 @@ def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -
 
 
 def choice_table(group: Group, fld: Field) -> FrequencyTable:
-    responses = group.responses
-    return frequencies(
-        responses.frame[fld.name],
-        group.shown(fld.name),
-        list(responses.labels(fld.name).items()),
-        missing=responses.missing[fld.name],
-        missing_labels={code.code: code.label for code in group.instrument.missing_codes},
-    )
+    return question_table(group.responses, fld, group.shown(fld.name), group.options)
+
+
+def value_text(fld: Field) -> bool:
+    """Free text a respondent typed (not a date or time)."""
+    return fld.type == "notes" or (fld.type == "text" and fld.validation is None)
 
 
 def choice_blocks(
@@ -211,17 +221,8 @@ def choice_blocks(
 
 def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
     responses = group.responses
-    codes = fld.choice_codes()
-    ticks = responses.frame[[checkbox_column(fld.name, code) for code in codes]]
-    ticks = ticks.set_axis(codes, axis=1).fillna(False).astype(bool)
-    none_code = _none_code(fld)
-    table = check_all(
-        ticks,
-        list(responses.labels(fld.name).items()),
-        asked=group.shown(fld.name),
-        none_code=none_code,
-        missing=responses.missing[fld.name],
-    )
+    table = checkall_table(responses, fld, group.shown(fld.name), group.options)
+    nones = table.none_codes
     if table.n_respondents == 0:
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown ticked an option.")]
     frame = table.table
@@ -233,6 +234,7 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
         frame["respondents_ci_high"],
         below,
         extra=("of_responses", frame["percent_of_responses"]),
+        none=nones,
     )
     note = (
         f"{_base(group, table.n_asked)}; % is of the {table.n_respondents} who ticked at least "
@@ -241,9 +243,14 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
     if table.n_nothing_ticked:
         note += f" ({table.n_nothing_ticked} ticked none)"
     note += f"; % of responses is of the {table.n_responses} options ticked"
-    if none_code is not None:
-        label = responses.labels(fld.name)[none_code]
+    for code in nones:
+        label = responses.labels(fld.name)[code]
         note += f" ('{plain_text(label)}' is not a response, so has no % of responses)"
+    if not nones and table.n_nothing_ticked:
+        note += (
+            f"; with the {table.n_nothing_ticked} who ticked nothing counted as not ticking it, "
+            "the percentages would be lower (the statistics table has them as % of those asked)"
+        )
     note = _sentence(note, shown_when(group.instrument, fld))
     columns = (*PERCENT_COLUMNS, Column("of_responses", "% of responses", "percent"))
     title = f"{group.title}: {question_title(group.instrument, fld)}"
@@ -255,16 +262,13 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
 
 
 def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
-    responses = group.responses
     shown = group.shown(fld.name)
-    summary = describe_numeric(
-        responses.frame[fld.name], shown, missing=responses.missing[fld.name]
-    )
+    summary = numeric_summary(group.responses, fld, shown, group.options)
     if summary.n == 0:
         return [Text(f"None of the {int(shown.sum())} {group.title.lower()} shown answered.")]
     row: dict[str, Cell] = {c.key: _number(float(getattr(summary, c.key))) for c in NUMERIC_COLUMNS}
     row["n"] = summary.n
-    if below is not None and bool(small_cells(pd.Series([summary.n]), below).iloc[0]):
+    if below is not None and 0 < summary.n < below:
         # A mean of a handful of organisations can be traced back to them: withhold it all.
         row = {c.key: withheld(below) for c in NUMERIC_COLUMNS}
     note = f"{summary.n} answered; {_base(group, int(shown.sum()))}"
@@ -294,14 +298,12 @@ def percent_cells(
     below: int | None,
     *,
     extra: tuple[str, pd.Series] | None = None,
+    none: Sequence[str] = (),
 ) -> tuple[list[dict[str, Cell]], list[Bar]]:
-    """Table rows and bars from one set of cells: a count below ``below`` withholds its count,
-    percent and interval (and ``extra``) in the row and its bar alike."""
-    small = (
-        small_cells(counts, below).to_numpy(dtype=bool)
-        if below is not None
-        else [False] * len(counts)
-    )
+    """Table rows and bars from one set of cells: a count below ``below``, and the cells that
+    would reveal it (:func:`scoring.withheld.withheld_options`), withhold their count, percent
+    and interval (and ``extra``) in the row and its bar alike."""
+    small = withheld_options(counts, below, none=none).to_numpy(dtype=bool)
     rows: list[dict[str, Cell]] = []
     bars: list[Bar] = []
     for at, label in enumerate(labels):
@@ -349,19 +351,8 @@ def _identifying(instrument: Instrument, fld: Field) -> bool:
     return fld.identifier or fld.name in ids
 
 
-def _none_code(fld: Field) -> str | None:
-    """The exclusive 'none of these' option REDCap's @NONEOFTHEABOVE names, when it is one."""
-    words = fld.annotation.split()
-    for word in words:
-        if word.upper().startswith("@NONEOFTHEABOVE="):
-            codes = word.split("=", 1)[1].strip("'\"").split(",")
-            if len(codes) == 1 and codes[0] in fld.choice_codes():
-                return codes[0]
-    return None
-
-
 def _base(group: Group, n_asked: int) -> str:
-    return f"n = {n_asked} shown this question (of {group.n_respondents})"
+    return f"n = {n_asked} asked this question (of {group.n_respondents} respondents)"
 
 
 def _sentence(first: str, second: str) -> str:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
+
+from scoring.decode import Responses
+from scoring.respondents import respondents
 
 ColumnKind = Literal["text", "integer", "number", "percent", "p_value"]
 TextKind = Literal["paragraph", "lead", "note", "warning"]
@@ -173,6 +176,14 @@ class Provenance:
     pulled_at: str = ""  # the REDCap server time of the pull
     project: str = ""
     generated_at: str = ""
+    simulated: int = 0  # respondents whose records qiscan simulate wrote (see with_simulated)
+
+
+def with_simulated(provenance: Provenance, *responses: Responses) -> Provenance:
+    """``provenance`` saying how many of the respondents in ``responses`` are simulated
+    (:func:`scoring.respondents.respondents`), so that every format can say so."""
+    found = sum(respondents(r).counts()["simulated"] for r in responses)
+    return replace(provenance, simulated=found)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from reports.model import (
     Table,
     Text,
     TextList,
+    with_simulated,
 )
 from reports.wave_scores import WaveScores, wave_scores
 from scoring.benchmark import UnitFeedback, cohort_benchmarks, unit_feedback
@@ -65,6 +66,7 @@ def build_practice(
 
     Raises ValueError when neither matches, listing the ids there are."""
     scores = wave_scores(responses)
+    provenance = with_simulated(provenance, responses)
     return _report(scores, unit_id, _cohort(scores, min_cohort), provenance, min_cohort)
 
 
@@ -74,6 +76,7 @@ def build_practices(
     """One feedback report per practice, in record order; the cohort is scored once."""
     scores = wave_scores(responses)
     cohort = _cohort(scores, min_cohort)
+    provenance = with_simulated(provenance, responses)
     return [_report(scores, unit, cohort, provenance, min_cohort) for unit in scores.units]
 
 

@@ -2,8 +2,9 @@
 
 Sheets, in order: "README" (what the report is, every sheet with its title and note, and the
 provenance), one sheet per table in reading order, then "Notes" (the report's paragraphs and
-fact boxes), one sheet per list of typed answers, and "Chart data" (the numbers behind the
-charts), so nothing the report says is lost. Each table sheet has its title in row 1, a bold
+fact boxes), one sheet per list of typed answers, "Chart data" (the numbers behind the
+charts) and "Statistics" (the report's tidy table, as ``qiscan stats`` writes it), so nothing
+the report says is lost. Each table sheet has its title in row 1, a bold
 frozen header in row 2 with an autofilter, and its note below the rows.
 
 Numbers are stored as numbers and only formatted, so they sort and sum:
@@ -54,7 +55,12 @@ from reports.model import (
     Table,
 )
 from reports.tables import neutralise
-from reports.xlsx_sheets import chart_data_table, notes_table, text_list_tables
+from reports.xlsx_sheets import (
+    chart_data_table,
+    notes_table,
+    statistics_table_sheet,
+    text_list_tables,
+)
 
 README = "README"
 SHEET_NAME_LIMIT = 31
@@ -122,6 +128,9 @@ def report_sheets(report: Report) -> list[Sheet]:
     charts = chart_data_table(report)
     if charts is not None:
         wanted.append((charts, ""))
+    statistics = statistics_table_sheet(report)
+    if statistics is not None:
+        wanted.append((statistics, ""))
     names = sheet_names([table.name for table, _ in wanted], reserved=(README,))
     return [
         Sheet(name, table, section) for name, (table, section) in zip(names, wanted, strict=True)
@@ -301,6 +310,7 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
         ("Pulled at", provenance.pulled_at),
         ("REDCap project", provenance.project),
         ("Generated at", provenance.generated_at),
+        *([("Simulated respondents", str(provenance.simulated))] if provenance.simulated else []),
     ]
 
 

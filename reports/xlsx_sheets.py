@@ -1,8 +1,11 @@
 """The blocks of a report that are not tables, as tables for the workbook: its paragraphs and
-fact boxes ("Notes"), each list of typed answers, and the numbers behind every chart ("Chart
-data"), so that nothing the report says is lost in XLSX."""
+fact boxes ("Notes"), each list of typed answers, the numbers behind every chart ("Chart
+data") and the tidy statistics table ("Statistics"), so that nothing the report says is lost in
+XLSX."""
 
 from __future__ import annotations
+
+import math
 
 from reports.model import (
     BarChart,
@@ -66,6 +69,30 @@ CHART_COLUMNS = (
     Column("unit", "Unit"),
     Column("note", "Note"),
 )
+
+
+def statistics_table_sheet(report: Report) -> Table | None:
+    """The report's tidy statistics table (the rows ``qiscan stats`` writes), as a sheet to
+    filter: the same numbers as every other format, withheld cells blank with their note."""
+    if report.tidy is None or report.tidy.empty:
+        return None
+    numbers = {"value", "n", "ci_low", "ci_high"}
+    columns = tuple(
+        Column(key, key, "number", 6) if key in numbers else Column(key, key)
+        for key in report.tidy.columns
+    )
+    rows: list[dict[str, Cell]] = []
+    for record in report.tidy.to_dict("records"):
+        row: dict[str, Cell] = {}
+        for key, value in record.items():
+            if key in numbers:
+                number = float(value)
+                row[str(key)] = None if math.isnan(number) else number
+            else:
+                row[str(key)] = str(value)
+        rows.append(row)
+    note = "One row per statistic; n is the base it rests on; note names the method."
+    return Table("Statistics", "Statistics (the tidy table)", columns, tuple(rows), note)
 
 
 def chart_data_table(report: Report) -> Table | None:

@@ -8,7 +8,7 @@ columns (measurement notes section 3.2). A respondent asked who ticked nothing i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +32,9 @@ CHECKALL_COLUMNS = (
     "percent_of_responses",
     "responses_ci_low",
     "responses_ci_high",
+    "percent_of_asked",
+    "asked_ci_low",
+    "asked_ci_high",
     "small",
 )
 
@@ -43,7 +46,11 @@ class CheckAllTable:
     ``table`` is indexed by option code, columns as in ``CHECKALL_COLUMNS`` (percents and their
     Wilson limits on the 0..100 scale). ``n_respondents`` is the base of the percent of
     respondents (asked and ticked at least one option, the 'none' option included),
-    ``n_responses`` the base of the percent of responses (all ticks except 'none').
+    ``n_responses`` the base of the percent of responses (all ticks except 'none'), and
+    ``n_answerable`` the base of the percent of those asked (asked, given no missing-data code:
+    ``n_respondents + n_nothing_ticked``), which counts a respondent who ticked nothing as a "no"
+    to every option; without a 'none' option, ticking nothing may mean "none of these", so the
+    percent of respondents may overstate prevalence and this one is its lower bound.
     ``n_asked == n_respondents + n_nothing_ticked + sum(missing)``.
     """
 
@@ -53,7 +60,7 @@ class CheckAllTable:
     n_responses: int
     n_nothing_ticked: int
     missing: Mapping[str, int]
-    none_code: str | None = None
+    none_codes: tuple[str, ...] = ()
     n_none_with_other: int = 0
     n_ignored_not_asked: int = 0
     confidence: float = 0.95
@@ -65,13 +72,23 @@ class CheckAllTable:
     def note(self) -> str:
         return "; ".join(self.notes)
 
+    @property
+    def none_code(self) -> str | None:
+        """The first 'none' option, if any (see ``none_codes``)."""
+        return self.none_codes[0] if self.none_codes else None
+
+    @property
+    def n_answerable(self) -> int:
+        """Asked and given no missing-data code: the base of the percent of those asked."""
+        return self.n_respondents + self.n_nothing_ticked
+
 
 def check_all(
     ticks: pd.DataFrame,
     choices: Choices,
     *,
     asked: pd.Series | str = "asked",
-    none_code: str | None = None,
+    none_code: str | Collection[str] | None = None,
     missing: pd.Series | None = None,
     confidence: float = 0.95,
     small_below: int = 5,
@@ -80,11 +97,14 @@ def check_all(
 
     Formulas (SPSS MULT RESPONSE convention):
     percent of respondents_k = 100 * t_k / R, R = respondents asked who ticked at least one
-    option (an exclusive ``none_code`` option, when named, counts as an answer);
-    percent of responses_k = 100 * t_k / T, T = all ticks of the options other than ``none_code``
-    (the 'none' row has NaN here: it is not a mention). Each has a Wilson interval on its own
-    base; the responses interval treats ticks as independent, which they are not (one respondent
-    gives several), so read it as descriptive.
+    option (an exclusive ``none_code`` option, when named, counts as an answer; several may be
+    named, as REDCap's ``@NONEOFTHEABOVE`` allows);
+    percent of responses_k = 100 * t_k / T, T = all ticks of the options other than the 'none'
+    ones (a 'none' row has NaN here: it is not a mention);
+    percent of those asked_k = 100 * t_k / A, A = asked respondents without a missing-data code
+    (ticked something or nothing). Each has a Wilson interval on its own base; the responses
+    interval treats ticks as independent, which they are not (one respondent gives several), so
+    read it as descriptive.
     Missing-data rule: only ``asked`` respondents count (``asked`` is a bool Series, or the name
     of a bool column of ``ticks``); ticks of respondents not asked are ignored and counted. A
     respondent asked with a missing-data code is excluded and counted by code; one asked with
@@ -104,8 +124,10 @@ def check_all(
         asked_s, option_frame = asked, ticks
     asked_b = as_asked(asked_s, ticks.index)
     option_frame = _as_ticks(option_frame, codes)
-    if none_code is not None and none_code not in codes:
-        raise ValueError(f"none_code '{none_code}' is not one of the choices {codes}")
+    nones = (none_code,) if isinstance(none_code, str) else tuple(none_code or ())
+    for code in nones:
+        if code not in codes:
+            raise ValueError(f"none_code '{code}' is not one of the choices {codes}")
     reasons = missing_code_series(missing, ticks.index)
 
     any_tick = option_frame.any(axis=1)
@@ -124,12 +146,12 @@ def check_all(
 
     counts = option_frame[answered].sum(axis=0).to_numpy(dtype=np.int64)
     n_respondents = int(answered.sum())
-    mention = np.array([code != none_code for code in codes])
+    mention = np.array([code not in nones for code in codes])
     n_responses = int(counts[mention].sum())
     none_with_other = 0
-    if none_code is not None:
-        others = option_frame.drop(columns=[none_code]).any(axis=1)
-        none_with_other = int((answered & option_frame[none_code] & others).sum())
+    if nones:
+        others = option_frame.loc[:, mention].any(axis=1)
+        none_with_other = int((answered & option_frame[list(nones)].any(axis=1) & others).sum())
 
     table = _table(
         codes,
@@ -138,6 +160,7 @@ def check_all(
         mention,
         n_respondents,
         n_responses,
+        n_respondents + int(nothing.sum()),
         confidence,
         small_below,
     )
@@ -145,7 +168,8 @@ def check_all(
     if n_respondents == 0:
         notes.append("no respondent asked ticked an option: percents are NaN")
     if none_with_other:
-        notes.append(f"{none_with_other} respondent(s) ticked '{none_code}' and another option")
+        named = "' or '".join(nones)
+        notes.append(f"{none_with_other} respondent(s) ticked '{named}' and another option")
     if ignored:
         notes.append(f"{ignored} respondent(s) not asked had ticks or codes, ignored")
     return CheckAllTable(
@@ -155,7 +179,7 @@ def check_all(
         n_responses=n_responses,
         n_nothing_ticked=int(nothing.sum()),
         missing=missing_counts,
-        none_code=none_code,
+        none_codes=nones,
         n_none_with_other=none_with_other,
         n_ignored_not_asked=ignored,
         confidence=confidence,
@@ -171,13 +195,16 @@ def _table(
     mention: np.ndarray,
     n_respondents: int,
     n_responses: int,
+    n_answerable: int,
     confidence: float,
     small_below: int,
 ) -> pd.DataFrame:
     k = len(codes)
     r_low, r_high = wilson_interval(counts, np.full(k, n_respondents), confidence)
     m_low, m_high = wilson_interval(counts, np.where(mention, n_responses, 0), confidence)
+    a_low, a_high = wilson_interval(counts, np.full(k, n_answerable), confidence)
     of_respondents = 100.0 * counts / n_respondents if n_respondents else np.full(k, np.nan)
+    of_asked = 100.0 * counts / n_answerable if n_answerable else np.full(k, np.nan)
     of_responses = np.full(k, np.nan)
     if n_responses:
         of_responses[mention] = 100.0 * counts[mention] / n_responses
@@ -191,6 +218,9 @@ def _table(
             "percent_of_responses": of_responses,
             "responses_ci_low": 100.0 * m_low,
             "responses_ci_high": 100.0 * m_high,
+            "percent_of_asked": of_asked,
+            "asked_ci_low": 100.0 * a_low,
+            "asked_ci_high": 100.0 * a_high,
             "small": counts < small_below,
         },
         index=pd.Index(codes, name="code"),

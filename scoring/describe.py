@@ -53,6 +53,8 @@ class NumericSummary:
     missing: Mapping[str, int] = field(default_factory=dict)
     n_ignored_not_asked: int = 0
     note: str = ""
+    bounds: tuple[float, float] | None = None
+    small: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,18 @@ def describe_numeric(
     *,
     missing: pd.Series | None = None,
     confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+    min_n: int = 1,
 ) -> NumericSummary:
     """Summary of a numeric item or score.
 
     Formulas: mean = sum(x)/n; SD = sqrt(sum((x - mean)^2)/(n - 1)) (ddof=1, R ``sd``); median,
     Q1, Q3 type 7 (module docstring), IQR = Q3 - Q1; CI = mean -+ t_{(1+conf)/2, n-1} SD/sqrt(n)
-    (``scipy.stats.t.ppf``), R ``t.test(x)$conf.int``.
+    (``scipy.stats.t.ppf``), R ``t.test(x)$conf.int``. A value with ``bounds`` (a 0-100 score,
+    a validated 1-10 answer) has a mean inside them, so the interval is truncated to them: the
+    truncated interval covers the mean whenever the t interval does, and never claims values the
+    scale cannot take (the note says when it was truncated). Fewer than ``min_n`` values set
+    ``small`` and say so in the note: such an estimate is unstable.
     Missing-data rule: NaN is missing; only ``asked`` respondents count (all when ``asked`` is
     None); values of respondents not asked are ignored and counted. ``missing`` (codes per
     respondent, optional) only labels the NaNs by reason; a NaN without a code is "blank".
@@ -127,8 +135,14 @@ def describe_numeric(
         sd = float(arr.std(ddof=1))
         half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n))
         low, high = mean - half, mean + half
+        if bounds is not None and (low < bounds[0] or high > bounds[1]):
+            low, high = max(low, bounds[0]), min(high, bounds[1])
+            notes.append(f"interval truncated to the range {bounds[0]:g} to {bounds[1]:g}")
     elif n == 1:
         notes.insert(0, "SD and CI need at least 2 values")
+    small = 0 < n < min_n
+    if small:
+        notes.append(f"fewer than {min_n} values: an unstable estimate")
     return NumericSummary(
         n=n,
         n_missing=int(x.isna().sum()),
@@ -146,6 +160,8 @@ def describe_numeric(
         missing=missing_counts,
         n_ignored_not_asked=ignored,
         note="; ".join(notes),
+        bounds=bounds,
+        small=small,
     )
 
 

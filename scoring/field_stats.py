@@ -1,81 +1,58 @@
 """Every question's statistics as tidy rows: overall, by wave and by group.
 
-Each field is summarised by its declared type: a single-choice question as counts and percents
-with Wilson intervals, a check-all question as percent of respondents and percent of responses,
-a number as n, mean (t interval), SD, type-7 quartiles and range, open text as the number who
-answered. The base of every percentage is the respondents who were asked (branching logic, form
-saved, form on the wave), and the rows say so: ``n`` is that base.
+Each field is summarised by its kind (:mod:`scoring.questions`, the one definition every output
+reads): a single-choice question as counts and percents with Wilson intervals, a rating as that
+and its median, quartiles, top-two box and mean, a check-all question as percent of respondents,
+of responses and of those asked, a number as n, mean (t interval inside its bounds), SD, type-7
+quartiles and range, open text as the number who answered. The base of every percentage is the
+respondents who were asked (:mod:`scoring.asked`: branching logic, form started by the
+respondent, form on the wave), and the rows say so: ``n`` is that base.
 
-Row naming: field-level rows carry the REDCap field name and its label; option-level rows carry
-``field___code`` (REDCap's own column name for checkbox options, used here for every choice)
-and ``"<question>: <option>"``. Missing reasons are rows ``n_missing_<code>`` (``blank`` for
-asked and left blank). Group comparisons add ``p_value`` (the test in ``note``) and
-``cramers_v``; ``p_adjusted`` when an adjustment across questions is asked for.
+Each wave starts with who responded (field :data:`scoring.tidy.RESPONSE_FIELD`: records,
+respondents, complete and partial responses, AAPOR RR1 and RR2). A question whose form the wave
+does not hold has no rows for that wave; one asked of nobody has its ``n_asked`` of 0 only.
+
+Row naming: every row carries the REDCap field name and its label; an option's rows add its
+``choice_code`` and ``choice_label``. Missing reasons are rows ``n_missing_<code>`` (``blank``
+for asked and left blank); partial responses that stopped before a question are counted in
+``n_not_reached`` (they are not in its base). With ``by``, the overall rows are kept and each
+group's rows follow, then the comparison of the groups (:mod:`scoring.field_compare`, the test
+named in ``note``); ``p_adjusted`` when an adjustment across the family of tests is asked for.
+Small counts are withheld last, with their complements (:mod:`scoring.withheld`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import pandas as pd
 
 from instruments.model import Field
-from instruments.naming import checkbox_column
-from scoring.asked import asked as asked_frame
-from scoring.checkall import CheckAllTable, check_all
+from scoring.asked import ASKED_STATES, answer_state
+from scoring.checkall import CheckAllTable
 from scoring.decode import Responses
-from scoring.describe import NumericSummary, describe_numeric
-from scoring.groups import frequencies_by_group
-from scoring.independence import IndependenceTest, adjust_p_values
-from scoring.proportions import FrequencyTable, frequencies
-from scoring.tidy import TidyRow
+from scoring.describe import LikertSummary, NumericSummary
+from scoring.field_compare import comparison_rows
+from scoring.independence import adjust_p_values
+from scoring.proportions import FrequencyTable
+from scoring.questions import (
+    Adjustment,
+    Options,
+    checkall_table,
+    choice_table,
+    likert_summary,
+    n_answered_text,
+    numeric_summary,
+    question_kind,
+)
+from scoring.respondents import Respondents, designated_forms, respondents
+from scoring.tidy import RESPONSE_FIELD, TidyRow, Where
+from scoring.values import CHOICE_FIELD_TYPES
+from scoring.withheld import withhold_rows
 
-CHOICE = frozenset({"radio", "dropdown", "yesno", "truefalse"})
-Adjustment = Literal["holm", "fdr_bh"]
-
-
-@dataclass(frozen=True)
-class Options:
-    """How the question tables are built.
-
-    ``keep_missing``: missing-data codes kept in the denominator as substantive answers (e.g. a
-    "not applicable" that is itself a finding); ``small_below``: counts below it are flagged;
-    ``suppress_below``: counts below it are blanked (None: none are); ``adjust``: a Holm or
-    Benjamini-Hochberg adjustment of the group tests' p-values across all questions.
-    """
-
-    keep_missing: tuple[str, ...] = ()
-    small_below: int = 5
-    suppress_below: int | None = None
-    adjust: Adjustment | None = None
-    confidence: float = 0.95
-
-
-@dataclass(frozen=True)
-class Where:
-    """What a set of rows is about, for the rows' shared columns."""
-
-    instrument: str
-    version: str
-    wave: str = ""
-    group_by: str = ""
-    group: str = ""
-
-    def row(self, name: str, label: str, statistic: str, value: float, **more: object) -> TidyRow:
-        return TidyRow(
-            self.instrument,
-            self.version,
-            name,
-            label,
-            statistic,
-            float(value),
-            group_by=self.group_by,
-            group=self.group,
-            wave=self.wave,
-            **more,  # type: ignore[arg-type]
-        )
+RESPONSE_LABEL = "Who responded"
+__all__ = ["Options", "Where", "question_rows", "described_fields", "group_parts", "wave_slices"]
 
 
 def described_fields(responses: Responses) -> list[Field]:
@@ -102,79 +79,115 @@ def wave_slices(responses: Responses) -> Iterator[tuple[str, pd.Index]]:
 
 
 def question_rows(
-    responses: Responses, options: Options | None = None, *, by: str | None = None
+    responses: Responses,
+    options: Options | None = None,
+    *,
+    by: str | None = None,
+    who: Respondents | None = None,
 ) -> list[TidyRow]:
-    """Tidy rows for every question, per wave, overall or by the grouping field ``by``."""
+    """Tidy rows for who responded and every question, per wave: overall, and with ``by`` per
+    group of the grouping field and the groups compared."""
     options = options or Options()
     instrument = responses.instrument
-    shown = asked_frame(responses)
+    who = who if who is not None else respondents(responses, partials=options.partials)
+    states = answer_state(responses, who=who)
     fields = described_fields(responses)
     groups = group_labels(responses, by) if by else None
+    designated = designated_forms(instrument, responses.frame)
     rows: list[TidyRow] = []
-    tests: list[tuple[int, float]] = []
     for wave, index in wave_slices(responses):
         where = Where(instrument.id, instrument.version, wave=wave)
+        parts = group_parts(groups, index)
+        rows += response_rows(who, index, where)
+        for label, part in parts:
+            rows += response_rows(who, part, replace(where, group_by=str(by), group=label))
         for item in fields:
-            if item.name == by:
+            if not designated[item.form][index.to_numpy()].any():
+                continue  # the wave does not hold the question's form
+            state = states.loc[index, item.name]
+            rows += summary_rows(responses, item, state, where, options)
+            if by is None or item.name == by or groups is None:
                 continue
-            if groups is None or by is None:
-                rows += _field_rows(responses, item, shown.loc[index, item.name], where, options)
-                continue
-            found = _grouped_rows(
-                responses, item, shown.loc[index, item.name], groups, where, by, options
+            for label, part in parts:
+                grouped = replace(where, group_by=by, group=label)
+                rows += summary_rows(responses, item, state.loc[part], grouped, options)
+            asked = state.isin(ASKED_STATES)
+            rows += comparison_rows(
+                responses, item, asked, groups.loc[index], replace(where, group_by=by), options
             )
-            for row in found:
-                if row.statistic == "p_value":
-                    tests.append((len(rows), row.value))
-                rows.append(row)
-    if options.adjust and tests:
-        rows += _adjusted(rows, tests, options.adjust)
-    return _suppressed(rows, options.suppress_below)
+    return rows
 
 
-def _field_rows(
-    responses: Responses, item: Field, shown: pd.Series, where: Where, options: Options
-) -> list[TidyRow]:
-    index = shown.index
-    missing = responses.missing.loc[index, item.name]
-    if item.type in CHOICE:
-        table = frequencies(
-            responses.frame.loc[index, item.name],
-            shown,
-            _choices(responses, item),
-            missing=missing,
-            missing_labels=_missing_labels(responses),
-            keep_missing=[c for c in options.keep_missing if c in _missing_labels(responses)],
-            confidence=options.confidence,
-            small_below=options.small_below,
-        )
-        return frequency_rows(table, item, where)
-    if item.type == "checkbox":
-        ticks = _ticks(responses, item, index)
-        table_c = check_all(
-            ticks,
-            _choices(responses, item),
-            asked=shown,
-            missing=missing,
-            confidence=options.confidence,
-            small_below=options.small_below,
-        )
-        return checkall_rows(table_c, item, where)
-    values = responses.frame.loc[index, item.name]
-    if pd.api.types.is_float_dtype(values.dtype):
-        summary = describe_numeric(values, shown, missing=missing, confidence=options.confidence)
-        return numeric_rows(summary, item.name, item.label, where)
-    answered = int((shown & values.notna() & (values.astype("string") != "")).sum())
-    return [
-        where.row(item.name, item.label, "n_asked", int(shown.sum())),
-        where.row(item.name, item.label, "n_answered", answered, n=int(shown.sum())),
+def finish_rows(rows: list[TidyRow], options: Options) -> list[TidyRow]:
+    """Add the adjusted p-values across the family of tests, then withhold small counts."""
+    if options.adjust:
+        rows = rows + adjusted_rows(rows, options.adjust)
+    return withhold_rows(rows, options.suppress_below)
+
+
+def response_rows(who: Respondents, index: pd.Index, where: Where) -> list[TidyRow]:
+    """Who responded among the rows ``index``: records, respondents, complete, partial and not
+    started, and AAPOR RR1 and RR2 in percent (see :mod:`scoring.respondents`)."""
+    part = who.part(index)
+    counts = part.counts()
+    n = counts["records"]
+    rates = part.rates()
+    name, label = RESPONSE_FIELD, RESPONSE_LABEL
+    rows = [
+        where.row(name, label, "n_records", n, note="records in the snapshot: the cases"),
+        where.row(name, label, "n_respondents", counts["respondents"], n=n, note=part.note),
+        where.row(name, label, "n_complete", counts["complete"], n=n),
+        where.row(name, label, "n_partial", counts["partial"], n=n, note="started, not finished"),
+        where.row(name, label, "n_not_started", counts["not started"], n=n),
     ]
+    if counts["simulated"]:
+        note = "record ids beginning SIM-: written by qiscan simulate, not by anyone"
+        rows.append(where.row(name, label, "n_simulated", counts["simulated"], n=n, note=note))
+    note = "AAPOR {}: {} of the {} records (not started: non-contact)"
+    rows += [
+        where.row(name, label, "rr1", 100 * rates.rr1, n=n, note=note.format("RR1", "I", n)),
+        where.row(name, label, "rr2", 100 * rates.rr2, n=n, note=note.format("RR2", "I + P", n)),
+    ]
+    return rows
+
+
+def summary_rows(
+    responses: Responses, item: Field, state: pd.Series, where: Where, options: Options
+) -> list[TidyRow]:
+    """One question's rows among the rows of ``state`` (its answer states, see
+    :func:`scoring.asked.answer_state`), by the question's kind."""
+    kind = question_kind(responses.instrument, item)
+    asked = state.isin(ASKED_STATES)
+    n_asked = int(asked.sum())
+    rows = [where.row(item.name, item.label, "n_asked", n_asked)]
+    not_reached = int((state == "not_reached").sum())
+    if not_reached:
+        note = "partial responses that stopped before the question: not in its base"
+        rows.append(where.row(item.name, item.label, "n_not_reached", not_reached, note=note))
+    if n_asked == 0 or kind is None:
+        return rows
+    if kind == "choice":
+        return rows + frequency_rows(choice_table(responses, item, asked, options), item, where)
+    if kind == "likert":
+        likert, mean = likert_summary(responses, item, asked, options)
+        return (
+            rows
+            + frequency_rows(likert.distribution, item, where)
+            + likert_rows(likert, mean, item, where)
+        )
+    if kind == "checkall":
+        return rows + checkall_rows(checkall_table(responses, item, asked, options), item, where)
+    if kind == "numeric":
+        summary = numeric_summary(responses, item, asked, options)
+        return rows + numeric_rows(summary, item.name, item.label, where)
+    answered = n_answered_text(responses, item, asked)
+    return rows + [where.row(item.name, item.label, "n_answered", answered, n=n_asked)]
 
 
 def frequency_rows(table: FrequencyTable, item: Field, where: Where) -> list[TidyRow]:
-    """A single-choice question's rows: its bases, its missing reasons, then every option."""
+    """A single-choice question's bases and missing reasons, then every option's count and
+    percent (with its Wilson interval)."""
     rows = [
-        where.row(item.name, item.label, "n_asked", table.n_asked),
         where.row(item.name, item.label, "n_answered", table.n_answered, n=table.n_asked),
         where.row(item.name, item.label, "denominator", table.denominator, note=table.note),
     ]
@@ -183,30 +196,91 @@ def frequency_rows(table: FrequencyTable, item: Field, where: Where) -> list[Tid
         for reason, count in table.missing.items()
     ]
     for code, option in table.table.iterrows():
-        name, label = checkbox_column(item.name, str(code)), f"{item.label}: {option['label']}"
-        note = "small cell" if bool(option["small"]) else ""
-        rows.append(where.row(name, label, "count", option["count"], n=table.denominator))
+        choice = {"choice_code": str(code), "choice_label": str(option["label"])}
+        note = "small cell; " if bool(option["small"]) else ""
         rows.append(
             where.row(
-                name,
-                label,
+                item.name, item.label, "count", option["count"], n=table.denominator, **choice
+            )
+        )
+        rows.append(
+            where.row(
+                item.name,
+                item.label,
                 "percent",
                 option["percent"],
                 n=table.denominator,
                 ci_low=option["percent_ci_low"],
                 ci_high=option["percent_ci_high"],
-                note=note or "95% Wilson interval",
+                note=note + "95% Wilson interval",
+                **choice,
             )
         )
     return rows
 
 
+def likert_rows(
+    likert: LikertSummary, mean: NumericSummary, item: Field, where: Where
+) -> list[TidyRow]:
+    """A rating's median and quartiles (type 7), its top-two box (Wilson) and its mean."""
+    base = likert.distribution.denominator
+    labels = item.choice_labels()
+    top = " or ".join(f"'{labels[code]}'" for code in likert.top_codes)
+    box = likert.top_box
+    small = f"; fewer than {mean.n} answers" if mean.small else ""
+    return [
+        where.row(item.name, item.label, "median", likert.median, n=base, note="type 7"),
+        where.row(item.name, item.label, "q1", likert.q1, n=base, note="type 7"),
+        where.row(item.name, item.label, "q3", likert.q3, n=base, note="type 7"),
+        where.row(
+            item.name,
+            item.label,
+            "top2_percent",
+            box.percent,
+            n=base,
+            ci_low=100 * box.ci_low,
+            ci_high=100 * box.ci_high,
+            note=f"answered {top}; 95% Wilson interval" + small,
+        ),
+        where.row(
+            item.name,
+            item.label,
+            "mean",
+            mean.mean,
+            n=mean.n,
+            ci_low=mean.ci_low,
+            ci_high=mean.ci_high,
+            note="; ".join(n for n in ("mean of the codes; 95% t interval", mean.note) if n),
+        ),
+        where.row(item.name, item.label, "sd", mean.sd, n=mean.n),
+    ]
+
+
 def checkall_rows(table: CheckAllTable, item: Field, where: Where) -> list[TidyRow]:
-    """A check-all question's rows: bases, missing reasons, then per option the percent of
-    respondents (primary) and the percent of responses."""
+    """A check-all question's bases, missing reasons, then per option the percent of
+    respondents (primary), of responses (mentions; not for a 'none' option) and of those asked
+    (respondents who ticked nothing counted as a "no": the lower bound of prevalence)."""
+    nones = set(table.none_codes)
+    base_note = "asked and ticked at least one option" + (
+        " (a 'none' option counts)" if nones else ""
+    )
     rows = [
-        where.row(item.name, item.label, "n_asked", table.n_asked),
-        where.row(item.name, item.label, "n_respondents", table.n_respondents, n=table.n_asked),
+        where.row(
+            item.name,
+            item.label,
+            "n_respondents",
+            table.n_respondents,
+            n=table.n_asked,
+            note=base_note,
+        ),
+        where.row(
+            item.name,
+            item.label,
+            "n_answerable",
+            table.n_answerable,
+            n=table.n_asked,
+            note="asked, no missing-data code: ticked something or nothing",
+        ),
         where.row(item.name, item.label, "n_responses", table.n_responses, note=table.note),
     ]
     rows += [
@@ -214,36 +288,58 @@ def checkall_rows(table: CheckAllTable, item: Field, where: Where) -> list[TidyR
         for reason, count in table.missing.items()
     ]
     for code, option in table.table.iterrows():
-        name, label = checkbox_column(item.name, str(code)), f"{item.label}: {option['label']}"
+        choice = {"choice_code": str(code), "choice_label": str(option["label"])}
         small = "small cell; " if bool(option["small"]) else ""
         rows += [
-            where.row(name, label, "count", option["count"], n=table.n_respondents),
             where.row(
-                name,
-                label,
+                item.name, item.label, "count", option["count"], n=table.n_respondents, **choice
+            ),
+            where.row(
+                item.name,
+                item.label,
                 "percent_of_respondents",
                 option["percent_of_respondents"],
                 n=table.n_respondents,
                 ci_low=option["respondents_ci_low"],
                 ci_high=option["respondents_ci_high"],
                 note=small + "95% Wilson interval",
-            ),
-            where.row(
-                name,
-                label,
-                "percent_of_responses",
-                option["percent_of_responses"],
-                n=table.n_responses,
-                ci_low=option["responses_ci_low"],
-                ci_high=option["responses_ci_high"],
-                note=small + "95% Wilson interval; ticks are not independent",
+                **choice,
             ),
         ]
+        if str(code) not in nones:
+            rows.append(
+                where.row(
+                    item.name,
+                    item.label,
+                    "percent_of_responses",
+                    option["percent_of_responses"],
+                    n=table.n_responses,
+                    ci_low=option["responses_ci_low"],
+                    ci_high=option["responses_ci_high"],
+                    note=small + "95% Wilson interval; ticks are not independent",
+                    **choice,
+                )
+            )
+        if not nones and table.n_nothing_ticked:
+            rows.append(
+                where.row(
+                    item.name,
+                    item.label,
+                    "percent_of_asked",
+                    option["percent_of_asked"],
+                    n=table.n_answerable,
+                    ci_low=option["asked_ci_low"],
+                    ci_high=option["asked_ci_high"],
+                    note=small + "95% Wilson interval; ticking nothing counted as not this",
+                    **choice,
+                )
+            )
     return rows
 
 
 def numeric_rows(summary: NumericSummary, name: str, label: str, where: Where) -> list[TidyRow]:
-    """n, mean with its t interval, SD, median, quartiles (type 7) and range."""
+    """n, mean with its t interval (kept inside the value's bounds), SD, median, quartiles
+    (type 7) and range."""
     n = summary.n
     rows = [where.row(name, label, "n", n, note=summary.note)]
     rows.append(
@@ -255,7 +351,7 @@ def numeric_rows(summary: NumericSummary, name: str, label: str, where: Where) -
             n=n,
             ci_low=summary.ci_low,
             ci_high=summary.ci_high,
-            note="95% t interval",
+            note="; ".join(part for part in ("95% t interval", summary.note) if part),
         )
     )
     for statistic in ("sd", "median", "q1", "q3", "min", "max"):
@@ -269,55 +365,9 @@ def numeric_rows(summary: NumericSummary, name: str, label: str, where: Where) -
     return rows
 
 
-def test_rows(test: IndependenceTest, item: Field, where: Where) -> list[TidyRow]:
-    note = test.method + (f"; {test.note}" if test.note else "")
-    rows = [where.row(item.name, item.label, "p_value", test.p_value, n=test.n, note=note)]
-    if test.statistic == test.statistic:  # a chi-square statistic (NaN for Fisher)
-        rows.append(
-            where.row(item.name, item.label, "chi_square", test.statistic, n=test.n, note=note)
-        )
-    rows.append(where.row(item.name, item.label, "cramers_v", test.cramers_v, n=test.n))
-    return rows
-
-
-def _grouped_rows(
-    responses: Responses,
-    item: Field,
-    shown: pd.Series,
-    groups: pd.Series,
-    where: Where,
-    by: str,
-    options: Options,
-) -> list[TidyRow]:
-    index = shown.index
-    group = groups.loc[index]
-    overall = replace(where, group_by=by)
-    if item.type in CHOICE:
-        grouped = frequencies_by_group(
-            responses.frame.loc[index, item.name],
-            shown,
-            group,
-            _choices(responses, item),
-            missing=responses.missing.loc[index, item.name],
-            missing_labels=_missing_labels(responses),
-            confidence=options.confidence,
-            small_below=options.small_below,
-        )
-        rows: list[TidyRow] = []
-        for label, table in grouped.tables.items():
-            rows += frequency_rows(table, item, replace(overall, group=str(label)))
-        return rows + test_rows(grouped.test, item, overall)
-    rows = []
-    for label in group.dropna().unique():
-        part = group.index[group == label]
-        rows += _field_rows(
-            responses, item, shown.loc[part], replace(overall, group=str(label)), options
-        )
-    return rows
-
-
 def group_labels(responses: Responses, by: str) -> pd.Series:
-    """The grouping field's values as labels (its choice labels where it has choices)."""
+    """The grouping field's values as labels: a Categorical of its choice labels in choice
+    order where it has choices, else its values as text."""
     fields = responses.instrument.field_map()
     if by not in fields or by not in responses.frame.columns:
         known = ", ".join(responses.instrument.grouping) or "none declared"
@@ -326,55 +376,37 @@ def group_labels(responses: Responses, by: str) -> pd.Series:
             f"(its grouping keys: {known})"
         )
     values = responses.frame[by]
-    if fields[by].type in CHOICE:
+    if fields[by].type in CHOICE_FIELD_TYPES:
         labels = responses.labels(by)
-        return values.astype("object").map(
-            lambda code: labels.get(str(code), code) if pd.notna(code) else None
+        named = values.astype("object").map(
+            lambda code: labels.get(str(code), str(code)) if pd.notna(code) else None
         )
-    return values.astype("object").where(values.notna(), None)
+        order = list(dict.fromkeys(labels.values()))
+        return pd.Series(pd.Categorical(named, categories=order), index=values.index)
+    return values.astype("object").map(lambda value: str(value) if pd.notna(value) else None)
 
 
-def _choices(responses: Responses, item: Field) -> list[tuple[str, str]]:
-    return list(responses.labels(item.name).items())
+def group_parts(groups: pd.Series | None, index: pd.Index) -> list[tuple[str, pd.Index]]:
+    """(label, rows) per group among ``index``, groups in a stable order."""
+    if groups is None:
+        return []
+    within = groups.loc[index]
+    if isinstance(within.dtype, pd.CategoricalDtype):
+        labels = [label for label in within.cat.categories if (within == label).any()]
+    else:
+        labels = sorted(within.dropna().unique(), key=str)
+    return [(str(label), within.index[within == label]) for label in labels]
 
 
-def _missing_labels(responses: Responses) -> dict[str, str]:
-    return {code.code: code.label for code in responses.instrument.missing_codes}
-
-
-def _ticks(responses: Responses, item: Field, index: pd.Index) -> pd.DataFrame:
-    columns = {code: checkbox_column(item.name, code) for code in item.choice_codes()}
-    ticks = responses.frame.loc[index, list(columns.values())]
-    ticks.columns = list(columns)
-    return ticks.fillna(False).astype(bool)
-
-
-def _adjusted(
-    rows: list[TidyRow], tests: list[tuple[int, float]], method: Adjustment
-) -> list[TidyRow]:
+def adjusted_rows(rows: list[TidyRow], method: Adjustment) -> list[TidyRow]:
+    """A ``p_adjusted`` row after the family of every ``p_value`` row (Holm or BH)."""
+    tests = [(i, row.value) for i, row in enumerate(rows) if row.statistic == "p_value"]
+    if not tests:
+        return []
     p_values = pd.Series([p for _, p in tests], index=[i for i, _ in tests])
     adjusted = adjust_p_values(p_values.dropna(), method)
     note = f"{adjusted.method} across {adjusted.n_tests} tests"
     return [
         replace(rows[int(str(i))], statistic="p_adjusted", value=float(value), note=note)
         for i, value in adjusted.adjusted.items()
-    ]
-
-
-def _suppressed(rows: list[TidyRow], below: int | None) -> list[TidyRow]:
-    """Counts below ``below`` and their percents blanked (the row stays, saying why)."""
-    if below is None:
-        return rows
-    small = {
-        (row.field, row.wave, row.group)
-        for row in rows
-        if row.statistic == "count" and row.value < below
-    }
-    note = f"suppressed: count below {below}"
-    return [
-        replace(row, value=float("nan"), ci_low=float("nan"), ci_high=float("nan"), note=note)
-        if (row.field, row.wave, row.group) in small
-        and row.statistic in ("count", "percent", "percent_of_respondents", "percent_of_responses")
-        else row
-        for row in rows
     ]

@@ -24,8 +24,8 @@ from instruments.model import Field, Instrument
 from instruments.naming import checkbox_column, complete_field
 from instruments.validation_types import lookup, parse_value
 from instruments.waves import unique_event_names
-from scoring.asked import designated_forms
 from scoring.decode import Responses, decode
+from scoring.respondents import designated_forms
 from scoring.tidy import TidyRow, tidy_frame
 from scoring.values import CHOICE_FIELD_TYPES, value_kind
 from scoring.wave_rows import (

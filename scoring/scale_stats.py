@@ -2,29 +2,38 @@
 summary and reliability, and across waves the cohort's change.
 
 Items are the decoded choice codes read as numbers (a missing-data code is not a number: it is
-not answered). Per wave each scale gets n, mean (t interval), SD, type-7 quartiles, range, and
-for item scales Cronbach's alpha (listwise, Feldt interval) and standardised alpha. Across waves
-(``waves=True``) each scale gets, from baseline to each unit's latest wave: the mean change with
-the paired t test and Cohen's dz, the Wilcoxon signed-rank test (T+ as R reports it) with the
-matched-pairs rank-biserial r, the numbers improved / unchanged / declined beyond the
-Jacobson-Truax threshold (reliability: the baseline alpha of an item scale), and with three or
-more waves Friedman's test on complete cases and the mixed model's slope per month.
+not answered). Only respondents count (:mod:`scoring.respondents`). Per wave each scale gets n,
+mean (t interval, kept inside the score's possible range), SD, type-7 quartiles, range, the
+number not scored and why, and for item scales Cronbach's alpha (listwise, Feldt interval),
+standardised alpha and each item's corrected item-total correlation and alpha if deleted (the
+item named in ``choice_code`` and ``choice_label``). With ``by``, each group gets its summary,
+its number not scored and its alpha beside the overall rows, then the groups are compared
+(:mod:`scoring.field_compare`). Across waves (``waves=True``) each scale gets, from baseline to
+each unit's latest wave: the mean change with the paired t test and Cohen's dz, the Wilcoxon
+signed-rank test (T+ as R reports it) with the matched-pairs rank-biserial r, the numbers
+improved / unchanged / declined beyond the Jacobson-Truax threshold (reliability: the baseline
+alpha of an item scale), and with three or more waves Friedman's test on complete cases and the
+mixed model's slope per month; with ``by`` as well, each group's change after the overall one.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from instruments.model import Scale
+from instruments.model import Instrument, Scale
 from scoring.decode import Responses
 from scoring.describe import describe_numeric
-from scoring.field_stats import Options, Where, group_labels, numeric_rows, wave_slices
+from scoring.field_compare import numeric_comparison_rows
+from scoring.field_stats import Where, group_labels, group_parts, numeric_rows, wave_slices
 from scoring.paired import mcnemar_change, paired_t, reliable_change, signed_rank
-from scoring.reliability import Alpha, cronbach_alpha
-from scoring.scales import ScaleScores, score
+from scoring.questions import Options
+from scoring.reliability import Alpha, cronbach_alpha, item_total
+from scoring.respondents import Respondents, respondents
+from scoring.scales import ScaleInfo, ScaleScores, score
 from scoring.tidy import TidyRow
 from scoring.trend import friedman, mixed_slope
 
@@ -54,49 +63,110 @@ def scale_rows(
     *,
     waves: bool = False,
     by: str | None = None,
+    who: Respondents | None = None,
 ) -> list[TidyRow]:
-    """Per wave: each scale's summary and (item scales) its reliability; with ``waves``, the
-    cohort's change across waves; with ``by``, each group's summary instead."""
+    """Per wave: each scale's summary and (item scales) its reliability, overall and with ``by``
+    per group, the groups compared; with ``waves``, the change across waves (per group too)."""
     options = options or Options()
     instrument = responses.instrument
     if not instrument.all_scales():
         return []
+    who = who if who is not None else respondents(responses, partials=options.partials)
+    counted = who.respondent.to_numpy(dtype=bool)
     items = item_frame(responses)
     scored = score(items, instrument)
+    groups = group_labels(responses, by) if by is not None else None
     rows: list[TidyRow] = []
-    if by is not None:
-        return _grouped_rows(responses, scored, by, options)
-    for wave, index in wave_slices(responses):
+    for wave, rows_of_wave in wave_slices(responses):
+        index = rows_of_wave[counted[rows_of_wave.to_numpy()]]
         where = Where(instrument.id, instrument.version, wave=wave)
+        parts = group_parts(groups, index)
         for scale in instrument.all_scales():
-            values = scored.frame.loc[index, scale.name]
-            summary = describe_numeric(values, confidence=options.confidence)
-            rows += numeric_rows(summary, scale.name, scale.label, where)
-            rows += _reason_rows(scored, scale, index, where)
-            if not scale.is_composite:
-                alpha = cronbach_alpha(items.loc[index], scale, instrument=instrument)
-                rows += alpha_rows(alpha, scale, where)
+            info = scored.info(scale.name)
+            rows += _summary_rows(scored, items, scale, info, index, where, options, instrument)
+            rows += _item_rows(items, scale, index, where, instrument)
+            if groups is None or by is None:
+                continue
+            for label, part in parts:
+                grouped = replace(where, group_by=by, group=label)
+                rows += _summary_rows(
+                    scored, items, scale, info, part, grouped, options, instrument
+                )
+            rows += numeric_comparison_rows(
+                scored.frame.loc[index, scale.name],
+                groups.loc[index],
+                scale.name,
+                scale.label,
+                replace(where, group_by=by),
+                options,
+            )
     if waves and instrument.waves is not None:
         rows += change_rows(responses, scored, items, options)
         rows += yes_no_change_rows(responses)
+        if groups is not None and by is not None:
+            for label, part in group_parts(groups, responses.frame.index):
+                at = Where(instrument.id, instrument.version, group_by=by, group=label)
+                rows += change_rows(responses, scored, items, options, rows_of=part, where=at)
     return rows
 
 
-def _grouped_rows(
-    responses: Responses, scored: ScaleScores, by: str, options: Options
+def _summary_rows(
+    scored: ScaleScores,
+    items: pd.DataFrame,
+    scale: Scale,
+    info: ScaleInfo,
+    index: pd.Index,
+    where: Where,
+    options: Options,
+    instrument: Instrument,
 ) -> list[TidyRow]:
-    instrument = responses.instrument
-    groups = group_labels(responses, by)
+    """One scale's summary among the rows ``index``: n, mean inside the score's range and the
+    rest, the number not scored, and (item scales) alpha."""
+    values = scored.frame.loc[index, scale.name]
+    summary = describe_numeric(
+        values, confidence=options.confidence, bounds=info.score_range, min_n=options.min_n
+    )
+    rows = numeric_rows(summary, scale.name, scale.label, where)
+    rows += _reason_rows(scored, scale, index, where)
+    if not scale.is_composite:
+        alpha = cronbach_alpha(items.loc[index], scale, instrument=instrument)
+        rows += alpha_rows(alpha, scale, where)
+    return rows
+
+
+def _item_rows(
+    items: pd.DataFrame, scale: Scale, index: pd.Index, where: Where, instrument: Instrument
+) -> list[TidyRow]:
+    """Each item's corrected item-total correlation and the scale's alpha without it."""
+    if scale.is_composite or len(scale.items) < 2:
+        return []
+    analysis = item_total(items.loc[index], scale, instrument=instrument)
+    labels = {f.name: f.label for f in instrument.fields}
     rows: list[TidyRow] = []
-    for wave, index in wave_slices(responses):
-        group = groups.loc[index]
-        for label in sorted(group.dropna().unique(), key=str):
-            part = group.index[group == label]
-            where = Where(instrument.id, instrument.version, wave, by, str(label))
-            for scale in instrument.all_scales():
-                values = scored.frame.loc[part, scale.name]
-                summary = describe_numeric(values, confidence=options.confidence)
-                rows += numeric_rows(summary, scale.name, scale.label, where)
+    for line in analysis.items:
+        item = {"choice_code": line.item, "choice_label": labels.get(line.item, line.item)}
+        keyed = " (reverse-keyed)" if line.item in scale.reverse else ""
+        note = "; ".join(n for n in (f"listwise{keyed}", line.note) if n)
+        rows += [
+            where.row(
+                scale.name,
+                scale.label,
+                "item_total_r",
+                line.r_drop,
+                n=analysis.n,
+                note=note,
+                **item,
+            ),
+            where.row(
+                scale.name,
+                scale.label,
+                "alpha_if_deleted",
+                line.alpha_if_deleted,
+                n=analysis.n,
+                note=note,
+                **item,
+            ),
+        ]
     return rows
 
 
@@ -147,16 +217,26 @@ def long_scores(responses: Responses, scored: ScaleScores) -> pd.DataFrame:
 
 
 def change_rows(
-    responses: Responses, scored: ScaleScores, items: pd.DataFrame, options: Options
+    responses: Responses,
+    scored: ScaleScores,
+    items: pd.DataFrame,
+    options: Options,
+    *,
+    rows_of: pd.Index | None = None,
+    where: Where | None = None,
 ) -> list[TidyRow]:
-    """The cohort's change per scale, baseline to each unit's latest wave, and its trend."""
+    """The cohort's change per scale, baseline to each unit's latest wave, and its trend; among
+    ``rows_of`` only (one group's rows) when given, named by ``where``'s group."""
     instrument = responses.instrument
     data = long_scores(responses, scored)
+    if rows_of is not None:
+        data = data.loc[rows_of]
     n_waves = int(data["wave_index"].nunique())
     rows: list[TidyRow] = []
-    change = Where(instrument.id, instrument.version, wave=BASELINE_TO_LATEST)
-    trend = Where(instrument.id, instrument.version, wave=ALL_WAVES)
-    baseline = responses.frame.index[responses.frame["wave_index"] == 0]
+    at = where or Where(instrument.id, instrument.version)
+    change = replace(at, wave=BASELINE_TO_LATEST)
+    trend = replace(at, wave=ALL_WAVES)
+    baseline = data.index[data["wave_index"] == 0]
     for scale in instrument.all_scales():
         name, label = scale.name, scale.label
         t = paired_t(data, name, confidence=options.confidence)

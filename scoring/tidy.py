@@ -1,10 +1,14 @@
 """One long result table for every statistic qiscan computes.
 
-Every row says which instrument (and version) and field it is about, how the respondents were
-grouped and which group and wave it covers, the statistic's name and value, the n it rests on
-(the denominator: respondents who were asked), its interval when it has one, and a note (the
-method, a suppression, why a value is missing). Analysts read it as a CSV; reports and the web
-service read the same rows, so every number has one source.
+Every row says which instrument (and version) and field it is about, which option of a choice
+question (its code and label; blank for a question-level row), how the respondents were grouped
+and which group and wave it covers, the statistic's name and value, the n it rests on (the
+denominator: respondents who were asked), its interval when it has one, and a note (the method,
+a suppression, why a value is missing). Analysts read it as a CSV; reports and the web service
+read the same rows, so every number has one source.
+
+Rows about who responded (records, respondents, complete and partial responses, AAPOR response
+rates) have the field :data:`RESPONSE_FIELD`, which no REDCap field can be named.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+RESPONSE_FIELD = "_response"  # REDCap field names start with a letter, so none is this
 TIDY_COLUMNS = (
     "instrument",
     "version",
     "field",
     "label",
+    "choice_code",
+    "choice_label",
     "group_by",
     "group",
     "wave",
@@ -47,6 +54,8 @@ class TidyRow:
     group: str = ""
     wave: str = ""
     note: str = ""
+    choice_code: str = ""
+    choice_label: str = ""
 
 
 def tidy_frame(rows: Iterable[TidyRow]) -> pd.DataFrame:
@@ -56,3 +65,28 @@ def tidy_frame(rows: Iterable[TidyRow]) -> pd.DataFrame:
     for column in ("value", "n", "ci_low", "ci_high"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a set of rows is about, for the rows' shared columns."""
+
+    instrument: str
+    version: str
+    wave: str = ""
+    group_by: str = ""
+    group: str = ""
+
+    def row(self, name: str, label: str, statistic: str, value: float, **more: object) -> TidyRow:
+        return TidyRow(
+            self.instrument,
+            self.version,
+            name,
+            label,
+            statistic,
+            float(value),
+            group_by=self.group_by,
+            group=self.group,
+            wave=self.wave,
+            **more,  # type: ignore[arg-type]
+        )

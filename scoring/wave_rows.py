@@ -25,7 +25,7 @@ import pandas as pd
 from instruments.dictionary.structure import DAYS_PER_MONTH
 from instruments.logic.vector import column_texts
 from instruments.model import Field, Instrument, Waves
-from instruments.naming import checkbox_column, complete_field
+from instruments.naming import checkbox_column, complete_field, survey_timestamp
 from instruments.waves import unique_event_names
 from scoring.values import read_column
 
@@ -97,8 +97,10 @@ def instrument_columns(instrument: Instrument, texts: pd.DataFrame) -> list[str]
     """The export columns decoding keeps: REDCap's own and the instrument's, in export order.
 
     A checkbox's missing-data codes come in extra ``field___code`` columns, present only
-    when a code was given, so they are kept when present."""
+    when a code was given, so they are kept when present; so are the survey forms'
+    ``<form>_timestamp`` columns, present when the export asked for survey fields."""
     wanted = set(required_columns(instrument))
+    wanted |= {survey_timestamp(form.name) for form in instrument.forms if form.survey}
     for fld in data_fields(instrument):
         if fld.type == "checkbox":
             wanted |= {checkbox_column(fld.name, m.code) for m in instrument.missing_codes}
@@ -181,7 +183,7 @@ def _repeating(
         instances, [*keys, REPEAT_INSTANCE], "record and instance", f"repeating form '{form}'"
     )
     own = {c for fld in instrument.fields_of(form) for c in field_columns(fld)}
-    own.add(complete_field(form))
+    own |= {complete_field(form), survey_timestamp(form)}
     carried = [c for c in instrument_columns(instrument, texts) if c not in own and c not in keys]
     carried = [c for c in carried if not c.startswith(REDCAP_PREFIX)]
     merged = instances.drop(columns=carried).merge(

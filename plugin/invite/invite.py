@@ -1,5 +1,6 @@
 """Inviting members: a record each, their personal survey link and return code, a mail-merge
-file; and later, where each member stands (not started, partial, complete)."""
+file; and later, where each member stands (not started, partial, complete) in a pulled
+snapshot, counted as every report counts respondents."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from plugin.invite.members import Member
 from plugin.invite.store import Invitation, InvitationStore
 from plugin.pull.pull import project_key
 from plugin.redcap import RedcapApiError, RedcapClient
-
-STATES = {0: "not started", 1: "partial", 2: "complete"}
+from scoring.decode import Responses
+from scoring.respondents import Respondents
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,12 @@ def _safe(text: str) -> str:
 
 
 def invitation_status(
-    client: RedcapClient, instrument: Instrument, store: InvitationStore
+    invitations: list[Invitation], responses: Responses, who: Respondents
 ) -> list[tuple[Invitation, str]]:
-    """Each invited member's state, from REDCap's participant list for the survey."""
-    project = project_key(client, client.project_info())
-    form, event = survey_form(instrument)
-    participants = client.call("export_survey_participant_list", form, event=event)
-    status = {str(p.get("record", "")): int(p.get("response_status", 0) or 0) for p in participants}
-    return [
-        (i, STATES.get(status.get(i.record, 0), "not started")) for i in store.invitations(project)
-    ]
+    """Each invited member's state in a pulled snapshot, by the one definition of a respondent
+    (:mod:`scoring.respondents`): "complete", "partial" or "not started". A member whose record
+    is not in the snapshot has not started."""
+    record_id = responses.instrument.record_id
+    records = responses.frame[record_id].astype(str).to_numpy()
+    state = dict(zip(records, who.state.astype(str).to_numpy(), strict=True))
+    return [(i, state.get(i.record, "not started")) for i in invitations]

@@ -27,6 +27,9 @@ RANGE_TIME = "%Y-%m-%d %H:%M:%S"
 WIDEST_OFFSET = timedelta(hours=14)
 
 Progress = Callable[[int, int], None]
+# How records are exported, kept with the structure: a snapshot made another way cannot be the
+# parent of an incremental pull (its rows would lack the survey timestamps).
+EXPORT = [{"survey_fields": True, "blank_for_gray_form_status": True}]
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def pull(
     info = client.project_info()
     project = project_key(client, info)
     metadata = client.metadata()
-    structure = client.structure()
+    structure = {**client.structure(), "export": EXPORT}
     record_id = metadata[0]["field_name"]
     watermark = server_clock(client)
     parent = store.latest(project) if incremental else None
@@ -94,8 +97,11 @@ def pull(
         done = 0
         for batch in chunks(ids, batch_size):
             # A form never saved exports as status "0" by default, which would read as saved
-            # and put its questions in every denominator; blank tells the two apart.
-            rows = client.export_records(records=batch, export_blank_for_gray_form_status=True)
+            # and put its questions in every denominator; blank tells the two apart. The survey
+            # timestamps say who responded (scoring.respondents): a pre-filled record is not.
+            rows = client.export_records(
+                records=batch, export_blank_for_gray_form_status=True, export_survey_fields=True
+            )
             writer.add(rows)
             batches += 1
             done += len(batch)

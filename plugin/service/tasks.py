@@ -43,6 +43,7 @@ from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
 from reports.render import Format, render, render_all
 from scoring.decode import Responses, decode
+from scoring.questions import Options
 from scoring.scale_stats import long_scores, scale_scores
 from scoring.scales import ScaleScores
 from scoring.statistics import statistics_table
@@ -179,13 +180,22 @@ def decoded(app: Flask, snapshot_id: int) -> Decoded:
     return found
 
 
-def statistics(app: Flask, snapshot_id: int, *, by: str | None, waves: bool) -> pd.DataFrame:
+def statistics(
+    app: Flask,
+    snapshot_id: int,
+    *,
+    by: str | None,
+    waves: bool,
+    options: Options | None = None,
+) -> pd.DataFrame:
     """The snapshot's tidy statistics table (cached); ValueError for a bad ``by``."""
+    options = options or Options()
 
     def make() -> pd.DataFrame:
-        return statistics_table(decoded(app, snapshot_id).responses, by=by, waves=waves)
+        return statistics_table(decoded(app, snapshot_id).responses, options, by=by, waves=waves)
 
-    found: pd.DataFrame = cache(app, "statistics", 16).get((snapshot_id, by, waves), make)
+    key = (snapshot_id, by, waves, options)
+    found: pd.DataFrame = cache(app, "statistics", 16).get(key, make)
     return found
 
 

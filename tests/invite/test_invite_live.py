@@ -28,16 +28,6 @@ MEMBERS = (
 )
 
 
-@pytest.fixture
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Instance:
-    for name in ("QISCAN_REDCAP_URL", "QISCAN_REDCAP_TOKEN", "QISCAN_REDCAP_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("QISCAN_LOCALCAP_BASE_URL", raising=False)
-    monkeypatch.setenv("QISCAN_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.chdir(tmp_path)
-    return Instance(tmp_path / "instance")
-
-
 def qiscan(*args: str) -> Result:
     result = CliRunner().invoke(main, list(args))
     assert result.exit_code == 0, result.output

@@ -4,9 +4,12 @@ pulls agree with full ones, and the content hash is the same on both databases."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.pull import SnapshotStore, pull
+from plugin.pull.store import snapshot_table
 from plugin.redcap import RedcapTransportError
 from plugin.redcap.transport import RetryPolicy
 
@@ -35,7 +38,11 @@ def test_a_full_pull_holds_exactly_what_redcap_exports(live, store):
     client = live.client(live.create("test_long_project"))
     result = pull(client, store, instruments={"test": "1.0.0"}, batch_size=1)
     assert result.mode == "full" and result.batches == result.snapshot.record_count == 2
-    exported = client.export_records()
+    # As the pull asks: survey timestamps (who responded) and blank for a form never saved.
+    exported = client.export_records(
+        export_survey_fields=True, export_blank_for_gray_form_status=True
+    )
+    assert any(key.endswith("_timestamp") for key in exported[0])
     assert keyed(store.rows(result.snapshot.id)) == keyed(exported)
     assert sorted(map(str, store.rows(result.snapshot.id))) == sorted(map(str, exported))
     assert result.snapshot.instruments == {"test": "1.0.0"}
@@ -87,6 +94,20 @@ def test_incremental_pull_picks_up_changes_and_deletions(live, store):
     assert records == {"1", "3"}
     full = pull(client, store, incremental=False)
     assert second.snapshot.content_hash == full.snapshot.content_hash
+
+
+def test_a_snapshot_pulled_without_survey_fields_is_no_parent(live, store):
+    client = live.client(live.create("test_simple_project"))
+    first = pull(client, store)
+    header = store.header(first.snapshot.id)
+    assert header["structure"]["export"] == [
+        {"survey_fields": True, "blank_for_gray_form_status": True}
+    ]
+    assert pull(client, store).mode == "incremental"
+    with store.engine.begin() as connection:  # as a snapshot made before survey fields were asked
+        structure = {k: v for k, v in header["structure"].items() if k != "export"}
+        connection.execute(snapshot_table.update().values(structure=json.dumps(structure)))
+    assert pull(client, store).mode == "full"
 
 
 def test_a_changed_design_forces_a_full_pull(live, store):

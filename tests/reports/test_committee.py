@@ -31,7 +31,7 @@ from scoring.field_stats import Options
 from scoring.groups import difference_of_proportions
 from scoring.independence import independence_test
 from scoring.proportions import frequencies
-from scoring.rates import response_rates
+from scoring.respondents import respondents
 from scoring.statistics import statistics_table
 from tests.scoring.redcap_export import export_frame
 
@@ -51,10 +51,17 @@ def responses_of(instrument, n: int, seed: int, **options) -> Responses:
     return decode(export_frame(instrument, rows), instrument)
 
 
+INVITED = 50  # members invited (their organisation type pre-filled) who never opened the survey
+
+
 @pytest.fixture(scope="module")
 def providers() -> Responses:
     rows = simulate(PROVIDERS, seed=2016, n=150)
     rows[0]["comments"], rows[1]["comments"] = HOSTILE
+    rows += [
+        {"record_id": str(151 + i), "org_type": "2", "provider_scan_complete": "0"}
+        for i in range(INVITED)
+    ]
     return decode(export_frame(PROVIDERS, rows), PROVIDERS)
 
 
@@ -65,16 +72,8 @@ def supporters() -> Responses:
 
 @pytest.fixture(scope="module")
 def report(providers: Responses, supporters: Responses) -> Report:
-    rates = {
-        "provider_scan": response_rates({"I": 140, "P": 10, "NC": 40, "R": 10}),
-        "supporter_scan": response_rates({"I": 90, "NC": 30, "NE": 2}),
-    }
     return build_committee(
-        providers,
-        supporters,
-        provenance=PROVENANCE,
-        rates=rates,
-        field_period="October to December 2016",
+        providers, supporters, provenance=PROVENANCE, field_period="October to December 2016"
     )
 
 
@@ -110,7 +109,7 @@ def test_qi_involvement_percents_are_the_scoring_layers(report, providers) -> No
     assert column(table, "percent") == pytest.approx(list(expected["percent"]))
     assert column(table, "ci_low") == pytest.approx(list(expected["percent_ci_low"]))
     assert column(table, "ci_high") == pytest.approx(list(expected["percent_ci_high"]))
-    assert table.note.startswith("n = 150 shown this question (of 150)")
+    assert table.note.startswith("n = 150 asked this question (of 150 respondents)")
     chart = section_of(report, table.name).blocks[1]
     assert isinstance(chart, BarChart)
     assert [bar.value for bar in chart.bars] == pytest.approx(list(expected["percent"]))
@@ -121,7 +120,7 @@ def test_a_follow_up_question_is_out_of_those_shown_and_says_why(report, provide
     table = tables(report)["p qi_barriers"]
     shown = int(asked(providers)["qi_barriers"].sum())
     assert 0 < shown < 150
-    assert table.note.startswith(f"n = {shown} shown this question (of 150)")
+    assert table.note.startswith(f"n = {shown} asked this question (of 150 respondents)")
     assert "Shown only to respondents who answered" in table.note
     assert "'We have never engaged in a QI initiative' or 'QI is not relevant" in table.note
 
@@ -142,6 +141,15 @@ def test_check_all_is_percent_of_respondents_with_responses_beside(report, provi
     assert of_responses[-1] is None  # 'Not at present' is no response
     assert f"% is of the {expected.n_respondents} who ticked at least one option" in table.note
     assert f"of the {expected.n_responses} options ticked" in table.note
+    # One definition of a mention: the statistics table counts the same ones ('none' is none).
+    tidy = report.tidy
+    stats = tidy[
+        (tidy["instrument"] == "provider_scan")
+        & (tidy["field"] == "patient_roles")
+        & (tidy["group_by"] == "")
+    ].set_index("statistic")
+    assert stats.loc["n_responses", "value"] == expected.n_responses
+    assert stats.loc["n_respondents", "value"] == expected.n_respondents
 
 
 def test_a_number_is_summarised_by_n_mean_sd_median_and_iqr(report, providers) -> None:
@@ -213,15 +221,18 @@ def test_suppression_is_identical_in_tables_and_charts(suppressed) -> None:
                 if small:
                     withheld += 1
                     assert all(isinstance(row[k], Suppressed) for k in row if k != "option")
-                    assert math.isnan(bar.value) and bar.suppressed.shown == "<10"
+                    assert math.isnan(bar.value) and bar.suppressed.shown == "withheld"
                 else:
-                    assert int(row["n"]) >= 10
+                    assert int(row["n"]) >= 10 or row["n"] == 0  # a zero identifies no one
                     assert bar.value == pytest.approx(row["percent"])
     assert withheld > 0
     for table in suppressed.tables():
         for key in ("n", "p_n", "s_n"):
             shown = [row[key] for row in table.rows if key in row]
-            assert all(isinstance(v, Suppressed) or v >= 10 for v in shown), table.name
+            assert all(isinstance(v, Suppressed) or v >= 10 or v == 0 for v in shown), table.name
+        published = [row["n"] for row in table.rows if "percent" in row and "n" in row]
+        hidden = [isinstance(v, Suppressed) for v in published]
+        assert sum(hidden) != 1, f"{table.name}: a lone withheld count is its base minus the rest"
 
 
 def test_open_text_is_listed_whole_and_as_typed(report, providers) -> None:
@@ -247,15 +258,23 @@ def test_the_appendix_has_each_instruments_dictionary(report) -> None:
     assert str(barriers["choices"]).startswith("1, Access to health-system data | ")
 
 
-def test_the_methods_box(report) -> None:
+def test_the_methods_box(report, providers) -> None:
     facts = report.sections[0].blocks[0]
     assert isinstance(facts, Facts)
     items = dict(facts.items)
     assert "provider_scan, version 1.0.0" in items["Providers' survey"]
     assert items["Field period"] == "October to December 2016"
-    assert "200 invited" in items["Providers: invited and responding"]
-    assert "RR1 70.0%, RR2 75.0%" in items["Providers: invited and responding"]
-    assert "RR1 75.0%" in items["Supporters: invited and responding"]
+    counts = respondents(providers).counts()
+    assert counts["records"] == 150 + INVITED and counts["respondents"] == 150
+    assert counts["partial"] > 0  # the simulator breaks some responses off
+    line = items["Providers: invited and responding"]
+    assert line.startswith("200 records (invited or opened a link); 150 respondents: ")
+    assert f"{counts['complete']} complete and {counts['partial']} partial" in line
+    assert f"{INVITED} never started" in line
+    rr1, rr2 = counts["complete"] / 200, 150 / 200  # AAPOR RR1 = I / cases, RR2 = (I + P) / cases
+    assert f"RR1 {rr1:.1%}, RR2 {rr2:.1%}" in line
+    assert "RR1 " in items["Supporters: invited and responding"]
+    assert "pre-filled values do not count" in items["Who is a respondent"]
     assert items["Data pulled from REDCap"] == "2026-11-30 17:05:00 (snapshot 12)"
     assert items["Percentages"] == DENOMINATORS
 

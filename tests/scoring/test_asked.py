@@ -1,5 +1,5 @@
 """asked and answer_state: who was shown each question (branching logic over the raw export,
-form saved, form on the row's event), and what each cell then holds."""
+form started by a respondent, form on the row's event), and what each cell then holds."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from instruments.naming import complete_field
 from plugin.simulate import simulate
 from scoring.asked import ANSWER_STATES, answer_state, asked, logic_context
 from scoring.decode import decode
+from scoring.respondents import respondents
 from tests.instruments.helpers import base
 from tests.scoring.redcap_export import export_columns, export_frame
 from tests.scoring.test_decode import VISITS, enrolment, visit, visit_rows
@@ -101,17 +102,47 @@ def test_a_checkbox_hidden_by_branching_is_not_asked_though_exported_as_zeros(pa
     assert answer_state(responses)["lead_help"].tolist() == ["not_asked", "blank", "answered"]
 
 
-def test_a_form_never_saved_is_not_asked(panel):
+def test_a_form_never_started_is_not_asked(panel):
     rows = panel_rows(
         panel,
         saved("1", BASELINE, lead_1="4"),
-        saved("2", BASELINE, leadership_complete="", lead_2="5"),
-        saved("3", BASELINE, leadership_complete="0"),  # saved as incomplete: asked
+        saved("2", BASELINE, leadership_complete="", lead_2="5"),  # never saved
+        # Saved as Incomplete with nothing in it, as an import of pre-filled keys leaves it.
+        saved("3", BASELINE, leadership_complete="0"),
     )
     shown = asked(decode(rows, panel))
-    assert shown["lead_1"].tolist() == [True, False, True]
+    assert shown["lead_1"].tolist() == [True, False, False]
     assert shown["lead_help"].tolist() == [False, False, False]  # [lead_2] >= 4 only for "2"
-    assert shown["practice_id"].tolist() == [True, True, True]  # its own form was saved
+    assert shown["practice_id"].tolist() == [True, True, True]  # its own form was completed
+
+
+def test_pre_filled_keys_alone_never_make_a_respondent(panel):
+    rows = panel_rows(
+        panel,
+        # An invited practice: its keys written by the invitation, nothing answered.
+        saved("1", BASELINE, practice_id="P1", region="1", profile_complete="0")
+        | {"leadership_complete": ""},
+        saved("2", BASELINE, practice_id="P2", region="2", visit_date="2025-01-02")
+        | {"profile_complete": "0", "leadership_complete": ""},
+    )
+    states = answer_state(decode(rows, panel))
+    assert states["region"].tolist() == ["not_asked", "answered"]
+    assert states["visit_date"].tolist() == ["not_asked", "answered"]
+
+
+def test_a_partial_response_counts_for_the_questions_it_answered(panel):
+    rows = panel_rows(
+        panel,
+        saved("1", BASELINE, lead_1="4", leadership_complete="0"),  # broke off after lead_1
+        saved("2", BASELINE, lead_1="2", lead_2="3"),
+    )
+    responses = decode(rows, panel)
+    states = answer_state(responses)
+    assert states["lead_1"].tolist() == ["answered", "answered"]
+    assert states["lead_2"].tolist() == ["not_reached", "answered"]
+    assert asked(responses)["lead_2"].tolist() == [False, True]
+    excluded = asked(responses, who=respondents(responses, partials="exclude"))
+    assert excluded["lead_1"].tolist() == [False, True]
 
 
 def test_a_form_not_on_the_rows_event_is_not_asked(panel):
@@ -264,8 +295,29 @@ def test_asked_equals_a_row_by_row_scalar_evaluation(panel, rows):
             logic = fld.branching_logic
             by_logic = not logic or truthy(evaluate(parse(logic), record, context, events=events))
             on_event = fld.form in forms_of[wave]
-            expected = by_logic and record[complete_field(fld.form)] != "" and on_event
+            status = record[complete_field(fld.form)]
+            started = status in ("1", "2") or (status == "0" and holds_answer(record, fld.form))
+            reached = status != "0" or cell_held(record, fld)
+            expected = by_logic and on_event and started and reached
             assert shown.loc[i, fld.name] == expected, (fld.name, record)
+
+
+def holds_answer(record: dict[str, str], form: str) -> bool:
+    """The oracle's own reading: a form holds an answer when a field of it other than the
+    pre-filled keys (practice_id, region) has a value, a tick or a code."""
+    keys = {"record_id", "practice_id", "region"}
+    fields = [f for f in panel_data()["fields"] if f["form"] == form and f["name"] not in keys]
+    return any(cell_held_name(record, f["name"], f["type"]) for f in fields)
+
+
+def cell_held(record: dict[str, str], fld: Any) -> bool:
+    return cell_held_name(record, fld.name, fld.type)
+
+
+def cell_held_name(record: dict[str, str], name: str, kind: str) -> bool:
+    if kind == "checkbox":
+        return any(v == "1" for k, v in record.items() if k.startswith(f"{name}___"))
+    return kind != "descriptive" and record.get(name, "").strip() != ""
 
 
 def test_states_cover_every_cell_with_one_known_state(panel):

@@ -52,8 +52,8 @@ def test_simulated_providers_reproduce_the_seed_proportions_with_wilson_interval
     # Seed document 001: 58% have begun or completed QI, 28% never engaged, 14% not relevant.
     table = table_of(PROVIDERS, 4000, seed=2017)
     for code, expected in (("1", 58.0), ("2", 28.0), ("3", 14.0)):
-        row = pick(table, f"qi_involvement___{code}", "percent")
-        count = pick(table, f"qi_involvement___{code}", "count")["value"]
+        row = pick(table, "qi_involvement", "percent", choice_code=code)
+        count = pick(table, "qi_involvement", "count", choice_code=code)["value"]
         assert abs(row["value"] - expected) < 2.0, (code, row["value"])
         assert row["ci_low"] < expected < row["ci_high"]
         low, high = proportion_confint(count, row["n"], alpha=0.05, method="wilson")
@@ -63,31 +63,50 @@ def test_simulated_providers_reproduce_the_seed_proportions_with_wilson_interval
 
 def test_a_follow_up_question_is_out_of_those_asked() -> None:
     table = table_of(PROVIDERS, 600)
-    never = pick(table, "qi_involvement___2", "count")["value"]
-    not_relevant = pick(table, "qi_involvement___3", "count")["value"]
+    never = pick(table, "qi_involvement", "count", choice_code="2")["value"]
+    not_relevant = pick(table, "qi_involvement", "count", choice_code="3")["value"]
     # qi_barriers is shown only when QI was never done or is not relevant.
     assert pick(table, "qi_barriers", "n_asked")["value"] == never + not_relevant
     respondents = pick(table, "qi_barriers", "n_respondents")["value"]
-    assert pick(table, "qi_barriers___1", "percent_of_respondents")["n"] == respondents
+    assert pick(table, "qi_barriers", "percent_of_respondents", choice_code="1")["n"] == respondents
 
 
 def test_by_group_tables_add_up_and_carry_a_named_test() -> None:
     table = table_of(PROVIDERS, 400, by="org_type")
-    counts = table[
-        table["field"].str.startswith("qi_involvement___") & (table["statistic"] == "count")
-    ]
-    assert counts["value"].sum() == pick(table, "qi_involvement", "p_value")["n"]
-    test = pick(table, "qi_involvement", "p_value")
+    counts = table[(table["field"] == "qi_involvement") & (table["statistic"] == "count")]
+    grouped = counts[counts["group_by"] == "org_type"]
+    test = pick(table, "qi_involvement", "p_value", group_by="org_type")
+    assert grouped["value"].sum() == test["n"]
     assert "chi-square" in test["note"] or "Fisher" in test["note"]
-    assert set(counts["group"]) == set(PROVIDERS.field_map()["org_type"].choice_labels().values())
+    assert set(grouped["group"]) == set(PROVIDERS.field_map()["org_type"].choice_labels().values())
+    # The overall rows stay beside the groups', and the groups add up to them.
+    overall = counts[counts["group_by"] == ""].set_index("choice_code")["value"]
+    assert grouped.groupby("choice_code")["value"].sum().equals(overall)
 
 
-def test_suppression_blanks_small_counts_and_says_why() -> None:
+def test_suppression_withholds_small_counts_and_says_why() -> None:
     table = table_of(PROVIDERS, 120, by="org_type", options=Options(suppress_below=5))
-    blanked = table[table["note"].str.startswith("suppressed")]
+    blanked = table[table["note"].str.startswith("withheld")]
     assert not blanked.empty
     assert blanked["value"].isna().all()
-    assert (table[(table["statistic"] == "count")]["value"].dropna() >= 5).all()
+    published = table[(table["statistic"] == "count")]["value"].dropna()
+    assert not ((published > 0) & (published < 5)).any()  # a zero identifies no one
+
+
+def test_a_withheld_count_cannot_be_worked_out_from_any_total_in_the_table() -> None:
+    table = table_of(PROVIDERS, 120, by="org_type", options=Options(suppress_below=5))
+    single = table[
+        (table["statistic"] == "count") & table["field"].isin(["qi_involvement", "org_type"])
+    ]
+    for field, counts in single.groupby("field"):
+        grid = counts.pivot_table(
+            index="choice_code", columns="group", values="value", aggfunc="first", dropna=False
+        )
+        hidden = grid.isna()
+        # Each column's base is published (its denominator), and the overall column is the
+        # total of each option across the groups: no line may hold exactly one withheld cell.
+        assert not (hidden.sum(axis=0) == 1).any(), (field, grid)
+        assert not (hidden.drop(columns="").sum(axis=1) == 1).any(), (field, grid)
 
 
 def test_waves_add_change_rows_for_every_scale() -> None:
@@ -149,7 +168,7 @@ GATED = {
 RESPONDENT = st.tuples(
     st.sampled_from(["1", "0", ""]),  # done_qi
     st.lists(st.sampled_from(["0", "1"]), min_size=3, max_size=3),  # the boxes as exported
-    st.sampled_from(["2", "0", ""]),  # form status; "" = never saved
+    st.sampled_from(["2", "0", ""]),  # form status; "" = never saved, "0" = partial
 )
 
 
@@ -167,16 +186,29 @@ def test_a_checkbox_never_shown_never_enters_a_denominator(respondents) -> None:
         for i, (done, boxes, status) in enumerate(respondents)
     ]
     table = statistics_table(decode(pd.DataFrame(rows, dtype=object), instrument))
-    shown = [done == "0" and status != "" for done, _, status in respondents]
+    # A respondent started the form: completed it, or saved it partly answered. A partial
+    # response counts for the questions it answered only.
+    started = [
+        status == "2" or (status == "0" and (done != "" or "1" in boxes))
+        for done, boxes, status in respondents
+    ]
+    shown = [
+        go and done == "0" and (status == "2" or "1" in boxes)
+        for go, (done, boxes, status) in zip(started, respondents, strict=True)
+    ]
     answered = [s and "1" in boxes for s, (_, boxes, _) in zip(shown, respondents, strict=True)]
+    assert pick(table, "_response", "n_respondents")["value"] == sum(started)
     assert pick(table, "barriers", "n_asked")["value"] == sum(shown)
+    if not any(shown):  # asked of nobody: its n_asked of 0 and nothing else
+        assert set(table[table["field"] == "barriers"]["statistic"]) <= {"n_asked", "n_not_reached"}
+        return
     assert pick(table, "barriers", "n_respondents")["value"] == sum(answered)
     ticks = np.array([[b == "1" for b in boxes] for _, boxes, _ in respondents])
     for position, code in enumerate("123"):
         expected = (
             int(ticks[np.array(answered, dtype=bool), position].sum()) if any(answered) else 0
         )
-        assert pick(table, f"barriers___{code}", "count")["value"] == expected
+        assert pick(table, "barriers", "count", choice_code=code)["value"] == expected
 
 
 def test_yes_no_items_get_mcnemar_across_waves() -> None:
@@ -194,3 +226,25 @@ def test_yes_no_items_get_mcnemar_across_waves() -> None:
     assert change["n"] == len(pairs)
     assert math.isclose(change["value"], 100 * (pairs[1].mean() - pairs[0].mean()))
     assert "McNemar" in pick(table, "has_team", "mcnemar_p")["note"]
+
+
+def test_a_question_not_asked_at_a_wave_has_no_rows_there() -> None:
+    table = table_of(READINESS, 30, waves=True)
+    # The practice profile is filled in once, at baseline: no rows of NaN at later waves.
+    region = table[table["field"] == "region"]
+    assert set(region["wave"]) == {"baseline"}
+    later = table[(table["wave"] == "month_3") & (table["field"] == "comm_channels")]
+    assert later.empty
+    assert not table[table["wave"] == "month_3"].empty
+
+
+def test_by_with_waves_gives_the_change_per_group_beside_the_overall() -> None:
+    table = table_of(READINESS, 60, waves=True, by="practice_size")
+    change = table[(table["statistic"] == "mean_change") & (table["field"] == "leadership")]
+    overall = change[change["group_by"] == ""]
+    grouped = change[change["group_by"] == "practice_size"]
+    assert len(overall) == 1 and len(grouped) >= 2
+    sizes = READINESS.field_map()["practice_size"].choice_labels().values()
+    assert set(grouped["group"]) <= set(sizes)
+    # Each group's pairs are its own practices: together they are the overall's.
+    assert grouped["n"].sum() == overall["n"].iloc[0]

@@ -94,7 +94,7 @@ def test_setup_makes_the_demo_ready_once(
 
     # The simulated practices were scored into their score fields.
     readiness = RedcapClient(RedcapConfig(localcap[0], tokens["practice_readiness"]))
-    exported = readiness.export_records(records=["1", "2"])
+    exported = readiness.export_records(records=["SIM-1", "SIM-2"])  # simulated: marked
     responses = decode(exported, READINESS)
     expected = zip(
         responses.frame["record_id"],

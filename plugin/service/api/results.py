@@ -15,7 +15,7 @@ import pandas as pd
 from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
@@ -29,6 +29,7 @@ from plugin.service.tasks import (
     unit_of,
 )
 from scoring.benchmark import FeedbackItem, unit_feedback
+from scoring.questions import Options
 from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST
 from scoring.tidy import TIDY_COLUMNS
 
@@ -45,6 +46,8 @@ class TidyRowOut(Schema):
     version = fields.String()
     field = fields.String()
     label = fields.String()
+    choice_code = fields.String()
+    choice_label = fields.String()
     group_by = fields.String()
     group = fields.String()
     wave = fields.String()
@@ -64,7 +67,25 @@ class TableOut(Schema):
 
 
 class StatisticsQuery(Schema):
-    by = fields.String(metadata={"description": "a grouping field: every table per group"})
+    by = fields.String(
+        metadata={"description": "a grouping field: each group's rows beside the overall ones"}
+    )
+    waves = fields.Boolean(
+        load_default=False, metadata={"description": "add the change across waves (per group too)"}
+    )
+    suppress_below = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "withhold counts below N, and the cells that would reveal them"},
+    )
+    partials = fields.String(
+        load_default="include",
+        validate=validate.OneOf(["include", "exclude"]),
+        metadata={"description": "partial responses: for the questions they answered, or not"},
+    )
+    adjust = fields.String(
+        validate=validate.OneOf(["holm", "fdr_bh"]),
+        metadata={"description": "adjust the group tests' p-values across the family"},
+    )
     wave = fields.String(metadata={"description": "only this wave (e.g. baseline)"})
     field = fields.String(metadata={"description": "only this field or scale"})
     statistic = fields.String(metadata={"description": "only this statistic (e.g. percent)"})
@@ -186,10 +207,18 @@ class Statistics(MethodView):
     @blp.arguments(StatisticsQuery, location="query")
     @blp.response(200, TableOut)
     def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
-        """The tidy statistics table (scoring.statistics), filtered by wave, field, statistic."""
+        """The tidy statistics table (scoring.statistics, as ``qiscan stats`` writes it), filtered
+        by wave, field, statistic."""
         found = snapshot_or_problem(snapshot_id)
+        options = Options(
+            suppress_below=query.get("suppress_below"),
+            partials=query["partials"],
+            adjust=query.get("adjust"),
+        )
         try:
-            table = statistics(current_app, snapshot_id, by=query.get("by"), waves=False)
+            table = statistics(
+                current_app, snapshot_id, by=query.get("by"), waves=query["waves"], options=options
+            )
         except ValueError as exc:
             raise ApiProblem(
                 422, "the request has invalid fields; see errors", {"by": [str(exc)]}

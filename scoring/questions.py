@@ -1,0 +1,193 @@
+"""One question, summarised among a set of rows: the definition every output reads.
+
+The statistics table (:mod:`scoring.field_stats`), the committee report and the service all
+summarise a question through these functions, so the same snapshot gives them the same n, the
+same bases and the same percentages. A question's kind decides its summary:
+
+* ``choice``: a single-choice question: count, percent and Wilson interval per option;
+* ``likert``: a single-choice rating (a row of a matrix grid or an item of a scale, with numeric
+  codes): the choice table, and its median, quartiles, top-two box and mean;
+* ``checkall``: percent of respondents, of responses and of those asked, per option, the
+  exclusive "none of these" options (REDCap's ``@NONEOFTHEABOVE``) an answer but not a mention;
+* ``numeric``: n, mean with a t interval kept inside the answer's bounds, SD, quartiles, range;
+* ``text``: how many answered (dates and times too).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from instruments.model import Field, Instrument
+from instruments.naming import checkbox_column
+from scoring.checkall import CheckAllTable, check_all
+from scoring.decode import Responses
+from scoring.describe import LikertSummary, NumericSummary, describe_likert, describe_numeric
+from scoring.proportions import Choices, FrequencyTable, frequencies
+from scoring.respondents import Partials
+from scoring.values import CHOICE_FIELD_TYPES, value_kind
+
+QuestionKind = Literal["choice", "likert", "checkall", "numeric", "text"]
+Adjustment = Literal["holm", "fdr_bh"]
+LIKERT_MIN_CHOICES = 3
+
+
+@dataclass(frozen=True)
+class Options:
+    """How questions are summarised, for every output alike.
+
+    ``keep_missing``: missing-data codes kept in the denominator as substantive answers (e.g. a
+    "not applicable" that is itself a finding); ``small_below``: counts below it are flagged;
+    ``suppress_below``: counts below it are withheld, with the cells needed to keep them from
+    being recovered (None: none are); ``min_n``: estimates resting on fewer values are flagged
+    as unstable; ``adjust``: a Holm or Benjamini-Hochberg adjustment of the group tests'
+    p-values across the family of tests; ``partials``: whether partial responses count, for the
+    questions they answered (the default) or not at all.
+    """
+
+    keep_missing: tuple[str, ...] = ()
+    small_below: int = 5
+    suppress_below: int | None = None
+    min_n: int = 5
+    adjust: Adjustment | None = None
+    confidence: float = 0.95
+    partials: Partials = "include"
+
+
+def question_kind(instrument: Instrument, item: Field) -> QuestionKind | None:
+    """How ``item`` is summarised; None for a field with no summary of its own (a file)."""
+    if item.type in CHOICE_FIELD_TYPES:
+        return "likert" if is_likert(instrument, item) else "choice"
+    if item.type == "checkbox":
+        return "checkall"
+    if value_kind(item) in ("integer", "number"):
+        return "numeric"
+    if item.type in ("text", "notes"):
+        return "text"
+    return None
+
+
+def is_likert(instrument: Instrument, item: Field) -> bool:
+    """A rating: a radio or dropdown with numeric codes, at least three of them, that is a row of
+    a matrix grid or an item of a declared scale."""
+    if item.type not in ("radio", "dropdown") or len(item.choices) < LIKERT_MIN_CHOICES:
+        return False
+    if not all(_is_number(code) for code in item.choice_codes()):
+        return False
+    scaled = any(item.name in scale.items for scale in instrument.scales)
+    return item.matrix is not None or scaled
+
+
+def value_bounds(item: Field) -> tuple[float, float] | None:
+    """The range a numeric answer can take: a slider's (REDCap's default 0 to 100), or both
+    validation limits when they are numbers; None when it is open on either side."""
+    if item.type == "slider":
+        low = item.slider.min if item.slider is not None and item.slider.min else "0"
+        high = item.slider.max if item.slider is not None and item.slider.max else "100"
+        return (float(low), float(high)) if _is_number(low) and _is_number(high) else None
+    if item.validation is None:
+        return None
+    low, high = item.validation.min, item.validation.max
+    if _is_number(low) and _is_number(high):
+        return (float(low), float(high))
+    return None
+
+
+def choice_inputs(
+    responses: Responses, item: Field, asked: pd.Series, options: Options
+) -> tuple[pd.Series, Choices, dict[str, Any]]:
+    """A single-choice question's answers among ``asked``, its choices, and the keyword
+    arguments every frequency table of it takes (its missing codes, those kept as answers, the
+    confidence, the small-cell threshold): the same for each output and each group."""
+    index = asked.index
+    labels = {code.code: code.label for code in responses.instrument.missing_codes}
+    more = {
+        "missing": responses.missing.loc[index, item.name],
+        "missing_labels": labels,
+        "keep_missing": [code for code in options.keep_missing if code in labels],
+        "confidence": options.confidence,
+        "small_below": options.small_below,
+    }
+    answers = responses.frame.loc[index, item.name]
+    return answers, list(responses.labels(item.name).items()), more
+
+
+def choice_table(
+    responses: Responses, item: Field, asked: pd.Series, options: Options
+) -> FrequencyTable:
+    """Count, percent and Wilson interval of every option, among the rows ``asked``."""
+    answers, choices, more = choice_inputs(responses, item, asked, options)
+    return frequencies(answers, asked, choices, **more)
+
+
+def likert_summary(
+    responses: Responses, item: Field, asked: pd.Series, options: Options
+) -> tuple[LikertSummary, NumericSummary]:
+    """A rating's distribution, median, quartiles and top-two box, and its mean (t interval
+    kept inside the codes' range) over the same answers."""
+    index = asked.index
+    answers, choices, more = choice_inputs(responses, item, asked, options)
+    likert = describe_likert(answers, asked, choices, **more)
+    codes = [float(code) for code in item.choice_codes()]
+    values = pd.to_numeric(responses.frame.loc[index, item.name].astype("object"), errors="coerce")
+    mean = describe_numeric(
+        values.astype(float),
+        asked,
+        missing=responses.missing.loc[index, item.name],
+        confidence=options.confidence,
+        bounds=(min(codes), max(codes)),
+        min_n=options.min_n,
+    )
+    return likert, mean
+
+
+def checkall_table(
+    responses: Responses, item: Field, asked: pd.Series, options: Options
+) -> CheckAllTable:
+    """Percent of respondents, of responses and of those asked, per option, among ``asked``."""
+    index = asked.index
+    columns = {code: checkbox_column(item.name, code) for code in item.choice_codes()}
+    ticks = responses.frame.loc[index, list(columns.values())]
+    ticks = ticks.set_axis(list(columns), axis=1).fillna(False).astype(bool)
+    return check_all(
+        ticks,
+        list(responses.labels(item.name).items()),
+        asked=asked,
+        none_code=item.none_codes(),
+        missing=responses.missing.loc[index, item.name],
+        confidence=options.confidence,
+        small_below=options.small_below,
+    )
+
+
+def numeric_summary(
+    responses: Responses, item: Field, asked: pd.Series, options: Options
+) -> NumericSummary:
+    """n, mean (t interval inside :func:`value_bounds`), SD, quartiles, range among ``asked``."""
+    index = asked.index
+    values = responses.frame.loc[index, item.name]
+    return describe_numeric(
+        pd.to_numeric(values.astype("object"), errors="coerce").astype(float),
+        asked,
+        missing=responses.missing.loc[index, item.name],
+        confidence=options.confidence,
+        bounds=value_bounds(item),
+        min_n=options.min_n,
+    )
+
+
+def n_answered_text(responses: Responses, item: Field, asked: pd.Series) -> int:
+    """How many of those asked wrote something."""
+    values = responses.frame.loc[asked.index, item.name]
+    written = values.notna() & (values.astype("string").str.strip() != "")
+    return int((asked & written.fillna(False).astype(bool)).sum())
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
