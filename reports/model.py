@@ -23,7 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from scoring.decode import Responses
-from scoring.respondents import respondents
+from scoring.respondents import simulated_records
 
 ColumnKind = Literal["text", "integer", "number", "percent", "p_value"]
 TextKind = Literal["paragraph", "lead", "note", "warning"]
@@ -176,14 +176,13 @@ class Provenance:
     pulled_at: str = ""  # the REDCap server time of the pull
     project: str = ""
     generated_at: str = ""
-    simulated: int = 0  # respondents whose records qiscan simulate wrote (see with_simulated)
+    simulated: int = 0  # records that responded and that qiscan simulate wrote (with_simulated)
 
 
 def with_simulated(provenance: Provenance, *responses: Responses) -> Provenance:
-    """``provenance`` saying how many of the respondents in ``responses`` are simulated
-    (:func:`scoring.respondents.respondents`), so that every format can say so."""
-    found = sum(respondents(r).counts()["simulated"] for r in responses)
-    return replace(provenance, simulated=found)
+    """``provenance`` saying how many of the respondents (records) in ``responses`` are
+    simulated (:func:`scoring.respondents.simulated_records`), so that every format can say so."""
+    return replace(provenance, simulated=sum(simulated_records(r) for r in responses))
 
 
 @dataclass(frozen=True)

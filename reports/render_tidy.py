@@ -78,7 +78,7 @@ def provenance_dict(provenance: Provenance) -> dict[str, object]:
         "pulled_at": provenance.pulled_at,
         "project": provenance.project,
         "generated_at": provenance.generated_at,
-        "simulated_respondents": provenance.simulated,
+        "simulated_records": provenance.simulated,
     }
 
 

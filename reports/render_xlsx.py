@@ -310,7 +310,7 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
         ("Pulled at", provenance.pulled_at),
         ("REDCap project", provenance.project),
         ("Generated at", provenance.generated_at),
-        *([("Simulated respondents", str(provenance.simulated))] if provenance.simulated else []),
+        *([("Simulated records", str(provenance.simulated))] if provenance.simulated else []),
     ]
 
 

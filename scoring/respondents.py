@@ -156,6 +156,13 @@ def respondents(responses: Responses, *, partials: Partials = "include") -> Resp
     return Respondents(frame, _row_state(frame), partials, survey_fields, simulated(responses))
 
 
+def simulated_records(responses: Responses, who: Respondents | None = None) -> int:
+    """How many records responded (on any wave) and are simulated."""
+    who = who if who is not None else respondents(responses)
+    ids = responses.frame[responses.instrument.record_id].astype("string")
+    return int(ids[(who.respondent & simulated(responses)).to_numpy(dtype=bool)].nunique())
+
+
 def simulated(responses: Responses) -> pd.Series:
     """Whether each row's record is simulated: its id begins with :data:`SIMULATED_PREFIX`."""
     ids = responses.frame[responses.instrument.record_id].astype("string").fillna("")
