@@ -26,7 +26,7 @@ import pandas as pd
 from instruments.model import Field
 from scoring.decode import Responses
 from scoring.group_tests import compare_numeric, compare_proportions_by_group
-from scoring.groups import frequencies_by_group
+from scoring.groups import frequencies_by_group, group_parts
 from scoring.independence import IndependenceTest
 from scoring.questions import Options, checkall_table, choice_inputs, question_kind
 from scoring.tidy import TidyRow, Where
@@ -144,23 +144,15 @@ def _checkall_rows(
 ) -> list[TidyRow]:
     """Per option, the groups' percents of respondents compared
     (:func:`scoring.group_tests.compare_proportions_by_group`)."""
-    order = _order(groups[asked & groups.notna()])
-    tables = {
-        label: checkall_table(responses, item, asked[groups == label], options) for label in order
-    }
+    parts = group_parts(groups, asked.index[asked & groups.notna()])
+    order = [label for label, _ in parts]
+    tables = {label: checkall_table(responses, item, asked[part], options) for label, part in parts}
     bases = pd.Series([tables[g].n_respondents for g in order], index=order, dtype="int64")
     labels = responses.labels(item.name)
     rows: list[TidyRow] = []
     for code in item.choice_codes():
         choice = {"choice_code": code, "choice_label": labels[code]}
-        ticked = pd.Series(
-            [
-                tables[g].table["count"].to_numpy()[tables[g].table.index.get_loc(code)]
-                for g in order
-            ],
-            index=order,
-            dtype="int64",
-        )
+        ticked = pd.Series({g: tables[g].table.loc[code, "count"] for g in order}, dtype="int64")
         found = compare_proportions_by_group(ticked, bases, confidence=options.confidence)
         if found.difference is not None:
             diff = found.difference
@@ -180,9 +172,3 @@ def _checkall_rows(
             )
         rows += test_rows(found.test, item, where, **choice)
     return rows
-
-
-def _order(groups: pd.Series) -> list[str]:
-    if isinstance(groups.dtype, pd.CategoricalDtype):
-        return [str(g) for g in groups.cat.categories if (groups == g).any()]
-    return sorted({str(g) for g in groups.dropna()}, key=str)

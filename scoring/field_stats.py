@@ -34,6 +34,7 @@ from scoring.checkall import CheckAllTable
 from scoring.decode import Responses
 from scoring.describe import LikertSummary, NumericSummary
 from scoring.field_compare import comparison_rows
+from scoring.groups import group_parts
 from scoring.independence import adjust_p_values
 from scoring.proportions import FrequencyTable
 from scoring.questions import (
@@ -52,7 +53,7 @@ from scoring.values import CHOICE_FIELD_TYPES
 from scoring.withheld import withhold_rows
 
 RESPONSE_LABEL = "Who responded"
-__all__ = ["Options", "Where", "question_rows", "described_fields", "group_parts", "wave_slices"]
+__all__ = ["Options", "Where", "question_rows", "described_fields", "wave_slices"]
 
 
 def described_fields(responses: Responses) -> list[Field]:
@@ -384,18 +385,6 @@ def group_labels(responses: Responses, by: str) -> pd.Series:
         order = list(dict.fromkeys(labels.values()))
         return pd.Series(pd.Categorical(named, categories=order), index=values.index)
     return values.astype("object").map(lambda value: str(value) if pd.notna(value) else None)
-
-
-def group_parts(groups: pd.Series | None, index: pd.Index) -> list[tuple[str, pd.Index]]:
-    """(label, rows) per group among ``index``, groups in a stable order."""
-    if groups is None:
-        return []
-    within = groups.loc[index]
-    if isinstance(within.dtype, pd.CategoricalDtype):
-        labels = [label for label in within.cat.categories if (within == label).any()]
-    else:
-        labels = sorted(within.dropna().unique(), key=str)
-    return [(str(label), within.index[within == label]) for label in labels]
 
 
 def adjusted_rows(rows: list[TidyRow], method: Adjustment) -> list[TidyRow]:

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.oneway import anova_oneway
 
-from scoring.groups import ProportionDifference, _group_order, difference_of_proportions
+from scoring.groups import ProportionDifference, difference_of_proportions, group_order
 from scoring.independence import IndependenceTest, TestMethod, independence_test
 from scoring.proportions import Proportion, check_confidence, wilson
 
@@ -160,7 +160,7 @@ def compare_numeric(
     n_missing = int((~no_group & x.isna()).sum())
     samples: dict[str, Values] = {}
     empty: list[str] = []
-    for key in _group_order(groups):
+    for key in group_order(groups):
         member = ((groups == key) & x.notna()).fillna(False).astype(bool)
         label = str(key)
         if label in samples or label in empty:

@@ -91,7 +91,7 @@ def frequencies_by_group(
     if not groups.index.equals(answers.index):
         raise ValueError("groups must have the same index as the answers")
     no_group = int((asked_b & groups.isna()).sum())
-    order = _group_order(groups)
+    order = group_order(groups)
     labels = [str(key) for key in order]
     if len(set(labels)) != len(labels):
         raise ValueError(f"group values must stay distinct as text, got {labels}")
@@ -190,8 +190,19 @@ def compare_option(
     )
 
 
-def _group_order(groups: pd.Series) -> list[Hashable]:
+def group_order(groups: pd.Series) -> list[Hashable]:
+    """The groups in reporting order: a categorical's categories (those with no member
+    included), otherwise the labels present, sorted as text."""
     if isinstance(groups.dtype, pd.CategoricalDtype):
         return list(groups.cat.categories)
     present = pd.unique(groups.dropna().to_numpy())
     return sorted(present, key=str)
+
+
+def group_parts(groups: pd.Series | None, index: pd.Index) -> list[tuple[str, pd.Index]]:
+    """(label, rows) per group with members among ``index``, in :func:`group_order`."""
+    if groups is None:
+        return []
+    within = groups.loc[index]
+    parts = [(str(label), within.index[within == label]) for label in group_order(within)]
+    return [(label, rows) for label, rows in parts if len(rows)]

@@ -28,7 +28,8 @@ from instruments.model import Instrument, Scale
 from scoring.decode import Responses
 from scoring.describe import describe_numeric
 from scoring.field_compare import numeric_comparison_rows
-from scoring.field_stats import Where, group_labels, group_parts, numeric_rows, wave_slices
+from scoring.field_stats import Where, group_labels, numeric_rows, wave_slices
+from scoring.groups import group_parts
 from scoring.paired import mcnemar_change, paired_t, reliable_change, signed_rank
 from scoring.questions import Options
 from scoring.reliability import Alpha, cronbach_alpha, item_total
