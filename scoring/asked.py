@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 
 from instruments.logic import Context, Expression, evaluate_frame, parse, truthy_frame
-from instruments.model import Field, Instrument
-from instruments.naming import checkbox_column
+from instruments.model import Instrument
 from scoring.decode import Responses
-from scoring.respondents import Respondents, respondents
+from scoring.respondents import Respondents, holds_value, respondents
 from scoring.wave_rows import EVENT, data_fields
 
 AnswerState = Literal["not_asked", "answered", "missing_code", "blank", "invalid", "not_reached"]
@@ -121,7 +120,7 @@ def answer_state(
         coded = responses.missing[fld.name].notna().to_numpy(dtype=bool)
         bad = invalid.get(fld.name, np.zeros(len(coded), dtype=bool))
         state = np.select(
-            [~shown, coded, bad, _has_value(fld, raw), partial[fld.form]],
+            [~shown, coded, bad, holds_value(fld, raw), partial[fld.form]],
             [
                 codes["not_asked"],
                 codes["missing_code"],
@@ -137,16 +136,6 @@ def answer_state(
 
 def _logic_true(expression: Expression, raw: pd.DataFrame, context: Context) -> np.ndarray:
     return truthy_frame(evaluate_frame(expression, raw, context)).to_numpy(dtype=bool)
-
-
-def _has_value(fld: Field, raw: pd.DataFrame) -> np.ndarray:
-    """Whether the row's own export text holds something: a non-blank cell, or a ticked box.
-    (``frame`` will not do: it carries key fields into rows that never held them.)"""
-    if fld.type != "checkbox":
-        texts = pd.Series(raw[fld.name].to_numpy(dtype=object), dtype=object)
-        return (texts.str.strip() != "").to_numpy(dtype=bool)
-    options = [checkbox_column(fld.name, choice.code) for choice in fld.choices]
-    return (raw[options].to_numpy(dtype=object) == "1").any(axis=1)
 
 
 def _invalid_cells(responses: Responses) -> dict[str, np.ndarray]:

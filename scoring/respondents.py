@@ -32,13 +32,14 @@ are simulated.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from instruments.model import Instrument
+from instruments.model import Field, Instrument
 from instruments.naming import checkbox_column, complete_field, survey_timestamp
 from scoring.decode import Responses, key_fields
 from scoring.rates import ResponseRates, response_rates
@@ -67,32 +68,32 @@ class Respondents:
 
     forms: pd.DataFrame
     state: pd.Series
+    simulated: pd.Series  # bool per row: the record is simulated (see :func:`simulated`)
     partials: Partials = "include"
     survey_fields: bool = True
-    simulated: pd.Series | None = None  # bool per row: the record is simulated
+
+    @property
+    def counted(self) -> list[str]:
+        """The states that count: complete, and partial unless partials are excluded."""
+        return ["complete", "partial"] if self.partials == "include" else ["complete"]
 
     @property
     def respondent(self) -> pd.Series:
-        """Rows that count as respondents: complete, and partial unless partials are excluded."""
-        counted = ["complete", "partial"] if self.partials == "include" else ["complete"]
-        return self.state.isin(counted)
+        """Rows that count as respondents (:attr:`counted`)."""
+        return self.state.isin(self.counted)
 
     def started(self, form: str) -> pd.Series:
-        """Rows whose ``form`` counts: complete, or partial unless partials are excluded."""
-        counted = ["complete", "partial"] if self.partials == "include" else ["complete"]
-        return self.forms[form].isin(counted)
+        """Rows whose ``form`` counts (:attr:`counted`)."""
+        return self.forms[form].isin(self.counted)
 
     def counts(self) -> dict[str, int]:
         """Rows per state, and ``respondents`` as :attr:`respondent` counts them."""
         found: dict[str, int] = {state: int((self.state == state).sum()) for state in FORM_STATES}
-        simulated = 0
-        if self.simulated is not None:
-            simulated = int((self.simulated & self.respondent).sum())
         return {
             "records": len(self.state),
             "respondents": int(self.respondent.sum()),
             **found,
-            "simulated": simulated,
+            "simulated": int((self.simulated & self.respondent).sum()),
         }
 
     def part(self, index: pd.Index) -> Respondents:
@@ -100,9 +101,9 @@ class Respondents:
         return Respondents(
             self.forms.loc[index],
             self.state.loc[index],
+            self.simulated.loc[index],
             self.partials,
             self.survey_fields,
-            None if self.simulated is None else self.simulated.loc[index],
         )
 
     def dispositions(self) -> pd.Series:
@@ -143,24 +144,25 @@ def respondents(responses: Responses, *, partials: Partials = "include") -> Resp
     codes = {state: i for i, state in enumerate(FORM_STATES)}
     forms: dict[str, pd.Categorical] = {}
     for form in instrument.forms:
-        state = _form_state(instrument, raw, form.name) & designated[form.name]
+        started, complete = _form_response(instrument, raw, form.name)
+        started &= designated[form.name]
         forms[form.name] = pd.Categorical.from_codes(
             np.select(
-                [state & _complete(raw, form.name), state],
+                [started & complete, started],
                 [codes["complete"], codes["partial"]],
                 default=codes["not started"],
             ),
             dtype=STATE_DTYPE,
         )
     frame = pd.DataFrame(forms, index=responses.frame.index)
-    return Respondents(frame, _row_state(frame), partials, survey_fields, simulated(responses))
+    return Respondents(frame, _row_state(frame), simulated(responses), partials, survey_fields)
 
 
 def simulated_records(responses: Responses, who: Respondents | None = None) -> int:
     """How many records responded (on any wave) and are simulated."""
     who = who if who is not None else respondents(responses)
     ids = responses.frame[responses.instrument.record_id].astype("string")
-    return int(ids[(who.respondent & simulated(responses)).to_numpy(dtype=bool)].nunique())
+    return int(ids[(who.respondent & who.simulated).to_numpy(dtype=bool)].nunique())
 
 
 def simulated(responses: Responses) -> pd.Series:
@@ -193,30 +195,23 @@ def designated_forms(instrument: Instrument, frame: pd.DataFrame) -> dict[str, n
     return found
 
 
-def _form_state(instrument: Instrument, raw: pd.DataFrame, form: str) -> np.ndarray:
-    """Whether the form was started on each row (complete or partial; see the docstring)."""
+def _form_response(
+    instrument: Instrument, raw: pd.DataFrame, form: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(started, complete) per row for ``form`` (see the module docstring): started by a survey
+    response or a status set with answers; complete by a completion time, or, without a survey
+    response, by the status Complete or Unverified."""
     status = raw[complete_field(form)].to_numpy(dtype=object)
-    answered = (status == "0") & _holds_answer(instrument, raw, form)
-    by_status = np.isin(status, ["1", "2"]) | answered
+    entered = np.isin(status, ["1", "2"])
+    started = entered | ((status == "0") & _holds_answer(instrument, raw, form))
     stamp_column = survey_timestamp(form)
     if stamp_column not in raw.columns:
-        return by_status
-    stamps = raw[stamp_column].to_numpy(dtype=object)
-    return by_status | (stamps != "")
-
-
-def _complete(raw: pd.DataFrame, form: str) -> np.ndarray:
-    """A started form is complete when its survey timestamp is a time, or, without a survey
-    response, when its status is Complete or Unverified."""
-    status = raw[complete_field(form)].to_numpy(dtype=object)
-    by_status = np.isin(status, ["1", "2"])
-    stamp_column = survey_timestamp(form)
-    if stamp_column not in raw.columns:
-        return by_status
-    stamps = pd.Series(raw[stamp_column].to_numpy(dtype=object), dtype=object).astype(str)
-    timed = stamps.str.strip().str.match(_STAMP).to_numpy(dtype=bool)
-    partial = (stamps.str.strip() == NOT_COMPLETED).to_numpy(dtype=bool)
-    return timed | (~partial & by_status)
+        return started, entered
+    texts = raw[stamp_column].to_numpy(dtype=object)
+    stamps = pd.Series(texts, dtype=object).astype(str).str.strip()
+    timed = stamps.str.match(_STAMP).to_numpy(dtype=bool)
+    partial = (stamps == NOT_COMPLETED).to_numpy(dtype=bool)
+    return started | (texts != ""), timed | (~partial & entered)
 
 
 def _holds_answer(instrument: Instrument, raw: pd.DataFrame, form: str) -> np.ndarray:
@@ -225,16 +220,21 @@ def _holds_answer(instrument: Instrument, raw: pd.DataFrame, form: str) -> np.nd
     codes = [code.code for code in instrument.missing_codes]
     held = np.zeros(len(raw), dtype=bool)
     for fld in data_fields(instrument):
-        if fld.form != form or fld.name in keys:
-            continue
-        if fld.type == "checkbox":
-            columns = field_columns(fld) + [checkbox_column(fld.name, code) for code in codes]
-            present = [c for c in columns if c in raw.columns]
-            held |= (raw[present].to_numpy(dtype=object) == "1").any(axis=1)
-            continue
-        texts = pd.Series(raw[fld.name].to_numpy(dtype=object), dtype=object).astype(str)
-        held |= (texts.str.strip() != "").to_numpy(dtype=bool)
+        if fld.form == form and fld.name not in keys:
+            held |= holds_value(fld, raw, codes)
     return held
+
+
+def holds_value(fld: Field, raw: pd.DataFrame, missing_codes: Sequence[str] = ()) -> np.ndarray:
+    """Whether the row's own export text holds something for ``fld``: a non-blank cell, or a
+    ticked box (an option's, or a missing-data code's ``field___code`` column). (``frame`` will
+    not do: it carries key fields into rows that never held them.)"""
+    if fld.type != "checkbox":
+        texts = pd.Series(raw[fld.name].to_numpy(dtype=object), dtype=object)
+        return (texts.astype(str).str.strip() != "").to_numpy(dtype=bool)
+    columns = field_columns(fld) + [checkbox_column(fld.name, code) for code in missing_codes]
+    present = [column for column in columns if column in raw.columns]
+    return (raw[present].to_numpy(dtype=object) == "1").any(axis=1)
 
 
 def _row_state(forms: pd.DataFrame) -> pd.Series:
