@@ -35,7 +35,7 @@ from scoring.proportions import BLANK, FrequencyTable
 from scoring.questions import Options, checkall_table, numeric_summary, question_kind
 from scoring.questions import choice_table as question_table
 from scoring.respondents import Respondents, respondents
-from scoring.values import CHOICE_FIELD_TYPES
+from scoring.values import CHOICE_FIELD_TYPES, value_kind
 from scoring.withheld import withheld_options
 
 PERCENT_COLUMNS = (
@@ -109,9 +109,7 @@ class Names:
 
 def withheld(below: int) -> Suppressed:
     """A withheld cell: a count below ``below``, or one that would reveal such a count."""
-    return Suppressed(
-        shown="withheld", reason=f"protects counts under {below}"
-    )
+    return Suppressed(shown="withheld", reason=f"protects counts under {below}")
 
 
 def question_title(instrument: Instrument, fld: Field) -> str:
@@ -168,7 +166,7 @@ def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -
         return checkall_blocks(group, fld, names, below)
     if kind == "numeric":
         return numeric_blocks(group, fld, names, below)
-    if kind == "text" and value_text(fld):
+    if kind == "text" and value_kind(fld) == "text":
         if _identifying(group.instrument, fld):
             return [Text(f"{group.title}: answers not listed; the field identifies respondents.")]
         return [text_list(group, fld)]
@@ -180,11 +178,6 @@ def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -
 
 def choice_table(group: Group, fld: Field) -> FrequencyTable:
     return question_table(group.responses, fld, group.shown(fld.name), group.options)
-
-
-def value_text(fld: Field) -> bool:
-    """Free text a respondent typed (not a date or time)."""
-    return fld.type == "notes" or (fld.type == "text" and fld.validation is None)
 
 
 def choice_blocks(
