@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from instruments.model import Instrument
+from plugin.pull.pull import SCORING_EXPORT
 from plugin.redcap import RedcapClient
 from scoring.decode import decode
 from scoring.respondents import SIMULATED_PREFIX, respondents
@@ -48,7 +49,7 @@ def mark_simulated(rows: Sequence[dict[str, str]], record_id: str) -> list[dict[
 
 def answered_records(client: RedcapClient, instrument: Instrument) -> tuple[set[str], set[str]]:
     """(records holding real answers, simulated records holding a response) in the project."""
-    rows = client.export_records(export_survey_fields=True, export_blank_for_gray_form_status=True)
+    rows = client.export_records(**SCORING_EXPORT)
     if not rows:
         return set(), set()
     responses = decode(rows, instrument)

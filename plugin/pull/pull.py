@@ -27,9 +27,14 @@ RANGE_TIME = "%Y-%m-%d %H:%M:%S"
 WIDEST_OFFSET = timedelta(hours=14)
 
 Progress = Callable[[int, int], None]
-# How records are exported, kept with the structure: a snapshot made another way cannot be the
-# parent of an incremental pull (its rows would lack the survey timestamps).
-EXPORT = [{"survey_fields": True, "blank_for_gray_form_status": True}]
+# How records are exported for scoring, everywhere they are: a form never saved exports as
+# status "0" by default, which would read as saved and put its questions in every denominator
+# (blank tells the two apart); the survey timestamps say who responded (scoring.respondents), so
+# a pre-filled record is not taken for one.
+SCORING_EXPORT = {"export_blank_for_gray_form_status": True, "export_survey_fields": True}
+# The same, kept with the structure: a snapshot made another way cannot be the parent of an
+# incremental pull (its rows would lack the survey timestamps).
+EXPORT = [{key.removeprefix("export_"): value for key, value in SCORING_EXPORT.items()}]
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,7 @@ def pull(
             writer.copy_from(parent.id, except_records=set(ids) | deleted)
         done = 0
         for batch in chunks(ids, batch_size):
-            # A form never saved exports as status "0" by default, which would read as saved
-            # and put its questions in every denominator; blank tells the two apart. The survey
-            # timestamps say who responded (scoring.respondents): a pre-filled record is not.
-            rows = client.export_records(
-                records=batch, export_blank_for_gray_form_status=True, export_survey_fields=True
-            )
+            rows = client.export_records(records=batch, **SCORING_EXPORT)
             writer.add(rows)
             batches += 1
             done += len(batch)

@@ -18,6 +18,7 @@ from flask import Flask
 
 from instruments.model import Instrument
 from instruments.waves import unique_event_names
+from plugin.pull.pull import SCORING_EXPORT
 from plugin.redcap import RedcapClient
 from plugin.redcap.errors import redact
 from plugin.service.connections import client_for
@@ -125,7 +126,7 @@ def rescore_records(
     client: RedcapClient, instrument: Instrument, records: list[str]
 ) -> dict[str, Any]:
     """Export, score and write back ``records``; what was written, as JSON-ready data."""
-    rows = client.export_records(records=records, export_blank_for_gray_form_status=True)
+    rows = client.export_records(records=records, **SCORING_EXPORT)
     if not rows:
         return {"records": records, "found": False, "waves_scored": 0, "written": []}
     responses = decode(rows, instrument)
