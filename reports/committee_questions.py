@@ -36,7 +36,7 @@ from scoring.questions import Options, checkall_table, numeric_summary, question
 from scoring.questions import choice_table as question_table
 from scoring.respondents import Respondents, respondents
 from scoring.values import CHOICE_FIELD_TYPES, value_kind
-from scoring.withheld import withheld_options
+from scoring.withheld import base_withheld, withheld_options
 
 PERCENT_COLUMNS = (
     Column("option", "Option"),
@@ -105,6 +105,14 @@ class Names:
             name = wanted[: SHEET_NAME_MAX - len(tail)] + tail
         self.taken.add(name)
         return name
+
+
+def few_answered(group: Group, below: int | None) -> Text:
+    """A question answered by fewer than ``below``: its answers, and how many, are withheld (as
+    in the statistics table, :func:`scoring.withheld.base_withheld`)."""
+    return Text(
+        f"{group.title}: fewer than {below} answered this question, so its answers are withheld."
+    )
 
 
 def withheld(below: int) -> Suppressed:
@@ -186,6 +194,8 @@ def choice_blocks(
     title = f"{group.title}: {question_title(group.instrument, fld)}"
     if table.denominator == 0:
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown answered.")]
+    if base_withheld(table.denominator, below):
+        return [few_answered(group, below)]
     rows, bars = percent_cells(
         list(table.table["label"]),
         table.table["count"],
@@ -218,6 +228,8 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
     nones = table.none_codes
     if table.n_respondents == 0:
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown ticked an option.")]
+    if base_withheld(table.n_respondents, below):
+        return [few_answered(group, below)]
     frame = table.table
     rows, bars = percent_cells(
         list(frame["label"]),
@@ -228,6 +240,7 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
         below,
         extra=("of_responses", frame["percent_of_responses"]),
         none=nones,
+        base=table.n_respondents,
     )
     note = (
         f"{_base(group, table.n_asked)}; % is of the {table.n_respondents} who ticked at least "
@@ -292,11 +305,12 @@ def percent_cells(
     *,
     extra: tuple[str, pd.Series] | None = None,
     none: Sequence[str] = (),
+    base: int | None = None,
 ) -> tuple[list[dict[str, Cell]], list[Bar]]:
     """Table rows and bars from one set of cells: a count below ``below``, and the cells that
-    would reveal it (:func:`scoring.withheld.withheld_options`), withhold their count, percent
-    and interval (and ``extra``) in the row and its bar alike."""
-    small = withheld_options(counts, below, none=none).to_numpy(dtype=bool)
+    would reveal it (:func:`scoring.withheld.withheld_options`, the statistics table's rule),
+    withhold their count, percent and interval (and ``extra``) in the row and its bar alike."""
+    small = withheld_options(counts, below, none=none, base=base).to_numpy(dtype=bool)
     rows: list[dict[str, Cell]] = []
     bars: list[Bar] = []
     for at, label in enumerate(labels):

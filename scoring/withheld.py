@@ -59,24 +59,41 @@ Cell = tuple[str, Column]  # (choice code, column)
 
 
 def withheld_options(
-    counts: pd.Series, below: int | None, *, none: Iterable[str] = ()
+    counts: pd.Series,
+    below: int | None,
+    *,
+    none: Iterable[str] = (),
+    base: float | None = None,
 ) -> pd.Series:
     """Which options of one table (a question among one set of respondents, its base
-    published) to withhold: the small counts and their complements. ``none`` names a check-all
-    question's 'none' options, which are outside its total of mentions."""
+    published) to withhold, by the rule the statistics table follows (:func:`withhold_rows`):
+    the small counts and their complements, or every option when the base is itself below the
+    threshold (:func:`base_withheld`). ``none`` names a check-all question's 'none' options,
+    which are outside its total of mentions; ``base`` is the people the percentages are out of
+    (default: the sum of the counts)."""
     if below is None or counts.empty:
         return pd.Series(False, index=counts.index)
+    codes = [str(code) for code in counts.index]
     nones = {str(code) for code in none}
-    inside = [code for code in counts.index if str(code) not in nones]
-    found = pd.Series(False, index=counts.index)
-    if inside:
-        mentions = counts.loc[inside].astype(float).to_frame()
-        mask = complementary_suppression(mentions, below).mask.iloc[:, 0]
-        found.loc[mask.index] = mask
-    for code in counts.index:
-        if str(code) in nones:
-            found.loc[code] = bool(0 < counts.loc[code] < below)
-    return found
+    values = [float(value) for value in counts.astype(float)]
+    people = sum(values) if base is None else float(base)
+    table = _Table(
+        counts={(code, OVERALL): value for code, value in zip(codes, values, strict=True)},
+        codes=codes,
+        nones=[code for code in codes if code in nones],
+        columns=[OVERALL],
+        small={OVERALL} if base_withheld(people, below) else set(),
+    )
+    withheld, small = _table_cells(table, below)
+    return pd.Series(
+        [OVERALL in small or (code, OVERALL) in withheld for code in codes], index=counts.index
+    )
+
+
+def base_withheld(base: float, below: int | None) -> bool:
+    """Whether a column's base (the people its percentages are out of) is below the threshold:
+    then its counts are told by the base alone, and the column is withheld whole."""
+    return below is not None and 0 < base < below
 
 
 def withhold_rows(rows: list[TidyRow], below: int | None) -> list[TidyRow]:
@@ -121,15 +138,7 @@ class _Table:
 
 
 def _count_table(rows: list[TidyRow], positions: list[int], below: int) -> set[int]:
-    table = _read_table(rows, positions, below)
-    withheld: set[Cell] = set()
-    mentions = [code for code in table.codes if code not in table.nones]
-    for codes, totals in ((mentions, True), (table.nones, False)):
-        if codes:
-            withheld |= _withheld_cells(table, codes, below, totals=totals)
-    small = set(table.small)
-    if len(mentions) == 1:  # one option: its count is its column's base, withheld with it
-        small |= {column for code, column in withheld if code in mentions}
+    withheld, small = _table_cells(_read_table(rows, positions, below), below)
     hidden: set[int] = set()
     dirty_columns = {column for _, column in withheld}
     dirty_codes = {code for code, _ in withheld}
@@ -145,6 +154,20 @@ def _count_table(rows: list[TidyRow], positions: list[int], below: int) -> set[i
         elif row.statistic in DIFFERENCES and row.choice_code in dirty_codes:
             hidden.add(at)
     return hidden
+
+
+def _table_cells(table: _Table, below: int) -> tuple[set[Cell], set[Column]]:
+    """The cells to withhold, and the columns withheld whole (a small base, or the one count of
+    a one-option question, which is its column's base)."""
+    withheld: set[Cell] = set()
+    mentions = [code for code in table.codes if code not in table.nones]
+    for codes, totals in ((mentions, True), (table.nones, False)):
+        if codes:
+            withheld |= _withheld_cells(table, codes, below, totals=totals)
+    small = set(table.small)
+    if len(mentions) == 1:
+        small |= {column for code, column in withheld if code in mentions}
+    return withheld, small
 
 
 def _read_table(rows: list[TidyRow], positions: list[int], below: int) -> _Table:
@@ -166,7 +189,7 @@ def _read_table(rows: list[TidyRow], positions: list[int], below: int) -> _Table
     # A check-all question's 'none' options have a count but no percent of responses.
     nones = [code for code in codes if code not in mentioned] if checkall else []
     columns = list(dict.fromkeys(column for _, column in counts))
-    small = {column for column, base in bases.items() if 0 < base < below}
+    small = {column for column, base in bases.items() if base_withheld(base, below)}
     return _Table(counts, codes, nones, columns, small)
 
 

@@ -209,6 +209,26 @@ def test_only_shared_single_choice_questions_are_compared(report) -> None:
     assert {"qi_involvement", "moc_credit", "moc_plans", "edu_alp_gap"} <= compared
 
 
+def test_the_report_withholds_the_cells_the_statistics_table_withholds(suppressed) -> None:
+    tidy = suppressed.tidy
+    compared = 0
+    for table in suppressed.tables():
+        prefix, _, field = table.name.partition(" ")
+        instrument = {"p": "provider_scan", "s": "supporter_scan"}.get(prefix)
+        if instrument is None or not table.rows or "option" not in table.rows[0]:
+            continue
+        counts = tidy[
+            (tidy["instrument"] == instrument)
+            & (tidy["field"] == field)
+            & (tidy["statistic"] == "count")
+            & (tidy["group_by"] == "")
+        ]
+        in_report = [isinstance(row["n"], Suppressed) for row in table.rows]
+        assert in_report == counts["value"].isna().tolist(), table.name
+        compared += 1
+    assert compared > 10
+
+
 def test_suppression_is_identical_in_tables_and_charts(suppressed) -> None:
     withheld = 0
     for section in suppressed.sections:
