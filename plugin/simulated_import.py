@@ -83,7 +83,7 @@ def safe_rows(
             "holds a response yet; real records are never written either way"
         )
     if not fill_missing:
-        return SafeRows(marked, (), tuple(sorted(real)))
+        return SafeRows(marked, (), ())  # a project without real answers: earlier runs replaced
     kept = [row for row in marked if str(row[instrument.record_id]) not in simulated]
     skipped = sorted({str(row[instrument.record_id]) for row in marked} & simulated)
     return SafeRows(kept, tuple(skipped), tuple(sorted(real, key=_natural)))
