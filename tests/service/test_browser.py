@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -88,8 +89,10 @@ def downloaded(folder: Path, name: str) -> Path:
 
 
 def job_finishes(browser: WebDriver) -> str:
-    """Wait on a job's page until its own polling shows it finished; its final state."""
-    WebDriverWait(browser, WAIT).until(
+    """Wait on a job's page until its own polling shows it finished; its final state. The page
+    reloads itself when the job ends, so a state element read just then may be gone: read
+    again."""
+    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda page: page.find_element(By.ID, "job-state").text in ("done", "failed")
     )
     return browser.find_element(By.ID, "job-state").text
@@ -118,7 +121,7 @@ def test_an_analyst_signs_in_pulls_and_downloads_a_report(
     # script follows the state and loads the page again once the pull has finished.
     live.faults.add("slow", content="record", token=token, delay=2.0)
     row.find_element(By.CSS_SELECTOR, "button[aria-label='Pull Cohort B']").click()
-    WebDriverWait(browser, WAIT).until(
+    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda page: page.find_element(By.ID, "job-state").text == "running"
     )
     assert job_finishes(browser) == "done"
