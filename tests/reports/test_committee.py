@@ -346,3 +346,15 @@ def test_a_field_marked_as_identifier_is_never_listed() -> None:
     lists = [b for s in report.sections for b in s.blocks if isinstance(b, TextList)]
     assert not [b for b in lists if "anything else" in b.title]
     assert any(b.title.startswith("Providers: Other") for b in lists)
+
+
+def test_a_question_answered_by_fewer_than_the_threshold_is_withheld_whole() -> None:
+    few = build_committee(responses_of(PROVIDERS, 30, 3), None, provenance=PROVENANCE,
+                          suppress_below=40)  # fmt: skip
+    assert "p qi_involvement" not in tables(few)
+    section = next(s for s in few.sections if s.title.startswith("Which statement best"))
+    texts = [b.text for b in section.blocks if isinstance(b, Text)]
+    assert "Providers: fewer than 40 answered this question, so its answers are withheld." in texts
+    tidy = few.tidy
+    rows = tidy[(tidy["field"] == "qi_involvement") & (tidy["group_by"] == "")]
+    assert rows["value"].isna().all(), "the statistics table withholds the same question whole"
