@@ -231,6 +231,12 @@ class ErrorCode(Enum):
     )
     # -- logic ---------------------------------------------------------------------------------
     LOGIC_SYNTAX = ("logic-syntax", "error", "{where}: {detail}", "Correct the expression.")
+    LOGIC_TOO_DEEP = (
+        "logic-too-deep",
+        "error",
+        "{where}: {detail}",
+        "Logic this deep is refused before anything evaluates it; simplify or split it.",
+    )
     LOGIC_UNKNOWN_FUNCTION = (
         "logic-unknown-function",
         "error",

@@ -16,6 +16,7 @@ KIND_CODES = {
     "arity": ErrorCode.LOGIC_SYNTAX,
     "unknown_function": ErrorCode.LOGIC_UNKNOWN_FUNCTION,
     "smart_variable": ErrorCode.LOGIC_SMART_VARIABLE,
+    "nesting": ErrorCode.LOGIC_TOO_DEEP,
 }
 # REDCap refuses these in calc fields: they return text, which a calc field cannot hold.
 TEXT_ONLY_FUNCTIONS = frozenset({"contains", "not_contain", "starts_with", "ends_with"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-ErrorKind = Literal["syntax", "unknown_function", "smart_variable", "arity"]
+ErrorKind = Literal["syntax", "unknown_function", "smart_variable", "arity", "nesting"]
 
 
 class LogicError(ValueError):
@@ -20,7 +20,8 @@ class LogicError(ValueError):
 
     ``message`` is the full human text (what went wrong, where, and a hint when there is one),
     ``position`` the 0-based offset in the original text (``None`` when no single place is to
-    blame), ``kind`` one of ``syntax``, ``unknown_function``, ``smart_variable`` and ``arity``.
+    blame), ``kind`` one of ``syntax``, ``unknown_function``, ``smart_variable``, ``arity`` and
+    ``nesting`` (deeper than the parser allows).
     """
 
     def __init__(

@@ -19,6 +19,11 @@ not chain: ``1 < [x] < 5`` is an error rather than JavaScript's ``(1 < [x]) < 5`
 ``(x)^(y)``; any operands are accepted here and the renderer writes the parenthesised form.
 
 Keywords (``and``, ``or``, ``not``, ``true``, ``false``) and function names are case-insensitive.
+
+Depth is bounded, so hostile or runaway logic is refused with a ``nesting`` error instead of
+exhausting the stack of whatever walks the tree later (evaluation, rendering, checks): at most
+MAX_NESTING levels of parentheses, calls, ``not`` and unary minus, and at most MAX_DEPTH levels
+in the tree (a chain of 200 ``or`` terms is 200 deep). REDCap's own logic is far shallower.
 """
 
 from __future__ import annotations
@@ -62,6 +67,8 @@ _NAME = r"(?!\d+$)[A-Za-z0-9_]+"
 _PLAIN = re.compile(rf"({_NAME})(?::([A-Za-z_]+))?")
 _CHECKBOX = re.compile(rf"({_NAME})\(([A-Za-z0-9._-]+)\)")
 _DIGITS = re.compile(r"[0-9]+")
+MAX_NESTING = 40
+MAX_DEPTH = 250
 
 
 def parse(text: str) -> Expression:
@@ -69,13 +76,31 @@ def parse(text: str) -> Expression:
     tokens = tokenize(strip_comments(text))
     if tokens[0].kind == "end":
         raise LogicError("empty logic", 0, hint="write a condition or a calculation")
-    return Expression(text, _Parser(tokens).parse())
+    root = _Parser(tokens).parse()
+    _check_depth(root)
+    return Expression(text, root)
+
+
+def _check_depth(root: Node) -> None:
+    """Refuse a tree deeper than MAX_DEPTH, naming where its deepest branch goes too deep."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise LogicError(
+                f"the logic is nested more than {MAX_DEPTH} levels deep",
+                node.position,
+                "nesting",
+                hint="split it across calculated fields, or use a function such as sum()",
+            )
+        stack.extend((child, depth + 1) for child in node.children())
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.nesting = 0
 
     @property
     def current(self) -> Token:
@@ -92,6 +117,17 @@ class _Parser:
 
     def at_keyword(self, word: str) -> bool:
         return self.current.kind == "name" and self.current.text.lower() == word
+
+    def descend(self, token: Token) -> None:
+        """One level deeper (a parenthesis, call, ``not`` or minus); too deep is an error."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise LogicError(
+                f"the logic nests parentheses, calls or operators more than {MAX_NESTING} deep",
+                token.position,
+                "nesting",
+                hint="remove redundant parentheses, or split it across calculated fields",
+            )
 
     def unexpected(self, token: Token | None = None, hint: str | None = None) -> LogicError:
         token = self.current if token is None else token
@@ -120,8 +156,11 @@ class _Parser:
 
     def parse_not(self) -> Node:
         if self.at_keyword("not") or self.at_op("!"):
+            self.descend(self.current)
             position = self.advance().position
-            return Not(self.parse_not(), position=position)
+            node: Node = Not(self.parse_not(), position=position)
+            self.nesting -= 1
+            return node
         return self.parse_comparison()
 
     def parse_comparison(self) -> Node:
@@ -156,8 +195,11 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.at_op("-"):
+            self.descend(self.current)
             position = self.advance().position
-            return Negate(self.parse_unary(), position=position)
+            node: Node = Negate(self.parse_unary(), position=position)
+            self.nesting -= 1
+            return node
         return self.parse_power()
 
     def parse_power(self) -> Node:
@@ -183,9 +225,11 @@ class _Parser:
         if token.kind == "name":
             return self.parse_name()
         if token.kind == "lparen":
+            self.descend(token)
             self.advance()
             node = self.parse_or()
             self.expect_close(token)
+            self.nesting -= 1
             return node
         raise self.unexpected()
 
@@ -215,6 +259,7 @@ class _Parser:
 
     def parse_call(self, name: Token) -> Node:
         lookup_function(name.text, name.position)
+        self.descend(name)
         opening = self.advance()
         args: list[Node] = []
         if self.current.kind != "rparen":
@@ -224,6 +269,7 @@ class _Parser:
                 args.append(self.parse_or())
         self.expect_close(opening, f"{name.text.lower()}(")
         spec = check_call(name.text, len(args), name.position)
+        self.nesting -= 1
         return Call(spec.name, tuple(args), position=name.position)
 
     def parse_reference(self) -> Node:

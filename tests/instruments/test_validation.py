@@ -699,3 +699,13 @@ def test_coding_fields_exist_and_codes_are_categorical():
     result = check(data)
     assert only(result, "reference-unknown-field").pointer == "/coding/coder_field"
     assert only(result, "coding-not-categorical").pointer == "/coding/codes/1"
+
+
+def test_logic_nested_too_deep_is_a_catalogued_problem_with_its_place():
+    """Issue 12: about 150 nested parentheses raised RecursionError out of validation."""
+    data = base()
+    field(data, "lead_note")["branching_logic"] = "(" * 150 + "[lead_1] = '1'" + ")" * 150
+    field(data, "lead_total")["calculation"] = " + ".join(["[lead_1]"] * 400)
+    deep = [p for p in check(data).problems if p.code.code == "logic-too-deep"]
+    assert [p.pointer for p in deep] == ["/fields/7/branching_logic", "/fields/8/calculation"]
+    assert "more than 40 deep" in deep[0].message and "at character 41" in deep[0].message

@@ -16,7 +16,9 @@ from instruments.logic import (
     NumberLit,
     Reference,
     StringLit,
+    evaluate,
     parse,
+    truthy,
 )
 
 from .test_logic_golden import CASES
@@ -235,3 +237,33 @@ def test_smart_variables_and_instances(text: str, match: str, position: int) -> 
 
 def test_checkbox_code_with_a_hyphen_is_not_a_smart_variable() -> None:
     assert parse("[cb(-1)] = '1'").checkbox_terms() == {("cb", "-1")}
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("(" * 150 + "[a]" + ")" * 150 + " = '1'", 40),  # issue 12: RecursionError before
+        ("not " * 2000 + "[a] = '1'", 160),
+        ("-" * 2000 + "1", 40),
+        ("abs(" * 150 + "1" + ")" * 150, 160),
+    ],
+)
+def test_logic_nested_too_deep_is_refused_where_it_goes_too_deep(text: str, position: int) -> None:
+    with pytest.raises(LogicError, match="nests parentheses, calls or operators more than 40"):
+        parse(text)
+    with pytest.raises(LogicError) as caught:
+        parse(text)
+    assert caught.value.kind == "nesting" and caught.value.position == position
+
+
+def test_a_chain_too_long_for_the_tree_is_refused_and_a_long_one_still_evaluates() -> None:
+    """Evaluating and rendering walk the tree recursively: 600 ``or`` terms overflowed them."""
+    terms = [f"[a{i}] = '1'" for i in range(600)]
+    with pytest.raises(LogicError, match="nested more than 250 levels deep") as caught:
+        parse(" or ".join(terms))
+    assert caught.value.kind == "nesting"
+    allowed = parse(" or ".join(terms[:240]))
+    assert parse(allowed.render()) == allowed
+    assert truthy(evaluate(allowed, {f"a{i}": "1" if i == 239 else "0" for i in range(240)}))
+    nested = "(" * 40 + "[a]" + ")" * 40 + " = '1'"
+    assert parse(nested).render() == '[a] = "1"'
