@@ -9,13 +9,12 @@ normalised the same way, and anything REDCap would drop is reported as a warning
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from instruments.csv_text import CsvFileError, csv_rows, decode_csv
 from instruments.dictionary.choices import parse_choices, parse_slider_labels
 from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
 from instruments.model import CHOICE_TYPES
@@ -38,34 +37,32 @@ def read_dictionary(
     raw: bytes | str, *, file: str = "<memory>"
 ) -> tuple[list[dict[str, str]], list[str]]:
     """Rows keyed by the API column names, and warnings about the decoding."""
-    warnings: list[str] = []
-    if isinstance(raw, bytes):
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            text = raw.decode("cp1252", errors="replace")
-            warnings.append(
-                f"[{file}] not UTF-8 (byte {exc.start}); read as Windows-1252, check accented text"
-            )
-    else:
-        text = raw.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        raise DictionaryError(f"[{file}] is empty") from None
+        if isinstance(raw, bytes):
+            text, warnings = decode_csv(raw, file=file)
+        else:
+            text, warnings = raw.removeprefix("\ufeff"), []
+        table = csv_rows(text, file=file)
+    except CsvFileError as exc:
+        raise DictionaryError(str(exc)) from None
+    if not table:
+        raise DictionaryError(f"[{file}] is empty")
+    header, body = table[0], table[1:]
     normalised = [h.strip() for h in header]
     if tuple(normalised[:18]) not in (API_COLUMNS, UI_HEADERS):
         if len([h for h in normalised if h]) < 18:
+            tabs = (
+                " (it is separated by tabs: save it as CSV)" if "\t" in "".join(header[:1]) else ""
+            )
             raise DictionaryError(
                 f"[{file} row 1] expected REDCap's 18 dictionary columns, found {len(header)}: "
-                f"{', '.join(normalised[:5])}..."
+                f"{', '.join(normalised[:5])}...{tabs}"
             )
         warnings.append(
             f"[{file} row 1] unfamiliar headers; columns read by position as REDCap does"
         )
     rows = []
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(body, start=2):
         if not any(v.strip() for v in values):
             continue
         if len(values) < 18:

@@ -7,11 +7,10 @@ organisation type), and one bad row means nothing is created at all.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
+from instruments.csv_text import CsvFileError, csv_rows, decode_csv
 from instruments.model import Field
 
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
@@ -37,31 +36,37 @@ class MemberListError(ValueError):
 def read_members(raw: bytes, *, file: str, org_field: Field | None) -> list[Member]:
     """Every member, or MemberListError naming every bad row."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [column for column in REQUIRED if column not in headers]
+        text, _ = decode_csv(raw, file=file)
+        table = csv_rows(text, file=file)
+    except CsvFileError as exc:
+        raise MemberListError(file, [str(exc)]) from None
+    header = [h.strip().lower() for h in (table[0] if table else [])]
+    missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise MemberListError(
             file,
             [
                 f"line 1: missing column(s) {', '.join(missing)}; "
-                f"the header has {', '.join(headers) or 'nothing'}"
+                f"the header has {', '.join(header) or 'nothing'}"
             ],
         )
-    org_column = next((c for c in ORG_COLUMNS if c in headers), None)
+    org_column = next((c for c in ORG_COLUMNS if c in header), None)
     choices = org_field.choice_labels() if org_field is not None else {}
     by_label = {label.strip().lower(): code for code, label in choices.items()}
     problems: list[str] = []
     members: list[Member] = []
     seen_email: dict[str, int] = {}
     seen_name: dict[str, int] = {}
-    for number, raw_row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items()}
-        if not any(row.values()):
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
             continue
+        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+            problems.append(
+                f"line {number}: {len(cells)} cells but the header names {len(header)} columns; "
+                "quote a value that holds a comma"
+            )
+            continue
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
         name, email = row.get("name", ""), row.get("email", "")
         errors = []
         if not name:

@@ -169,3 +169,23 @@ def test_csv_quotes_what_needs_quoting():
     _, compiled = round_trip((FIXTURES / "survey_multilingual.csv").read_bytes())
     parsed = list(csv.reader(io.StringIO(to_csv(compiled))))
     assert all(len(row) == 18 for row in parsed)
+
+
+def test_a_dictionary_saved_as_utf16_reads_as_the_same_rows():
+    """Issue 12: a UTF-16 file imported as names full of NUL bytes, and exited 0."""
+    raw = (FIXTURES / "classic_demographics.csv").read_bytes()
+    expected, _ = read_dictionary(raw)
+    for encoding in ("utf-16", "utf-16-le"):
+        rows, warnings = read_dictionary(raw.decode("utf-8-sig").encode(encoding), file="d.csv")
+        assert rows == expected
+        assert warnings == ["[d.csv] read as UTF-16; CSV (UTF-8) is the usual format"]
+    tabbed = raw.decode("utf-8-sig").replace(",", "\t").encode("utf-16")
+    with pytest.raises(DictionaryError, match=r"separated by tabs: save it as CSV"):
+        read_dictionary(tabbed, file="d.txt")
+
+
+def test_a_cell_over_the_csv_limit_is_refused_with_its_line():
+    header = ",".join(API_COLUMNS)
+    text = f'{header}\nrecord_id,f,,text,"{"x" * 140_000}"\n'
+    with pytest.raises(DictionaryError, match=r"\[big.csv line 2\] a cell is longer than 131,072"):
+        read_dictionary(text.encode(), file="big.csv")

@@ -57,3 +57,27 @@ def test_missing_columns_and_empty_lists_are_refused():
         read("name,phone\nAlpha,555\n")
     with pytest.raises(MemberListError, match="no members"):
         read("name,email\n")
+
+
+def test_a_row_longer_than_its_header_is_named_not_a_crash():
+    """Issue 12: an unquoted comma gave the row an extra cell, and AttributeError."""
+    with pytest.raises(MemberListError, match=r"line 3: 4 cells but the header names 3 columns"):
+        read(
+            "name,email,organisation_type\n"
+            "Alpha CME,alpha@example.org,1\n"
+            "Beta, Inc.,beta@example.org,1\n"
+        )
+
+
+def test_a_cell_over_the_csv_limit_is_named_with_its_line():
+    with pytest.raises(MemberListError, match=r"line 3\] a cell is longer than 131,072 char"):
+        read(f"name,email\nAlpha,alpha@example.org\n{'x' * 140_000},beta@example.org\n")
+
+
+def test_a_list_saved_as_utf16_is_read_and_a_binary_file_refused():
+    text = "name,email\nÉcole Santé,ecole@example.org\n"
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
+        (member,) = read_members(text.encode(encoding), file="members.csv", org_field=None)
+        assert (member.name, member.email) == ("École Santé", "ecole@example.org")
+    with pytest.raises(MemberListError, match=r"line 2\] holds NUL bytes"):
+        read_members(b"name,email\n\x00\x01\x02,x@example.org\n", file="m.csv", org_field=None)
