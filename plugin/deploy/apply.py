@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from instruments.dictionary.choices import parse_choices
@@ -17,18 +18,31 @@ from instruments.model import Instrument
 from instruments.naming import checkbox_column
 from plugin.deploy.plan import Plan, make_plan
 from plugin.deploy.project import CurrentProject, FieldUsage, desired_project
-from plugin.deploy.steps import Step, apply_steps
-from plugin.pull.pull import chunks, record_ids
-from plugin.redcap import RedcapApiError, RedcapClient
+from plugin.deploy.steps import DeployRefused, Step, apply_steps
+from plugin.pull.checks import exported_batch, listed_records
+from plugin.pull.pull import LOG_TIME, chunks, server_clock
+from plugin.redcap import RedcapClient, RedcapProblem
 
 
 def read_current(client: RedcapClient) -> CurrentProject:
-    info = client.project_info()
+    """The project's design as REDCap holds it now.
+
+    The data-loss guard compares the plan with this, so it fails closed: any failure to read
+    the design stops the deploy, and a project is taken for empty only when REDCap lists no
+    fields and holds no records.
+    """
     try:
+        info = client.project_info()
         metadata = client.metadata()
-    except RedcapApiError:
-        metadata = []  # a project with no dictionary yet
-    structure = client.structure()
+        structure = client.structure()
+    except RedcapProblem as exc:
+        raise type(exc)(
+            "deploy stopped: the project's current design could not be read, so qiscan cannot "
+            f"tell which fields hold data ({exc.message})",
+            status=exc.status,
+            hint=exc.hint or "nothing was changed in REDCap; run the deploy again",
+        ) from None
+    check_empty_project(client, metadata)
     return CurrentProject(
         metadata=metadata,
         arms=structure["arms"],
@@ -40,11 +54,26 @@ def read_current(client: RedcapClient) -> CurrentProject:
     )
 
 
+def check_empty_project(client: RedcapClient, metadata: list[dict[str, str]]) -> None:
+    """Refuse a project whose dictionary comes back empty while it holds records: a REDCap
+    project always has its record-id field, so that answer is not to be trusted."""
+    if metadata:
+        return
+    records = {str(next(iter(row.values()), "")) for row in client.export_records() if row}
+    if records:
+        raise DeployRefused(
+            f"REDCap lists no fields but holds {len(records)} record"
+            f"{'' if len(records) == 1 else 's'}; qiscan will not deploy over data it cannot "
+            "see. Check the token's design rights and the project in REDCap"
+        )
+
+
 def read_usage(
     client: RedcapClient, current: CurrentProject, *, batch_size: int = 500
 ) -> FieldUsage:
     """Count, from a batched record export, how many records hold data where a deploy could
-    remove it. Only counts are kept; the rows are dropped batch by batch."""
+    remove it. Only counts are kept; the rows are dropped batch by batch. Every answer is
+    checked against what was asked (:mod:`plugin.pull.checks`)."""
     if not current.metadata:
         return FieldUsage()
     record_id = current.metadata[0]["field_name"]
@@ -55,9 +84,12 @@ def read_usage(
     instances: dict[tuple[str, str], set[str]] = defaultdict(set)
     columns = _columns(current.metadata)
     single_choice = _single_choice(current.metadata)
-    ids = record_ids(client, record_id)
+    # Checked as a pull checks its answers: a batch cut short would hide data from the guard.
+    started = datetime.strptime(server_clock(client)[:16], LOG_TIME)
+    ids, _ = listed_records(client, record_id, None)
     for batch in chunks(ids, batch_size):
-        for row in client.export_records(records=batch):
+        rows, _ = exported_batch(client, batch, record_id, started, {})
+        for row in rows:
             record = str(row[record_id])
             event = str(row.get("redcap_event_name", ""))
             repeat_form = str(row.get("redcap_repeat_instrument", ""))

@@ -8,9 +8,10 @@ import pytest
 from instruments import load_instrument, load_shipped
 from instruments.dictionary import compile_dictionary
 from plugin.deploy import desired_project, make_plan
+from plugin.deploy.apply import check_empty_project, read_current, read_usage
 from plugin.deploy.apply import deploy as run_deploy
-from plugin.deploy.apply import read_current, read_usage
 from plugin.deploy.steps import DeployRefused
+from plugin.redcap import RedcapApiError, RedcapTransportError
 from plugin.writeback import WriteBackError, write_back
 from tests.instruments.helpers import base
 
@@ -102,3 +103,44 @@ def test_scores_are_written_back_into_score_fields_only(live):
     with pytest.raises(WriteBackError, match=r"lead_1 are not score fields"):
         write_back(client, instrument, [{"record_id": "1", "lead_1": 5}])
     assert client.export_records(records=["1"])[0]["lead_1"] == "4"
+
+
+def test_a_design_that_cannot_be_read_stops_the_deploy_before_any_field_is_removed(live):
+    """Issue 12: a metadata export answered with an error was read as an empty project, so the
+    plan re-imported the instrument's dictionary over a field that held data."""
+    client = live.client(live.create(title="mini"))
+    instrument = classic_instrument()
+    deploy(client, [instrument])
+    client.import_records([{"record_id": str(n), "lead_note": f"note {n}"} for n in range(1, 6)])
+    data = base()
+    data.pop("waves")
+    data["fields"] = [f for f in data["fields"] if f["name"] != "lead_note"]
+    smaller = load_instrument(data).unwrap()
+    live.faults.add("api_error", content="metadata", times=1)
+    with pytest.raises(RedcapApiError, match=r"deploy stopped: .*current design could not be read"):
+        deploy(client, [smaller])
+    assert any(row["field_name"] == "lead_note" for row in client.metadata())
+    assert client.export_records(fields=["record_id", "lead_note"])[4]["lead_note"] == "note 5"
+
+
+def test_a_project_listing_no_fields_but_holding_records_is_not_taken_for_an_empty_one(live):
+    client = live.client(live.create(title="mini"))
+    deploy(client, [classic_instrument()])
+    client.import_records([{"record_id": "1", "lead_note": "keep me"}])
+    with pytest.raises(DeployRefused, match=r"lists no fields but holds 1 record"):
+        check_empty_project(client, [])
+
+
+def test_a_usage_batch_cut_short_stops_the_deploy_instead_of_undercounting(live):
+    """The guard counts data from batched exports, checked as a pull checks them: a valid
+    answer missing records would otherwise hide their data from it."""
+    client = live.client(live.create(title="mini"))
+    deploy(client, [classic_instrument()])
+    client.import_records([{"record_id": str(n), "lead_note": f"note {n}"} for n in range(1, 6)])
+    data = base()
+    data.pop("waves")
+    data["fields"] = [f for f in data["fields"] if f["name"] != "lead_note"]
+    live.faults.add("missing_records", count=5, asking="records[0]", times=20)
+    with pytest.raises(RedcapTransportError, match="asked 4 times"):
+        deploy(client, [load_instrument(data).unwrap()])
+    assert any(row["field_name"] == "lead_note" for row in client.metadata())

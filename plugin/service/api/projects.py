@@ -22,7 +22,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 from sqlalchemy.exc import IntegrityError
 
-from plugin.deploy import Plan, Step, apply_steps, render_plan
+from plugin.deploy import DeployRefused, Plan, Step, apply_steps, render_plan
 from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.render import summary
 from plugin.redcap import RedcapClient, RedcapProblem
@@ -266,6 +266,8 @@ def planned(connection_id: int) -> tuple[Plan, RedcapClient]:
         plan, _ = deploy(client, [instrument], apply=False)
     except RedcapProblem as exc:
         raise redcap_failure(exc, client) from None
+    except DeployRefused as exc:  # what REDCap answered cannot be trusted to plan on
+        raise ApiProblem(409, str(exc), code="design_unreadable") from None
     return plan, client
 
 
