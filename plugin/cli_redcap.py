@@ -15,6 +15,7 @@ from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.steps import DeployRefused
 from plugin.files import write_atomically
 from plugin.pull import SnapshotStore, pull
+from plugin.pull.writer import TakenOver
 from plugin.redcap import RedcapProblem
 from plugin.target import Instance, open_for
 
@@ -116,13 +117,18 @@ def pull_command(
                     incremental=not full,
                     progress=progress,
                 )
-    except RedcapProblem as exc:
+    except (RedcapProblem, TakenOver) as exc:
         say(f"error {exc}; the previous snapshot is unchanged")
         sys.exit(1)
     snap = result.snapshot
+    resumed = (
+        f" ({result.resumed_records} of them kept from an earlier pull that stopped)"
+        if result.resumed
+        else ""
+    )
     say(
         f"snapshot {snap.id} ({result.mode}): {snap.record_count} records, {snap.row_count} rows, "
-        f"{result.exported_records} exported in {result.batches} batch(es), "
+        f"{result.exported_records} exported{resumed} in {result.batches} batch(es), "
         f"{result.deleted_records} deleted, hash {snap.content_hash[:12]}, "
         f"{result.seconds:.1f} s"
     )

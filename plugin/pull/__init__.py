@@ -1,6 +1,6 @@
-"""Pulling REDCap data into local snapshots: batched, incremental, atomic."""
+"""Pulling REDCap data into local snapshots: batched, incremental, checked, resumable."""
 
 from plugin.pull.pull import PullResult, pull
-from plugin.pull.store import Snapshot, SnapshotStore
+from plugin.pull.store import Snapshot, SnapshotStore, Unfinished
 
-__all__ = ["PullResult", "Snapshot", "SnapshotStore", "pull"]
+__all__ = ["PullResult", "Snapshot", "SnapshotStore", "Unfinished", "pull"]

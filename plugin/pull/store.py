@@ -3,9 +3,12 @@ service's own database (PostgreSQL in production).
 
 A snapshot holds the raw records exactly as REDCap exported them (every value a string), the
 metadata and structure they were exported under, the instruments and versions they were pulled
-for, the server-time watermark and a content hash. It is written inside one transaction: a pull
-that fails part-way rolls back and leaves every earlier snapshot as it was. Rows are streamed in
-and out, so a snapshot never has to fit in memory.
+for, the server-time watermark and a content hash. It is written batch by batch, each batch in
+its own transaction together with how far the pull has got (``pull_progress``), so a pull that
+fails part-way keeps what it wrote and the next pull resumes it (``plugin.pull.writer``). Until
+the last transaction gives it its content hash, a snapshot is unfinished: it is never listed,
+never the latest and never read, and every earlier snapshot stays as it was. Rows are streamed
+in and out, so a snapshot never has to fit in memory.
 
 The content hash covers the rows in key order (record, event, repeat instrument, instance),
 compared byte by byte on every database, so a full pull and an incremental pull of the same
@@ -14,17 +17,16 @@ data give the same hash, on SQLite as on PostgreSQL.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 metadata = sa.MetaData()
 snapshot_table = sa.Table(
@@ -53,8 +55,22 @@ row_table = sa.Table(
     sa.Column("repeat_instance", sa.Text, primary_key=True),
     sa.Column("data", sa.Text, nullable=False),
 )
+# An unfinished snapshot's plan: the record ids it exports in order, how many are written, the
+# deletions the log showed, and which pull is writing it (its owner) and when it last wrote.
+progress_table = sa.Table(
+    "pull_progress",
+    metadata,
+    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshot.id"), primary_key=True),
+    sa.Column("ids", sa.Text, nullable=False),
+    sa.Column("deleted", sa.Text, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
 KEY = ("record", "event", "repeat_instrument", "repeat_instance")
 BATCH = 1000  # rows per fetch when streaming, and per statement when deleting records
+UNFINISHED = ""  # the content hash of a snapshot still being written
+TIME = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,36 @@ class Snapshot:
     record_count: int
     row_count: int
     content_hash: str
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A snapshot a pull began and did not finish, with what it needs to go on."""
+
+    snapshot_id: int
+    project: str
+    server_time: str
+    mode: str
+    parent_id: int | None
+    instruments: dict[str, str]
+    metadata: list[dict[str, Any]]
+    structure: dict[str, Any]
+    ids: list[str]
+    deleted: list[str]
+    done: int  # how many of ``ids`` are written
+    owner: str  # the pull writing it; "" once that pull has stopped
+    updated_at: str  # UTC, when it last wrote a batch
+
+    def busy(self, lease: timedelta) -> bool:
+        """Whether a pull may still be writing it (it has not let go and wrote lately)."""
+        if not self.owner:
+            return False
+        last = datetime.strptime(self.updated_at, TIME).replace(tzinfo=UTC)
+        return datetime.now(UTC) - last < lease
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime(TIME)
 
 
 def row_key(row: dict[str, Any], record_id: str) -> tuple[str, str, str, str]:
@@ -117,12 +163,38 @@ class SnapshotStore:
         if self._owned:
             self.engine.dispose()
 
-    def writer(self, **header: Any) -> SnapshotWriter:
-        """Open a snapshot for writing; see ``SnapshotWriter``."""
-        return SnapshotWriter(self.engine, **header)
+    def unfinished(self, project: str) -> list[Unfinished]:
+        """The project's unfinished snapshots, oldest first."""
+        query = (
+            sa.select(snapshot_table, progress_table)
+            .join(progress_table, progress_table.c.snapshot_id == snapshot_table.c.id)
+            .where(snapshot_table.c.project == project)
+            .order_by(snapshot_table.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [_unfinished(row) for row in connection.execute(query).mappings()]
+
+    def discard(self, snapshot_id: int, *, owner: str | None = None) -> None:
+        """Delete an unfinished snapshot and everything written for it (only while ``owner``,
+        if given, still owns it)."""
+        plan = progress_table.c
+        with self.engine.begin() as connection:
+            where = [plan.snapshot_id == snapshot_id]
+            if owner is not None:
+                where.append(plan.owner == owner)
+            gone = connection.execute(progress_table.delete().where(*where)).rowcount
+            if not gone:  # only an unfinished snapshot has a plan: a finished one is never hit
+                raise KeyError(f"no unfinished snapshot {snapshot_id}")
+            connection.execute(row_table.delete().where(row_table.c.snapshot_id == snapshot_id))
+            connection.execute(snapshot_table.delete().where(snapshot_table.c.id == snapshot_id))
 
     def snapshots(self, project: str | None = None) -> list[Snapshot]:
-        query = sa.select(snapshot_table).order_by(snapshot_table.c.id)
+        """The finished snapshots (of one project), oldest first."""
+        query = (
+            sa.select(snapshot_table)
+            .where(snapshot_table.c.content_hash != UNFINISHED)
+            .order_by(snapshot_table.c.id)
+        )
         if project:
             query = query.where(snapshot_table.c.project == project)
         with self.engine.connect() as connection:
@@ -135,139 +207,41 @@ class SnapshotStore:
     def get(self, snapshot_id: int) -> Snapshot:
         query = sa.select(snapshot_table).where(snapshot_table.c.id == snapshot_id)
         with self.engine.connect() as connection:
-            row = connection.execute(query).mappings().first()
-        if row is None:
-            raise KeyError(f"no snapshot {snapshot_id}")
+            row = _finished(snapshot_id, connection.execute(query).mappings().first())
         return _snapshot(row)
 
     def header(self, snapshot_id: int) -> dict[str, Any]:
         """The metadata and structure the snapshot's records were exported under."""
         columns = snapshot_table.c
-        query = sa.select(columns.metadata, columns.structure).where(columns.id == snapshot_id)
+        query = sa.select(columns.metadata, columns.structure, columns.content_hash).where(
+            columns.id == snapshot_id
+        )
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        if row is None:
-            raise KeyError(f"no snapshot {snapshot_id}")
-        return {"metadata": json.loads(row[0]), "structure": json.loads(row[1])}
+            row = _finished(snapshot_id, connection.execute(query).mappings().first())
+        return {"metadata": json.loads(row["metadata"]), "structure": json.loads(row["structure"])}
 
     def rows(self, snapshot_id: int, *, batch: int = BATCH) -> Iterator[dict[str, Any]]:
         """The snapshot's records in key order, streamed."""
+        query = sa.select(snapshot_table.c.content_hash).where(snapshot_table.c.id == snapshot_id)
         with self.engine.connect() as connection:
-            for data in _ordered_data(connection, snapshot_id, batch):
+            _finished(snapshot_id, connection.execute(query).mappings().first())
+            for data in ordered_data(connection, snapshot_id, batch):
                 yield json.loads(data)
 
 
-class SnapshotWriter:
-    """One snapshot being written, as a context manager: committed when the block ends normally,
-    rolled back (nothing kept) when it raises."""
-
-    def __init__(self, engine: Engine, **header: Any) -> None:
-        self.engine = engine
-        self.header = header
-        self.record_id: str = header["record_id"]
-        self.snapshot_id: int | None = None
-        self._connection: Connection | None = None
-
-    @property
-    def connection(self) -> Connection:
-        if self._connection is None:
-            raise RuntimeError("a snapshot is written inside `with store.writer(...)`")
-        return self._connection
-
-    def __enter__(self) -> SnapshotWriter:
-        self._connection = self.engine.connect()
-        self._connection.begin()
-        header = self.header
-        inserted = self.connection.execute(
-            snapshot_table.insert()
-            .values(
-                project=header["project"],
-                created_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                server_time=header["server_time"],
-                mode=header["mode"],
-                parent_id=header.get("parent_id"),
-                instruments=json.dumps(header.get("instruments", {}), sort_keys=True),
-                metadata=json.dumps(header["metadata"]),
-                structure=json.dumps(header["structure"]),
-                record_count=0,
-                row_count=0,
-                content_hash="",
-            )
-            .returning(snapshot_table.c.id)
+def _finished(snapshot_id: int, row: RowMapping | None) -> RowMapping:
+    """The row of a finished snapshot; KeyError for one that is missing or unfinished."""
+    if row is None:
+        raise KeyError(f"no snapshot {snapshot_id}")
+    if row["content_hash"] == UNFINISHED:
+        raise KeyError(
+            f"snapshot {snapshot_id} is unfinished: its pull stopped part-way, and the next pull "
+            "of its project goes on with it"
         )
-        self.snapshot_id = int(inserted.scalar_one())
-        return self
-
-    def add(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Add exported rows; a row with the same key as an earlier one replaces it."""
-        latest: dict[tuple[str, str, str, str], str] = {}
-        count = 0
-        for row in rows:  # within a batch too, the last row of a key is the one kept
-            latest[row_key(row, self.record_id)] = json.dumps(row, ensure_ascii=False)
-            count += 1
-        if not latest:
-            return 0
-        values = [
-            {"snapshot_id": self.snapshot_id, **dict(zip(KEY, key, strict=True)), "data": data}
-            for key, data in latest.items()
-        ]
-        self.connection.execute(_upsert(self.connection), values)
-        return count
-
-    def copy_from(self, parent_id: int, *, except_records: set[str]) -> None:
-        """Carry the parent's rows over, but for records about to be re-exported or deleted."""
-        columns = row_table.c
-        self.connection.execute(
-            row_table.insert().from_select(
-                ["snapshot_id", *KEY, "data"],
-                sa.select(
-                    sa.literal(self.snapshot_id, sa.Integer),
-                    *(columns[name] for name in KEY),
-                    columns.data,
-                ).where(columns.snapshot_id == parent_id),
-            )
-        )
-        skipped = sorted(except_records)
-        for start in range(0, len(skipped), BATCH):
-            self.connection.execute(
-                row_table.delete().where(
-                    columns.snapshot_id == self.snapshot_id,
-                    columns.record.in_(skipped[start : start + BATCH]),
-                )
-            )
-
-    def _finish(self) -> None:
-        digest = hashlib.sha256()
-        rows = 0
-        for data in _ordered_data(self.connection, self.snapshot_id or 0, BATCH):
-            digest.update(data.encode("utf-8"))
-            digest.update(b"\n")
-            rows += 1
-        columns = row_table.c
-        records = self.connection.execute(
-            sa.select(sa.func.count(sa.distinct(columns.record))).where(
-                columns.snapshot_id == self.snapshot_id
-            )
-        ).scalar_one()
-        self.connection.execute(
-            snapshot_table.update()
-            .where(snapshot_table.c.id == self.snapshot_id)
-            .values(record_count=records, row_count=rows, content_hash=digest.hexdigest())
-        )
-
-    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        try:
-            if kind is None:
-                self._finish()
-                self.connection.commit()
-            else:
-                self.connection.rollback()
-        finally:
-            self.connection.close()
-            self._connection = None
+    return row
 
 
-def _ordered_data(connection: Connection, snapshot_id: int, batch: int) -> Iterator[str]:
+def ordered_data(connection: Connection, snapshot_id: int, batch: int) -> Iterator[str]:
     """The rows' data in key order, byte by byte (PostgreSQL's "C" collation is SQLite's)."""
     columns = row_table.c
     binary = connection.dialect.name == "postgresql"
@@ -280,7 +254,7 @@ def _ordered_data(connection: Connection, snapshot_id: int, batch: int) -> Itera
         yield data
 
 
-def _upsert(connection: Connection) -> Any:
+def upsert(connection: Connection) -> Any:
     """INSERT of snapshot rows that replaces a row of the same key (SQLite or PostgreSQL)."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(row_table)
@@ -302,4 +276,22 @@ def _snapshot(row: Any) -> Snapshot:
         record_count=row["record_count"],
         row_count=row["row_count"],
         content_hash=row["content_hash"],
+    )
+
+
+def _unfinished(row: Any) -> Unfinished:
+    return Unfinished(
+        snapshot_id=row["id"],
+        project=row["project"],
+        server_time=row["server_time"],
+        mode=row["mode"],
+        parent_id=row["parent_id"],
+        instruments=json.loads(row["instruments"]),
+        metadata=json.loads(row["metadata"]),
+        structure=json.loads(row["structure"]),
+        ids=json.loads(row["ids"]),
+        deleted=json.loads(row["deleted"]),
+        done=row["done"],
+        owner=row["owner"],
+        updated_at=row["updated_at"],
     )

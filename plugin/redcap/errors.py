@@ -11,6 +11,13 @@ Neither ever carries the token: every message passes through ``redact``.
 
 from __future__ import annotations
 
+import re
+
+# A REDCap token is 32 hex digits. REDCap's own pages have been seen to echo it lower-cased,
+# and a proxy or a neighbouring system may print another project's; no run of 32 or more hex
+# digits in an error is worth showing, so every one is hidden, whoever's it is.
+HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
+
 
 class RedcapProblem(Exception):
     """Base of both: catch this to handle any REDCap failure."""
@@ -42,8 +49,9 @@ class ConfigError(ValueError):
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every secret replaced, so a token can never leak into a message or a log."""
+    """``text`` with every secret (in any case) and every run of 32 or more hex digits replaced,
+    so a token can never leak into a message or a log."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
+            text = re.sub(re.escape(secret), "[redacted]", text, flags=re.IGNORECASE)
+    return HEX_RUN.sub("[redacted]", text)

@@ -4,7 +4,12 @@ PyCap ignores HTTP status and reads any body it gets, so a 500, an HTML login pa
 body would surface as a confusing parse error. A response hook judges the reply first: 5xx, 429
 and HTML pages become ``RedcapTransportError`` (worth retrying), a body that is not UTF-8 is read
 as Latin-1 with a warning kept for the caller, and everything else is left to PyCap, whose own
-error detection then becomes ``RedcapApiError``.
+error detection then becomes ``RedcapApiError``. What the reply said is redacted before it goes
+into a message: an error page may echo the token.
+
+A failed call is retried with jittered exponential backoff; a ``Retry-After`` header (seconds or
+an HTTP date) is honoured, and one asking for longer than the policy's longest wait ends the
+retries at once, saying when to try again.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
 
-from plugin.redcap.errors import RedcapTransportError
+from plugin.redcap.errors import RedcapTransportError, redact
 
 T = TypeVar("T")
 HTML_STARTS = (b"<!doctype html", b"<html")
@@ -37,6 +44,9 @@ class ReplyJudge:
         self.last_status = response.status_code
         self.last_date = response.headers.get("Date", "")
         status = response.status_code
+        # Read the whole body first, whatever follows: a reply raised on unread keeps its
+        # connection out of the pool, and the socket is left for the garbage collector.
+        body = response.content
         if status == 429:
             raise RedcapTransportError(
                 "REDCap is rate limiting this address",
@@ -46,11 +56,11 @@ class ReplyJudge:
             )
         if status >= 500:
             raise RedcapTransportError(
-                f"REDCap failed with a server error: {_excerpt(response)}",
+                f"REDCap failed with a server error: {redact(_excerpt(response), self.secrets)}",
                 status=status,
                 hint="often an overloaded server or too large a request; smaller batches help",
             )
-        head = response.content[:200].lstrip().lower()
+        head = body[:200].lstrip().lower()
         if head.startswith(HTML_STARTS):
             raise RedcapTransportError(
                 "REDCap answered with an HTML page instead of data",
@@ -58,7 +68,7 @@ class ReplyJudge:
                 hint="check that the URL ends in /api/ and that the token has API rights",
             )
         try:
-            response.content.decode("utf-8")
+            body.decode("utf-8")
         except UnicodeDecodeError as exc:
             response.encoding = "latin-1"
             self.warnings.append(
@@ -69,10 +79,20 @@ class ReplyJudge:
 
 
 def _retry_after(response: requests.Response) -> float:
+    """The wait a ``Retry-After`` header asks for, in seconds: it is either a number of seconds
+    or an HTTP date (RFC 9110 section 10.2.3); 0 when absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
     try:
-        return float(response.headers.get("Retry-After", "0"))
+        return max(0.0, float(value or 0))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -82,11 +102,14 @@ def _excerpt(response: requests.Response) -> str:
 
 @dataclass
 class RetryPolicy:
-    """Jittered exponential backoff: attempt k waits ``base * 2**k`` seconds, times 0.5 to 1.5."""
+    """Jittered exponential backoff: attempt k waits ``base * 2**k`` seconds (at most ``cap``),
+    times 0.5 to 1.5, or longer when the server's ``Retry-After`` asks; a server asking for
+    more than ``longest_wait`` is not waited for."""
 
     attempts: int = 5
     base: float = 0.5
     cap: float = 30.0
+    longest_wait: float = 300.0
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, attempt: int, at_least: float = 0.0) -> float:
@@ -157,9 +180,17 @@ def with_retries(
                 "REDCap's answer was cut short or was not the JSON asked for",
                 hint="usually a dropped connection or a proxy page",
             )
-        if attempt + 1 == policy.attempts:
+        if failure.retry_after > policy.longest_wait:
             raise RedcapTransportError(
-                f"{failure.message}; gave up after {policy.attempts} attempts",
+                f"{failure.message}; REDCap asks to wait {failure.retry_after:.0f} s before "
+                f"trying again, longer than {policy.longest_wait:.0f} s qiscan waits",
+                status=failure.status,
+                hint="try again after that wait",
+            ) from failure
+        if attempt + 1 == policy.attempts:
+            tries = "attempt" if policy.attempts == 1 else "attempts"
+            raise RedcapTransportError(
+                f"{failure.message}; gave up after {policy.attempts} {tries}",
                 status=failure.status,
                 hint=failure.hint,
             ) from failure

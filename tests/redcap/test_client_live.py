@@ -3,6 +3,9 @@ same as without it; REDCap's refusals are not retried; the token never leaks."""
 
 from __future__ import annotations
 
+import time
+from email.utils import formatdate
+
 import pytest
 
 from plugin.redcap import RedcapApiError, RedcapTransportError
@@ -87,3 +90,21 @@ def test_refusals_are_not_retried(live, long_token):
     with pytest.raises(RedcapApiError, match=r"not valid") as caught:
         client.export_records(fields=["no_such_field"])
     assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("status", [400, 503])
+def test_a_token_echoed_in_another_case_never_reaches_a_message(live, long_token, status):
+    client = live.client(long_token, retry=RetryPolicy(attempts=1))
+    live.faults.add("echo_token", content="metadata", status=status)
+    with pytest.raises((RedcapApiError, RedcapTransportError)) as caught:
+        client.metadata()
+    assert caught.value.status == status and "[redacted]" in str(caught.value)
+    assert long_token.lower() not in str(caught.value).lower()
+
+
+def test_retry_after_as_an_http_date_is_honoured(live, long_token):
+    client = live.client(long_token)
+    live.faults.add("rate_limit", content="metadata", retry_after=formatdate(time.time() + 2))
+    started = time.monotonic()
+    assert client.metadata()[0]["field_name"] == "study_id"
+    assert time.monotonic() - started >= 1.0  # the date has whole seconds: at least 1 s is left

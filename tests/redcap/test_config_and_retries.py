@@ -52,6 +52,42 @@ def test_redact_replaces_every_secret():
     )
 
 
+def test_redact_ignores_case_and_hides_any_run_of_32_hex_digits():
+    other = "feedfacecafebeef" * 2  # not our token, but shaped like one: never worth showing
+    text = f"token {TOKEN.lower()} and {other} and {TOKEN}; hash-like {'ab' * 40}"
+    redacted = redact(text, (TOKEN,))
+    assert redacted == "token [redacted] and [redacted] and [redacted]; hash-like [redacted]"
+    assert redact("record 12 of 1234567890", (TOKEN,)) == "record 12 of 1234567890"
+
+
+def test_a_retry_after_longer_than_the_longest_wait_gives_up_at_once():
+    calls: list[int] = []
+    waits: list[float] = []
+
+    def banned():
+        calls.append(1)
+        raise RedcapTransportError("rate limited", status=429, retry_after=3600.0)
+
+    policy = RetryPolicy(attempts=5, longest_wait=300.0)
+    with pytest.raises(RedcapTransportError, match=r"asks to wait 3600 s.*longer than 300 s"):
+        with_retries(banned, policy, sleep=waits.append)
+    assert (len(calls), waits) == (1, [])
+
+
+def test_a_retry_after_within_the_longest_wait_is_waited_for():
+    waits: list[float] = []
+    calls: list[int] = []
+
+    def once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RedcapTransportError("rate limited", status=429, retry_after=12.0)
+        return "ok"
+
+    assert with_retries(once, RetryPolicy(base=0.01), sleep=waits.append) == "ok"
+    assert waits == [12.0]
+
+
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
     policy = RetryPolicy(base=1.0, cap=8.0, rng=random.Random(3))
     delays = [policy.delay(k) for k in range(6)]
