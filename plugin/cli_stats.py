@@ -22,6 +22,7 @@ from reports.tables import to_csv
 from scoring.decode import Responses, decode
 from scoring.questions import Options
 from scoring.statistics import statistics_table
+from scoring.units import check_units
 
 
 def say(message: str) -> None:
@@ -117,7 +118,8 @@ def stats_command(
     instrument = instrument_for(found, instrument_name)
     records = snapshot_records(store, found)
     try:
-        responses = decode(records, instrument)
+        check = check_units(decode(records, instrument))
+        responses = check.responses  # the rows the service's results read too
         options = Options(
             keep_missing=keep_missing,
             suppress_below=suppress_below,
@@ -128,6 +130,8 @@ def stats_command(
     except ValueError as exc:
         raise click.ClickException(f"snapshot {found.id}: {exc}") from None
     report_invalid(responses)
+    for message in check.messages():
+        say(f"set aside: {message}")
     write_atomically(output, to_csv(table))
     say(
         f"snapshot {found.id} ({found.project}, {found.record_count} records): "

@@ -31,6 +31,7 @@ from plugin.target import Instance, embedded_client, embedded_localcap, survey_t
 from reports.tables import to_csv as table_csv
 from scoring.decode import decode
 from scoring.statistics import statistics_table
+from scoring.units import check_units
 
 # Respondents, practices or excerpts per instrument: big enough for stable percentages,
 # small enough that the demo runs in seconds.
@@ -119,7 +120,8 @@ def write_statistics(
 ) -> int:
     """The snapshot's tidy statistics table (with change across waves where there are waves)."""
     records = snapshot_records(store, snapshot)
-    table = statistics_table(decode(records, instrument), waves=instrument.waves is not None)
+    responses = check_units(decode(records, instrument)).responses  # as the service reads it
+    table = statistics_table(responses, waves=instrument.waves is not None)
     write_atomically(path, table_csv(table))
     return len(table)
 

@@ -6,11 +6,17 @@ t and Wilcoxon signed-rank tests and the Jacobson-Truax counts from :mod:`scorin
 (reliability: each item scale's baseline alpha, as in the tidy table), the run charts of the
 cohort median from :mod:`scoring.spc`, Friedman's test and the mixed model's slope from
 :mod:`scoring.trend`, and the tidy table from :func:`scoring.statistics.statistics_table`.
+
+Units whose rows :func:`scoring.units.check_units` sets aside (a duplicate unit id, a row
+without one) are in none of those numbers; a "Data quality" section names them, with their
+records and waves, and the tidy table carries them as ``duplicate_unit`` / ``no_unit_id`` rows.
 """
 
 from __future__ import annotations
 
 import math
+
+import pandas as pd
 
 from reports.model import (
     Bar,
@@ -34,6 +40,7 @@ from scoring.spc import RunChart as Runs
 from scoring.spc import run_chart, wave_medians
 from scoring.statistics import statistics_table
 from scoring.trend import friedman, mixed_slope
+from scoring.units import DUPLICATE_UNIT, WHY
 
 MIN_USEFUL = 10  # points off the median before the Anhoej rules are applied (spc.run_chart)
 STATUSES = ("improved", "unchanged", "declined")
@@ -43,21 +50,32 @@ def build_cohort(responses: Responses, *, provenance: Provenance) -> Report:
     """The cohort progress report of a longitudinal instrument's responses."""
     scores = wave_scores(responses)
     instrument = responses.instrument
-    sections = [
-        _about(scores),
-        _change_section(scores),
-        _reliable_section(scores),
-        _run_section(scores),
-        _trend_section(scores),
-    ]
+    quality = _quality_section(scores)
+    sections = [_about(scores), *([quality] if quality is not None else [])]
+    if scores.units:
+        sections += [
+            _change_section(scores),
+            _reliable_section(scores),
+            _run_section(scores),
+            _trend_section(scores),
+        ]
     return Report(
         kind="cohort",
         title=f"{instrument.title}: cohort progress",
         subtitle=f"{_units(scores)}, {_span(scores)}",
         sections=tuple(sections),
-        provenance=with_simulated(provenance, responses),
-        tidy=statistics_table(responses, waves=True),
+        provenance=with_simulated(provenance, scores.responses),
+        tidy=_tidy(scores),
     )
+
+
+def _tidy(scores: WaveScores) -> pd.DataFrame:
+    """The statistics table of the units kept, then a row per unit and wave set aside."""
+    set_aside = scores.unit_check.tidy()
+    if not scores.units:
+        return set_aside
+    table = statistics_table(scores.responses, waves=True)
+    return pd.concat([table, set_aside], ignore_index=True) if len(set_aside) else table
 
 
 def _unit(scores: WaveScores) -> str:
@@ -72,6 +90,8 @@ def _units(scores: WaveScores) -> str:
 
 def _span(scores: WaveScores) -> str:
     labels = list(scores.waves.values())
+    if not labels:
+        return "no assessment left to report"
     return f"{labels[0]} to {labels[-1]}" if len(labels) > 1 else labels[0]
 
 
@@ -83,15 +103,61 @@ def _about(scores: WaveScores) -> Section:
         f"waves. A {unit} enters a baseline-to-latest comparison only if it has both scores.",
         "lead",
     )
-    facts = Facts(
-        (
-            (f"{_unit(scores).capitalize()}s", _units(scores)),
-            ("Waves", ", ".join(scores.waves.values())),
-            ("Scales", ", ".join(info.label for info in scores.scales)),
-        ),
-        title="Cohort",
+    items = [
+        (f"{_unit(scores).capitalize()}s", _units(scores)),
+        ("Waves", ", ".join(scores.waves.values())),
+        ("Scales", ", ".join(info.label for info in scores.scales)),
+    ]
+    check = scores.unit_check
+    if len(check.problems):
+        count = len(check.records)
+        ids = f" ({_unit(scores)} {', '.join(check.units)})" if check.units else ""
+        shown = f"{count} record{'' if count == 1 else 's'}{ids}: see Data quality"
+        items.append(("Set aside", shown))
+    return Section("About this report", (lead, Facts(tuple(items), title="Cohort")))
+
+
+def _quality_section(scores: WaveScores) -> Section | None:
+    """The units set aside before any number was worked out, or None when there are none."""
+    check = scores.unit_check
+    if check.problems.empty:
+        return None
+    unit = _unit(scores)
+    columns = (
+        Column("kind", "Problem"),
+        Column("unit", f"{unit.capitalize()} id"),
+        Column("wave", "Wave"),
+        Column("records", "Records"),
+        Column("reason", "What was found"),
     )
-    return Section("About this report", (lead, facts))
+    rows: list[dict[str, Cell]] = [
+        {
+            "kind": str(p["kind"]),
+            "unit": str(p["unit"]),
+            "wave": scores.waves.get(int(p["wave_index"]), str(p["wave"])),
+            "records": ", ".join(p["records"]),
+            "reason": str(p["reason"]),
+        }
+        for p in check.problems.to_dict("records")
+    ]
+    lead = Text(
+        f"Some records were set aside before any number in this report was worked out; every "
+        f"other {unit} is reported as usual. These {unit}s are in none of the tables, charts "
+        "or tests below."
+        if scores.units
+        else f"Every record was set aside, so no {unit} is left to report on.",
+        "warning",
+    )
+    notes = [
+        Text(f"{kind.capitalize()}: {WHY[kind].format(unit=unit)}", "note")
+        for kind in dict.fromkeys(check.problems["kind"])
+    ]
+    note = (
+        f"One row per problem and wave. A {DUPLICATE_UNIT}: two or more records give the same "
+        f"{unit} id at one wave (ids compared after trimming spaces and tabs)."
+    )
+    table = Table("set aside", "Records set aside", columns, tuple(rows), note)
+    return Section("Data quality", (lead, table, *notes))
 
 
 def _change_section(scores: WaveScores) -> Section:

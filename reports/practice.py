@@ -9,6 +9,11 @@ noise). Every number comes from :mod:`scoring`: scores and bands from
 :mod:`scoring.benchmark`, change from :mod:`scoring.change`, and the reliable-change marks from
 :mod:`scoring.paired` (see :mod:`reports.wave_scores`). The wording is in
 :mod:`reports.practice_text`.
+
+A practice whose records :func:`scoring.units.check_units` sets aside (two records giving its
+practice id at one wave) gets no feedback: :func:`build_practice` refuses it, naming the
+records, and :func:`build_practices` gives it a one-section report that says why, so no
+practice is silently missing from the batch.
 """
 
 from __future__ import annotations
@@ -62,22 +67,40 @@ def build_practice(
     responses: Responses, unit_id: str, *, provenance: Provenance, min_cohort: int = 5
 ) -> Report:
     """The feedback report of one practice: ``unit_id`` is its value of the unit's id field
-    (``practice_id``), or else its REDCap record id.
+    (``practice_id``, compared after trimming whitespace), or else its REDCap record id.
 
-    Raises ValueError when neither matches, listing the ids there are."""
+    Raises ValueError when neither matches, listing the ids there are, and when the practice's
+    records are set aside (:mod:`scoring.units`), naming them and saying how to fix it."""
     scores = wave_scores(responses)
-    provenance = with_simulated(provenance, responses)
+    provenance = with_simulated(provenance, scores.responses)
     return _report(scores, unit_id, _cohort(scores, min_cohort), provenance, min_cohort)
 
 
 def build_practices(
     responses: Responses, *, provenance: Provenance, min_cohort: int = 5
 ) -> list[Report]:
-    """One feedback report per practice, in record order; the cohort is scored once."""
+    """One feedback report per practice, in record order, the cohort scored once; then, for
+    each practice whose records are set aside (:mod:`scoring.units`), a report saying why."""
     scores = wave_scores(responses)
     cohort = _cohort(scores, min_cohort)
-    provenance = with_simulated(provenance, responses)
-    return [_report(scores, unit, cohort, provenance, min_cohort) for unit in scores.units]
+    provenance = with_simulated(provenance, scores.responses)
+    made = [_report(scores, unit, cohort, provenance, min_cohort) for unit in scores.units]
+    return made + [_set_aside(scores, unit, provenance) for unit in scores.unit_check.units]
+
+
+def _set_aside(scores: WaveScores, unit: str, provenance: Provenance) -> Report:
+    """The report of a practice whose records are set aside: why, and how to fix it."""
+    label = _unit_label(scores)
+    why = scores.unit_check.explain(unit) or ""
+    text = say.SET_ASIDE.format(unit_label=label, unit=unit, why=why)
+    return Report(
+        kind="practice",
+        title=f"{scores.responses.instrument.title}: feedback for {label} {unit}",
+        subtitle=say.SET_ASIDE_SUBTITLE,
+        sections=(Section(say.SET_ASIDE_TITLE, (Text(text, "warning"),)),),
+        provenance=provenance,
+        audience=unit,
+    )
 
 
 def _cohort(scores: WaveScores, min_cohort: int) -> pd.DataFrame:
@@ -87,6 +110,8 @@ def _cohort(scores: WaveScores, min_cohort: int) -> pd.DataFrame:
         for wave in scores.waves
     ]
     columns = ["score", "wave", "cohort_n", "cohort_median", "cohort_q1", "cohort_q3"]
+    if not parts:  # every practice set aside: only their reports, which need no cohort
+        return pd.DataFrame(columns=columns).set_index(["score", "wave"])
     frame = pd.concat(parts, ignore_index=True)[columns]
     return frame.drop_duplicates(["score", "wave"]).set_index(["score", "wave"])
 
@@ -142,6 +167,7 @@ def _report(
 
 
 def _practice(scores: WaveScores, unit: object) -> _Practice:
+    unit = unit.strip() if isinstance(unit, str) else unit
     data = scores.data
     rows = data.loc[data["unit"] == unit].sort_values("wave_index")
     if rows.empty:
@@ -151,6 +177,9 @@ def _practice(scores: WaveScores, unit: object) -> _Practice:
         if len(found):
             unit = found.iloc[0]
             rows = data.loc[data["unit"] == unit].sort_values("wave_index")
+    if rows.empty and (why := scores.unit_check.explain(unit)) is not None:
+        named = scores.unit_check.unit_of(unit) or unit  # a record id names its practice
+        raise ValueError(f"no feedback report for {_unit_label(scores)} '{named}': {why}")
     if rows.empty:
         known = ", ".join(str(u) for u in scores.units[:10])
         more = " ..." if len(scores.units) > 10 else ""

@@ -29,6 +29,9 @@ TAKES_TIME = (
 SCORE_RANGE = (
     "Scores run from {low} to {high}; a higher score means more of that element is in place."
 )
+SET_ASIDE_TITLE = "Why there is no feedback"
+SET_ASIDE_SUBTITLE = "No feedback: its records are set aside"
+SET_ASIDE = "There is no feedback report for {unit_label} {unit}: {why}"
 NOT_SCORED = (
     "Your practice has no scored assessment yet, so there is nothing to show here. Your "
     "facilitator can go through the assessment with you."

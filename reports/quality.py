@@ -17,6 +17,8 @@ from instruments.waves import unique_event_names
 from reports.dictionary_table import plain_text
 from reports.model import Block, Cell, Column, Facts, Provenance, Report, Section, Table, Text
 from scoring.quality import EMPTY_RECORD, ExportChecks, check_export, quality_table
+from scoring.units import DUPLICATE_UNIT, NO_UNIT_ID
+from scoring.units import WHY as UNIT_WHY
 from scoring.wave_rows import Records
 
 NONE_FOUND = "None found."
@@ -30,6 +32,11 @@ WHY = {
     "duplicates": "Two or more rows claim the same record and wave, so no one can tell which "
     "holds the right answers; every copy is left out of every statistic. Merge the rows in "
     "REDCap, or delete the wrong one, and pull again.",
+    "units": "A {unit} id that two or more records give at one wave (ids are compared after "
+    "trimming spaces and tabs, so ' P01' is P01): "
+    + UNIT_WHY[DUPLICATE_UNIT]
+    + " A row without a {unit} id: "
+    + UNIT_WHY[NO_UNIT_ID],
     "outside": "These rows belong to events or repeating forms the instrument does not declare, "
     "so no statistic reads them. If they hold real answers, add the event or form to the "
     "instrument; otherwise delete them in REDCap.",
@@ -70,6 +77,7 @@ def build_quality(records: Records, instrument: Instrument, *, provenance: Prove
             [{"column": c} for c in checks.absent_columns],
         ),
         _duplicates(checks, waves),
+        _units(checks, waves),
         *_outside(checks),
         *_invalid(checks, waves),
         _out_of_range(checks, waves),
@@ -98,6 +106,11 @@ def _summary(checks: ExportChecks) -> Section:
             "Duplicate rows",
             f"{n['duplicate_rows']} rows for {n['duplicate_keys']} record(s) and wave(s)",
         ),
+        (
+            f"Duplicate or missing {_unit(checks)} ids",
+            f"{n['duplicate_units']} {_unit(checks)} id(s); {n['no_unit_id']} record(s) "
+            f"without one",
+        ),
         ("Rows outside the instrument", str(n["orphan_rows"])),
         ("Records with no data", str(n["empty_records"])),
         ("Unknown choice codes", str(n["unknown_codes"])),
@@ -120,8 +133,9 @@ def _section(
     rows: Sequence[dict[str, Cell]],
     *,
     lead: Sequence[Block] = (),
+    unit: str = "unit",
 ) -> Section:
-    blocks: list[Block] = [Text(WHY[why]), *lead]
+    blocks: list[Block] = [Text(WHY[why].format(unit=unit)), *lead]
     if rows:
         blocks.append(Table(why, title, columns, tuple(rows), note=f"{len(rows)} row(s)."))
     else:
@@ -147,6 +161,32 @@ def _duplicates(checks: ExportChecks, waves: _Waves) -> Section:
         Column("n_rows", "Rows", "integer"),
     )
     return _section("Duplicate rows", "duplicates", columns, rows)
+
+
+def _unit(checks: ExportChecks) -> str:
+    unit = checks.responses.instrument.unit
+    return unit.label if unit is not None else "unit"
+
+
+def _units(checks: ExportChecks, waves: _Waves) -> Section:
+    """Units set aside from every unit-level result (:mod:`scoring.units`), by wave."""
+    rows: list[dict[str, Cell]] = [
+        {
+            "unit": str(u["unit"]),
+            "wave": waves.get(str(u["wave"])),
+            "records": ", ".join(u["records"]),
+            "reason": str(u["reason"]),
+        }
+        for u in checks.units.to_dict("records")
+    ]
+    unit = _unit(checks)
+    columns = (
+        Column("unit", f"{unit.capitalize()} id"),
+        Column("wave", "Wave"),
+        Column("records", "Records"),
+        Column("reason", "Why"),
+    )
+    return _section(f"Duplicate or missing {unit} ids", "units", columns, rows, unit=unit)
 
 
 def _outside(checks: ExportChecks) -> list[Section]:

@@ -4,6 +4,10 @@ The page works offline and from an e-mail attachment: nothing is fetched (a Cont
 Policy forbids it, and there is no script at all), tables scroll sideways inside their own box
 on a phone, and the print stylesheet (also what the PDF renderer uses) lays it out on A4.
 
+Text that anyone could type (answers, labels, names) is capped by :mod:`reports.long_text`
+before it is laid out: a 1 MB comment shows its first 5,000 characters and a note saying where
+the whole of it is (the XLSX), so the page, and the PDF printed from it, stays readable.
+
 Everything the builder wrote is data. Jinja2 escapes every value (autoescape on), the SVG
 charts escape their own text, and the only markup passed through unescaped is our own: the
 stylesheets and the charts' SVG. Numbers are formatted here, by the column's kind, so the HTML
@@ -23,6 +27,7 @@ from markupsafe import Markup
 
 from reports import charts
 from reports.bundle import write_atomically
+from reports.long_text import readable
 from reports.model import (
     BarChart,
     Block,
@@ -215,9 +220,13 @@ def stylesheet(name: str) -> Markup:
     return Markup(text)
 
 
-def to_html(report: Report, *, phone: bool = True) -> str:
-    """The report as one HTML document (UTF-8 text). ``phone`` adds the small-screen rules; the
-    PDF leaves them out (WeasyPrint reads no media features, and paper is not a phone)."""
+def to_html(report: Report, *, phone: bool = True, breaks: bool = False) -> str:
+    """The report as one HTML document (UTF-8 text), every text capped
+    (:func:`reports.long_text.readable`). ``phone`` adds the small-screen rules; the PDF leaves
+    them out (WeasyPrint reads no media features, and paper is not a phone). ``breaks`` gives
+    long unbroken runs invisible break opportunities, which WeasyPrint needs and browsers do
+    not."""
+    report = readable(report, breaks=breaks)
     template = _environment().get_template("report.html")
     return template.render(
         report=report,

@@ -2,8 +2,11 @@
 
 The PDF is the HTML page printed: the same template, the same numbers, and print.css for the
 pages (size, margins, the title above, "Page N of M" below, repeated table headers, rows and
-charts kept whole). Nothing is fetched while rendering: the HTML is self-contained, and the URL
-fetcher refuses every protocol, so a URL smuggled into the text could never be requested.
+charts kept whole), with long text capped and long unbroken runs made breakable
+(:mod:`reports.long_text`: WeasyPrint's layout time grows faster than linearly with them, and
+a 1 MB comment once took over an hour). Nothing is fetched while rendering: the HTML is
+self-contained, and the URL fetcher refuses every protocol, so a URL smuggled into the text
+could never be requested.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def _weasyprint() -> ModuleType:
 def to_pdf_bytes(report: Report) -> bytes:
     """The report as PDF bytes (A4, tagged for screen readers, title from the report)."""
     weasyprint = _weasyprint()
-    html = to_html(report, phone=False)
+    html = to_html(report, phone=False, breaks=True)
     with _quiet_weasyprint():
         document = weasyprint.HTML(
             string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())

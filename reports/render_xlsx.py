@@ -18,7 +18,10 @@ Numbers are stored as numbers and only formatted, so they sort and sum:
 
 A :class:`~reports.model.Suppressed` cell is the text it shows, with its reason as a cell
 comment; ``None`` and NaN are empty cells. Every text cell is neutralised with
-:func:`reports.tables.neutralise`, so typed text never becomes a formula.
+:func:`reports.tables.neutralise`, so typed text never becomes a formula. A cell holds at most
+32,767 characters (Excel's limit, in UTF-16 code units): a typed answer longer than that goes on
+over the rows below it (:func:`reports.xlsx_sheets.text_list_tables`), and any other longer
+text is cut there with a note in the cell saying so and how long the text was.
 
 The workbook's created and modified times and its zip entries' times come from the
 provenance's ``generated_at`` (or a fixed date without one), so rendering the same report
@@ -46,6 +49,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from reports.bundle import write_atomically
+from reports.long_text import ELLIPSIS, XLSX_CELL_LIMIT, xlsx_length
 from reports.model import (
     Cell,
     Column,
@@ -66,7 +70,7 @@ README = "README"
 SHEET_NAME_LIMIT = 31
 # Excel refuses these in a sheet name; openpyxl raises on them.
 SHEET_NAME_FORBIDDEN = str.maketrans({char: "-" for char in "[]:*?/\\"})
-CELL_TEXT_LIMIT = 32_767  # Excel's limit; a longer cell makes Excel "repair" the file
+CELL_TEXT_LIMIT = XLSX_CELL_LIMIT  # a longer cell makes Excel "repair" the file
 WIDTH_MIN, WIDTH_MAX = 8, 60
 FALLBACK_TIME = datetime(2000, 1, 1)
 ZIP_EPOCH = datetime(1980, 1, 1)
@@ -169,9 +173,22 @@ def clean(text: str) -> str:
 
 
 def safe_text(text: str) -> str:
-    """Text as a cell holds it: cleaned, neutralised, and within Excel's cell limit."""
+    """Text as a cell holds it: cleaned, neutralised, and within Excel's cell limit; a longer
+    text is cut there, ending with a note that says so."""
     safe = neutralise(clean(text))
-    return safe if len(safe) <= CELL_TEXT_LIMIT else safe[: CELL_TEXT_LIMIT - 1] + "…"
+    if xlsx_length(safe) <= CELL_TEXT_LIMIT:
+        return safe
+    note = (
+        f" {ELLIPSIS} [truncated: a spreadsheet cell holds at most {CELL_TEXT_LIMIT:,} "
+        f"characters; this text has {len(text):,}]"
+    )
+    return first_units(safe, CELL_TEXT_LIMIT - xlsx_length(note)) + note
+
+
+def first_units(text: str, units: int) -> str:
+    """The longest start of ``text`` within ``units`` UTF-16 code units (Excel's count),
+    never splitting a character beyond U+FFFF."""
+    return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")
 
 
 def number_format(column: Column) -> str:

@@ -4,6 +4,10 @@ long frame of the change tests, and each item scale's reliable-change threshold.
 The threshold follows the same choice as the tidy table (:mod:`scoring.scale_stats`): the
 Jacobson-Truax threshold with the scale's Cronbach's alpha at baseline as its reliability.
 A composite has no alpha of its own, so it gets no threshold.
+
+Both reports read the units :func:`scoring.units.check_units` keeps: a duplicate unit (two
+records giving one unit id at a wave) and rows without a unit id are set aside, named in
+``WaveScores.unit_check``, and every other unit is scored as usual.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from scoring.paired import ReliableChange, reliable_change
 from scoring.reliability import cronbach_alpha
 from scoring.scale_stats import item_frame, long_scores, scale_scores
 from scoring.scales import ScaleInfo, ScaleScores
+from scoring.units import UnitCheck, check_units
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,9 +51,11 @@ class Threshold:
 
 @dataclass(frozen=True, eq=False)
 class WaveScores:
-    """Scores of every unit at every wave, with the labels and thresholds reports need."""
+    """Scores of every unit at every wave, with the labels and thresholds reports need;
+    ``responses`` are the rows ``unit_check`` kept (see :mod:`scoring.units`)."""
 
     responses: Responses
+    unit_check: UnitCheck
     scored: ScaleScores
     data: pd.DataFrame  # scoring.scale_stats.long_scores: unit, wave_index, months, scores
     waves: Mapping[int, str]  # wave index -> label, for the waves in the data, in order
@@ -76,11 +83,15 @@ class WaveScores:
 
 
 def wave_scores(responses: Responses) -> WaveScores:
-    """Score ``responses`` once for the practice and cohort reports."""
+    """Score ``responses`` once for the practice and cohort reports, without the rows
+    :func:`scoring.units.check_units` sets aside."""
+    checked = check_units(responses)
+    responses = checked.responses
     scored = scale_scores(responses)
     data = long_scores(responses, scored)
     return WaveScores(
         responses=responses,
+        unit_check=checked,
         scored=scored,
         data=data,
         waves=wave_labels(responses),

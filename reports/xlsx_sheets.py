@@ -19,6 +19,7 @@ from reports.model import (
     Text,
     TextList,
 )
+from reports.tables import FORMULA_STARTS
 
 
 def notes_table(report: Report) -> Table | None:
@@ -39,23 +40,66 @@ def notes_table(report: Report) -> Table | None:
 
 
 def text_list_tables(report: Report) -> list[tuple[Table, str]]:
-    """Each list of typed answers as a numbered table, with the section it is in."""
-    columns = (Column("number", "#", "integer"), Column("answer", "Answer"))
+    """Each list of typed answers as a numbered table, with the section it is in. Every answer
+    is kept whole: one longer than a cell holds goes on over the rows below it, numbered
+    "1 of 33", "2 of 33", ... in a Part column (only lists with such an answer have it)."""
     return [
-        (
-            Table(
-                block.title or "Answers",
-                block.title,
-                columns,
-                tuple({"number": i, "answer": item} for i, item in enumerate(block.items, 1)),
-                block.note,
-            ),
-            section.title,
-        )
+        (answers_table(block), section.title)
         for section in report.sections
         for block in section.blocks
         if isinstance(block, TextList)
     ]
+
+
+def answers_table(block: TextList) -> Table:
+    rows: list[dict[str, Cell]] = []
+    split = False
+    for number, item in enumerate(block.items, 1):
+        parts = answer_parts(item)
+        split |= len(parts) > 1
+        rows += [
+            {"number": number, "part": f"{k} of {len(parts)}", "answer": part}
+            for k, part in enumerate(parts, 1)
+        ]
+    columns: tuple[Column, ...] = (Column("number", "#", "integer"), Column("answer", "Answer"))
+    note = block.note
+    if split:
+        columns = (columns[0], Column("part", "Part"), columns[1])
+        cut = f"An answer longer than {ANSWER_PART:,} characters goes on over the rows below it."
+        note = f"{note} {cut}".strip()
+    else:
+        rows = [{"number": row["number"], "answer": row["answer"]} for row in rows]
+    return Table(block.title or "Answers", block.title, columns, tuple(rows), note)
+
+
+ANSWER_PART = 32_000  # UTF-16 code units a cell gets: Excel holds 32,767, neutralise adds one
+
+
+def answer_parts(text: str) -> list[str]:
+    """``text`` cut into pieces of at most :data:`ANSWER_PART` UTF-16 code units (Excel's
+    count), never inside a character beyond U+FFFF and, where it can, not before a character
+    that would start a formula (so no piece gets :func:`reports.tables.neutralise`'s
+    apostrophe in the middle of the answer)."""
+    data = text.encode("utf-16-le")
+    step = 2 * ANSWER_PART
+    if len(data) <= step:
+        return [text]
+    parts, start = [], 0
+    while start < len(data):
+        end = min(start + step, len(data))
+        while end < len(data) and end > start + step - 200 and _bad_cut(data, end):
+            end -= 2
+        parts.append(data[start:end].decode("utf-16-le"))
+        start = end
+    return parts
+
+
+def _bad_cut(data: bytes, at: int) -> bool:
+    """Cutting UTF-16-LE ``data`` at byte ``at`` splits a surrogate pair or starts the next
+    piece with a formula character."""
+    high_surrogate_before = 0xD8 <= data[at - 1] <= 0xDB
+    unit = data[at] | data[at + 1] << 8
+    return high_surrogate_before or chr(unit) in FORMULA_STARTS
 
 
 CHART_COLUMNS = (

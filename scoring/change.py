@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from scoring.units import unit_ids
+
 ToWave = int | Literal["latest"]
 
 # Changes are compared to 10 significant digits of the largest score in the pairs (see
@@ -27,7 +29,12 @@ SIGNIFICANT_DIGITS = 10
 
 def check_long_frame(data: pd.DataFrame, columns: Sequence[str], *, unit: str, wave: str) -> None:
     """Raise ValueError unless `data` has `unit`, `wave` and numeric `columns`, one row per unit
-    and wave."""
+    and wave.
+
+    Unit ids are compared as :func:`scoring.units.unit_ids` compares them, after trimming
+    whitespace: a unit id " P01\t" is P01, so it and "P01" at one wave are two rows of one unit.
+    :func:`scoring.units.check_units` sets such units aside, naming their records, before a
+    frame of responses gets here."""
     missing = [name for name in (unit, wave, *columns) if name not in data.columns]
     if missing:
         raise ValueError(
@@ -39,11 +46,15 @@ def check_long_frame(data: pd.DataFrame, columns: Sequence[str], *, unit: str, w
             raise ValueError(
                 f"column {name!r} must be numeric (NaN for missing), not {data[name].dtype}"
             )
-    repeated = data.loc[data.duplicated([unit, wave], keep=False), unit].unique()
-    if len(repeated):
+    keys = pd.DataFrame({"unit": unit_ids(data[unit]), "wave": data[wave].to_numpy()})
+    repeated = keys.duplicated(keep=False).to_numpy(dtype=bool)
+    if repeated.any():
+        units = list(dict.fromkeys(keys.loc[repeated, "unit"]))
+        rows = list(data.index[repeated][:10])
         raise ValueError(
-            f"units {list(repeated[:5])} have more than one row for a wave; "
-            "aggregate to one row per unit and wave first."
+            f"units {units[:5]} have more than one row for a wave (rows {rows}; unit ids are "
+            "compared after trimming whitespace): give each unit one row per wave, e.g. with "
+            "scoring.units.check_units, which sets such units aside and names their records."
         )
 
 

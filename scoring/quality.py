@@ -6,7 +6,10 @@ repeating forms the instrument does not declare, and lists values that fit no ch
 ``invalid``; it does not check numbers against their validation range. A data manager needs all
 of it listed by record and wave before trusting a statistic, so :func:`check_export` runs every
 check in one pass on the export text, sets aside the rows decode cannot read (duplicates, rows
-outside the instrument), decodes the rest and checks the decoded values.
+outside the instrument), decodes the rest and checks the decoded values. It also lists the
+units :func:`scoring.units.check_units` sets aside from every unit-level result (two records
+giving one unit id at a wave, rows without a unit id): decode reads them, so their values are
+checked here like any other.
 
 Every function is pure: frames in, frames out. Row numbers (``row``, ``rows``) are 0-based
 positions in the export as given.
@@ -27,6 +30,7 @@ from instruments.waves import unique_event_names
 from scoring.decode import Responses, decode
 from scoring.respondents import designated_forms
 from scoring.tidy import TidyRow, tidy_frame
+from scoring.units import DUPLICATE_UNIT, NO_UNIT_ID, check_units
 from scoring.values import CHOICE_FIELD_TYPES, value_kind
 from scoring.wave_rows import (
     EVENT,
@@ -73,12 +77,14 @@ class ExportChecks:
     missing_codes: pd.DataFrame
     form_status: pd.DataFrame
     skipped_waves: pd.DataFrame
+    units: pd.DataFrame  # scoring.units.UNIT_PROBLEM_COLUMNS: units set aside, by wave
     responses: Responses
 
     def counts(self) -> dict[str, int]:
         """How many of each kind of problem were found."""
         orphan_kind = self.orphans["kind"]
         invalid_kind = self.invalid["kind"]
+        units = self.units
         return {
             "absent_columns": len(self.absent_columns),
             "duplicate_keys": len(self.duplicates),
@@ -93,6 +99,10 @@ class ExportChecks:
             "incomplete_forms": int(self.form_status["incomplete"].sum()),
             "unverified_forms": int(self.form_status["unverified"].sum()),
             "skipped_waves": int(self.skipped_waves["n_units"].sum()),
+            "duplicate_units": int(units.loc[units["kind"] == DUPLICATE_UNIT, "unit"].nunique()),
+            "no_unit_id": len(
+                {r for found in units.loc[units["kind"] == NO_UNIT_ID, "records"] for r in found}
+            ),
         }
 
 
@@ -102,9 +112,10 @@ def check_export(records: Records, instrument: Instrument) -> ExportChecks:
     Order: columns the export lacks are reported and read as blank; rows outside the instrument
     (:func:`orphan_rows`) and every copy of a duplicated unit and wave (:func:`duplicate_rows`)
     are set aside, because no copy can be told to be the right one; the rest is decoded and its
-    values checked (:func:`invalid_values`, :func:`out_of_range`, :func:`missing_code_counts`,
-    :func:`form_status_counts`). Skipped waves are read from every row inside the instrument,
-    duplicates included, so a duplicated wave is not also reported as skipped.
+    values and units checked (:func:`invalid_values`, :func:`out_of_range`,
+    :func:`missing_code_counts`, :func:`form_status_counts`, :func:`scoring.units.check_units`).
+    Skipped waves are read from every row inside the instrument, duplicates included, so a
+    duplicated wave is not also reported as skipped.
     Raises ValueError when the export has no record-id column (nothing could be located).
     """
     texts = export_texts(records)
@@ -132,6 +143,7 @@ def check_export(records: Records, instrument: Instrument) -> ExportChecks:
         missing_codes=missing_code_counts(responses),
         form_status=form_status_counts(responses),
         skipped_waves=skipped_waves(inside, instrument),
+        units=check_units(responses).problems,
         responses=responses,
     )
 

@@ -9,7 +9,7 @@ from instruments import load_shipped
 from instruments.model import Instrument
 from plugin.simulate import simulate
 from reports.cohort import _signals, build_cohort
-from reports.model import BarChart, Provenance, Report, RunChart, Section, Table, Text
+from reports.model import BarChart, Facts, Provenance, Report, RunChart, Section, Table, Text
 from scoring.decode import Responses, decode
 from scoring.paired import paired_t, reliable_change, signed_rank
 from scoring.reliability import cronbach_alpha
@@ -17,6 +17,7 @@ from scoring.scale_stats import item_frame, long_scores, scale_scores
 from scoring.spc import run_chart, wave_medians
 from scoring.statistics import statistics_table
 from scoring.trend import friedman, mixed_slope
+from scoring.units import check_units
 from tests.scoring.redcap_export import export_frame
 
 PROVENANCE = Provenance("test", (("practice_readiness", "1.0.0"),))
@@ -161,3 +162,59 @@ def test_two_waves_say_a_trend_needs_three(readiness: Instrument) -> None:
     assert not any(isinstance(b, Table) for b in trend.blocks)
     text = trend.blocks[0]
     assert isinstance(text, Text) and "at least three waves; these responses have 2" in text.text
+
+
+def test_a_practice_two_records_claim_is_listed_under_data_quality_and_left_out(
+    readiness: Instrument,
+) -> None:
+    rows = simulate(readiness, seed=3, n=12)
+    extra = next(row for row in simulate(readiness, seed=4, n=1) if "practice_id" in row)
+    rows.append(extra | {"record_id": "99", "practice_id": " PRA-002\t"})
+    responses = decode(export_frame(readiness, rows), readiness)
+    report = build_cohort(responses, provenance=PROVENANCE)
+
+    assert [s.title for s in report.sections][:3] == [
+        "About this report",
+        "Data quality",
+        "Change from baseline to latest",
+    ]
+    facts = next(b for b in report.sections[0].blocks if isinstance(b, Facts))
+    assert dict(facts.items)["Practices"] == "11 practices"
+    assert dict(facts.items)["Set aside"] == "2 records (practice PRA-002): see Data quality"
+    quality = section(report, "Data quality")
+    (listed,) = [b for b in quality.blocks if isinstance(b, Table)]
+    assert [(r["unit"], r["wave"], r["records"]) for r in listed.rows] == [
+        ("PRA-002", "Baseline", "2, 99")
+    ]
+    assert "(typed 'PRA-002', ' PRA-002\\t')" in str(listed.rows[0]["reason"])
+
+    kept = check_units(responses).responses
+    data = long_scores(kept, scale_scores(kept))
+    assert "PRA-002" not in set(data["unit"])
+    change = rows_by_scale(report, "change")
+    pairs = paired_t(data, "readiness_index").n_pairs
+    assert change["Readiness to engage in QI"]["pairs"] == pairs and pairs <= 11
+    assert report.tidy is not None
+    tidy = report.tidy
+    pd.testing.assert_frame_equal(
+        tidy[tidy["statistic"] != "duplicate_unit"], statistics_table(kept, waves=True)
+    )
+    (flagged,) = tidy[tidy["statistic"] == "duplicate_unit"].to_dict("records")
+    assert (flagged["group_by"], flagged["group"], flagged["value"]) == (
+        "practice_id",
+        "PRA-002",
+        2,
+    )
+
+
+def test_a_cohort_whose_every_record_is_set_aside_says_so(readiness: Instrument) -> None:
+    rows = simulate(readiness, seed=3, n=2)
+    for row in rows:
+        row.update({"practice_id": "PRA-001"} if "practice_id" in row else {})
+    report = build_cohort(decode(export_frame(readiness, rows), readiness), provenance=PROVENANCE)
+    assert [s.title for s in report.sections] == ["About this report", "Data quality"]
+    warning = section(report, "Data quality").blocks[0]
+    assert warning == Text(
+        "Every record was set aside, so no practice is left to report on.", "warning"
+    )
+    assert report.tidy is not None and set(report.tidy["statistic"]) == {"duplicate_unit"}

@@ -375,3 +375,39 @@ def test_a_practice_never_scored_gets_a_short_report(readiness: Instrument) -> N
     assert [s.title for s in report.sections] == ["About this report", "Your scores"]
     assert "no scored assessment yet" in words_of(report.sections[1])
     assert report.subtitle == "No scored assessment yet"
+
+
+def second_baseline(instrument: Instrument, practice_id: str, n: int = 8) -> Responses:
+    """``n`` practices, and record 99: a second baseline giving ``practice_id`` as typed."""
+    rows = simulate(instrument, seed=3, n=n)
+    extra = next(row for row in simulate(instrument, seed=4, n=1) if "practice_id" in row)
+    rows.append(extra | {"record_id": "99", "practice_id": practice_id})
+    return decode(export_frame(instrument, rows), instrument)
+
+
+@pytest.mark.parametrize("typed", ["PRA-002", " PRA-002\t"], ids=["same", "whitespace"])
+def test_a_practice_two_records_claim_is_refused_by_name_and_the_rest_are_scored(
+    readiness: Instrument, typed: str
+) -> None:
+    responses = second_baseline(readiness, typed)
+    made = build_practices(responses, provenance=PROVENANCE)
+    assert [r.audience for r in made] == [f"PRA-{i:03d}" for i in (1, 3, 4, 5, 6, 7, 8)] + [
+        "PRA-002"
+    ]
+    refusal = made[-1]
+    assert refusal.subtitle == "No feedback: its records are set aside"
+    (warning,) = refusal.sections[0].blocks
+    assert isinstance(warning, Text) and warning.kind == "warning"
+    assert warning.text.startswith(
+        "There is no feedback report for practice PRA-002: records 2 and 99 both give practice "
+        "id 'PRA-002' at wave baseline"
+    )
+    assert "Correct the practice id in REDCap" in warning.text
+    for name in ("PRA-002", " PRA-002 ", "99", "2"):
+        with pytest.raises(ValueError, match=r"no feedback report for practice 'PRA-002': "
+                           r"records 2 and 99 both give practice id 'PRA-002'"):  # fmt: skip
+            build_practice(responses, name, provenance=PROVENANCE)
+    # The cohort the others are compared with is the seven practices left.
+    peers = rows_by_scale(made[0], "cohort")
+    assert max(int(str(row["n"])) for row in peers.values()) == 7
+    assert not [word for word in FORBIDDEN if word in warning.text.lower()]

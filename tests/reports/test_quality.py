@@ -20,6 +20,7 @@ SECTIONS = (
     "Summary",
     "Columns missing from the export",
     "Duplicate rows",
+    "Duplicate or missing practice ids",
     "Rows outside the instrument",
     "Records with no data",
     "Unknown choice codes",
@@ -49,6 +50,9 @@ def export() -> pd.DataFrame:
         redcap_event_name="month_18_arm_1"
     )
     frame = frame.drop(index=at(frame, "9", "month_6_arm_1"))  # month 9 and 12 follow
+    # Record 10 gives record 2's practice id, with a tab after it: one practice, two records.
+    own = frame.loc[at(frame, "2", "baseline_arm_1"), "practice_id"]
+    frame.loc[at(frame, "10", "baseline_arm_1"), "practice_id"] = f"{own}\t"
     return pd.concat([frame, duplicate, orphan], ignore_index=True)
 
 
@@ -85,6 +89,7 @@ def test_the_summary_counts_the_injected_problems(report) -> None:
     assert items["Missing-data codes given"] == "1"
     assert items["Forms not complete"] == "1 incomplete, 0 unverified"
     assert items["Skipped waves"] == "1"
+    assert items["Duplicate or missing practice ids"] == "1 practice id(s); 0 record(s) without one"
     assert items["Columns missing from the export"] == "0"
     assert items["Records with no data"] == "0"
     assert items["Values that do not fit their type"] == "0"
@@ -113,6 +118,22 @@ def test_each_problem_is_listed_by_record_and_wave(report) -> None:
     )
     (skipped,) = rows_of(report, "Skipped waves")
     assert skipped == {"wave": "Month 6", "n_units": 1, "records": "9"}
+
+
+def test_a_practice_id_given_by_two_records_is_listed_at_each_wave(
+    report: Report, export: pd.DataFrame
+) -> None:
+    own = export.loc[at(export, "2", "baseline_arm_1"), "practice_id"]
+    rows = rows_of(report, "Duplicate or missing practice ids")
+    assert [(r["unit"], r["wave"], r["records"]) for r in rows] == [
+        (own, wave, "2, 10") for wave in ("Baseline", "Month 3", "Month 6", "Month 9", "Month 12")
+    ]
+    assert rows[0]["reason"] == (
+        f"records 2 and 10 both give practice id {own!r} at wave baseline "
+        f"(typed {own!r}, {own + chr(9)!r})"
+    )
+    why = section(report, "Duplicate or missing practice ids").blocks[0]
+    assert isinstance(why, Text) and "Correct the practice id in REDCap" in why.text
 
 
 def test_form_status_is_shown_by_form_and_wave(report) -> None:
@@ -149,6 +170,7 @@ def test_the_tidy_table_carries_the_counts(report) -> None:
     counts = report.tidy[report.tidy["field"] == ""].set_index("statistic")["value"]
     assert counts["duplicate_keys"] == 1 and counts["skipped_waves"] == 1
     assert counts["out_of_range"] == 1 and counts["unknown_codes"] == 1
+    assert counts["duplicate_units"] == 1 and counts["no_unit_id"] == 0
 
 
 def test_table_names_are_unique(report) -> None:

@@ -357,6 +357,17 @@ def test_mcnemar_without_discordant_pairs_is_nan_with_a_reason():
     assert math.isnan(result.p_value) and "no discordant pairs" in result.note
 
 
+def test_unit_ids_that_differ_only_by_whitespace_are_one_unit():
+    frame = two_waves([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    frame.loc[2, "unit"] = " p0\t"  # p2's baseline row now claims p0, as REDCap may hold it
+    with pytest.raises(
+        ValueError, match=r"units \['p0'\] have more than one row for a wave \(rows \[0, 2\]"
+    ):
+        paired_values(frame, "score")
+    with pytest.raises(ValueError, match="compared after trimming whitespace"):
+        unit_changes(frame, ["score"])
+
+
 def test_misuse_raises_clear_errors():
     frame = two_waves([1.0, 2.0], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"column\(s\) \['nope'\] not in the frame"):

@@ -13,11 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.service import tasks
+from plugin.simulate import simulate
 from plugin.snapshots import snapshot_records
 from scoring.benchmark import unit_feedback
 from scoring.decode import Responses, decode
 from scoring.scale_stats import long_scores, scale_scores
 from scoring.statistics import statistics_table
+from scoring.units import check_units
 from tests.live import Live
 from tests.service.conftest import auth
 from tests.service.test_pulls import (
@@ -179,3 +181,89 @@ def test_a_snapshot_is_decoded_once_for_every_result(
     for path in ("scores", "progress", f"benchmarks?practice={OWN}", "scores?wave=baseline"):
         assert client.get(f"/snapshots/{snapshot}/{path}", headers=analyst).status_code == 200
     assert len(calls) == 1
+
+
+@pytest.fixture(scope="module")
+def duplicated_token(live: Live) -> str:
+    """A project where record 99 is a second baseline for PRA-001 and record 98 one for
+    PRA-003 (ids that differ only by whitespace: tests/scoring/test_units.py; localcap trims
+    them on import)."""
+    token = live_project(live, READINESS, n=PRACTICES, seed=12)
+    rows = simulate(READINESS, seed=13, n=2)
+    baselines = [row for row in rows if row["redcap_event_name"] == "baseline_arm_1"]
+    extra = [
+        baselines[0] | {"record_id": "99", "practice_id": OWN},
+        baselines[1] | {"record_id": "98", "practice_id": "PRA-003"},
+    ]
+    live.client(token).import_in_batches(extra, READINESS.record_id)
+    return token
+
+
+@pytest.fixture
+def duplicated(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, duplicated_token: str
+) -> int:
+    connection_id = add_connection(app, live, duplicated_token, "practice_readiness")
+    return pulled_snapshot(client, app, keys["analyst"], connection_id)
+
+
+def test_a_duplicated_practice_id_is_set_aside_and_every_other_result_is_given(
+    app: Flask, client: FlaskClient, keys: dict[str, str], duplicated: int
+) -> None:
+    responses = responses_of(app, duplicated)
+    kept = check_units(responses)
+    assert kept.units == (OWN, "PRA-003")
+    analyst, facilitator = auth(keys["analyst"]), auth(keys["facilitator"])
+
+    progress = client.get(f"/snapshots/{duplicated}/progress", headers=analyst)
+    assert progress.status_code == 200, progress.json
+    table = statistics_table(kept.responses, waves=True)
+    expected = table.loc[table["wave"].isin(["baseline to latest", "all waves"])]
+    assert progress.json["rows"] == as_rows(expected)
+    quality = progress.json["data_quality"]
+    assert [(p["kind"], p["unit"], p["wave"]) for p in quality][:2] == [
+        ("duplicate unit", OWN, "baseline"),
+        ("duplicate unit", "PRA-003", "baseline"),
+    ]
+    assert quality[0]["records"] == ["1", "99"]
+    assert quality[0]["message"].startswith(
+        f"records 1 and 99 both give practice id '{OWN}' at wave baseline: no one can tell"
+    )
+    assert len(quality) == len(kept.problems)
+
+    waves = client.get(f"/snapshots/{duplicated}/statistics?waves=true", headers=analyst)
+    assert waves.status_code == 200 and waves.json["data_quality"] == quality
+
+    other = client.get(
+        f"/snapshots/{duplicated}/benchmarks?practice={OTHER}&wave=baseline", headers=analyst
+    )
+    assert other.status_code == 200, other.json
+    scored = scale_scores(kept.responses)
+    names = [info.name for info in scored.scales]
+    expected_feedback = unit_feedback(
+        long_scores(kept.responses, scored), OTHER, names, wave_index=0
+    )
+    assert [b["cohort_n"] for b in other.json["benchmarks"]] == list(
+        expected_feedback.benchmarks["cohort_n"]
+    )
+    assert max(b["cohort_n"] for b in other.json["benchmarks"]) == PRACTICES - 2
+    assert other.json["data_quality"] == quality
+
+    for who in (analyst, facilitator):
+        refused = client.get(f"/snapshots/{duplicated}/benchmarks?practice={OWN}", headers=who)
+        assert refused.status_code == 409 and refused.json["code"] == "conflict"
+        assert "records 1 and 99" in refused.json["errors"]["practice"][0]
+        assert "Correct the practice id in REDCap" in refused.json["errors"]["practice"][0]
+    by_record = client.get(f"/snapshots/{duplicated}/scores?practice=98", headers=analyst)
+    assert by_record.status_code == 409
+    assert (
+        "records 3 and 98 both give practice id 'PRA-003'"
+        in by_record.json["errors"]["practice"][0]
+    )
+    hidden = client.get(f"/snapshots/{duplicated}/benchmarks?practice=PRA-003", headers=facilitator)
+    assert hidden.status_code == 404, "not the facilitator's practice: as if it did not exist"
+
+    scores = client.get(f"/snapshots/{duplicated}/scores", headers=analyst).json
+    assert {row["unit"] for row in scores["rows"]}.isdisjoint({OWN, "PRA-003"})
+    assert {row["record"] for row in scores["rows"]}.isdisjoint({"1", "99", "3", "98"})
+    assert scores["data_quality"] == quality

@@ -4,11 +4,18 @@ practice's standing against its cohort.
 Statistics and progress are for analysts. Scores and benchmarks are for facilitators too, who
 see only their assigned practices (a practice is its unit id field's value, e.g. "PRA-001");
 another practice answers 404, as if it did not exist. Numbers that cannot be computed are null.
+
+Every result reads the units :func:`scoring.units.check_units` keeps: a practice id that two
+records give at one wave (a duplicate unit), and a row without one, are set aside rather than
+stop everyone's results. Each answer lists what was set aside in ``data_quality`` (empty when
+nothing was), with the records named; asking for a set-aside practice by its id or a record id
+answers 409 with the same message, which says how to fix it.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,19 +26,14 @@ from marshmallow import Schema, fields, validate
 
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
-from plugin.service.tasks import (
-    Decoded,
-    SnapshotUnusable,
-    cache,
-    decoded,
-    scored,
-    statistics,
-    unit_of,
-)
+from plugin.service.tasks import Decoded, SnapshotUnusable, cache, decoded, unit_of
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
-from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST
+from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
+from scoring.scales import ScaleScores
+from scoring.statistics import statistics_table
 from scoring.tidy import TIDY_COLUMNS
+from scoring.units import UnitCheck, check_units
 
 blp = Blueprint("results", __name__, description="Statistics, scores, progress and benchmarks")
 NUMBERS = ("value", "n", "ci_low", "ci_high")
@@ -59,11 +61,29 @@ class TidyRowOut(Schema):
     note = fields.String()
 
 
+class SetAsideOut(Schema):
+    class Meta:
+        ordered = True
+
+    kind = fields.String(metadata={"description": "duplicate unit, or no unit id"})
+    unit = fields.String(metadata={"description": "the practice id (blank: none given)"})
+    wave = fields.String()
+    records = fields.List(fields.String())
+    message = fields.String(metadata={"description": "what was found, and how to fix it"})
+
+
+DATA_QUALITY = fields.List(
+    fields.Nested(SetAsideOut),
+    metadata={"description": "the practices and records set aside from these results, and why"},
+)
+
+
 class TableOut(Schema):
     snapshot_id = fields.Integer()
     instrument = fields.String()
     version = fields.String()
     rows = fields.List(fields.Nested(TidyRowOut))
+    data_quality = DATA_QUALITY
 
 
 class StatisticsQuery(Schema):
@@ -128,6 +148,7 @@ class ScoresOut(Schema):
     version = fields.String()
     scales = fields.List(fields.Nested(ScaleOut))
     rows = fields.List(fields.Nested(ScoreRowOut))
+    data_quality = DATA_QUALITY
 
 
 class BenchmarkOut(Schema):
@@ -160,6 +181,7 @@ class BenchmarksOut(Schema):
     benchmarks = fields.List(fields.Nested(BenchmarkOut))
     strengths = fields.List(fields.Nested(FeedbackOut))
     opportunities = fields.List(fields.Nested(FeedbackOut))
+    data_quality = DATA_QUALITY
 
 
 def snapshot_or_problem(snapshot_id: int) -> Decoded:
@@ -169,9 +191,74 @@ def snapshot_or_problem(snapshot_id: int) -> Decoded:
         raise ApiProblem(exc.status, exc.message) from None
 
 
+@dataclass(frozen=True, eq=False)
+class Usable:
+    """A snapshot's units that results can use (:func:`scoring.units.check_units`: ``check``
+    holds their responses and what was set aside) and their scale scores, per row and long."""
+
+    found: Decoded
+    check: UnitCheck
+    scores: ScaleScores
+    long: pd.DataFrame
+
+    def data_quality(self) -> list[dict[str, Any]]:
+        """What was set aside, as every answer lists it."""
+        problems = self.check.problems.to_dict("records")
+        return [
+            {
+                "kind": str(p["kind"]),
+                "unit": str(p["unit"]),
+                "wave": str(p["wave"]),
+                "records": list(p["records"]),
+                "message": message,
+            }
+            for p, message in zip(problems, self.check.messages(), strict=True)
+        ]
+
+
+def usable(snapshot_id: int) -> Usable:
+    """The snapshot's usable units and their scores (cached per app: snapshots never change)."""
+
+    def make() -> Usable:
+        found = snapshot_or_problem(snapshot_id)
+        check = check_units(found.responses)
+        scores = scale_scores(check.responses)
+        return Usable(found, check, scores, long_scores(check.responses, scores))
+
+    made: Usable = cache(current_app, "usable", 8).get(snapshot_id, make)
+    return made
+
+
+def usable_statistics(
+    snapshot_id: int, *, by: str | None, waves: bool, options: Options | None = None
+) -> pd.DataFrame:
+    """The tidy statistics table of the snapshot's usable units (cached); ValueError for a
+    bad ``by``."""
+    options = options or Options()
+
+    def make() -> pd.DataFrame:
+        responses = usable(snapshot_id).check.responses
+        return statistics_table(responses, options, by=by, waves=waves)
+
+    key = (snapshot_id, by, waves, options)
+    found: pd.DataFrame = cache(current_app, "usable_statistics", 16).get(key, make)
+    return found
+
+
 def visible_unit(found: Decoded, practice: str) -> str:
-    """The unit the caller asked for, or 404: not in the snapshot, or not the caller's."""
-    unit = unit_of(found.responses, practice)
+    """The unit the caller asked for (its id trimmed, or a record id); 404 when it is not in
+    the snapshot or not the caller's, 409 naming the records when it is set aside."""
+    check = usable(found.snapshot.id).check
+    unit = unit_of(check.responses, practice.strip())
+    held = check.unit_of(practice) if unit is None else None
+    if held is not None and may_see_practice(held):
+        why = check.explain(practice) or ""
+        raise ApiProblem(
+            409,
+            f"practice '{practice}' has no results in snapshot {found.snapshot.id}: its "
+            "records are set aside; see errors",
+            {"practice": [why]},
+        )
     if unit is None or not may_see_practice(unit):
         raise ApiProblem(404, f"there is no practice '{practice}' in snapshot {found.snapshot.id}")
     return unit
@@ -184,7 +271,7 @@ def number(value: Any) -> float | None:
     return None if math.isnan(found) else found
 
 
-def table_answer(found: Decoded, table: pd.DataFrame, query: dict[str, Any]) -> dict[str, Any]:
+def table_answer(made: Usable, table: pd.DataFrame, query: dict[str, Any]) -> dict[str, Any]:
     for column in ("wave", "field", "statistic"):
         if column in query:
             table = table.loc[table[column] == query[column]]
@@ -192,12 +279,13 @@ def table_answer(found: Decoded, table: pd.DataFrame, query: dict[str, Any]) -> 
         {c: number(row[c]) if c in NUMBERS else str(row[c]) for c in TIDY_COLUMNS}
         for row in table.to_dict("records")
     ]
-    instrument = found.instrument
+    instrument = made.found.instrument
     return {
-        "snapshot_id": found.snapshot.id,
+        "snapshot_id": made.found.snapshot.id,
         "instrument": instrument.id,
         "version": instrument.version,
         "rows": rows,
+        "data_quality": made.data_quality(),
     }
 
 
@@ -209,21 +297,21 @@ class Statistics(MethodView):
     def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
         """The tidy statistics table (scoring.statistics, as ``qiscan stats`` writes it), filtered
         by wave, field, statistic."""
-        found = snapshot_or_problem(snapshot_id)
+        made = usable(snapshot_id)
         options = Options(
             suppress_below=query.get("suppress_below"),
             partials=query["partials"],
             adjust=query.get("adjust"),
         )
         try:
-            table = statistics(
-                current_app, snapshot_id, by=query.get("by"), waves=query["waves"], options=options
+            table = usable_statistics(
+                snapshot_id, by=query.get("by"), waves=query["waves"], options=options
             )
         except ValueError as exc:
             raise ApiProblem(
                 422, "the request has invalid fields; see errors", {"by": [str(exc)]}
             ) from None
-        return table_answer(found, table, query)
+        return table_answer(made, table, query)
 
 
 @blp.route("/snapshots/<int:snapshot_id>/progress")
@@ -233,9 +321,9 @@ class ChangeAcrossWaves(MethodView):
     @blp.response(200, TableOut)
     def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
         """The scales' change from baseline to each unit's latest wave, and across all waves."""
-        found = snapshot_or_problem(snapshot_id)
-        table = statistics(current_app, snapshot_id, by=None, waves=True)
-        return table_answer(found, table.loc[table["wave"].isin(CHANGE_WAVES)], query)
+        made = usable(snapshot_id)
+        table = usable_statistics(snapshot_id, by=None, waves=True)
+        return table_answer(made, table.loc[table["wave"].isin(CHANGE_WAVES)], query)
 
 
 @blp.route("/snapshots/<int:snapshot_id>/scores")
@@ -245,11 +333,10 @@ class Scores(MethodView):
     @blp.response(200, ScoresOut)
     def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """Every scale's score per practice and wave (a facilitator: their practices only)."""
-        found = snapshot_or_problem(snapshot_id)
         answer = score_rows(snapshot_id)
         rows = answer["rows"]
         if "practice" in query:
-            unit = visible_unit(found, query["practice"])
+            unit = visible_unit(usable(snapshot_id).found, query["practice"])
             rows = [row for row in rows if row["unit"] == unit]
         elif caller().role == "facilitator":
             mine = set(caller().practices or [])
@@ -264,11 +351,10 @@ def score_rows(snapshot_id: int) -> dict[str, Any]:
     """Every scored row of the snapshot as the scores endpoint answers it (cached)."""
 
     def make() -> dict[str, Any]:
-        found = snapshot_or_problem(snapshot_id)
-        made = scored(current_app, snapshot_id)
-        data, frame = made.long, found.responses.frame
+        made = usable(snapshot_id)
+        data, frame = made.long, made.check.responses.frame
         names = [info.name for info in made.scores.scales]
-        records = frame[found.instrument.record_id].astype("object").to_numpy()
+        records = frame[made.found.instrument.record_id].astype("object").to_numpy()
         wave_names = frame["wave"].astype("object").to_numpy()
         bands = made.scores.frame[[f"{name}__band" for name in names]].astype("object")
         rows = [
@@ -287,12 +373,13 @@ def score_rows(snapshot_id: int) -> dict[str, Any]:
         ]
         return {
             "snapshot_id": snapshot_id,
-            "instrument": found.instrument.id,
-            "version": found.instrument.version,
+            "instrument": made.found.instrument.id,
+            "version": made.found.instrument.version,
             "scales": [
                 {"name": i.name, "label": i.label, "kind": i.kind} for i in made.scores.scales
             ],
             "rows": rows,
+            "data_quality": made.data_quality(),
         }
 
     found: dict[str, Any] = cache(current_app, "score_rows", 8).get(snapshot_id, make)
@@ -310,13 +397,12 @@ class Benchmarks(MethodView):
     @blp.response(200, BenchmarksOut)
     def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
         """One practice against its cohort at a wave, with strengths and opportunities."""
-        found = snapshot_or_problem(snapshot_id)
-        unit = visible_unit(found, query["practice"])
-        made = scored(current_app, snapshot_id)
+        made = usable(snapshot_id)
+        unit = visible_unit(made.found, query["practice"])
         data = made.long
         names = [info.name for info in made.scores.scales]
         labels = {info.name: info.label for info in made.scores.scales}
-        waves = found.responses.frame["wave"].astype("object")
+        waves = made.check.responses.frame["wave"].astype("object")
         mine = (data["unit"] == unit) & data[names].notna().any(axis=1)
         if "wave" in query:
             mine &= waves == query["wave"]
@@ -349,6 +435,7 @@ class Benchmarks(MethodView):
             "benchmarks": benchmarks,
             "strengths": [item_answer(item) for item in feedback.strengths],
             "opportunities": [item_answer(item) for item in feedback.opportunities],
+            "data_quality": made.data_quality(),
         }
 
 
