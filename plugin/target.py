@@ -28,6 +28,8 @@ from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
 INSTANCE_ENV = "QISCAN_INSTANCE"
 BASE_URL_ENV = "QISCAN_LOCALCAP_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765/"
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
 ITEM = (
     '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'
     "<purpose>0</purpose><is_longitudinal>{longitudinal}</is_longitudinal></item>"
@@ -36,7 +38,13 @@ ITEM = (
 
 @dataclass(frozen=True)
 class Instance:
-    """The folder that holds qiscan's local state: localcap's database, its secrets, snapshots."""
+    """The folder that holds qiscan's local state: localcap's database, its secrets, snapshots.
+
+    It holds respondent data and tokens, so it is its owner's only: the folder is made 0700 and
+    every file it hands out 0600, whatever the umask, before any database opens the file (SQLite
+    gives its -wal and -shm files the database file's mode). A folder or file an older qiscan
+    left readable is narrowed when it is next handed out.
+    """
 
     folder: Path
 
@@ -44,17 +52,34 @@ class Instance:
     def default(cls) -> Instance:
         return cls(Path(os.environ.get(INSTANCE_ENV, "instance")))
 
+    def private_folder(self) -> Path:
+        """The instance folder, made if missing, readable by its owner only."""
+        self.folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        private(self.folder, PRIVATE_FOLDER)
+        return self.folder
+
+    def private_file(self, name: str) -> Path:
+        """The file ``name`` in the instance folder, made empty if missing, owner-only."""
+        path = self.private_folder() / name
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+        private(path, PRIVATE_FILE)
+        return path
+
     @property
     def localcap_db(self) -> Path:
-        return self.folder / "localcap.sqlite"
+        return self.private_file("localcap.sqlite")
+
+    @property
+    def service_db(self) -> Path:
+        return self.private_file("service.sqlite")
 
     @property
     def snapshots(self) -> Path:
-        return self.folder / "snapshots.sqlite"
+        return self.private_file("snapshots.sqlite")
 
     @property
     def invitations(self) -> Path:
-        return self.folder / "invitations.sqlite"
+        return self.private_file("invitations.sqlite")
 
     @property
     def _secrets(self) -> Path:
@@ -66,12 +91,19 @@ class Instance:
         return dict(json.loads(self._secrets.read_text(encoding="utf-8")))
 
     def write_secrets(self, values: dict[str, str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.private_folder()
         temporary = self._secrets.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        os.fchmod(descriptor, PRIVATE_FILE)  # a leftover temporary keeps its old mode otherwise
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             json.dump(values, out, indent=1)
         os.replace(temporary, self._secrets)
+
+
+def private(path: Path, mode: int) -> None:
+    """Narrow ``path`` to ``mode`` (the umask only ever narrows a new file's mode further)."""
+    if path.stat().st_mode & 0o777 != mode:
+        path.chmod(mode)
 
 
 def embedded_base_url() -> str:

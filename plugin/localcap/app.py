@@ -3,7 +3,8 @@
 Every call is a form-encoded POST dispatched on ``content`` and ``action`` (§1.2): the token is
 checked first (403 in the requested format for a missing, malformed or unknown one), then the
 content and action; a method raises :class:`ApiError` to answer as REDCap does. A request opens
-its own SQLite connection and closes it before answering.
+its own SQLite connection and closes it before answering. A body over :data:`MAX_BODY` is
+refused with 413 before it is read, in REDCap's error shape (on a survey page, as a page).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from plugin.localcap import answers, survey_pages
+from plugin.localcap import answers, survey_guard, survey_pages
 from plugin.localcap.dags import (
     delete_dags,
     export_dags,
@@ -27,6 +29,7 @@ from plugin.localcap.dictionary_import import import_metadata
 from plugin.localcap.errors import (
     BAD_ACTION,
     BAD_CONTENT,
+    BODY_TOO_LARGE,
     INTERNAL_ERROR,
     NO_PERMISSION,
     NOT_IMPLEMENTED,
@@ -46,6 +49,7 @@ from plugin.localcap.project_info import (
 from plugin.localcap.records_delete import delete_records
 from plugin.localcap.records_export import export_records
 from plugin.localcap.records_import import import_records
+from plugin.localcap.server import whole_body
 from plugin.localcap.storage import Database, initialise, open_database
 from plugin.localcap.structure import (
     export_arms,
@@ -71,6 +75,9 @@ from plugin.localcap.surveys import (
 
 SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
 TEMPLATES = Path(__file__).with_name("templates")
+# The largest API body. REDCap's is its server's PHP post_max_size; 32 MB is far more than a
+# batch of records needs (redcap-api.md §7: 100 to 1000 records a call).
+MAX_BODY = 32 * 1024 * 1024
 
 Write = Callable[[Database, Project, Params, str], answers.Answer]
 Read = Callable[[Project, Params], answers.Answer]
@@ -176,8 +183,8 @@ def create_app(
     app.config.update(
         LOCALCAP_DB=str(db_path),
         LOCALCAP_BASE_URL=base_url,
-        MAX_FORM_MEMORY_SIZE=None,
-        MAX_CONTENT_LENGTH=None,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
 
     @app.route("/api/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
@@ -185,6 +192,7 @@ def create_app(
         if request.method != "POST":
             params = Params(request.args)
             return _respond(answers.error(NOT_IMPLEMENTED, params.return_format, 501))
+        whole_body()  # refused (413) past MAX_BODY, before the form is read
         params = Params(request.form)
         try:
             with open_database(app.config["LOCALCAP_DB"]) as db:
@@ -197,7 +205,17 @@ def create_app(
             app.logger.exception("localcap failed on content=%s", params.content)
             return _respond(answers.error(INTERNAL_ERROR, params.return_format, 500))
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> Response | tuple[str, int]:
+        if request.path.startswith("/surveys/"):
+            message = survey_guard.PAGE_TOO_LARGE
+            return survey_pages.page("survey_message.html", 413, title="Survey", message=message)
+        message = BODY_TOO_LARGE.format(limit=request.max_content_length or MAX_BODY)
+        # The body, which would name the format, is not read: the query's, else REDCap's xml.
+        return _respond(answers.error(message, Params(request.args).return_format, 413))
+
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     survey_pages.register(app)
+    survey_guard.register(app)
     return app

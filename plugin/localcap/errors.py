@@ -32,6 +32,10 @@ INVALID_FIELD = "Invalid field"
 INTERNAL_ERROR = (
     "localcap could not complete this request because of an internal error; see its log."
 )
+BODY_TOO_LARGE = (
+    "The request is larger than this server accepts (at most {limit:,} bytes): send the data in "
+    "smaller batches, fewer records in each call."
+)
 
 CLASSIC_ARMS_EXPORT = "You cannot export arms for classic projects"
 CLASSIC_ARMS_IMPORT = "You cannot import arms for classic projects"

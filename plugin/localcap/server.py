@@ -3,6 +3,10 @@
 The server keeps track of its open connections so that shutting it down also closes keep-alive
 connections a client (PyCap's shared session) still holds, and every handler thread ends before
 ``shutdown()`` returns: nothing is left running or unclosed.
+
+A body is refused (413) by its declared length before it is read, and a chunked one once it
+passes the limit (:func:`whole_body`); werkzeug's server then reads and drops what the client
+still sends, so that the client reads the answer instead of a reset connection.
 """
 
 from __future__ import annotations
@@ -14,8 +18,28 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import flask
 from flask import Flask
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+
+def whole_body() -> bytes:
+    """The request's body, refused (413) when it is longer than ``request.max_content_length``.
+
+    A body with a Content-Length over the limit is refused before it is read (werkzeug checks
+    the header). A chunked one has no length to check, and werkzeug's stream stops at the limit
+    without a word, so a body cut short would be read as the whole: past the limit, one more
+    byte on the wire is what tells the two apart.
+    """
+    current = flask.request
+    data = current.get_data(cache=True)
+    limit = current.max_content_length
+    chunked = current.content_length is None and "wsgi.input_terminated" in current.environ
+    if chunked and limit is not None and len(data) >= limit:
+        if current.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return data
 
 
 class _QuietHandler(WSGIRequestHandler):

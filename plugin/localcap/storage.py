@@ -3,12 +3,15 @@
 Record data is stored the way REDCap stores it: one row per (record, event, instance, field,
 value), a checkbox holding one row per checked code, instance 1 for everything that does not
 repeat. Whether a value belongs to a repeating instrument is not stored; it follows from the
-project's repeating settings when the data is read, as in REDCap.
+project's repeating settings when the data is read, as in REDCap. The database file is its
+owner's only. Wrong return codes are counted per survey link (``return_code_tries``,
+:mod:`plugin.localcap.survey_guard`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -124,9 +127,14 @@ CREATE TABLE IF NOT EXISTS log (
     action TEXT NOT NULL, details TEXT NOT NULL, record TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS log_by_time ON log (project_id, ts);
+CREATE TABLE IF NOT EXISTS return_code_tries (
+    hash TEXT NOT NULL, failed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS return_code_tries_by_hash ON return_code_tries (hash, failed_at);
 """
 
 ADMIN_USER = "site_admin"  # the name REDCap gives its first administrator
+PRIVATE_FILE = 0o600
 _TOKEN = re.compile(r"^[A-Za-z0-9]+$")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -239,7 +247,13 @@ def open_database(path: str | Path) -> Iterator[Database]:
 
 
 def initialise(path: str | Path, super_token: str | None = None) -> None:
-    """Create the schema (idempotent); with ``super_token``, make it the only super token."""
+    """Create the schema (idempotent); with ``super_token``, make it the only super token.
+
+    The file holds respondent data and token hashes, so it is made its owner's only (0600)
+    before SQLite opens it, which gives its -wal and -shm files the same mode; a file an older
+    localcap left readable by others is narrowed.
+    """
+    owner_only(Path(path))
     with open_database(path) as db:
         db.execute("PRAGMA journal_mode = WAL")
         db.connection.executescript(SCHEMA)
@@ -247,6 +261,12 @@ def initialise(path: str | Path, super_token: str | None = None) -> None:
             with db.transaction():
                 db.execute("DELETE FROM tokens WHERE project_id IS NULL")
                 db.add_token(super_token, None)
+
+
+def owner_only(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    if path.stat().st_mode & 0o777 != PRIVATE_FILE:
+        path.chmod(PRIVATE_FILE)
 
 
 def has_super_token(path: str | Path) -> bool:

@@ -6,10 +6,13 @@ API import (all or nothing: a rejected value is shown back and nothing is stored
 survey response (complete, or partial for "Save & Return Later") and then fires the Data Entry
 Trigger. Questions hidden by branching logic are saved blank, as REDCap's page erases them. A
 partial response with Save & Return asks for its return code before showing the answers again.
+A page's body, each answer's length and wrong return codes are bounded (``survey_guard``).
 """
 
 from __future__ import annotations
 
+import hmac
+import math
 from dataclasses import dataclass
 
 from flask import Flask, render_template, request
@@ -23,7 +26,18 @@ from plugin.localcap.project import Field, Project, load_project
 from plugin.localcap.record_filters import EVENT_COLUMN, logic_context
 from plugin.localcap.records_import import apply_plan
 from plugin.localcap.rows import RecordRow, load_rows
+from plugin.localcap.server import whole_body
 from plugin.localcap.storage import Database, now, open_database
+from plugin.localcap.survey_guard import (
+    TRIES,
+    asked,
+    locked_for,
+    page_body_limit,
+    right_code,
+    too_long,
+    tries_left,
+    wrong_code,
+)
 from plugin.localcap.surveys import (
     COMPLETE,
     PARTIAL,
@@ -245,17 +259,23 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
             title=context["title"],
             message="Thank you: this survey has already been completed.",
         )
+    request.max_content_length = page_body_limit(project, place.form, ANSWERED_TYPES)
+    whole_body()  # refused (413) past the page's limit, before the form is read
     code = request.form.get("__return_code", "").strip().upper()
     needs_code = status == PARTIAL and survey.save_and_return
-    if needs_code and code != person.return_code:
-        wrong = bool(code)
-        return page("survey_code.html", 403 if wrong else 200, wrong=wrong, **context)
+    if needs_code:
+        refused = check_return_code(db, person, code, context["title"])
+        if refused is not None:
+            return refused
     current = stored_row(db, project, place)
     action = request.form.get("__action", "") if request.method == "POST" else ""
     errors: list[str] = []
     if action in ("submit", "save"):
         values = submitted_values(project, place, current)
-        errors = save_response(db, project, person, values, complete=action == "submit")
+        questions_asked = asked(project, place.form, ANSWERED_TYPES)
+        errors = too_long(questions_asked, values) or save_response(
+            db, project, person, values, complete=action == "submit"
+        )
         if not errors and action == "submit":
             return page(
                 "survey_message.html",
@@ -280,6 +300,36 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
         return_code=code if needs_code else "",
         **context,
     )
+
+
+def check_return_code(
+    db: Database, person: Participant, code: str, title: str
+) -> tuple[str, int] | None:
+    """None when ``code`` is the participant's return code; else the page that asks for it
+    again, or says the link is locked after too many wrong codes (``survey_guard``)."""
+    wait = locked_for(db, person.hash)
+    if not wait and code and hmac.compare_digest(code.encode(), person.return_code.encode()):
+        right_code(db, person.hash)
+        return None
+    if not wait and code:
+        wrong_code(db, person.hash)
+        wait = locked_for(db, person.hash)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return page(
+            "survey_message.html",
+            429,
+            title=title,
+            message=(
+                f"This survey link is locked for {minutes} more minute"
+                f"{'s' if minutes != 1 else ''}: a wrong return code was entered {TRIES} times. "
+                "Wait, then enter the return code shown when your answers were saved (the "
+                "survey team can send it to you again)."
+            ),
+        )
+    wrong = bool(code)
+    left = tries_left(db, person.hash)
+    return page("survey_code.html", 403 if wrong else 200, wrong=wrong, left=left, title=title)
 
 
 def queue_page(db: Database, hash_: str) -> tuple[str, int]:

@@ -6,7 +6,8 @@
 
 Resources are wired with ``init_app``: the database (migrated on start), the error envelope,
 the REST API (flask-smorest; OpenAPI 3 at ``/api/openapi.json``, documented at ``/api/docs``),
-the analysts' web page (``/web/``), and the background worker.
+the analysts' web page (``/web/``), and the background worker (one thread for reports and one
+for pulls, rescores and the rest: ``plugin.service.jobs``).
 """
 
 from __future__ import annotations

@@ -15,23 +15,28 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from plugin.target import Instance
+from plugin.target import PRIVATE_FOLDER, Instance, private
 
 SESSION_HOURS = 8  # a web page session ends after a working day
 MAX_BODY = 2 * 1024 * 1024  # request bodies: an instrument definition is far smaller
+# Seconds a job of each kind may run before its worker stops it (plugin.service.jobs; a kind
+# not named here may run jobs.DEFAULT_LIMIT).
+JOB_TIME_LIMITS = {"report": 15 * 60, "pull": 60 * 60, "rescore": 10 * 60}
 
 
 def service_config(instance: Instance, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     config: dict[str, Any] = {
         "INSTANCE": str(instance.folder),
         "DATABASE_URL": os.environ.get("QISCAN_DATABASE_URL")
-        or f"sqlite:///{(instance.folder / 'service.sqlite').resolve()}",
+        or f"sqlite:///{instance.service_db.resolve()}",
         "SECRET_KEY": os.environ.get("QISCAN_SECRET_KEY") or stored_secret_key(instance),
         "MAX_CONTENT_LENGTH": MAX_BODY,
+        "MAX_FORM_MEMORY_SIZE": MAX_BODY,  # one limit, whatever the body's encoding
         "REPORTS_DIR": str(instance.folder / "reports"),
         # None: the service database on PostgreSQL, else the instance's snapshots.sqlite
         "SNAPSHOTS": os.environ.get("QISCAN_SNAPSHOTS") or None,
         "START_WORKER": True,
+        "JOB_TIME_LIMITS": dict(JOB_TIME_LIMITS),
         "SESSION_COOKIE_NAME": "qiscan_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -59,6 +64,8 @@ def stored_secret_key(instance: Instance) -> str:
 
 
 def reports_dir(config: dict[str, Any]) -> Path:
+    """The folder of generated reports (respondent data): made if missing, owner-only."""
     folder = Path(config["REPORTS_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    private(folder, PRIVATE_FOLDER)
     return folder

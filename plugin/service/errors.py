@@ -2,16 +2,17 @@
 
 ``code`` is a short name a program can switch on, ``message`` a sentence for people, and
 ``errors`` the field errors of a rejected body (marshmallow's nested dict: the location of each
-problem). Nothing in an envelope ever holds a token. The web page's paths (``/web/``, where a
-person reads the answer) get the same failure as a page instead (``plugin.service.web``).
+problem). A body over the size limit is a 413 in the envelope too. Nothing in an envelope ever
+holds a token. The web page's paths (``/web/``, where a person reads the answer) get the same
+failure as a page instead (``plugin.service.web``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 CODES = {
     400: "bad_request",
@@ -63,6 +64,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiProblem)
     def _problem(error: ApiProblem) -> Response:
         return envelope(error.status, error.message, error.errors, error.code)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Response:
+        # Raised before the body is read: by its declared length, or once a chunked body
+        # passes the limit.
+        limit = request.max_content_length
+        most = f" (at most {limit:,} bytes)" if limit else ""
+        return envelope(
+            413, f"the request body is larger than this service accepts{most}: send a smaller body"
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -1,5 +1,5 @@
-"""The service's own state: REDCap connections, API keys, jobs, generated report files and
-uploaded instrument definitions.
+"""The service's own state: REDCap connections, API keys, the web page's sessions, jobs,
+generated report files and uploaded instrument definitions.
 
 Pulled data lives in the snapshot store (``plugin.pull``, which makes its own tables, in this
 database on PostgreSQL); a pull job names the snapshot it made (``Job.snapshot_id``), which ties
@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 ROLES = ("admin", "analyst", "facilitator")
-JOB_STATES = ("queued", "running", "done", "failed")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL); a larger one is no id
 
 
@@ -100,6 +100,23 @@ class Job(Base):
     owner: Mapped[str] = mapped_column(String(100), default="")
     heartbeat_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
     snapshot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a pull's snapshot
+    # A cancel asked for while the job runs (its worker stops it), and whose key asked.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UtcTimestamp(), nullable=True)
+    cancelled_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WebSession(Base):
+    """A signed-in web page session: the hash of the id its cookie carries, its key (with a
+    fingerprint of the key's hash, so that a later key reusing the id is not taken for it) and
+    when it ends. Signing out deletes the row, which ends every copy of the cookie."""
+
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"))
+    key_fp: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
 
 class ReportFile(Base):

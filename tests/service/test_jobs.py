@@ -72,7 +72,9 @@ def test_a_failure_is_recorded_and_can_be_retried(app: Flask) -> None:
     with app.app_context():
         jobs.retry(session(), session().get(Job, job_id))  # type: ignore[arg-type]
         session().commit()
-        with pytest.raises(ValueError, match="only a failed job can be retried"):
+        with pytest.raises(
+            ValueError, match="only a failed job can be retried, or a cancelled one"
+        ):
             jobs.retry(session(), session().get(Job, job_id))  # type: ignore[arg-type]
     assert state(app, job_id).state == "queued"
     jobs.run_next(app)
@@ -232,4 +234,31 @@ def test_the_lease_migration_fills_the_snapshot_column_and_keeps_one_queued_job_
                 "now": now,
             },
         )
+    engine.dispose()
+
+
+def test_the_cancel_migration_keeps_every_job_as_it_was(database_url: str) -> None:
+    engine = engine_for(database_url)
+    assert migrate(engine, MIGRATIONS[:3]) == 3
+    with engine.begin() as connection:
+        for job_state in ("queued", "running", "done"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO job (kind, state, params, result, error, done, total, attempts, "
+                    "dedupe_key, created_at, owner) VALUES ('pull', :state, '{}', '{}', '', 0, 0, "
+                    "0, '', :now, '')"
+                ),
+                {"state": job_state, "now": jobs.utcnow()},
+            )
+    assert MIGRATIONS[3].__module__.endswith("m0004_job_cancel")
+    assert migrate(engine) == len(MIGRATIONS)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT state, cancel_requested_at, cancelled_by FROM job ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("queued", None, ""),
+        ("running", None, ""),
+        ("done", None, ""),
+    ]
     engine.dispose()

@@ -1,12 +1,17 @@
 """API keys over HTTP: a key is shown once and works at once, a listing never shows a key or
-its hash, a key's practices fit its role, and the last admin key cannot be deleted."""
+its hash, a key's practices fit its role, the last admin key cannot be deleted, and a deleted
+key's web page sessions end with it."""
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.service.crypto import hash_key
+from plugin.service.db import session
+from plugin.service.models import WebSession
 from tests.service.conftest import auth
+from tests.service.test_web import sign_in
 
 
 def test_a_new_key_is_shown_once_and_works_with_its_role(
@@ -75,3 +80,20 @@ def test_the_last_admin_key_cannot_be_deleted(client: FlaskClient, keys: dict[st
     assert client.get("/keys", headers=auth(keys["admin"])).status_code == 401
     own = client.delete(f"/keys/{second['id']}", headers=auth(second["key"]))
     assert own.status_code == 409
+
+
+def test_deleting_a_key_ends_its_web_page_sessions(
+    app: Flask, client: FlaskClient, keys: dict[str, str]
+) -> None:
+    browser = app.test_client()
+    sign_in(browser, keys["analyst"])
+    sign_in(app.test_client(), keys["admin"])
+    with app.app_context():
+        assert session().query(WebSession).count() == 2
+    listed = client.get("/keys", headers=auth(keys["admin"])).json
+    analyst_id = next(k["id"] for k in listed if k["role"] == "analyst")
+    assert client.delete(f"/keys/{analyst_id}", headers=auth(keys["admin"])).status_code == 204
+    with app.app_context():
+        assert session().query(WebSession).filter_by(key_id=analyst_id).count() == 0
+        assert session().query(WebSession).count() == 1, "the admin's session goes on"
+    assert browser.get("/web/").status_code == 302

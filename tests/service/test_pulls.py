@@ -211,3 +211,28 @@ def test_a_pull_left_running_is_failed_on_restart_and_can_then_be_retried(
         assert done["state"] == "done" and done["result"]["records"] == PRACTICES
     finally:
         restarted.extensions["qiscan.db"].kw["bind"].dispose()
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"batch_size": 1.5}, "batch_size"),  # was truncated to 1
+        ({"batch_size": 50.0}, "batch_size"),
+        ({"batch_size": "50"}, "batch_size"),
+        ({"batch_size": True}, "batch_size"),
+        ({"full": "yes"}, "full"),  # was read as true
+        ({"full": 1}, "full"),
+        ({"full": "false"}, "full"),
+        ({"full": None}, "full"),
+    ],
+)
+def test_a_pull_body_holds_json_types_or_is_refused_naming_the_field(
+    client: FlaskClient, keys: dict[str, str], readiness: int, body: dict[str, Any], field: str
+) -> None:
+    analyst = auth(keys["analyst"])
+    answer = client.post(f"/projects/{readiness}/pulls", json=body, headers=analyst)
+    assert answer.status_code == 422, answer.json
+    assert set(answer.json) == {"code", "status", "message", "errors"}
+    assert (answer.json["code"], answer.json["status"]) == ("invalid", 422)
+    assert list(answer.json["errors"]) == [field]
+    assert client.get("/jobs", headers=analyst).json == [], "nothing was queued"

@@ -5,7 +5,9 @@ and every practice's feedback as one zip; a report kind the instrument cannot ma
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -14,7 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from instruments import load_shipped
+from plugin.service.db import session
 from plugin.service.jobs import run_next
+from plugin.service.models import ReportFile
+from plugin.service.report_jobs import KINDS, build_report, report_formats, report_kinds
+from plugin.service.tasks import decoded
 from tests.live import Live
 from tests.service.conftest import auth
 from tests.service.test_pulls import (
@@ -24,6 +30,7 @@ from tests.service.test_pulls import (
     live_project,
     pulled_snapshot,
 )
+from tests.service.test_web import csrf, sign_in
 
 PROVIDERS = load_shipped("provider_scan").unwrap()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,6 +151,11 @@ def test_every_practices_feedback_comes_as_one_zip(
     assert disposition == f"attachment; filename=practices-snapshot-{readiness}.zip"
     with zipfile.ZipFile(io.BytesIO(data)) as bundle:
         assert sum(name.endswith(".html") for name in bundle.namelist()) == PRACTICES
+    # respondent data: owner-only, in owner-only folders (issue 12: 0644 in a 0755 folder)
+    with app.app_context():
+        stored = Path(session().get(ReportFile, job["result"]["report_id"]).path)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
 
 
 def test_a_report_the_instrument_cannot_make_and_bad_bodies_are_refused(
@@ -168,3 +180,92 @@ def test_a_report_the_instrument_cannot_make_and_bad_bodies_are_refused(
         "/snapshots/999/reports", json={"kind": "cohort", "format": "html"}, headers=analyst
     )
     assert nowhere.status_code == 404
+
+
+def test_practice_feedback_in_csv_or_json_is_refused_at_the_request(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    path = f"/snapshots/{readiness}/reports"
+    for key in ("analyst", "facilitator"):
+        for fmt in ("csv", "json"):
+            body = {"kind": "practice", "format": fmt, "practice": "PRA-001"}
+            refused = client.post(path, json=body, headers=auth(keys[key]))
+            assert refused.status_code == 422, refused.json
+            assert refused.json["errors"] == {
+                "format": [
+                    f"practice feedback is made as html, pdf or xlsx, not {fmt}: it has no "
+                    "result table to write as CSV or JSON"
+                ]
+            }
+    assert [job["kind"] for job in client.get("/jobs", headers=auth(keys["analyst"])).json] == [
+        "pull"
+    ], "nothing queued"
+    made = make(client, app, keys["analyst"], readiness, kind="cohort", format="json")
+    assert made["state"] == "done", made["error"]
+
+
+def test_the_formats_a_kind_is_offered_in_are_the_ones_its_report_can_be_written_in(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, tokens: dict[str, str]
+) -> None:
+    coding = load_shipped("qualitative_coding").unwrap()
+    snapshots = {
+        "practice_readiness": snapshot_of(
+            "practice_readiness", app, client, keys, live, tokens["practice_readiness"]
+        ),
+        "provider_scan": snapshot_of(
+            "provider_scan", app, client, keys, live, tokens["provider_scan"]
+        ),
+        "qualitative_coding": snapshot_of(
+            "qualitative_coding", app, client, keys, live, live_project(live, coding, n=6)
+        ),
+    }
+    checked = set()
+    for snapshot_id in snapshots.values():
+        main = decoded(app, snapshot_id)
+        for kind in report_kinds(main.instrument):
+            made = build_report(kind, main, None, practice=None, suppress_below=None)
+            for report in made if isinstance(made, list) else [made]:
+                has_table = report.tidy is not None
+                assert has_table == ("csv" in report_formats(kind)), kind
+                assert has_table == ("json" in report_formats(kind)), kind
+            checked.add(kind)
+    assert checked == set(KINDS)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "committee", "format": "html", "supporters_snapshot": 1.5},
+        {"kind": "committee", "format": "html", "suppress_below": 2.5},
+        {"kind": "committee", "format": "html", "suppress_below": "5"},
+    ],
+)
+def test_a_report_bodys_numbers_are_whole_json_numbers(
+    client: FlaskClient, keys: dict[str, str], body: dict[str, Any]
+) -> None:
+    answer = client.post("/snapshots/1/reports", json=body, headers=auth(keys["analyst"]))
+    assert answer.status_code == 422, answer.json
+    (name,) = set(body) - {"kind", "format"}
+    assert list(answer.json["errors"]) == [name]
+
+
+def test_the_web_forms_numbers_reach_the_report_as_numbers(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, tokens: dict[str, str]
+) -> None:
+    providers = snapshot_of("provider_scan", app, client, keys, live, tokens["provider_scan"])
+    sign_in(client, keys["analyst"])
+    form = {"csrf_token": csrf(client), "kind": "committee", "format": "html", "back": "/web/"}
+    made = client.post(
+        f"/web/snapshots/{providers}/reports", data={**form, "supporters_snapshot": f"{providers}"}
+    )
+    assert made.status_code == 302 and made.headers["Location"].startswith("/web/jobs/")
+    job_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    job = client.get(f"/jobs/{job_id}", headers=auth(keys["analyst"])).json
+    assert job["params"]["supporters_snapshot"] == providers
+
+    refused = client.post(
+        f"/web/snapshots/{providers}/reports",
+        data={**form, "supporters_snapshot": "1.5"},
+        follow_redirects=True,
+    )
+    assert "supporters_snapshot: Not a valid integer." in refused.get_data(as_text=True)

@@ -49,6 +49,7 @@ MINIMUM: dict[tuple[str, str], str] = {
     ("GET", "/jobs"): "facilitator",  # a facilitator sees only its own practices' report jobs
     ("GET", "/jobs/<int:job_id>"): "facilitator",
     ("POST", "/jobs/<int:job_id>/retry"): "analyst",
+    ("POST", "/jobs/<int:job_id>/cancel"): "facilitator",  # its own practices' reports only
     ("GET", "/snapshots/<int:snapshot_id>/statistics"): "analyst",
     ("GET", "/snapshots/<int:snapshot_id>/progress"): "analyst",
     ("GET", "/snapshots/<int:snapshot_id>/scores"): "facilitator",

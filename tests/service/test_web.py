@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 from plugin.service.db import session
 from plugin.service.jobs import run_next
 from plugin.service.models import ApiKey, Job
+from plugin.service.web.signin import safe_next
 from tests.live import Live
 from tests.service.conftest import auth
 from tests.service.test_pulls import READINESS, WRONG_TOKEN, add_connection, live_project
@@ -34,6 +35,7 @@ WEB_MINIMUM: dict[tuple[str, str], str] = {
     ("GET", "/web/jobs/<int:job_id>"): "facilitator",
     ("GET", "/web/jobs/<int:job_id>/state"): "facilitator",
     ("POST", "/web/jobs/<int:job_id>/retry"): "analyst",
+    ("POST", "/web/jobs/<int:job_id>/cancel"): "facilitator",  # a report; a pull needs analyst
     ("GET", "/web/reports"): "facilitator",
     ("GET", "/web/reports/<int:report_id>/download"): "facilitator",
 }
@@ -112,7 +114,7 @@ def test_the_cookie_holds_no_key_and_a_deleted_key_signs_its_session_out(
     sign_in(client, keys["analyst"])
     payload = cookie_payload(client)
     assert keys["analyst"] not in payload
-    assert set(json.loads(payload)) == {"_permanent", "csrf", "key_id", "key_fp"}
+    assert set(json.loads(payload)) == {"_permanent", "csrf", "sid"}
     cookie = client.get_cookie("qiscan_session")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
     assert client.get("/web/").status_code == 200
@@ -133,6 +135,73 @@ def test_signing_in_again_starts_a_new_session_and_signing_out_ends_it(
     out = client.post("/web/sign-out", data={"csrf_token": csrf(client)})
     assert out.headers["Location"] == "/web/sign-in"
     assert client.get("/web/").status_code == 302
+
+
+def test_a_cookie_copied_before_signing_out_no_longer_signs_in(
+    client: FlaskClient, keys: dict[str, str]
+) -> None:
+    # It did: the cookie alone was the session, so signing out only forgot it in one browser.
+    sign_in(client, keys["analyst"])
+    copied = client.get_cookie("qiscan_session")
+    assert copied is not None
+    other = client.application.test_client()
+    other.set_cookie("qiscan_session", copied.value)
+    assert other.get("/web/").status_code == 200, "the copy works while the session lasts"
+    client.post("/web/sign-out", data={"csrf_token": csrf(client)})
+    replayed = client.application.test_client()
+    replayed.set_cookie("qiscan_session", copied.value)
+    answer = replayed.get("/web/")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/web/sign-in")
+    assert other.get("/web/").status_code == 302, "every copy of the session is signed out"
+
+
+def test_signing_in_again_ends_the_session_it_replaces(
+    client: FlaskClient, keys: dict[str, str]
+) -> None:
+    sign_in(client, keys["analyst"])
+    before = client.get_cookie("qiscan_session")
+    assert before is not None
+    sign_in(client, keys["admin"])
+    replayed = client.application.test_client()
+    replayed.set_cookie("qiscan_session", before.value)
+    assert replayed.get("/web/").status_code == 302
+
+
+NOT_PLAIN = [
+    "/web/\r\nX: 1",
+    "/web/\nSet-Cookie: a=b",
+    "/web/\t",
+    "/web/ x",
+    "/web/\x7f",
+    "/web/\u2028",
+    "/web\\..\\api",
+    "/web/../api/keys",
+    "/web/reports/..",
+    "//web/",
+    "/web/reports#\r",
+]
+
+
+@pytest.mark.parametrize("target", NOT_PLAIN)
+def test_next_is_a_plain_path_of_the_web_part_or_nothing(
+    client: FlaskClient, keys: dict[str, str], target: str
+) -> None:
+    # "/web/\r\nX: 1" was a 500: the redirect's Location header cannot hold a line break.
+    client.get("/web/sign-in")
+    answer = client.post(
+        "/web/sign-in", data={"csrf_token": csrf(client), "key": keys["analyst"], "next": target}
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/web/", repr(target)
+    assert safe_next(target) is None
+    again = client.get("/web/sign-in", query_string={"next": target})
+    assert again.headers["Location"] == "/web/", "signed in already: on to the projects"
+
+
+def test_a_plain_next_is_kept() -> None:
+    kept = ["/web/", "/web/reports?kind=practice", "/web/jobs/12", "/web/a%20b", "/web/.x"]
+    assert [safe_next(target) for target in kept] == kept
+    assert safe_next("/web/\x00") is None
 
 
 # --- CSRF and the pages' headers -------------------------------------------------------------
@@ -163,6 +232,8 @@ def test_pages_forbid_framing_foreign_scripts_and_caching(
         assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
     assert "Content-Security-Policy" not in client.get("/health").headers
 
 

@@ -1,7 +1,8 @@
 """``/keys``: the service's API keys (admin only).
 
 A new key is shown once, in the answer that creates it; the service keeps only its hash. The
-last admin key cannot be deleted, so that someone can always manage the service.
+last admin key cannot be deleted, so that someone can always manage the service; a deleted
+key's web page sessions end with it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from plugin.service.auth import create_key, require
 from plugin.service.db import session
 from plugin.service.errors import ApiProblem
-from plugin.service.models import ROLES, ApiKey
+from plugin.service.models import ROLES, ApiKey, WebSession
 
 blp = Blueprint("keys", __name__, description="API keys and their roles (admin)")
 
@@ -80,7 +81,7 @@ class KeyById(MethodView):
     @require("admin")
     @blp.response(204)
     def delete(self, key_id: int) -> None:
-        """Delete a key; the last admin key stays (409)."""
+        """Delete a key and end its web page sessions; the last admin key stays (409)."""
         db = session()
         row = db.get(ApiKey, key_id)
         if row is None:
@@ -96,5 +97,7 @@ class KeyById(MethodView):
                     409,
                     "this is the last admin key: create another admin key before deleting it",
                 )
+        # The key's web page sessions end with it (SQLite does not cascade by itself).
+        db.execute(sa.delete(WebSession).where(WebSession.key_id == row.id))
         db.delete(row)
         db.commit()

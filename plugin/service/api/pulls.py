@@ -2,8 +2,9 @@
 
 ``POST /projects/<id>/pulls`` queues a pull (incremental unless ``full``) and answers 202 with
 the job; ``GET /jobs/<id>`` follows its progress to a result (the snapshot's id, hash, record
-count and mode) or an error. A failed job can be retried. A facilitator sees only the report
-jobs of their own practices.
+count and mode) or an error. A queued or running job can be cancelled (a running one stops at
+its next progress call, a report's rendering at once), a failed or cancelled one retried. A
+facilitator sees, and may cancel, only the report jobs of their own practices.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from plugin.pull import Snapshot
-from plugin.service.auth import caller, require
+from plugin.service.auth import GRANTS, caller, require
 from plugin.service.connections import get_connection
 from plugin.service.db import session
 from plugin.service.errors import ApiProblem
-from plugin.service.jobs import enqueue, retry
+from plugin.service.jobs import cancel, enqueue, retry
 from plugin.service.models import JOB_STATES, Job
 from plugin.service.tasks import store_of
 
@@ -29,12 +30,23 @@ blp = Blueprint("pulls", __name__, description="Pulls from REDCap as jobs; jobs;
 MAX_BATCH = 5000
 
 
+class JsonBoolean(fields.Boolean):
+    """``true`` or ``false`` only: a lax Boolean reads "yes", "on", 1 and "false" too, and a
+    request that sent one of those meant something the service cannot be sure of."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class PullIn(Schema):
-    full = fields.Boolean(
+    full = JsonBoolean(
         load_default=False,
         metadata={"description": "pull every record again instead of the changes since the last"},
     )
     batch_size = fields.Integer(
+        strict=True,  # 1.5 or "50" is refused, not truncated or parsed
         load_default=500,
         validate=validate.Range(min=1, max=MAX_BATCH),
         metadata={"description": "records per export request"},
@@ -52,6 +64,10 @@ class JobOut(Schema):
     params = fields.Dict()
     result = fields.Dict()
     error = fields.String()
+    cancel_requested = fields.Function(
+        lambda job: job.cancel_requested_at is not None,
+        metadata={"description": "a cancel was asked for; a running job is being stopped"},
+    )
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
@@ -59,7 +75,7 @@ class JobOut(Schema):
 
 class JobQuery(Schema):
     state = fields.String(validate=validate.OneOf(JOB_STATES))
-    kind = fields.String(validate=validate.OneOf(("pull", "report")))
+    kind = fields.String(validate=validate.OneOf(("pull", "report", "rescore")))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -79,6 +95,19 @@ def may_see_job(job: Job) -> bool:
     if key.role != "facilitator":
         return True
     return job.kind == "report" and job.params.get("practice") in (key.practices or [])
+
+
+def may_cancel(job: Job) -> bool:
+    """Whoever may queue a job of its kind may cancel it: a report a facilitator (of their
+    practices: see may_see_job), a pull or a trigger's rescore an analyst."""
+    needed = "facilitator" if job.kind == "report" else "analyst"
+    return needed in GRANTS.get(caller().role, set())
+
+
+def canceller() -> str:
+    """Who cancels, as the job's error names them: the key's role and label."""
+    key = caller()
+    return f"{key.role} key '{key.label}'"[:200]
 
 
 def job_or_404(job_id: int) -> Job:
@@ -184,7 +213,7 @@ class JobRetry(MethodView):
     @require("analyst")
     @blp.response(202, JobOut)
     def post(self, job_id: int) -> Job:
-        """Queue a failed job again (409 for a job that has not failed)."""
+        """Queue a failed or cancelled job again (409 for any other)."""
         job = job_or_404(job_id)
         try:
             retry(session(), job)
@@ -192,6 +221,28 @@ class JobRetry(MethodView):
             raise ApiProblem(409, str(exc)) from None
         session().commit()
         return job
+
+
+@blp.route("/jobs/<int:job_id>/cancel")
+class JobCancel(MethodView):
+    @require("facilitator")
+    @blp.response(200, JobOut, description="the job, cancelled (now, or before)")
+    @blp.alt_response(202, schema=JobOut, description="the job, running: its worker is stopping it")
+    def post(self, job_id: int) -> tuple[Job, int]:
+        """Cancel a queued or running job (409 for a finished one); asking again is harmless.
+
+        A queued job is cancelled at once (200). A running one is asked to stop (202, with
+        ``cancel_requested``) and is "cancelled" within seconds: a pull at its next batch (no
+        snapshot of it is ever listed), a report's rendering killed."""
+        job = job_or_404(job_id)
+        if not may_cancel(job):
+            raise ApiProblem(403, f"cancelling a {job.kind} job needs the analyst role")
+        try:
+            cancel(session(), job, canceller())
+        except ValueError as exc:
+            raise ApiProblem(409, str(exc)) from None
+        session().commit()
+        return job, 202 if job.state == "running" else 200
 
 
 @blp.route("/projects/<int:connection_id>/snapshots")

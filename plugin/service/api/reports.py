@@ -2,8 +2,8 @@
 
 ``POST /snapshots/<id>/reports`` queues the report (202, the job); the job's result names the
 report file, which ``GET /reports`` lists and ``GET /reports/<id>/download`` serves. Only the
-kinds the snapshot's instrument makes are queued (422 names them). A facilitator may make and
-download only practice feedback of their own practices.
+kinds the snapshot's instrument makes, in the formats each kind is made in, are queued (422
+names them). A facilitator may make and download only practice feedback of their own practices.
 """
 
 from __future__ import annotations
@@ -25,10 +25,17 @@ from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import enqueue
 from plugin.service.models import MAX_ID, Job, ReportFile
-from plugin.service.tasks import KINDS, report_kinds
+from plugin.service.report_jobs import KINDS, report_formats, report_kinds
 from reports.render import FORMATS
 
 blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")
+TITLES = {
+    "committee": "the committee summary",
+    "practice": "practice feedback",
+    "cohort": "cohort progress",
+    "coding": "coder agreement",
+    "quality": "the data-quality report",
+}
 
 
 class ReportIn(Schema):
@@ -39,10 +46,12 @@ class ReportIn(Schema):
         metadata={"description": "practice feedback: only this practice (else one file each)"},
     )
     supporters_snapshot = fields.Integer(
+        strict=True,  # 1.5 is no snapshot's id (a lax Integer reads it as 1)
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "committee: the supporters' scan snapshot, compared"},
     )
     suppress_below = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1),
         metadata={"description": "committee: withhold counts below this"},
     )
@@ -55,6 +64,14 @@ class ReportIn(Schema):
         for name in ("supporters_snapshot", "suppress_below"):
             if name in data and kind != "committee":
                 raise ValidationError("only the committee report takes this", name)
+        fmt = data.get("format")
+        if kind in KINDS and fmt in FORMATS and fmt not in report_formats(kind):
+            made_as = ", ".join(report_formats(kind)[:-1]) + f" or {report_formats(kind)[-1]}"
+            raise ValidationError(
+                f"{TITLES[kind]} is made as {made_as}, not {fmt}: it has no result table to "
+                "write as CSV or JSON",
+                "format",
+            )
 
 
 class ReportQuery(Schema):

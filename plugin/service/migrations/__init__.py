@@ -12,6 +12,8 @@ from alembic.operations import Operations
 from plugin.service.migrations.m0001_initial import upgrade as m0001
 from plugin.service.migrations.m0002_job_lease import upgrade as m0002
 from plugin.service.migrations.m0003_instrument_definitions import upgrade as m0003
+from plugin.service.migrations.m0004_job_cancel import upgrade as m0004
+from plugin.service.migrations.m0005_web_sessions import upgrade as m0005
 
 Migration = Callable[[Operations], None]
-MIGRATIONS: tuple[Migration, ...] = (m0001, m0002, m0003)
+MIGRATIONS: tuple[Migration, ...] = (m0001, m0002, m0003, m0004, m0005)

@@ -5,8 +5,9 @@ Sign in with an API key at ``/web/sign-in``; the projects and their latest snaps
 snapshot and listed and downloaded at ``/web/reports``. ``/`` leads to the web page, and
 ``/api/docs`` documents the REST API from its OpenAPI document.
 
-The pages send a strict Content-Security-Policy (scripts and styles from this site only), are
-never cached, and their errors are pages too, not the API's JSON envelope.
+The pages send a strict Content-Security-Policy (scripts and styles from this site only) and
+refuse to be framed, are never cached, and their errors are pages too, not the API's JSON
+envelope. A signed-in session is kept by the service, so signing out ends it (``signin``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Flask, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.service.web import docs, pages
-from plugin.service.web.signin import CSRF_FIELD, csrf_token, signed_in_key
+from plugin.service.web.signin import CSRF_FIELD, EndingSessions, csrf_token, signed_in_key
 
 PREFIXES = ("/web/", "/api/docs")
 POLICY = (
@@ -27,6 +28,7 @@ POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = EndingSessions()
     app.register_blueprint(pages.blp)
     app.register_blueprint(docs.blp)
     app.add_url_rule("/", "front", front)
@@ -44,6 +46,8 @@ def init_app(app: Flask) -> None:
         if request.path.startswith(PREFIXES) or request.path == "/":
             response.headers.setdefault("Content-Security-Policy", POLICY)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            # frame-ancestors says it to browsers that read CSP; this, to those that do not.
+            response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Referrer-Policy", "same-origin")
             if not request.path.startswith("/web/static/"):
                 response.headers.setdefault("Cache-Control", "no-store")

@@ -1,15 +1,18 @@
 """The pages: projects and their latest snapshots, one project's snapshots and reports, a job's
-progress, and the report files to download. Every change is a POST form with the CSRF token,
-answered with a redirect (the job's page for what starts a job)."""
+progress (where it can be cancelled or retried), and the report files to download. Every change
+is a POST form with the CSRF token, answered with a redirect (the job's page for what starts or
+stops a job)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     g,
     jsonify,
@@ -22,15 +25,21 @@ from flask import session as cookie
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
-from plugin.service.api.pulls import job_or_404, project_snapshots, queue_pull
+from plugin.service.api.pulls import (
+    canceller,
+    job_or_404,
+    may_cancel,
+    project_snapshots,
+    queue_pull,
+)
 from plugin.service.api.reports import ReportIn, queue_report, report_answer, visible_reports
 from plugin.service.connections import get_connection
 from plugin.service.db import session
 from plugin.service.definitions import UnknownInstrument, resolve
 from plugin.service.errors import ApiProblem
-from plugin.service.jobs import retry
+from plugin.service.jobs import FINISHED, cancel, retry
 from plugin.service.models import Connection, Job, ReportFile
-from plugin.service.tasks import report_kinds
+from plugin.service.report_jobs import report_kinds
 from plugin.service.web.signin import (
     check_csrf,
     key_for,
@@ -49,7 +58,7 @@ blp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-FINISHED = ("done", "failed")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 
 @blp.route("/sign-in", methods=["GET", "POST"])
@@ -128,11 +137,8 @@ def pull(connection_id: int) -> BaseResponse:
 @page("facilitator")
 def make_report(snapshot_id: int) -> BaseResponse:
     back = safe_next(request.form.get("back")) or url_for("web.reports")
-    form = {name: value for name, value in request.form.items() if value.strip()}
-    for name in ("csrf_token", "back"):
-        form.pop(name, None)
     try:
-        job = queue_report(snapshot_id, ReportIn().load(form))
+        job = queue_report(snapshot_id, ReportIn().load(report_form()))
     except ValidationError as exc:
         flash(problem_text(exc.normalized_messages()), "error")
         return redirect(back)
@@ -142,11 +148,25 @@ def make_report(snapshot_id: int) -> BaseResponse:
     return redirect(url_for("web.job", job_id=job.id))
 
 
+def report_form() -> dict[str, Any]:
+    """The report form's fields as the API takes them: blanks left out, and whole numbers as
+    numbers (a form sends text; the API's schema takes JSON numbers only)."""
+    form: dict[str, Any] = {name: value for name, value in request.form.items() if value.strip()}
+    for name in ("csrf_token", "back"):
+        form.pop(name, None)
+    for name in ("supporters_snapshot", "suppress_below"):
+        if name in form and WHOLE_NUMBER.fullmatch(form[name].strip()):
+            form[name] = int(form[name])
+    return form
+
+
 @blp.get("/jobs/<int:job_id>")
 @page("facilitator")
 def job(job_id: int) -> str:
     found = job_or_404(job_id)
-    return render_template("web/job.html", job=found, state=job_state(found))
+    return render_template(
+        "web/job.html", job=found, state=job_state(found), may_cancel=may_cancel(found)
+    )
 
 
 @blp.get("/jobs/<int:job_id>/state")
@@ -165,6 +185,23 @@ def retry_job(job_id: int) -> BaseResponse:
         flash(str(exc), "error")
     else:
         session().commit()
+    return redirect(url_for("web.job", job_id=job_id))
+
+
+@blp.post("/jobs/<int:job_id>/cancel")
+@page("facilitator")
+def cancel_job(job_id: int) -> BaseResponse:
+    found = job_or_404(job_id)
+    if not may_cancel(found):
+        abort(403, f"cancelling a {found.kind} job needs the analyst role")
+    try:
+        cancel(session(), found, canceller())
+    except ValueError as exc:
+        flash(str(exc), "error")
+    else:
+        session().commit()
+        if found.state == "running":
+            flash("The job is being stopped; this page shows when it has.")
     return redirect(url_for("web.job", job_id=job_id))
 
 
@@ -226,6 +263,7 @@ def job_state(job: Job) -> dict[str, Any]:
         "kind": job.kind,
         "state": job.state,
         "finished": job.state in FINISHED,
+        "cancel_requested": job.cancel_requested_at is not None,
         "done": job.done,
         "total": job.total,
         "percent": percent,
@@ -237,6 +275,8 @@ def job_state(job: Job) -> dict[str, Any]:
 
 
 def progress_text(job: Job, percent: int | None) -> str:
+    if job.state == "running" and job.cancel_requested_at is not None:
+        return "stopping: a cancel was asked for"
     if percent is not None:
         return f"{job.done} of {job.total} ({percent}%)"
     if job.state == "queued":

@@ -1,0 +1,202 @@
+"""The ``report`` job: a report of a snapshot built the way ``qiscan report`` builds it, rendered
+into ``app.config["REPORTS_DIR"]`` and recorded as a :class:`ReportFile`.
+
+The snapshot is decoded here (the cached decode the result endpoints share); building and
+rendering run in a child process (:func:`plugin.service.job_stop.run_in_child`), which is
+killed when the job runs past its time limit or is cancelled: a PDF of a huge report cannot
+hold the worker. Which kinds an instrument makes (:func:`report_kinds`) and which formats each
+kind comes in (:func:`report_formats`) are checked when a report is asked for, so a report that
+cannot be made is refused then, not failed later.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any, cast
+
+from flask import Flask
+
+from instruments.model import Instrument
+from plugin.service.config import reports_dir
+from plugin.service.db import worker_session
+from plugin.service.job_stop import ChildFailed, Step, run_in_child
+from plugin.service.jobs import Progress, handler
+from plugin.service.models import Job, ReportFile
+from plugin.service.tasks import Decoded, JobFailed, SnapshotUnusable, decoded
+from plugin.snapshots import provenance
+from reports.coding import build_coding
+from reports.cohort import build_cohort
+from reports.committee import build_committee
+from reports.model import Report
+from reports.practice import build_practice, build_practices
+from reports.quality import build_quality
+from reports.render import FORMATS, Format, render, render_all
+
+KINDS = ("committee", "practice", "cohort", "coding", "quality")
+# CSV and JSON write a report's tidy result table; practice feedback has none (it compares one
+# practice with the cohort in words and charts), so it comes as a page, a PDF or a workbook.
+TIDY_FORMATS = ("csv", "json")
+WITHOUT_TIDY = ("practice",)
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "zip": "application/zip",
+}
+
+
+def report_kinds(instrument: Instrument) -> tuple[str, ...]:
+    """The report kinds an instrument's snapshot makes, in KINDS' order: the committee summary
+    reads a survey of one row per respondent, practice feedback and cohort progress read waves
+    of units, coder agreement a coding block, and every snapshot has a data-quality report."""
+    fits = {
+        "committee": instrument.kind == "survey" and instrument.waves is None,
+        "practice": instrument.waves is not None and instrument.unit is not None,
+        "cohort": instrument.waves is not None and instrument.unit is not None,
+        "coding": instrument.coding is not None,
+        "quality": True,
+    }
+    return tuple(kind for kind in KINDS if fits[kind])
+
+
+def report_formats(kind: str) -> tuple[str, ...]:
+    """The formats a report of ``kind`` is made in."""
+    if kind in WITHOUT_TIDY:
+        return tuple(fmt for fmt in FORMATS if fmt not in TIDY_FORMATS)
+    return FORMATS
+
+
+def build_report(
+    kind: str,
+    main: Decoded,
+    supporters: Decoded | None,
+    *,
+    practice: str | None,
+    suppress_below: int | None,
+) -> Report | list[Report]:
+    """The ``kind`` report, as ``qiscan report`` builds it (practice: all practices when
+    ``practice`` is None)."""
+    both = [main] if supporters is None else [main, supporters]
+    source = provenance([d.snapshot for d in both], [d.instrument for d in both])
+    if kind == "committee":
+        return build_committee(
+            main.responses,
+            supporters.responses if supporters else None,
+            provenance=source,
+            suppress_below=suppress_below,
+        )
+    if kind == "quality":
+        return build_quality(main.records, main.instrument, provenance=source)
+    if kind == "cohort":
+        return build_cohort(main.responses, provenance=source)
+    if kind == "coding":
+        return build_coding(main.responses, provenance=source)
+    if practice is not None:
+        return build_practice(main.responses, practice, provenance=source)
+    return build_practices(main.responses, provenance=source)
+
+
+def report_filename(kind: str, snapshot_id: int, fmt: str, practice: str | None) -> str:
+    if practice is not None:
+        return f"practice-{safe_name(practice)}.{fmt}"
+    if kind == "practice":
+        return f"practices-snapshot-{snapshot_id}.zip"
+    return f"{kind}-snapshot-{snapshot_id}.{fmt}"
+
+
+def safe_name(text: str) -> str:
+    """``text`` for a file name: letters, digits, dots and hyphens only."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip(".-")[:80] or "unnamed"
+
+
+def make_report_file(
+    step: Step,
+    params: dict[str, Any],
+    main: Decoded,
+    supporters: Decoded | None,
+    folder: str,
+) -> dict[str, str]:
+    """Build and render the report ``params`` describes into ``folder`` (in the job's child
+    process; ``step(1)`` once built): its path, file name, content type and practice."""
+    kind, fmt = params["kind"], cast(Format, params["format"])
+    made = build_report(
+        kind,
+        main,
+        supporters,
+        practice=params.get("practice"),
+        suppress_below=params.get("suppress_below"),
+    )
+    step(1)
+    snapshot_id = int(params["snapshot_id"])
+    if isinstance(made, list):
+        filename, practice = report_filename(kind, snapshot_id, fmt, None), ""
+        path = render_all(made, Path(folder) / filename, fmt)
+        content_type = CONTENT_TYPES["zip"]
+    else:
+        practice = made.audience if kind == "practice" else ""
+        filename = report_filename(kind, snapshot_id, fmt, practice or None)
+        path = render(made, Path(folder) / filename, fmt)
+        content_type = CONTENT_TYPES[fmt]
+    path.chmod(0o600)  # respondent data, as the instance's other files
+    return {
+        "path": str(path.resolve()),
+        "filename": filename,
+        "content_type": content_type,
+        "practice": practice,
+    }
+
+
+@handler("report")
+def run_report(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
+    params = job.params
+    kind, fmt, snapshot_id = params["kind"], params["format"], int(params["snapshot_id"])
+    if fmt not in report_formats(kind):  # queued before the request refused it
+        raise JobFailed(f"a {kind} report is made as {', '.join(report_formats(kind))}, not {fmt}")
+    progress(0, 2)
+    try:
+        main = decoded(app, snapshot_id)
+        second = params.get("supporters_snapshot")
+        supporters = decoded(app, int(second)) if second is not None else None
+    except SnapshotUnusable as exc:
+        raise JobFailed(exc.message) from None
+    folder = reports_dir(app.config) / f"job-{job.id}"
+    folder.mkdir(mode=0o700, exist_ok=True)  # not every renderer makes its folder
+    try:
+        made = run_in_child(
+            make_report_file,
+            (params, main, supporters, str(folder)),
+            stopped=progress.stopped,
+            on_step=lambda done: progress(done, 2),
+        )
+        progress(2, 2)  # the last look at the time limit and a cancel, before the file is listed
+    except ChildFailed as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise JobFailed(str(exc)) from None
+    except BaseException:  # stopped: a killed child may leave a partial file behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    with worker_session(app) as db:
+        row = ReportFile(
+            connection_id=job.connection_id,
+            kind=kind,
+            fmt=fmt,
+            path=made["path"],
+            filename=made["filename"],
+            content_type=made["content_type"],
+            snapshot_id=snapshot_id,
+            practice=made["practice"],
+        )
+        db.add(row)
+        db.flush()
+        report_id = row.id
+    return {
+        "report_id": report_id,
+        "filename": made["filename"],
+        "content_type": made["content_type"],
+        "bytes": Path(made["path"]).stat().st_size,
+        "practice": made["practice"],
+    }
