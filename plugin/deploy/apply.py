@@ -21,7 +21,7 @@ from plugin.deploy.project import CurrentProject, FieldUsage, desired_project
 from plugin.deploy.steps import DeployRefused, Step, apply_steps
 from plugin.pull.checks import exported_batch, listed_records
 from plugin.pull.pull import LOG_TIME, chunks, server_clock
-from plugin.redcap import RedcapClient, RedcapProblem
+from plugin.redcap import RedcapApiError, RedcapClient, RedcapProblem
 
 
 def read_current(client: RedcapClient) -> CurrentProject:
@@ -43,6 +43,7 @@ def read_current(client: RedcapClient) -> CurrentProject:
             hint=exc.hint or "nothing was changed in REDCap; run the deploy again",
         ) from None
     check_empty_project(client, metadata)
+    check_structure(info, structure)
     return CurrentProject(
         metadata=metadata,
         arms=structure["arms"],
@@ -52,6 +53,26 @@ def read_current(client: RedcapClient) -> CurrentProject:
         in_production=str(info.get("in_production", "0")) == "1",
         missing_data_codes=str(info.get("missing_data_codes", "") or ""),
     )
+
+
+def check_structure(info: dict[str, Any], structure: dict[str, list[dict[str, Any]]]) -> None:
+    """Refuse a structure that contradicts the project's own settings. REDCap answers a classic
+    project's event export, and a project without repeating forms, with an error, which the
+    client reads as "none"; the project information says whether there should be some."""
+    missing = []
+    if str(info.get("is_longitudinal", "0")) == "1" and not structure["events"]:
+        missing.append("REDCap says the project is longitudinal, but no event came back")
+    if (
+        str(info.get("has_repeating_instruments_or_events", "0")) == "1"
+        and not (structure["repeating"])
+    ):
+        missing.append("REDCap says the project repeats forms, but no repeating setting came back")
+    if missing:
+        raise RedcapApiError(
+            "deploy stopped: the project's current design could not be read, so qiscan cannot "
+            f"tell which parts hold data ({'; '.join(missing)})",
+            hint="nothing was changed in REDCap; run the deploy again",
+        )
 
 
 def check_empty_project(client: RedcapClient, metadata: list[dict[str, str]]) -> None:

@@ -144,3 +144,15 @@ def test_a_usage_batch_cut_short_stops_the_deploy_instead_of_undercounting(live)
     with pytest.raises(RedcapTransportError, match="asked 4 times"):
         deploy(client, [load_instrument(data).unwrap()])
     assert any(row["field_name"] == "lead_note" for row in client.metadata())
+
+
+def test_events_that_cannot_be_read_stop_the_deploy_of_a_longitudinal_project(live):
+    """REDCap answers a classic project's event export with an error, which reads as "no
+    events"; in a project its own settings call longitudinal, the same answer stops the deploy."""
+    client = live.client(live.create(title="readiness", longitudinal=True))
+    instrument = load_shipped("practice_readiness").unwrap()
+    deploy(client, [instrument])
+    live.faults.add("api_error", content="formEventMapping", times=1)
+    with pytest.raises(RedcapApiError, match="longitudinal, but no event came back"):
+        deploy(client, [instrument])
+    assert client.structure()["events"]
