@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from instruments import load_shipped
 from plugin.cli import main
+from plugin.target import open_for
 from scoring.tidy import TIDY_COLUMNS
 
 
@@ -64,3 +66,25 @@ def test_stats_explains_a_bad_snapshot_or_grouping(instance: Path) -> None:
     assert bad.exit_code == 1
     assert "cannot group by 'colour'" in bad.stderr and "org_type" in bad.stderr
     assert not (instance / "x.csv").exists()
+
+
+def test_a_duplicated_practice_is_set_aside_alike_in_the_csv_and_the_cohort_report(
+    instance: Path,
+) -> None:
+    """One definition of the units results use (scoring.units): the statistics CSV leaves out
+    the practice two baseline records claim, as the cohort report does, and says why."""
+    pulled("practice_readiness", 12)
+    readiness = load_shipped("practice_readiness").unwrap()
+    with open_for([readiness]) as client:
+        rows = client.export_records(events=["baseline_arm_1"])
+        first = next(row for row in rows if row.get("practice_id"))
+        client.import_records([{**first, "record_id": "999", "readiness_assessment_complete": ""}])
+    qiscan("pull", "practice_readiness")
+    result = qiscan("stats", "practice_readiness", "--waves", "-o", "stats.csv")
+    said = f"set aside: records 999 and {first['record_id']} both give practice id"
+    assert f"{said} '{first['practice_id']}' at wave baseline" in result.stderr
+    qiscan("report", "cohort", "--snapshot", "practice_readiness", "--format", "csv", "-o", "c.csv")
+    cohort = read(instance / "c.csv")
+    flagged = {r["group"] for r in cohort if r["statistic"] == "duplicate_unit"}
+    assert flagged == {first["practice_id"]}
+    assert [r for r in cohort if r["statistic"] != "duplicate_unit"] == read(instance / "stats.csv")
