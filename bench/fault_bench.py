@@ -1,6 +1,7 @@
 """Benchmark: pulls over a flaky REDCap, the long form of tests/pull/test_fault_run.py.
 
 Run: .venv/bin/python bench/fault_bench.py [--faults 1000] [--pulls 120] [--records 40] [--seed 7]
+     [--attempts 3] [--kinds server_error,drop,...]
 
 A live localcap (real HTTP on a loopback port, in a thread of this process) has faults of every
 kind (plugin/localcap/faults.py) switched on at random positions before each pull: random kind,
@@ -77,9 +78,11 @@ def fill(client: RedcapClient, records: int) -> None:
     client.import_records(rows)
 
 
-def add_faults(faults: FaultInjector, rng: random.Random, token: str, count: int) -> None:
+def add_faults(
+    faults: FaultInjector, rng: random.Random, token: str, count: int, kinds: list[str]
+) -> None:
     for _ in range(count):
-        kind = rng.choice(FAULT_KINDS)
+        kind = rng.choice(kinds)
         faults.add(
             kind,  # type: ignore[arg-type]
             token=token,
@@ -105,7 +108,16 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--attempts", type=int, default=3, help="tries per call before giving up")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(FAULT_KINDS),
+        help="the fault kinds to choose from, comma-separated (default: every kind)",
+    )
     args = parser.parse_args()
+    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    if unknown or not kinds:
+        parser.error(f"unknown fault kind(s) {', '.join(unknown)}; choose from {FAULT_KINDS}")
     rng = random.Random(args.seed)
     folder = Path(tempfile.mkdtemp(prefix="fault-bench-"))
     super_token = secrets.token_hex(32).upper()
@@ -131,7 +143,7 @@ def main() -> None:
         reasons: Counter[str] = Counter()
         pulls = streak = 0
         while (sum(faults.hits.values()) < args.faults or pulls < args.pulls) and pulls < 5000:
-            add_faults(faults, rng, token, rng.randint(4, 12))
+            add_faults(faults, rng, token, rng.randint(4, 12), kinds)
             before, listed = store.latest(project), store.snapshots(project)
             pulls += 1
             try:
