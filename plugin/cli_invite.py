@@ -79,7 +79,13 @@ def invite_command(
             assert members is not None  # checked above; narrows the type
             org = organisation_field(loaded)
             people = read_members(members.read_bytes(), file=members.name, org_field=org)
-            done = invite(client, loaded, people, store)
+            with click.progressbar(length=len(people), label="inviting", file=sys.stderr) as bar:
+
+                def progress(linked: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(linked - bar.pos)
+
+                done = invite(client, loaded, people, store, progress)
     except MemberListError as exc:
         say(f"error {exc}")
         sys.exit(1)

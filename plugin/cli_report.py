@@ -23,6 +23,7 @@ from plugin.cli_stats import instrument_for
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
 from plugin.target import Instance
+from reports.catalogue import KINDS, report_formats, unfit
 from reports.coding import build_coding
 from reports.cohort import build_cohort
 from reports.committee import build_committee
@@ -31,8 +32,6 @@ from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
 from reports.render import FORMATS, Format, render, render_all
 from scoring.decode import Responses, decode
-
-KINDS = ("committee", "practice", "cohort", "coding", "quality")
 
 
 def say(message: str) -> None:
@@ -105,7 +104,14 @@ def build(
     required=True,
     help="Snapshot id or instrument id (latest); committee: providers, then supporters.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="html",
+    show_default=True,
+    help=f"Practice feedback: {', '.join(report_formats('practice'))}.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--practice", help="Practice feedback: only this practice (its id, e.g. PRA-012, or record id)."
@@ -123,18 +129,29 @@ def report_command(
 ) -> None:
     """Write the KIND report of one or more pulled snapshots to OUTPUT."""
     pulled = load(SnapshotStore(Instance.default().snapshots), snapshots)
+    first = pulled[0]
+    problem = unfit(kind, first.instrument, fmt)
+    if problem:
+        raise click.ClickException(f"snapshot {first.snapshot.id}: {problem}")
+    if practice is not None and kind != "practice":
+        raise click.ClickException("--practice is for practice feedback only")
     source = provenance([p.snapshot for p in pulled], [p.instrument for p in pulled])
-    made = build(
-        kind,
-        pulled,
-        source,
-        practice=practice,
-        suppress_below=suppress_below,
-        field_period=field_period,
-    )
     try:
+        made = build(
+            kind,
+            pulled,
+            source,
+            practice=practice,
+            suppress_below=suppress_below,
+            field_period=field_period,
+        )
         if isinstance(made, list):
-            written = render_all(made, output, cast(Format, fmt))
+            with click.progressbar(
+                length=len(made), label=f"rendering {len(made)} reports", file=sys.stderr
+            ) as bar:
+                written = render_all(
+                    made, output, cast(Format, fmt), lambda done, _: bar.update(done - bar.pos)
+                )
             say(f"{len(made)} {kind} report(s) in {written}")
         else:
             written = render(made, output, cast(Format, fmt))

@@ -93,10 +93,12 @@ def render_zip(
     out: Path,
     render: Callable[[Report, Path], Path],
     suffix: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Render each report with ``render`` and zip the files, with an ``index.csv`` (file,
     audience, title) first. ``suffix`` is the files' extension (".pdf" or "pdf"). The zip is
     written atomically: if any report fails to render, no zip (and no temporary file) is left.
+    ``progress(done, total)`` is told after each file (a zip of PDFs takes a while).
     """
     if not reports:
         raise ValueError(f"no reports to bundle into {out.name}: the zip would be empty")
@@ -115,7 +117,9 @@ def render_zip(
         ZipFile(temporary, "w", ZIP_DEFLATED) as archive,
     ):
         archive.writestr(INDEX_NAME, to_csv(index).encode("utf-8"))
-        for report, name in zip(reports, names, strict=True):
+        for done, (report, name) in enumerate(zip(reports, names, strict=True), start=1):
             rendered = render(report, Path(folder) / name)
             archive.write(rendered, arcname=name)
+            if progress is not None:
+                progress(done, len(reports))
     return out

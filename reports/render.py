@@ -32,8 +32,14 @@ def render(report: Report, out: Path, fmt: Format) -> Path:
     return RENDERERS[fmt](report, out)
 
 
-def render_all(reports: Sequence[Report], out: Path, fmt: Format) -> Path:
-    """Several reports (one per practice) as one zip of ``fmt`` files."""
+def render_all(
+    reports: Sequence[Report],
+    out: Path,
+    fmt: Format,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Several reports (one per practice) as one zip of ``fmt`` files; ``progress(done,
+    total)`` after each file."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format '{fmt}': choose one of {', '.join(FORMATS)}")
-    return render_zip(reports, out, RENDERERS[fmt], f".{fmt}")
+    return render_zip(reports, out, RENDERERS[fmt], f".{fmt}", progress)

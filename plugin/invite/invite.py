@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from instruments.dictionary.structure import project_structure
@@ -45,9 +46,14 @@ def survey_form(instrument: Instrument) -> tuple[str, str | None]:
 
 
 def invite(
-    client: RedcapClient, instrument: Instrument, members: list[Member], store: InvitationStore
+    client: RedcapClient,
+    instrument: Instrument,
+    members: list[Member],
+    store: InvitationStore,
+    progress: Callable[[int, int], None] | None = None,
 ) -> InviteResult:
     """Create a record for each new member and fetch everyone's link and return code.
+    ``progress(done, total)`` is told after each link (two calls to REDCap each).
 
     Members already invited to this project (same e-mail) keep their record; running the
     command again after adding members invites only the new ones. A new member's record is
@@ -77,9 +83,12 @@ def invite(
                 for m, record in zip(new, records, strict=True)
             ]
         )
-    for waiting in [i for i in store.invitations(project) if not i.survey_link]:
-        link, code = _link_and_code(client, waiting.record, form, event, warnings)
-        store.save([replace(waiting, survey_link=link, return_code=code)])
+    waiting = [i for i in store.invitations(project) if not i.survey_link]
+    for done, invitation in enumerate(waiting, start=1):
+        link, code = _link_and_code(client, invitation.record, form, event, warnings)
+        store.save([replace(invitation, survey_link=link, return_code=code)])
+        if progress is not None:
+            progress(done, len(waiting))
     return InviteResult(store.invitations(project), len(new), warnings)
 
 

@@ -38,7 +38,7 @@ INTERRUPTED = "interrupted: the service stopped while this job ran; retry it"
 # Imported once by the fork server; every child starts with them already loaded.
 PRELOAD = ("plugin.service.report_jobs",)
 POLL = 0.1  # seconds between a parent's looks at its child and at the job's control
-Step = Callable[[int], None]
+Step = Callable[[int, int], None]  # (done, total), as a job's progress
 
 
 class JobStopped(Exception):
@@ -187,11 +187,12 @@ def run_in_child(
 ) -> Any:
     """``target(step, *args)`` in a child process; its result (pickled back).
 
-    ``step(n)`` in the child calls ``on_step(n)`` here. While the child works, ``stopped`` is
-    asked every POLL seconds; when it names a reason (or ``on_step`` raises), the child is
-    killed and JobStopped raised. The target and its arguments must pickle (a module-level
-    function of a module the child can import). ChildFailed when the target raised (its
-    message) or the child died without an answer (killed for its memory, say)."""
+    ``step(done, total)`` in the child calls ``on_step(done, total)`` here. While the child
+    works, ``stopped`` is asked every POLL seconds; when it names a reason (or ``on_step``
+    raises), the child is killed and JobStopped raised. The target and its arguments must
+    pickle (a module-level function of a module the child can import). ChildFailed when the
+    target raised (its message) or the child died without an answer (killed for its memory,
+    say)."""
     context = child_context()
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(
@@ -215,7 +216,7 @@ def run_in_child(
                 raise ChildFailed(died(process.exitcode)) from None
             if message[0] == "step":
                 if on_step is not None:
-                    on_step(int(message[1]))
+                    on_step(int(message[1]), int(message[2]))
                 continue
             if message[0] == "ok":
                 return message[1]
@@ -236,8 +237,8 @@ def died(exitcode: int | None) -> str:
 
 
 def _child(target: Callable[..., Any], args: tuple[Any, ...], writer: Connection) -> None:
-    def step(done: int) -> None:
-        writer.send(("step", done))
+    def step(done: int, total: int) -> None:
+        writer.send(("step", done, total))
 
     threading.Thread(target=_orphaned, args=(writer.fileno(),), daemon=True).start()
     try:

@@ -4,9 +4,9 @@ into ``app.config["REPORTS_DIR"]`` and recorded as a :class:`ReportFile`.
 The snapshot is decoded here (the cached decode the result endpoints share); building and
 rendering run in a child process (:func:`plugin.service.job_stop.run_in_child`), which is
 killed when the job runs past its time limit or is cancelled: a PDF of a huge report cannot
-hold the worker. Which kinds an instrument makes (:func:`report_kinds`) and which formats each
-kind comes in (:func:`report_formats`) are checked when a report is asked for, so a report that
-cannot be made is refused then, not failed later.
+hold the worker. Which kinds an instrument makes and which formats each kind comes in
+(:mod:`reports.catalogue`) are checked when a report is asked for, so a report that cannot be
+made is refused then, not failed later.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any, cast
 
 from flask import Flask
 
-from instruments.model import Instrument
 from plugin.service.config import reports_dir
 from plugin.service.db import worker_session
 from plugin.service.job_stop import ChildFailed, Step, run_in_child
@@ -26,19 +25,15 @@ from plugin.service.jobs import Progress, handler
 from plugin.service.models import Job, ReportFile
 from plugin.service.tasks import Decoded, JobFailed, SnapshotUnusable, decoded
 from plugin.snapshots import provenance
+from reports.catalogue import report_formats, unfit
 from reports.coding import build_coding
 from reports.cohort import build_cohort
 from reports.committee import build_committee
 from reports.model import Report
 from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
-from reports.render import FORMATS, Format, render, render_all
+from reports.render import Format, render, render_all
 
-KINDS = ("committee", "practice", "cohort", "coding", "quality")
-# CSV and JSON write a report's tidy result table; practice feedback has none (it compares one
-# practice with the cohort in words and charts), so it comes as a page, a PDF or a workbook.
-TIDY_FORMATS = ("csv", "json")
-WITHOUT_TIDY = ("practice",)
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
@@ -47,27 +42,6 @@ CONTENT_TYPES = {
     "json": "application/json",
     "zip": "application/zip",
 }
-
-
-def report_kinds(instrument: Instrument) -> tuple[str, ...]:
-    """The report kinds an instrument's snapshot makes, in KINDS' order: the committee summary
-    reads a survey of one row per respondent, practice feedback and cohort progress read waves
-    of units, coder agreement a coding block, and every snapshot has a data-quality report."""
-    fits = {
-        "committee": instrument.kind == "survey" and instrument.waves is None,
-        "practice": instrument.waves is not None and instrument.unit is not None,
-        "cohort": instrument.waves is not None and instrument.unit is not None,
-        "coding": instrument.coding is not None,
-        "quality": True,
-    }
-    return tuple(kind for kind in KINDS if fits[kind])
-
-
-def report_formats(kind: str) -> tuple[str, ...]:
-    """The formats a report of ``kind`` is made in."""
-    if kind in WITHOUT_TIDY:
-        return tuple(fmt for fmt in FORMATS if fmt not in TIDY_FORMATS)
-    return FORMATS
 
 
 def build_report(
@@ -121,7 +95,8 @@ def make_report_file(
     folder: str,
 ) -> dict[str, str]:
     """Build and render the report ``params`` describes into ``folder`` (in the job's child
-    process; ``step(1)`` once built): its path, file name, content type and practice."""
+    process): its path, file name, content type and practice. Steps: the build, then each file
+    (one, or one per practice in a zip)."""
     kind, fmt = params["kind"], cast(Format, params["format"])
     made = build_report(
         kind,
@@ -130,11 +105,14 @@ def make_report_file(
         practice=params.get("practice"),
         suppress_below=params.get("suppress_below"),
     )
-    step(1)
+    files = len(made) if isinstance(made, list) else 1
+    step(1, 1 + files)
     snapshot_id = int(params["snapshot_id"])
     if isinstance(made, list):
         filename, practice = report_filename(kind, snapshot_id, fmt, None), ""
-        path = render_all(made, Path(folder) / filename, fmt)
+        path = render_all(
+            made, Path(folder) / filename, fmt, lambda done, _: step(1 + done, 1 + files)
+        )
         content_type = CONTENT_TYPES["zip"]
     else:
         practice = made.audience if kind == "practice" else ""
@@ -155,7 +133,7 @@ def run_report(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
     params = job.params
     kind, fmt, snapshot_id = params["kind"], params["format"], int(params["snapshot_id"])
     if fmt not in report_formats(kind):  # queued before the request refused it
-        raise JobFailed(f"a {kind} report is made as {', '.join(report_formats(kind))}, not {fmt}")
+        raise JobFailed(unfit(kind, decoded(app, snapshot_id).instrument, fmt))
     progress(0, 2)
     try:
         main = decoded(app, snapshot_id)
@@ -165,14 +143,21 @@ def run_report(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed(exc.message) from None
     folder = reports_dir(app.config) / f"job-{job.id}"
     folder.mkdir(mode=0o700, exist_ok=True)  # not every renderer makes its folder
+    steps = [0, 2]  # done, total: the build and one file, until the child says how many
+
+    def step(done: int, total: int) -> None:
+        steps[:] = [done, total]
+        progress(done, total)
+
     try:
         made = run_in_child(
             make_report_file,
             (params, main, supporters, str(folder)),
             stopped=progress.stopped,
-            on_step=lambda done: progress(done, 2),
+            on_step=step,
         )
-        progress(2, 2)  # the last look at the time limit and a cancel, before the file is listed
+        # the last look at the time limit and a cancel, before the file is listed
+        progress(steps[1], steps[1])
     except ChildFailed as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise JobFailed(str(exc)) from None

@@ -15,9 +15,11 @@ import requests
 from click.testing import CliRunner, Result
 from redcap import Project
 
+from instruments import load_shipped
 from plugin.cli import main
+from plugin.invite import InvitationStore, invite, organisation_field, read_members
 from plugin.localcap import RunningServer, create_app, serve_in_thread
-from plugin.target import DEFAULT_BASE_URL, Instance
+from plugin.target import DEFAULT_BASE_URL, Instance, open_for
 
 LINK = r"http://127\.0\.0\.1:8765/surveys/\?s=[A-Z0-9]{16}"
 MEMBERS = (
@@ -120,3 +122,15 @@ def test_a_bad_member_list_creates_nothing(
     token = instance.read_secrets()["project:provider_scan"]
     assert Project(lasting.url, token).export_records() == []
     assert not (tmp_path / "out" / "provider_scan-invitations.csv").exists()
+
+
+def test_inviting_tells_its_progress_link_by_link(instance: Instance, deployed: Path) -> None:
+    """Issue 13: 200 members took 44 s with nothing shown; each link is now told."""
+    scan = load_shipped("provider_scan").unwrap()
+    people = read_members(deployed.read_bytes(), file="m.csv", org_field=organisation_field(scan))
+    told: list[tuple[int, int]] = []
+    with open_for([scan]) as client:
+        made = invite(
+            client, scan, people, InvitationStore(instance.invitations), lambda *s: told.append(s)
+        )
+    assert made.created == 3 and told == [(1, 3), (2, 3), (3, 3)]

@@ -109,3 +109,10 @@ def test_an_atomic_write_gets_the_mode_the_umask_gives_not_a_private_one(tmp_pat
         os.umask(previous)
     assert out.read_bytes() == b"a\n"
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_each_file_bundled_is_told_as_progress(tmp_path: Path) -> None:
+    told: list[tuple[int, int]] = []
+    reports = [practice("First"), practice("Second"), practice("Third")]
+    render_zip(reports, tmp_path / "p.zip", fake_render, ".pdf", lambda *step: told.append(step))
+    assert told == [(1, 3), (2, 3), (3, 3)]

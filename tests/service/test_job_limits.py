@@ -151,26 +151,26 @@ def test_a_pull_past_its_time_limit_stops_between_batches_and_no_snapshot_is_see
 # --- the child process a report renders in ----------------------------------------------------
 
 
-def sleep_forever(step: Callable[[int], None]) -> None:
-    step(1)
+def sleep_forever(step: Callable[[int, int], None]) -> None:
+    step(1, 2)
     while True:
         time.sleep(1)
 
 
-def kill_myself(step: Callable[[int], None]) -> None:
+def kill_myself(step: Callable[[int, int], None]) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def refuse(step: Callable[[int], None], text: str) -> None:
+def refuse(step: Callable[[int, int], None], text: str) -> None:
     raise ValueError(text)
 
 
-def double(step: Callable[[int], None], number: int) -> int:
-    step(1)
+def double(step: Callable[[int, int], None], number: int) -> int:
+    step(1, 2)
     return number * 2
 
 
-def note_pid_and_sleep(step: Callable[[int], None], path: str) -> None:
+def note_pid_and_sleep(step: Callable[[int, int], None], path: str) -> None:
     Path(path).write_text(str(os.getpid()))
     while True:
         time.sleep(1)
@@ -204,7 +204,7 @@ def test_a_child_whose_service_is_killed_ends_too(tmp_path: Path) -> None:
 
 
 def test_a_child_that_must_stop_is_killed() -> None:
-    steps: list[int] = []
+    steps: list[tuple[int, int]] = []
     asked = time.monotonic()
 
     def stopped() -> JobStopped | None:
@@ -212,8 +212,8 @@ def test_a_child_that_must_stop_is_killed() -> None:
         return JobStopped("cancelled", "cancelled by the test") if late else None
 
     with pytest.raises(JobStopped, match="cancelled by the test"):
-        run_in_child(sleep_forever, (), stopped=stopped, on_step=steps.append)
-    assert steps == [1]
+        run_in_child(sleep_forever, (), stopped=stopped, on_step=lambda *step: steps.append(step))
+    assert steps == [(1, 2)]
     assert multiprocessing.active_children() == []
 
 

@@ -19,8 +19,9 @@ from instruments import load_shipped
 from plugin.service.db import session
 from plugin.service.jobs import run_next
 from plugin.service.models import ReportFile
-from plugin.service.report_jobs import KINDS, build_report, report_formats, report_kinds
+from plugin.service.report_jobs import build_report
 from plugin.service.tasks import decoded
+from reports.catalogue import KINDS, report_formats, report_kinds
 from tests.live import Live
 from tests.service.conftest import auth
 from tests.service.test_pulls import (
@@ -146,6 +147,7 @@ def test_every_practices_feedback_comes_as_one_zip(
 ) -> None:
     job = make(client, app, keys["analyst"], readiness, kind="practice", format="html")
     assert job["state"] == "done", job["error"]
+    assert (job["done"], job["total"]) == (1 + PRACTICES, 1 + PRACTICES), "the build, each file"
     status, kind, disposition, data = download(client, keys["analyst"], job["result"]["report_id"])
     assert (status, kind) == (200, "application/zip")
     assert disposition == f"attachment; filename=practices-snapshot-{readiness}.zip"

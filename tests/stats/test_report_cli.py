@@ -88,3 +88,41 @@ def test_an_unknown_snapshot_is_a_clear_error(
     )
     assert result.exit_code == 1
     assert "no snapshot 'nothing'" in result.stderr and "practice_readiness" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("committee", "--snapshot", "practice_readiness"),
+            "a committee report needs a survey of one row per respondent, without waves; "
+            "'practice_readiness' makes practice, cohort, quality report(s)",
+        ),
+        (
+            ("practice", "--snapshot", "provider_scan"),
+            "a practice report needs waves of units (practices); 'provider_scan' makes "
+            "committee, quality report(s)",
+        ),
+        (
+            ("cohort", "--snapshot", "provider_scan"),
+            "a cohort report needs waves of units",
+        ),
+        (
+            ("practice", "--snapshot", "practice_readiness", "--format", "csv"),
+            "a practice report is made as html, pdf, xlsx, not csv",
+        ),
+        (
+            ("practice", "--snapshot", "practice_readiness", "--practice", "PRA-999"),
+            "no practice 'PRA-999' in the responses of 'practice_readiness'",
+        ),
+    ],
+)
+def test_the_wrong_report_for_a_snapshot_is_one_line_that_says_what_would_work(
+    instance: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], said: str
+) -> None:
+    """Issue 13: each of these ended in a traceback (or, for cohort, a report of nothing)."""
+    monkeypatch.setenv("QISCAN_INSTANCE", str(instance / "instance"))
+    result = CliRunner().invoke(main, ["report", *args, "-o", str(instance / "wrong.html")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (instance / "wrong.html").exists()

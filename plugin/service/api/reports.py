@@ -25,7 +25,7 @@ from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import enqueue
 from plugin.service.models import MAX_ID, Job, ReportFile
-from plugin.service.report_jobs import KINDS, report_formats, report_kinds
+from reports.catalogue import KINDS, report_formats, report_kinds
 from reports.render import FORMATS
 
 blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")

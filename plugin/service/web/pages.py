@@ -39,7 +39,6 @@ from plugin.service.definitions import UnknownInstrument, resolve
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import FINISHED, cancel, retry
 from plugin.service.models import Connection, Job, ReportFile
-from plugin.service.report_jobs import report_kinds
 from plugin.service.web.signin import (
     check_csrf,
     key_for,
@@ -48,6 +47,7 @@ from plugin.service.web.signin import (
     sign_in,
     signed_in_key,
 )
+from reports.catalogue import report_kinds
 from reports.render import FORMATS
 
 blp = Blueprint(
