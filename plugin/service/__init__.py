@@ -18,11 +18,15 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from plugin.service import db, errors, inputs, jobs, web
+from plugin.service import db, errors, inputs, jobs, report_jobs, rescore, tasks, web
 from plugin.service.api import health, instruments, keys, projects, pulls, reports, results, trigger
 from plugin.service.config import service_config
 from plugin.service.models import MAX_ID
 from plugin.target import Instance
+
+# Importing each registers the handler of its job kind (report, rescore, pull) with the worker;
+# a process that serves the API without them would queue jobs no worker can run.
+JOB_MODULES = (report_jobs, rescore, tasks)
 
 
 class IdConverter(IntegerConverter):

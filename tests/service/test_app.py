@@ -3,6 +3,9 @@ OpenAPI document, and migrations that bring any database to the newest schema.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -61,3 +64,17 @@ def test_a_nul_character_anywhere_is_refused_with_its_place(
     assert list(answer.json["errors"]) == ["json:/label"]
     answer = client.get("/jobs?state=que\x00ued", headers=auth(keys["admin"]))
     assert answer.status_code == 422 and "query:state" in answer.json["errors"]
+
+
+def test_the_app_alone_registers_a_handler_for_every_job_kind() -> None:
+    """A fresh process (as under gunicorn): once the API stopped importing the report job's
+    module, report requests failed with "no handler for jobs of kind 'report'"."""
+    code = (
+        "from plugin.service import create_app\n"
+        "from plugin.service.jobs import HANDLERS\n"
+        "print(' '.join(sorted(HANDLERS)))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert found.stdout.split() == ["pull", "report", "rescore"]
