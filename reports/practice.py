@@ -5,9 +5,12 @@ assessment come first, its readiness band with the engagement strategy the guide
 that band, its strengths before its opportunities, and the comparison with the cohort last,
 withheld when fewer than ``min_cohort`` practices were scored (small groups are not compared on
 noise). Every number comes from :mod:`scoring`: scores and bands from
-:mod:`scoring.scales`, the cohort median and quartiles and the feedback sentences from
+:mod:`scoring.scales`, the cohort median and quartiles (drawn at each wave) from
 :mod:`scoring.benchmark`, change from :mod:`scoring.change`, and the reliable-change marks from
-:mod:`scoring.paired` (see :mod:`reports.wave_scores`). The wording is in
+:mod:`scoring.paired` (see :mod:`reports.wave_scores`). Strengths and opportunities follow the
+one rule of :func:`scoring.unit_findings.classify`, so they agree with the change table and
+name each element once; each opportunity on an item scale lists the answers that held it
+down (:func:`scoring.unit_findings.lowest_items`) in the question's words. The wording is in
 :mod:`reports.practice_text`.
 
 A practice whose records :func:`scoring.units.check_units` sets aside (two records giving its
@@ -47,6 +50,7 @@ from scoring.benchmark import UnitFeedback, cohort_benchmarks, unit_feedback
 from scoring.change import unit_changes
 from scoring.decode import Responses
 from scoring.scales import ScaleInfo
+from scoring.unit_findings import lowest_items
 
 DECIMALS = 0  # scores as the feedback sentences show them
 CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
@@ -146,13 +150,14 @@ def _report(
             min_units=min_cohort,
             labels=scores.labels,
             decimals=DECIMALS,
+            statuses=_statuses(scores, practice),
         )
         band = _band_section(scores, practice)
         sections += [band] if band is not None else []
         sections += [
             _scores_section(scores, practice, cohort, min_cohort),
             _change_section(scores, practice),
-            _feedback_section(scores, feedback, min_cohort),
+            _feedback_section(scores, practice, feedback, min_cohort),
             _peer_section(scores, feedback, min_cohort),
         ]
     return Report(
@@ -287,8 +292,7 @@ def _scores_section(
     if len(ranges) == 1:
         low, high = next(iter(ranges))
         blocks.append(Text(say.SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}"), "note"))
-    latest = practice.latest if practice.latest is not None else waves[-1]
-    blocks += [_chart(scores, info, by_wave, cohort, latest, min_cohort) for info in scores.scales]
+    blocks += [_chart(scores, info, by_wave, cohort, min_cohort) for info in scores.scales]
     return Section("Your scores over time", tuple(blocks))
 
 
@@ -297,29 +301,34 @@ def _chart(
     info: ScaleInfo,
     by_wave: pd.DataFrame,
     cohort: pd.DataFrame,
-    latest: int,
     min_cohort: int,
 ) -> LineChart:
     waves = list(scores.waves)
     mine = tuple(_float(by_wave[info.name].get(w)) for w in waves)
     medians = tuple(_float(cohort.at[(info.name, w), "cohort_median"]) for w in waves)
     notes = []
+    bands: tuple[Band, ...] = ()
     if info.bands:
         bands = tuple(Band(b.label, b.min, b.max) for b in info.bands)
         notes.append(say.CHART_BANDS.format(label=info.label))
-    else:
-        q1, q3 = (_float(cohort.at[(info.name, latest), c]) for c in ("cohort_q1", "cohort_q3"))
-        shown = not (math.isnan(q1) or math.isnan(q3))
-        bands = (Band("Middle half of practices", q1, q3),) if shown else ()
-        notes += [say.CHART_IQR.format(wave=scores.label(latest))] if shown else []
+    # The cohort's middle half at each wave, beside its median at that wave (never one wave's
+    # quartiles drawn across every wave).
+    quartiles = [
+        tuple(_float(cohort.at[(info.name, w), column]) for w in waves)
+        for column in ("cohort_q3", "cohort_q1")
+    ]
+    shown = not info.bands and not all(math.isnan(q) for q in quartiles[0])
+    notes += [say.CHART_IQR] if shown else []
     if any(math.isnan(m) for m in medians):
         notes.append(say.CHART_NO_COHORT.format(minimum=min_cohort))
     series = [Series("Your practice", mine, emphasis=True)]
     if not all(math.isnan(m) for m in medians):
         series.append(Series("Cohort median", medians))
+    if shown:
+        series += [Series(name, q) for name, q in zip(say.QUARTILES, quartiles, strict=True)]
     low, high = info.score_range if info.score_range is not None else (0.0, 100.0)
     return LineChart(
-        title=f"{info.label}: your scores and the cohort median",
+        title=f"{info.label}: your scores beside the cohort",
         x_labels=tuple(scores.label(w) for w in waves),
         series=tuple(series),
         y_min=float(low),
@@ -377,19 +386,71 @@ def _change_section(scores: WaveScores, practice: _Practice) -> Section:
     return Section("Change since your first assessment", tuple(blocks))
 
 
-def _feedback_section(scores: WaveScores, feedback: UnitFeedback, min_cohort: int) -> Section:
+def _statuses(scores: WaveScores, practice: _Practice) -> dict[str, str]:
+    """Each scale's reliable change from baseline to the practice's latest wave (none without
+    a baseline), as its change table shows it."""
+    if 0 not in practice.waves:
+        return {}
+    return {name: scores.thresholds[name].status(practice.unit) for name in scores.names}
+
+
+def _feedback_section(
+    scores: WaveScores, practice: _Practice, feedback: UnitFeedback, min_cohort: int
+) -> Section:
+    """Strengths, then opportunities with the answers behind each, as
+    :func:`scoring.benchmark.unit_feedback` files them (the rule of
+    :func:`scoring.unit_findings.classify`, so they agree with the change table and with the
+    service's benchmarks), in this report's words."""
     wave = scores.label(feedback.wave)
+    by_name = {info.name: info for info in scores.scales}
+    found: dict[str, list[str]] = {"strength": [], "opportunity": []}
+    drivers: list[Block] = []
+    for item in feedback.items:
+        info = by_name[item.score]
+        changed = item.reason in ("rose", "fell")
+        found[item.kind].append(
+            say.FINDING[item.reason].format(
+                label=info.label,
+                value=say.shown(item.value),
+                median=say.shown(item.reference),
+                baseline=say.shown(item.reference if changed else math.nan),
+            )
+        )
+        if item.kind == "opportunity":
+            drivers += _drivers(scores, practice, info)
+    strengths, chances = tuple(found["strength"]), tuple(found["opportunity"])
     blocks: list[Block] = [Text(say.FEEDBACK_INTRO.format(wave=wave))]
-    strengths = tuple(item.sentence for item in feedback.strengths)
-    chances = tuple(item.sentence for item in feedback.opportunities)
     blocks.append(TextList("Strengths", strengths) if strengths else Text(say.NO_STRENGTHS))
     if chances:
-        blocks.append(TextList("Opportunities to build on", chances))
+        blocks += [TextList("Opportunities to build on", chances), *drivers]
     else:
         blocks.append(Text(say.NO_OPPORTUNITIES))
     if (feedback.benchmarks["cohort_n"] < min_cohort).any():
         blocks.append(Text(say.FEEDBACK_SMALL_COHORT.format(minimum=min_cohort, wave=wave), "note"))
     return Section("Strengths and opportunities", tuple(blocks))
+
+
+def _drivers(scores: WaveScores, practice: _Practice, info: ScaleInfo) -> list[Block]:
+    """The answers that held an item scale's score down at the practice's latest wave with
+    that score, in the question's words; none for a composite (it has no items)."""
+    found = _at(practice, info.name)
+    if info.kind == "composite" or found is None:
+        return []
+    wave, row = found
+    responses = scores.responses
+    scale = next(s for s in responses.instrument.scales if s.name == info.name)
+    chosen = lowest_items(scores.items, row, scale, responses.instrument, count=3)
+    if not chosen:
+        return []
+    fields = responses.instrument.field_map()
+    lines = []
+    for driver in chosen:
+        labels = responses.labels(driver.item) if fields[driver.item].type in CHOICE_TYPES else {}
+        answer = labels.get(f"{driver.answer:g}", f"{driver.answer:g}")
+        template = say.DRIVER_REVERSED if driver.reversed else say.DRIVER
+        lines.append(template.format(question=fields[driver.item].label, answer=answer))
+    title = say.DRIVERS_TITLE.format(label=info.label, wave=scores.label(wave))
+    return [TextList(title, tuple(lines), say.DRIVERS_NOTE)]
 
 
 def _peer_section(scores: WaveScores, feedback: UnitFeedback, min_cohort: int) -> Section:

@@ -13,8 +13,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-# Words that grade a practice; the tests check that no practice report contains them.
-FORBIDDEN = ("poor", "fail", "worst", "bad", "weak", "behind", "lagging", "below average")
+# Words that grade a practice or order it about; the tests check that no practice report
+# contains them. (Not "should": a question the practice answered may use it, and is quoted.)
+FORBIDDEN = (
+    "poor",
+    "fail",
+    "worst",
+    "worse",
+    "bad",
+    "weak",
+    "behind",
+    "lagging",
+    "below average",
+    "inadequate",
+    "deficien",
+    "underperform",
+    "struggl",
+    "must",
+)
 
 OPENING = (
     "This report shows where your practice stands on the {title} assessment: your scores at "
@@ -50,7 +66,11 @@ BAND_CONVENTION = (
 NO_BAND = "Your practice has no {label} score yet, so no band is shown."
 
 SCORES_NOTE = "A blank cell means the score could not be worked out from that assessment's answers."
-CHART_IQR = "The shaded band is where the middle half of practices scored at {wave}."
+CHART_IQR = (
+    "The two thin lines mark the middle half of practices (from the lower to the upper "
+    "quartile) at each assessment."
+)
+QUARTILES = ("Cohort upper quartile", "Cohort lower quartile")
 CHART_BANDS = "The shaded bands are the {label} bands."
 CHART_NO_COHORT = (
     "The cohort median is shown only at assessments with at least {minimum} practices scored."
@@ -88,15 +108,43 @@ NO_THRESHOLD_WHY: Mapping[str, str] = MappingProxyType(
 )
 
 FEEDBACK_INTRO = (
-    "Strengths come first: scores above the cohort median at {wave}, and scores that have risen "
-    "since your first assessment. Then areas to build on, for you and your facilitator to "
-    "choose from; starting with one that can show results quickly often helps."
+    "Strengths come first: scores that have risen since your first assessment by more than the "
+    "usual wobble, and scores above the cohort median at {wave}. Then areas to build on: scores "
+    "that have moved down by more than the usual wobble, and scores under the cohort median, "
+    "for you and your facilitator to choose from; starting with one that can show results "
+    "quickly often helps. Each element is listed once, and a change is named only when the "
+    "change table marks it as larger than the usual wobble."
+)
+FINDING: Mapping[str, str] = MappingProxyType(
+    {
+        "rose": "Your practice's {label} score has risen since your first assessment "
+        "({baseline} to {value}), more than the measurement's usual wobble.",
+        "above_median": "Your practice's {label} score ({value}) is above the cohort median "
+        "({median}).",
+        "fell": "{label} has moved down since your first assessment ({baseline} to {value}), "
+        "more than the measurement's usual wobble: worth talking over with your facilitator.",
+        "below_median": "An area to build on: {label} ({value}; cohort median {median}).",
+    }
+)
+DRIVERS_TITLE = "{label}: the answers that held the score down most at {wave}"
+DRIVER = '"{question}" Your answer: {answer}.'
+DRIVER_REVERSED = (
+    '"{question}" Your answer: {answer}. (This statement counts the other way round: agreeing '
+    "with it lowers the score.)"
+)
+DRIVERS_NOTE = (
+    "These are the answers in this element that scored under its average, lowest first (at "
+    "most three): a place to start the conversation, not a verdict on any one answer."
 )
 NO_STRENGTHS = (
-    "This time no score sits above the cohort median or has risen visibly since your first "
-    "assessment. Your facilitator can help you choose a first step that shows results quickly."
+    "This time no score sits above the cohort median or has risen by more than the usual "
+    "wobble since your first assessment. Your facilitator can help you choose a first step "
+    "that shows results quickly."
 )
-NO_OPPORTUNITIES = "No score sits under the cohort median at this assessment."
+NO_OPPORTUNITIES = (
+    "No score sits under the cohort median or has moved down by more than the usual wobble "
+    "at this assessment."
+)
 FEEDBACK_SMALL_COHORT = (
     "Fewer than {minimum} practices were scored at {wave}, so these lists leave out comparisons "
     "with the cohort and show only change since your first assessment."

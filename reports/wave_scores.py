@@ -60,6 +60,7 @@ class WaveScores:
     data: pd.DataFrame  # scoring.scale_stats.long_scores: unit, wave_index, months, scores
     waves: Mapping[int, str]  # wave index -> label, for the waves in the data, in order
     thresholds: Mapping[str, Threshold]
+    items: pd.DataFrame  # scoring.scale_stats.item_frame: every scale item as a number
 
     @property
     def scales(self) -> tuple[ScaleInfo, ...]:
@@ -89,13 +90,15 @@ def wave_scores(responses: Responses) -> WaveScores:
     responses = checked.responses
     scored = scale_scores(responses)
     data = long_scores(responses, scored)
+    items = item_frame(responses)
     return WaveScores(
         responses=responses,
         unit_check=checked,
         scored=scored,
         data=data,
         waves=wave_labels(responses),
-        thresholds=thresholds(responses, scored, data),
+        thresholds=thresholds(responses, scored, data, items),
+        items=items,
     )
 
 
@@ -115,12 +118,16 @@ def wave_labels(responses: Responses) -> dict[int, str]:
 
 
 def thresholds(
-    responses: Responses, scored: ScaleScores, data: pd.DataFrame
+    responses: Responses,
+    scored: ScaleScores,
+    data: pd.DataFrame,
+    items: pd.DataFrame | None = None,
 ) -> dict[str, Threshold]:
-    """Each scale's Jacobson-Truax reliable change, reliability = its baseline alpha."""
+    """Each scale's Jacobson-Truax reliable change, reliability = its baseline alpha;
+    ``items`` is :func:`scoring.scale_stats.item_frame` of ``responses`` when already made."""
     instrument = responses.instrument
     scales = {scale.name: scale for scale in instrument.all_scales()}
-    items = item_frame(responses)
+    items = item_frame(responses) if items is None else items
     baseline = responses.frame.index[responses.frame["wave_index"] == 0]
     found: dict[str, Threshold] = {}
     for info in scored.scales:

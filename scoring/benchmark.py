@@ -1,34 +1,37 @@
 """Each unit against its cohort at a wave, and short non-judgmental feedback sentences.
 
 Comparisons with fewer than `min_units` units (the cohort, or a region) are suppressed with a
-reason rather than shown, so that small groups are not ranked on noise. Feedback lists strengths
-first (scores above the cohort median, then the most improved scales since baseline) and
-opportunities second (scores below the median), in neutral wording from a small template set.
+reason rather than shown, so that small groups are not ranked on noise. Feedback files each
+score once under the rule of :func:`scoring.unit_findings.classify`, the same rule the
+practice feedback report uses: a reliable rise since baseline is a strength and a reliable fall
+an opportunity; otherwise a score above the cohort median is a strength and one below it an
+opportunity. Strengths come first, in neutral wording from a small template set.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from scoring.change import check_long_frame
+from scoring.unit_findings import Kind, Reason, classify
 
-Kind = Literal["strength", "opportunity"]
-Reason = Literal["above_median", "improved", "below_median"]
-
+# The order items are listed in: strengths (risen, then above the median), then opportunities.
+ORDER: tuple[Reason, ...] = ("rose", "above_median", "fell", "below_median")
 TEMPLATES: Mapping[Reason, str] = MappingProxyType(
     {
+        "rose": "Your practice's {label} score has risen since baseline, by more than the "
+        "measurement's usual wobble ({baseline} to {value}).",
         "above_median": "Your practice's {label} score ({value}) is above the cohort median "
         "({median}).",
-        "improved": "Your practice's {label} score has risen since baseline "
-        "({baseline} to {value}).",
+        "fell": "An area to build on: {label} has come down since baseline, by more than the "
+        "measurement's usual wobble ({baseline} to {value}).",
         "below_median": "An area to build on: {label} ({value}; cohort median {median}).",
     }
 )
@@ -137,22 +140,23 @@ def unit_feedback(
     min_units: int = 5,
     labels: Mapping[str, str] | None = None,
     decimals: int = 0,
-    max_improved: int = 2,
+    statuses: Mapping[str, str] | None = None,
 ) -> UnitFeedback:
     """Strengths and opportunities of one unit at a wave, each with a short neutral sentence.
 
-    Rule: a score is a strength if the unit's value is above the cohort median, an opportunity if
-    below it, compared at the displayed precision (`decimals`) so a sentence never shows equal
-    numbers; at the median it is neither. Up to `max_improved` further strengths are the scales
-    not already above the median with the largest rise since baseline (wave 0), a rise that
-    still shows at that precision. Order: above-median strengths by margin, improved ones by
-    size of rise, then opportunities by distance below the median. Cohorts smaller than
-    `min_units` give no median comparisons (see `cohort_benchmarks`). Sentences come from
-    TEMPLATES; `labels` maps score columns to the names shown (default: the column name with
-    spaces). Reference: seed guidance on strengths-and-opportunities feedback (notes 4.5).
+    Rule: :func:`scoring.unit_findings.classify` per score, with ``statuses`` giving each
+    score's reliable change from baseline to this wave ("improved", "declined", "unchanged" or
+    "not assessed"; scoring.paired.reliable_change, as the practice report's change table shows
+    it; missing: not assessed). A reliable rise is a strength and a reliable fall an opportunity;
+    otherwise a score above the cohort median is a strength and one below it an opportunity,
+    compared at the displayed precision (`decimals`) so a sentence never shows equal numbers; at
+    the median it is neither. A change within the usual wobble is never named. Order: risen
+    (largest rise first), above the median (by margin), fallen (largest fall first), below the
+    median (by margin). Cohorts smaller than `min_units` give no median comparisons (see
+    `cohort_benchmarks`). Sentences come from TEMPLATES; `labels` maps score columns to the names
+    shown (default: the column name with spaces). Reference: seed guidance on strengths-and-
+    opportunities feedback (notes 4.5).
     """
-    if max_improved < 0:
-        raise ValueError(f"max_improved must be 0 or more, got {max_improved}")
     table = cohort_benchmarks(
         data,
         scores,
@@ -166,72 +170,44 @@ def unit_feedback(
     if mine.empty:
         raise ValueError(f"unit {unit_id!r} has no row at {wave}={wave_index}")
     names = {s: (labels or {}).get(s, s.replace("_", " ")) for s in scores}
+    baselines = _baselines(data, unit_id, scores, unit, wave)
 
     def shown(x: float) -> str:
         return f"{x:.{decimals}f}"
 
-    above: list[tuple[float, FeedbackItem]] = []
-    below: list[tuple[float, FeedbackItem]] = []
+    found: list[tuple[int, float, FeedbackItem]] = []
     values = mine.loc[list(scores), "value"].to_numpy(dtype=float)
     medians = mine.loc[list(scores), "cohort_median"].to_numpy(dtype=float)
     for score, value, median in zip(scores, values, medians, strict=True):
-        if math.isnan(value) or math.isnan(median):
+        status = (statuses or {}).get(score, "not assessed")
+        finding = classify(value, median, status, decimals=decimals)
+        if finding.kind is None or finding.reason is None:
             continue
-        margin = float(shown(value)) - float(shown(median))
-        if margin == 0:
-            continue
-        reason: Reason = "above_median" if margin > 0 else "below_median"
-        sentence = TEMPLATES[reason].format(
-            label=names[score], value=shown(value), median=shown(median)
+        changed = finding.reason in ("rose", "fell")
+        reference = baselines.get(score, math.nan) if changed else median
+        sentence = TEMPLATES[finding.reason].format(
+            label=names[score], value=shown(value), median=shown(median), baseline=shown(reference)
         )
-        kind: Kind = "strength" if margin > 0 else "opportunity"
-        item = FeedbackItem(kind, reason, score, names[score], value, median, sentence)
-        (above if margin > 0 else below).append((abs(margin), item))
-    listed = {item.score for _, item in above}
-    candidates = [s for s in scores if s not in listed]
-    rises = []
-    for score, baseline, value in _rises(data, unit_id, candidates, wave_index, unit, wave, shown):
-        sentence = TEMPLATES["improved"].format(
-            label=names[score], baseline=shown(baseline), value=shown(value)
+        item = FeedbackItem(
+            finding.kind, finding.reason, score, names[score], value, reference, sentence
         )
-        rises.append(
-            FeedbackItem("strength", "improved", score, names[score], value, baseline, sentence)
-        )
+        found.append((ORDER.index(finding.reason), -abs(value - reference), item))
+    found.sort(key=lambda entry: entry[:2])  # stable: equal sizes keep the order of `scores`
+    items = [item for _, _, item in found]
     return UnitFeedback(
         unit=unit_id,
         wave=wave_index,
-        strengths=_by_margin(above) + tuple(rises[:max_improved]),
-        opportunities=_by_margin(below),
+        strengths=tuple(item for item in items if item.kind == "strength"),
+        opportunities=tuple(item for item in items if item.kind == "opportunity"),
         benchmarks=mine.reset_index(),
     )
 
 
-def _by_margin(pairs: list[tuple[float, FeedbackItem]]) -> tuple[FeedbackItem, ...]:
-    # sorted() is stable: equal margins keep the order of `scores`.
-    return tuple(item for _, item in sorted(pairs, key=lambda pair: -pair[0]))
-
-
-def _rises(
-    data: pd.DataFrame,
-    unit_id: Hashable,
-    scores: Sequence[str],
-    wave_index: int,
-    unit: str,
-    wave: str,
-    shown: Callable[[float], str],
-) -> list[tuple[str, float, float]]:
-    """(score, baseline, value) of the scales that visibly rose since wave 0, largest rise first."""
-    if wave_index == 0 or not scores:
-        return []
-    rows = data.loc[(data[unit] == unit_id) & data[wave].isin([0, wave_index])]
-    by_wave = rows.set_index(wave)[list(scores)].astype(float)
-    if 0 not in by_wave.index or wave_index not in by_wave.index:
-        return []
-    baselines = by_wave.loc[0].to_numpy(dtype=float)
-    values = by_wave.loc[wave_index].to_numpy(dtype=float)
-    rises = []
-    for score, baseline, value in zip(scores, baselines, values, strict=True):
-        if float(shown(value)) > float(shown(baseline)):  # False when either is NaN
-            rises.append((value - baseline, score, baseline, value))
-    rises.sort(key=lambda rise: -rise[0])
-    return [(score, baseline, value) for _, score, baseline, value in rises]
+def _baselines(
+    data: pd.DataFrame, unit_id: Hashable, scores: Sequence[str], unit: str, wave: str
+) -> dict[str, float]:
+    """The unit's score values at wave 0 (baseline); empty when it has no baseline row."""
+    rows = data.loc[(data[unit] == unit_id) & (data[wave] == 0), list(scores)]
+    if rows.empty:
+        return {}
+    return {score: float(rows[score].iloc[0]) for score in scores}

@@ -27,13 +27,14 @@ from reports.model import (
     TextList,
 )
 from reports.practice import build_practice, build_practices
-from reports.practice_text import FORBIDDEN
-from scoring.benchmark import cohort_benchmarks, unit_feedback
+from reports.practice_text import FORBIDDEN, STATUS
+from scoring.benchmark import cohort_benchmarks
 from scoring.decode import Responses, decode
 from scoring.paired import reliable_change
 from scoring.reliability import cronbach_alpha
 from scoring.scale_stats import item_frame, long_scores, scale_scores
 from scoring.spc import wave_medians
+from scoring.unit_findings import classify
 from tests.scoring.redcap_export import export_frame
 
 PROVENANCE = Provenance("test", (("practice_readiness", "1.0.0"),))
@@ -193,35 +194,47 @@ def test_scores_table_and_charts_hold_the_practice_and_cohort_numbers(
     ]
     assert len(charts) == len(scored.scales)
     for info, chart in zip(scored.scales, charts, strict=True):
-        expected = [float(mine.at[w, info.name]) for w in range(5)]
+        expected = mine[info.name].astype(float).reindex(range(5)).tolist()
         assert [rows[info.label][f"w{w}"] for w in range(5)] == pytest.approx(expected)
-        practice, median = chart.series
+        practice, median, *quartiles = chart.series
         assert practice.emphasis and not median.emphasis
         assert list(practice.values) == pytest.approx(expected)
         assert list(median.values) == pytest.approx(list(wave_medians(data, info.name)))
         if info.bands:
             assert [(b.low, b.high) for b in chart.bands] == [(b.min, b.max) for b in info.bands]
+            assert quartiles == []
         else:
-            bench = cohort_benchmarks(data, [info.name], wave_index=4)
-            q1, q3 = bench[["cohort_q1", "cohort_q3"]].iloc[0]
-            assert [(b.low, b.high) for b in chart.bands] == [pytest.approx((q1, q3))]
+            # the middle half at each wave (tests/reports/test_practice_findings.py checks values)
+            assert chart.bands == ()
+            assert [q.name for q in quartiles] == ["Cohort upper quartile", "Cohort lower quartile"]
 
 
 def test_strengths_come_before_opportunities(cohort: Responses, reports: list[Report]) -> None:
     scored = scale_scores(cohort)
     data = long_scores(cohort, scored)
     names = [info.name for info in scored.scales]
-    labels = {info.name: info.label for info in scored.scales}
     both = 0
     for report in reports:
         blocks = section(report, "Strengths and opportunities").blocks
         lists = {b.title: (i, b.items) for i, b in enumerate(blocks) if isinstance(b, TextList)}
         latest = int(data.loc[data["unit"] == report.audience, "wave_index"].max())
-        feedback = unit_feedback(data, report.audience, names, wave_index=latest, labels=labels)
+        bench = cohort_benchmarks(data, names, wave_index=latest).set_index("unit")
+        mine = bench.loc[report.audience].set_index("score")[["value", "cohort_median"]]
+        numbers = mine.astype(float).to_dict("index")
+        marked = {str(row["scale"]): str(row["marked"]) for row in table(report, "change").rows}
+        expected: dict[str, list[str]] = {"strength": [], "opportunity": []}
+        for info in scored.scales:
+            status = next((k for k, v in STATUS.items() if marked[info.label] == v), "not assessed")
+            line = numbers[info.name]
+            found = classify(line["value"], line["cohort_median"], status)
+            if found.kind is not None:
+                expected[found.kind].append(info.label)
         strengths = lists.get("Strengths", (-1, ()))
         chances = lists.get("Opportunities to build on", (len(blocks), ()))
-        assert strengths[1] == tuple(item.sentence for item in feedback.strengths)
-        assert chances[1] == tuple(item.sentence for item in feedback.opportunities)
+        assert len(strengths[1]) == len(expected["strength"])
+        assert len(chances[1]) == len(expected["opportunity"])
+        for label in expected["strength"]:
+            assert any(label in sentence for sentence in strengths[1])
         if strengths[1] and chances[1]:
             both += 1
             assert strengths[0] < chances[0]
@@ -322,7 +335,7 @@ def test_no_practice_report_uses_a_grading_word(
     # the walk reaches every kind of block, so the check above is not vacuous
     every = " ".join(texts(reports[0]))
     assert "not to grade you" in every and "An area to build on" in every
-    assert "Middle half of practices" in every and "within the usual wobble" in every
+    assert "Cohort upper quartile" in every and "within the usual wobble" in every
     assert pattern.search("A weak score, lagging behind") is not None
 
 

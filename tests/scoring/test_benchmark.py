@@ -101,13 +101,16 @@ def test_comparison_happens_at_the_displayed_precision():
     )
 
 
-def test_most_improved_scales_are_strengths_after_those_above_the_median():
+def test_only_a_reliable_change_is_named_and_no_score_is_filed_twice():
+    """One rule with the practice report (scoring.unit_findings.classify): a rise within the
+    measurement's wobble is never called a strength (issue 13), a reliable rise is one even
+    below the median, a reliable fall is an opportunity even above it."""
     baseline = cohort(
         {
             "lead": [50, 60, 60, 60, 60],
             "team": [30, 60, 60, 60, 60],
             "data_use": [40, 60, 60, 60, 60],
-            "access": [55, 60, 60, 60, 60],
+            "access": [80, 60, 60, 60, 60],
         }
     )
     latest = cohort(
@@ -115,33 +118,43 @@ def test_most_improved_scales_are_strengths_after_those_above_the_median():
             "lead": [75, 61, 50, 65, 55],
             "team": [45, 58, 60, 50, 70],
             "data_use": [44, 58, 60, 50, 70],
-            "access": [50, 58, 60, 50, 70],
+            "access": [62, 58, 60, 50, 70],
         },
         wave_index=1,
     )
     frame = pd.concat([baseline, latest], ignore_index=True)
+    names = ["lead", "team", "data_use", "access"]
+    statuses = {"lead": "improved", "team": "improved", "data_use": "unchanged"}
     feedback = unit_feedback(
-        frame,
-        "p0",
-        ["lead", "team", "data_use", "access"],
-        wave_index=1,
-        labels={"data_use": "data use"},
-        max_improved=1,
+        frame, "p0", names, wave_index=1, labels={"data_use": "data use"}, statuses=statuses
     )
     assert [(i.reason, i.score) for i in feedback.strengths] == [
-        ("above_median", "lead"),
-        ("improved", "team"),  # +15 beats data use's +4; lead is already listed
+        ("rose", "lead"),  # +25 before team's +15
+        ("rose", "team"),  # below the median (58), but a reliable rise
+        ("above_median", "access"),
     ]
     assert feedback.strengths[1].sentence == (
-        "Your practice's team score has risen since baseline (30 to 45)."
+        "Your practice's team score has risen since baseline, by more than the measurement's "
+        "usual wobble (30 to 45)."
     )
-    assert [i.score for i in feedback.opportunities] == ["data_use", "team", "access"]
+    assert [(i.reason, i.score) for i in feedback.opportunities] == [
+        ("below_median", "data_use"),  # its +4 is within the wobble: not named
+    ]
     assert (
         feedback.opportunities[0].sentence
         == "An area to build on: data use (44; cohort median 58)."
     )
-    both = unit_feedback(frame, "p0", ["lead", "team", "data_use", "access"], wave_index=1)
-    assert [i.score for i in both.strengths] == ["lead", "team", "data_use"]
+    fallen = unit_feedback(frame, "p0", names, wave_index=1, statuses={"access": "declined"})
+    assert [(i.reason, i.score) for i in fallen.opportunities][0] == ("fell", "access")
+    assert fallen.opportunities[0].reference == 80.0
+    plain = unit_feedback(frame, "p0", names, wave_index=1)
+    assert [(i.reason, i.score) for i in plain.items] == [
+        ("above_median", "lead"),
+        ("above_median", "access"),
+        ("below_median", "data_use"),
+        ("below_median", "team"),
+    ]
+    assert {i.score for i in plain.strengths}.isdisjoint(i.score for i in plain.opportunities)
 
 
 def test_misuse_raises_clear_errors():
@@ -172,19 +185,21 @@ LABELS = ["leadership", "resources", "culture", "teamwork", "data use", "access"
         )
     ),
     st.integers(0, 2),
-    st.integers(0, 3),
+    st.lists(st.sampled_from(["improved", "unchanged", "declined", "not assessed"]), min_size=6),
 )
-def test_feedback_is_never_judgmental_and_lists_strengths_first(columns, decimals, max_improved):
+def test_feedback_is_never_judgmental_and_lists_strengths_first(columns, decimals, status):
     names = [label.replace(" ", "_") for label in LABELS]
     baseline = cohort(dict(zip(names, columns[: len(names)], strict=True)))
     latest = cohort(dict(zip(names, columns[len(names) :], strict=True)), wave_index=1)
     frame = pd.concat([baseline, latest], ignore_index=True)
-    feedback = unit_feedback(
-        frame, "p0", names, wave_index=1, decimals=decimals, max_improved=max_improved
-    )
+    statuses = dict(zip(names, status, strict=False))
+    feedback = unit_feedback(frame, "p0", names, wave_index=1, decimals=decimals, statuses=statuses)
     kinds = [item.kind for item in feedback.items]
     assert kinds == sorted(kinds, key=lambda kind: kind != "strength")
-    assert sum(item.reason == "improved" for item in feedback.items) <= max_improved
+    assert len({item.score for item in feedback.items}) == len(feedback.items), "never both"
+    for item in feedback.items:
+        changed = {"rose": "improved", "fell": "declined"}.get(item.reason)
+        assert changed is None or statuses[item.score] == changed
     for item in feedback.items:
         assert not JUDGMENTAL.search(item.sentence), item.sentence
         shown = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", item.sentence)]
@@ -192,5 +207,5 @@ def test_feedback_is_never_judgmental_and_lists_strengths_first(columns, decimal
             assert shown[0] > shown[1]
         elif item.reason == "below_median":
             assert shown[0] < shown[1]
-        else:
-            assert shown[1] > shown[0]  # "from baseline to value"
+        else:  # "(baseline to value)": whichever way the reliable change said it went
+            assert shown == [round(item.reference, decimals), round(item.value, decimals)]

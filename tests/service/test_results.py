@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from plugin.service import tasks
 from plugin.simulate import simulate
 from plugin.snapshots import snapshot_records
+from reports.model import Provenance, TextList
+from reports.practice import build_practice
 from scoring.benchmark import unit_feedback
 from scoring.decode import Responses, decode
 from scoring.scale_stats import long_scores, scale_scores
@@ -30,6 +32,7 @@ from tests.service.test_pulls import (
     pulled_snapshot,
 )
 
+PROVENANCE = Provenance("test", (("practice_readiness", "1"),))
 OWN, OTHER = "PRA-001", "PRA-002"  # the facilitator key is assigned PRA-001
 
 
@@ -267,3 +270,33 @@ def test_a_duplicated_practice_id_is_set_aside_and_every_other_result_is_given(
     assert {row["unit"] for row in scores["rows"]}.isdisjoint({OWN, "PRA-003"})
     assert {row["record"] for row in scores["rows"]}.isdisjoint({"1", "99", "3", "98"})
     assert scores["data_quality"] == quality
+
+
+def test_the_latest_feedback_is_the_practice_reports_for_every_practice(
+    app: Flask, client: FlaskClient, keys: dict[str, str], snapshot: int
+) -> None:
+    """One definition of a strength (scoring.unit_findings.classify): at a practice's latest
+    wave the service files each element as that practice's feedback report does, a reliable
+    change included (issue 13: the report called a change within the wobble a strength)."""
+    responses = responses_of(app, snapshot)
+    analyst = auth(keys["analyst"])
+    named = 0
+    for practice in sorted(set(responses.frame["practice_id"].dropna())):
+        answer = client.get(
+            f"/snapshots/{snapshot}/benchmarks?practice={practice}", headers=analyst
+        ).json
+        report = build_practice(responses, practice, provenance=PROVENANCE)
+        section = next(s for s in report.sections if s.title == "Strengths and opportunities")
+        listed = {b.title: b.items for b in section.blocks if isinstance(b, TextList)}
+        for title, kind in (
+            ("Strengths", "strengths"),
+            ("Opportunities to build on", "opportunities"),
+        ):
+            sentences = listed.get(title, ())
+            assert len(sentences) == len(answer[kind]), (practice, title)
+            for item, sentence in zip(answer[kind], sentences, strict=True):
+                assert item["label"] in sentence
+                assert ("risen" in sentence) == (item["reason"] == "rose")
+                assert ("moved down" in sentence) == (item["reason"] == "fell")
+                named += item["reason"] in ("rose", "fell")
+    assert named > 0, "the data hold reliable changes for the rule to name"

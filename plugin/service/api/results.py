@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -27,6 +28,7 @@ from marshmallow import Schema, fields, validate
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
 from plugin.service.tasks import Decoded, SnapshotUnusable, cache, decoded, unit_of
+from reports.wave_scores import Threshold, thresholds
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
 from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
@@ -200,6 +202,12 @@ class Usable:
     check: UnitCheck
     scores: ScaleScores
     long: pd.DataFrame
+
+    @cached_property
+    def thresholds(self) -> dict[str, Threshold]:
+        """Each scale's reliable change, baseline to each unit's latest wave (as the practice
+        report's change table has it)."""
+        return thresholds(self.check.responses, self.scores, self.long)
 
     def data_quality(self) -> list[dict[str, Any]]:
         """What was set aside, as every answer lists it."""
@@ -412,7 +420,18 @@ class Benchmarks(MethodView):
         picked = mine.to_numpy(dtype=bool)
         wave_index = int(data.loc[picked, "wave_index"].to_numpy()[-1])
         wave = str(waves.loc[picked].to_numpy()[-1])
-        feedback = unit_feedback(data, unit, names, wave_index=wave_index, labels=labels)
+        # The reliable change runs from baseline to the practice's latest wave: only there does
+        # it decide a strength or an opportunity (scoring.unit_findings), as in its report.
+        scored = (data["unit"] == unit) & data[names].notna().any(axis=1)
+        latest = int(data.loc[scored, "wave_index"].max())
+        statuses = (
+            {name: made.thresholds[name].status(unit) for name in names if name in made.thresholds}
+            if wave_index == latest
+            else None
+        )
+        feedback = unit_feedback(
+            data, unit, names, wave_index=wave_index, labels=labels, statuses=statuses
+        )
         benchmarks = [
             {
                 "score": row["score"],
