@@ -1,4 +1,5 @@
-"""Charts as inline SVG: bar charts with intervals, line charts over waves, run charts.
+"""Charts as inline SVG: bar charts with intervals, line charts over waves, run charts (with
+an interval whisker per point and the scale's whole range as axis: :class:`IntervalRunChart`).
 
 Every chart is one ``<svg role="img">`` whose ``<title>`` and ``<desc>`` say in words what it
 draws, so a screen reader (or a search in the PDF) gets the numbers too. Sizes are viewBox units:
@@ -17,11 +18,29 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from markupsafe import escape
 
 from reports.chart_text import nice_ticks, number, text_width, wrap
-from reports.model import Band, Bar, BarChart, LineChart, RunChart
+from reports.model import NAN, Band, Bar, BarChart, LineChart, RunChart
+
+
+@dataclass(frozen=True)
+class IntervalRunChart(RunChart):
+    """A run chart whose points carry an interval (``low``/``high``, one per point, NaN where
+    there is none), drawn on the scale's possible range ``y_min..y_max``, so the axis starts at
+    the scale's minimum and a three-point wiggle is drawn as the small move it is.
+
+    A subclass rather than fields of :class:`reports.model.RunChart` only because that module is
+    not ours to change here; every renderer that takes a RunChart takes this one."""
+
+    low: tuple[float, ...] = ()
+    high: tuple[float, ...] = ()
+    y_min: float = NAN
+    y_max: float = NAN
+    interval_label: str = ""  # what the whiskers are, e.g. "95% confidence interval"
+
 
 ChartBlock = BarChart | LineChart | RunChart
 
@@ -86,17 +105,32 @@ def _tick(value: float, unit: str = "") -> str:
 # Bar charts ------------------------------------------------------------------------------------
 
 LABEL_W, PLOT_X0, PLOT_X1, BAR_H = 196.0, 206.0, 486.0, 16.0
+LABEL_LINES = 6  # lines a bar's label may take before it is cut
 
 
 def _has_interval(bar: Bar) -> bool:
     return not (math.isnan(bar.low) or math.isnan(bar.high))
 
 
-def _bar_words(bar: Bar, unit: str) -> str:
+def _counts(chart: BarChart) -> bool:
+    """True when every bar is a whole number without an interval (a chart of counts): its
+    values are then labelled "17", not "17.0"."""
+    return all(
+        bar.suppressed is not None
+        or (not math.isnan(bar.value) and bar.value.is_integer() and not _has_interval(bar))
+        for bar in chart.bars
+    )
+
+
+def _bar_value(value: float, unit: str, whole: bool) -> str:
+    return f"{value:,.0f}" if whole and unit != "%" else number(value, unit)
+
+
+def _bar_words(bar: Bar, unit: str, whole: bool = False) -> str:
     """A bar in words: its description entry and its tooltip."""
     if bar.suppressed is not None:
         return f"{bar.label}: {bar.suppressed.shown} ({bar.suppressed.reason})"
-    text = f"{bar.label}: {number(bar.value, unit)}"
+    text = f"{bar.label}: {_bar_value(bar.value, unit, whole)}"
     if _has_interval(bar):
         text += f" (interval {number(bar.low, unit)} to {number(bar.high, unit)})"
     return text + (f", {bar.note}" if bar.note else "")
@@ -118,10 +152,13 @@ def _bar_chart(chart: BarChart, ident: str) -> str:
 
     rows: list[str] = []
     bottom = 8.0
+    whole = _counts(chart)
     for bar in chart.bars:
-        lines, _ = wrap(bar.label, LABEL_W, 2)  # the row's tooltip holds all of it
+        # Wrapped, never cut in any label a question has (a row grows with its lines); only a
+        # label past LABEL_LINES, which long_text has already capped, ends in an ellipsis.
+        lines, _ = wrap(bar.label, LABEL_W, LABEL_LINES)
         row_h = max(30.0, 16.0 * len(lines) + 12)
-        rows.append(_bar_row(bar, chart.unit, lines, bottom + row_h / 2, x))
+        rows.append(_bar_row(bar, chart.unit, lines, bottom + row_h / 2, x, whole))
         bottom += row_h
     axis = [
         f'<line x1="{x(t):.1f}" y1="4" x2="{x(t):.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>'
@@ -138,14 +175,19 @@ def _bar_chart(chart: BarChart, ident: str) -> str:
     height = bottom + (38 if named_unit else 24)
     desc = " ".join(
         [f"Horizontal bars on a scale of {_tick(low, chart.unit)} to {_tick(high, chart.unit)}."]
-        + ["; ".join(_bar_words(bar, chart.unit) for bar in chart.bars) + "."]
+        + ["; ".join(_bar_words(bar, chart.unit, whole) for bar in chart.bars) + "."]
         + ([chart.note] if chart.note else [])
     )
     return "".join(_open(ident, height, chart.title, desc) + axis + rows + ["</svg>"])
 
 
 def _bar_row(
-    bar: Bar, unit: str, lines: list[str], middle: float, x: Callable[[float], float]
+    bar: Bar,
+    unit: str,
+    lines: list[str],
+    middle: float,
+    x: Callable[[float], float],
+    whole: bool = False,
 ) -> str:
     first = middle - 8.0 * (len(lines) - 1) + 4.5
     label = "".join(
@@ -153,7 +195,7 @@ def _bar_row(
         for i, line in enumerate(lines)
     )
     parts = [
-        f'<g class="bar"><title>{_esc(_bar_words(bar, unit))}</title>',
+        f'<g class="bar"><title>{_esc(_bar_words(bar, unit, whole))}</title>',
         f'<text text-anchor="end">{label}</text>',
     ]
     top = middle - BAR_H / 2
@@ -188,7 +230,7 @@ def _bar_row(
         reach = max(bar.value, bar.high)
     parts.append(
         f'<text x="{max(x(reach), x(0.0)) + 6:.1f}" y="{middle + 4.5:.1f}">'
-        f"{_esc(number(bar.value, unit))}</text>"
+        f"{_esc(_bar_value(bar.value, unit, whole))}</text>"
     )
     return "".join(parts + ["</g>"])
 
@@ -400,13 +442,16 @@ def _line_chart(chart: LineChart, ident: str) -> str:
 
 def _run_chart(chart: RunChart, ident: str) -> str:
     _check_lengths(chart.title, chart.x_labels, {"values": len(chart.values)})
-    seen = [v for v in (*chart.values, chart.median) if not math.isnan(v)] or [0.0]
-    pad = (max(seen) - min(seen)) * 0.1 or 1.0
-    ticks = nice_ticks(min(seen) - pad, max(seen) + pad)
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    low = math.floor((min(seen) - pad) / step) * step
-    high = math.ceil((max(seen) + pad) / step) * step
+    spread = chart if isinstance(chart, IntervalRunChart) and chart.low else None
+    if spread is not None:
+        _check_lengths(
+            chart.title, chart.x_labels, {"low": len(spread.low), "high": len(spread.high)}
+        )
+    low, high = _run_range(chart)
     parts, top = _y_label(chart.y_label, 4.0)
+    if spread is not None:
+        parts.append(_interval_key(spread.interval_label or "interval", top))
+        top += 18
     frame = _Frame(top + 10, WIDTH - 96.0, low, high, len(chart.x_labels))
     parts += _axes(frame, chart.x_labels)
     if not math.isnan(chart.median):
@@ -417,15 +462,72 @@ def _run_chart(chart: RunChart, ident: str) -> str:
             f'<text x="{frame.right + 6:.1f}" y="{y + 4:.1f}" font-size="12">'
             f"{_esc('Median ' + number(chart.median))}</text>"
         )
+    if spread is not None:
+        parts += _whiskers(frame, spread)
     parts.append(_line(frame, chart.values, BLUE, 2.0, ""))
     parts += _points(frame, chart.values, chart.x_labels, "Value", BLUE, 4.0, True)
     desc = " ".join(
         [
             f"Run chart of {len(chart.values)} points around their median {number(chart.median)}"
-            + (f" ({chart.y_label})." if chart.y_label else "."),
+            + (f" ({chart.y_label})" if chart.y_label else "")
+            + f", on a scale of {_tick(low)} to {_tick(high)}.",
             _in_words("Values", chart.values, chart.x_labels) + ".",
         ]
+        + ([_interval_words(spread)] if spread is not None else [])
         + (["Signals: " + " ".join(chart.signals)] if chart.signals else [])
         + ([chart.rules_note] if chart.rules_note else [])
     )
     return "".join(_open(ident, frame.bottom + 28, chart.title, desc) + parts + ["</svg>"])
+
+
+def _run_range(chart: RunChart) -> tuple[float, float]:
+    """The y-axis: the scale's possible range when the chart has one (widened, never narrowed,
+    to hold every point and interval); otherwise round ticks just around the points."""
+    if isinstance(chart, IntervalRunChart) and not math.isnan(chart.y_min + chart.y_max):
+        seen = [v for v in (*chart.values, *chart.low, *chart.high) if not math.isnan(v)]
+        return min([chart.y_min, *seen]), max([chart.y_max, *seen])
+    seen = [v for v in (*chart.values, chart.median) if not math.isnan(v)] or [0.0]
+    pad = (max(seen) - min(seen)) * 0.1 or 1.0
+    ticks = nice_ticks(min(seen) - pad, max(seen) + pad)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return (
+        math.floor((min(seen) - pad) / step) * step,
+        math.ceil((max(seen) + pad) / step) * step,
+    )
+
+
+def _whiskers(frame: _Frame, chart: IntervalRunChart) -> list[str]:
+    """A vertical whisker with end caps at each point that has an interval."""
+    parts = []
+    for i, (low, high) in enumerate(zip(chart.low, chart.high, strict=True)):
+        if math.isnan(low) or math.isnan(high):
+            continue
+        x, y_low, y_high = frame.x(i), frame.y(low), frame.y(high)
+        words = f"{chart.x_labels[i]}: {number(low)} to {number(high)}"
+        parts.append(
+            f'<path class="interval" d="M{x:.1f} {y_low:.1f}V{y_high:.1f}'
+            f'M{x - 5:.1f} {y_low:.1f}H{x + 5:.1f}M{x - 5:.1f} {y_high:.1f}H{x + 5:.1f}" '
+            f'stroke="{INK}" stroke-width="1.5" fill="none"><title>{_esc(words)}</title></path>'
+        )
+    return parts
+
+
+def _interval_key(label: str, top: float) -> str:
+    """The legend of the whiskers: a small whisker and what it is."""
+    y = top + 8
+    return (
+        f'<path d="M{PLOT_L + 4:.1f} {y - 7:.1f}V{y + 5:.1f}M{PLOT_L:.1f} {y - 7:.1f}'
+        f'H{PLOT_L + 8:.1f}M{PLOT_L:.1f} {y + 5:.1f}H{PLOT_L + 8:.1f}" stroke="{INK}" '
+        f'stroke-width="1.5" fill="none"/>'
+        + _label(PLOT_L + 16, y + 4, label, WIDTH - PLOT_L - 24, 12, fill=MUTED)
+    )
+
+
+def _interval_words(chart: IntervalRunChart) -> str:
+    spans = [
+        f"{x} {number(low)} to {number(high)}"
+        for x, low, high in zip(chart.x_labels, chart.low, chart.high, strict=True)
+        if not (math.isnan(low) or math.isnan(high))
+    ]
+    name = chart.interval_label or "Intervals"
+    return f"{name[0].upper()}{name[1:]}: " + (", ".join(spans) if spans else "none") + "."

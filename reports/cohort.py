@@ -4,8 +4,14 @@ assessment, how many changed by more than the measurement's error, and the trend
 Written for the programme and its analysts. Every number comes from :mod:`scoring`: the paired
 t and Wilcoxon signed-rank tests and the Jacobson-Truax counts from :mod:`scoring.paired`
 (reliability: each item scale's baseline alpha, as in the tidy table), the run charts of the
-cohort median from :mod:`scoring.spc`, Friedman's test and the mixed model's slope from
-:mod:`scoring.trend`, and the tidy table from :func:`scoring.statistics.statistics_table`.
+cohort median from :mod:`scoring.spc`, each median drawn with its distribution-free 95%
+interval (:mod:`scoring.median_ci`) on the scale's whole possible range, Friedman's test and the
+mixed model's slope from :mod:`scoring.trend`, and the tidy table from
+:func:`scoring.statistics.statistics_table`.
+
+Notes are written for a practice facilitator, not an analyst: no library call names (the tidy
+table keeps each method's exact name), and counts of units left out said as sentences under
+the table rather than squeezed into a column.
 
 Units whose rows :func:`scoring.units.check_units` sets aside (a duplicate unit id, a row
 without one) are in none of those numbers; a "Data quality" section names them, with their
@@ -18,6 +24,7 @@ import math
 
 import pandas as pd
 
+from reports.charts import IntervalRunChart
 from reports.model import (
     Bar,
     BarChart,
@@ -27,7 +34,6 @@ from reports.model import (
     Facts,
     Provenance,
     Report,
-    RunChart,
     Section,
     Table,
     Text,
@@ -35,9 +41,10 @@ from reports.model import (
 )
 from reports.wave_scores import WaveScores, wave_scores
 from scoring.decode import Responses
+from scoring.median_ci import CONFIDENCE, wave_median_intervals
 from scoring.paired import paired_t, signed_rank
 from scoring.spc import RunChart as Runs
-from scoring.spc import run_chart, wave_medians
+from scoring.spc import run_chart
 from scoring.statistics import statistics_table
 from scoring.trend import friedman, mixed_slope
 from scoring.units import DUPLICATE_UNIT, WHY
@@ -173,15 +180,14 @@ def _change_section(scores: WaveScores) -> Section:
         Column("dz", "dz", "number", 2),
         Column("w_p", "Wilcoxon p", "p_value", 3),
         Column("r", "r", "number", 2),
-        Column("note", "Note"),
     )
     rows: list[dict[str, Cell]] = []
-    methods: dict[str, None] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    notes: list[str] = []
+    unit = _unit(scores)
     for info in scores.scales:
         t = paired_t(scores.data, info.name)
         w = signed_rank(scores.data, info.name)
-        methods.update({t.method: None, w.method: None})
-        dropped = f"{t.units_dropped} without a pair" if t.units_dropped else ""
         rows.append(
             {
                 "scale": info.label,
@@ -195,21 +201,50 @@ def _change_section(scores: WaveScores) -> Section:
                 "dz": _cell(t.cohen_dz),
                 "w_p": _cell(w.p_value),
                 "r": _cell(w.rank_biserial),
-                "note": "; ".join(n for n in (dropped, t.note, w.note) if n),
             }
         )
+        counts[info.label] = (t.units_dropped, w.n_zero)
+        # Scoring's own notes say when a test could not be run; its zero-change note is said
+        # in plain words by _change_notes.
+        notes += [f"{info.label}: {n}." for n in (t.note, w.note) if n and "zero change" not in n]
     note = (
-        "Baseline and Latest: mean scores of the paired units; Change: latest minus baseline "
-        "with its 95% confidence interval. Paired t p and Cohen's dz: the paired t-test; "
-        "Wilcoxon p and r: the Wilcoxon signed-rank test and its matched-pairs rank-biserial "
-        "r. Methods: " + "; ".join(methods) + "."
+        f"Baseline and Latest: the mean scores of the {unit}s with both. Change: latest minus "
+        "baseline, with its 95% confidence interval (CI low to CI high). Paired t p and dz "
+        "(Cohen's effect size) come from the paired t-test; Wilcoxon p and r (its effect size) "
+        "from the Wilcoxon signed-rank test, which compares the ranks of the changes and so is "
+        "not swayed by a few large ones."
     )
     table = Table("change", "Change from baseline to latest", columns, tuple(rows), note)
-    return Section("Change from baseline to latest", (table,))
+    said = _change_notes(scores, counts, notes)
+    blocks: list[Block] = [table, *(Text(sentence, "note") for sentence in said)]
+    return Section("Change from baseline to latest", tuple(blocks))
+
+
+def _change_notes(
+    scores: WaveScores, counts: dict[str, tuple[int, int]], notes: list[str]
+) -> list[str]:
+    """Why fewer units than the cohort entered the comparisons, in plain sentences, one per
+    reason; ``counts`` holds each scale's (units without a pair, units with no change)."""
+    unit = _unit(scores)
+    said = []
+    unpaired = [f"{label} {a}" for label, (a, _) in counts.items() if a]
+    if unpaired:
+        said.append(
+            f"{unit.capitalize()}s without both a baseline and a later score are left out of "
+            f"the comparison: {', '.join(unpaired)}."
+        )
+    same = [f"{label} {b}" for label, (_, b) in counts.items() if b]
+    if same:
+        said.append(
+            f"{unit.capitalize()}s whose score was exactly the same at baseline and latest are "
+            "left out of the Wilcoxon test, which can only rank changes: "
+            f"{', '.join(same)}."
+        )
+    return said + notes
 
 
 def _reliable_section(scores: WaveScores) -> Section:
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("scale", "Scale"),
         Column("pairs", "Pairs", "integer"),
         Column("improved", "Improved", "integer"),
@@ -252,6 +287,8 @@ def _reliable_section(scores: WaveScores) -> Section:
     ]
     if rows:
         note = "Threshold: in score points. Alpha: the scale's Cronbach's alpha at baseline."
+        if not any(row["note"] for row in rows):
+            columns = columns[:-1]
         blocks.append(Table("reliable", "Reliable change", columns, tuple(rows), note))
         blocks.append(
             BarChart(
@@ -270,23 +307,31 @@ def _reliable_section(scores: WaveScores) -> Section:
 def _run_section(scores: WaveScores) -> Section:
     blocks: list[Block] = [
         Text(
-            "The cohort median at each wave, around the median of those medians. The Anhoej "
-            f"rules (longest run, number of crossings) are applied from {MIN_USEFUL} points off "
-            "the median."
+            "The cohort median at each wave, with its 95% confidence interval (the whiskers: how "
+            "far the median of a cohort this size could move by chance), around the median of "
+            "those medians. Each chart's axis spans the scale's whole possible range. The "
+            f"Anhoej rules (longest run, number of crossings) are applied from {MIN_USEFUL} "
+            "points off the median."
         )
     ]
     for info in scores.scales:
-        medians = wave_medians(scores.data, info.name)
-        chart = run_chart(medians, min_useful=MIN_USEFUL)
+        found = wave_median_intervals(scores.data, info.name)
+        chart = run_chart(found["median"], min_useful=MIN_USEFUL)
+        y_min, y_max = info.score_range if info.score_range is not None else (math.nan, math.nan)
         blocks.append(
-            RunChart(
+            IntervalRunChart(
                 title=f"{info.label}: cohort median per wave",
-                x_labels=tuple(scores.label(int(w)) for w in medians.index),
-                values=tuple(float(v) for v in medians),
+                x_labels=tuple(scores.label(int(w)) for w in found.index),
+                values=tuple(float(v) for v in found["median"]),
                 median=chart.median,
                 signals=_signals(chart),
                 rules_note=_rules_note(chart),
                 y_label="median score",
+                low=tuple(float(v) for v in found["low"]),
+                high=tuple(float(v) for v in found["high"]),
+                y_min=float(y_min),
+                y_max=float(y_max),
+                interval_label=f"{CONFIDENCE:.0%} confidence interval of the median",
             )
         )
     return Section("Cohort median over time", tuple(blocks))
@@ -330,49 +375,68 @@ def _trend_section(scores: WaveScores) -> Section:
             "The change from baseline to latest above is the comparison to read."
         )
         return Section("Trend across waves", (text,))
-    columns = (
+    unit = _unit(scores)
+    slope_columns = (
         Column("scale", "Scale"),
         Column("slope", "Slope per month", "number", 2),
         Column("low", "CI low", "number", 2),
         Column("high", "CI high", "number", 2),
         Column("slope_p", "Slope p", "p_value", 3),
+        Column("assessments", "Assessments", "integer"),
+    )
+    rank_columns = (
+        Column("scale", "Scale"),
         Column("chi2", "Friedman chi2", "number", 2),
         Column("f_p", "Friedman p", "p_value", 3),
         Column("w", "Kendall's W", "number", 2),
-        Column("complete", "Units used", "integer"),
-        Column("dropped", "Units dropped", "integer"),
-        Column("note", "Note"),
+        Column("complete", f"{unit.capitalize()}s used", "integer"),
+        Column("dropped", f"{unit.capitalize()}s dropped", "integer"),
     )
-    rows: list[dict[str, Cell]] = []
-    methods: dict[str, None] = {}
+    slopes: list[dict[str, Cell]] = []
+    ranks: list[dict[str, Cell]] = []
+    said: list[str] = []
     for info in scores.scales:
         m = mixed_slope(scores.data, info.name)
         f = friedman(scores.data, info.name)
-        methods.update({m.method: None, f.method: None})
-        used = f"mixed model: {m.n_obs} assessments of {m.n_units} units"
-        rows.append(
+        slopes.append(
             {
                 "scale": info.label,
                 "slope": _cell(m.estimate),
                 "low": _cell(m.ci_low),
                 "high": _cell(m.ci_high),
                 "slope_p": _cell(m.p_value),
+                "assessments": m.n_obs,
+            }
+        )
+        ranks.append(
+            {
+                "scale": info.label,
                 "chi2": _cell(f.statistic),
                 "f_p": _cell(f.p_value),
                 "w": _cell(f.kendall_w),
                 "complete": f.n_units,
                 "dropped": f.units_dropped,
-                "note": "; ".join(n for n in (used, m.note, f.note) if n),
             }
         )
-    note = (
-        "Slope per month: the mixed model's change in score per month since baseline, with its "
-        "95% CI; it uses every assessment (a random intercept per unit). Friedman's test "
-        f"(chi-square on {len(scores.waves) - 1} df) uses only the units seen at every wave: "
-        "Units used, with the others dropped. Methods: " + "; ".join(methods) + "."
+        said += [f"{info.label}: {n}." for n in (m.note, f.note) if n]
+    slope_note = (
+        "Slope per month: how much the score changes per month since baseline, with its 95% "
+        f"confidence interval, from a model that uses every assessment of every {unit} "
+        f"(Assessments) and allows each {unit} its own starting level."
     )
-    table = Table("trend", "Trend across waves", columns, tuple(rows), note)
-    return Section("Trend across waves", (table,))
+    rank_note = (
+        f"Friedman's test asks whether the {unit}s' scores differ between waves; Kendall's W "
+        f"says how consistently the {unit}s rank the waves (0: not at all, 1: all alike). "
+        f"Both use only the {unit}s seen at every wave ({unit.capitalize()}s used); the "
+        "others are dropped from this test only."
+    )
+    blocks: list[Block] = [
+        Table("trend", "Slope across waves", slope_columns, tuple(slopes), slope_note),
+        Table("friedman", "Waves compared by rank", rank_columns, tuple(ranks), rank_note),
+    ]
+    if said:
+        blocks.append(Text(" ".join(said), "note"))
+    return Section("Trend across waves", tuple(blocks))
 
 
 def _cell(value: float) -> float | None:

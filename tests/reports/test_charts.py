@@ -89,15 +89,20 @@ def test_values_beyond_the_axis_widen_it_rather_than_run_off_the_chart() -> None
     assert float(even.get("width", "0")) < float(up.get("width", "0"))
 
 
-def test_long_labels_are_cut_to_fit_with_the_full_text_in_a_title() -> None:
-    label = "Not relevant to our organisation's mission or to any of its accredited activities"
+def test_a_questions_label_wraps_whole_and_only_a_runaway_one_is_cut() -> None:
+    """Issue 13: labels were cut at two lines ("Live, in person (conferences, courses, gran…")."""
+    label = (
+        "Live, in person (conferences, courses, grand rounds, regularly scheduled series, "
+        "workshops and other face-to-face activities)"
+    )
     root = tree(BarChart("Long", (Bar(label, 10.0), Bar(LONG_STRING, 20.0))))
-    for group in root.iterfind(".//svg:g[@class='bar']", NS):
-        lines = [span.text or "" for span in group.iterfind(".//svg:tspan", NS)]
-        assert 1 <= len(lines) <= 2
-        assert all(charts.text_width(line, 13) <= charts.LABEL_W for line in lines)
-        assert lines[-1].endswith("\u2026")
-        assert (group.findtext("svg:title", namespaces=NS) or "").startswith(lines[0][:10])
+    whole, runaway = (
+        [span.text or "" for span in group.iterfind(".//svg:tspan", NS)]
+        for group in root.iterfind(".//svg:g[@class='bar']", NS)
+    )
+    assert " ".join(whole) == label and 2 < len(whole) <= charts.LABEL_LINES
+    assert len(runaway) == charts.LABEL_LINES and runaway[-1].endswith("\u2026")
+    assert all(charts.text_width(line, 13) <= charts.LABEL_W for line in whole + runaway)
     titles = [t.text or "" for t in root.iterfind(".//svg:g/svg:title", NS)]
     assert any(label in t for t in titles) and any(LONG_STRING in t for t in titles)
 
@@ -263,3 +268,69 @@ def test_the_palette_survives_greyscale() -> None:
 
     # The emphasised blue prints dark, the orange of the comparison light.
     assert luminance(charts.ORANGE) - luminance(charts.BLUE) > 0.25
+
+
+def test_a_chart_of_counts_labels_them_as_whole_numbers() -> None:
+    counts = BarChart("Units", (Bar("Improved", 17.0), Bar("Declined", 0.0)), unit="")
+    root = tree(counts)
+    assert "17" in all_text(root).split() and "17.0" not in all_text(root)
+    assert "Improved: 17; Declined: 0." in (root.findtext("svg:desc", namespaces=NS) or "")
+    # a chart with one fractional value keeps one decimal on every bar
+    means = BarChart("Means", (Bar("A", 3.0), Bar("B", 3.5)), unit="", max_value=5)
+    assert "3.0" in all_text(tree(means)).split()
+
+
+MEDIANS = charts.IntervalRunChart(
+    title="Resources: cohort median per wave",
+    x_labels=("Baseline", "Month 3", "Month 6"),
+    values=(54.0, 57.0, 60.0),
+    median=57.0,
+    y_label="median score",
+    low=(50.0, NAN, 55.0),
+    high=(58.0, NAN, 66.0),
+    y_min=0.0,
+    y_max=100.0,
+    interval_label="95% confidence interval of the median",
+)
+
+
+def test_a_run_chart_with_intervals_draws_a_whisker_per_point_that_has_one() -> None:
+    root = tree(MEDIANS)
+    whiskers = root.findall(".//svg:path[@class='interval']", NS)
+    assert [w.findtext("svg:title", namespaces=NS) for w in whiskers] == [
+        "Baseline: 50.0 to 58.0",
+        "Month 6: 55.0 to 66.0",
+    ]
+    (line,) = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") == charts.BLUE]
+    points = path_points(line.get("d", ""))
+    # the whisker runs through its point, from the low end to the high end
+    x, y_low, y_high = (float(v) for v in re.findall(r"[\d.]+", whiskers[0].get("d", ""))[:3])
+    assert x == points[0][1] and y_high < points[0][2] < y_low
+    assert "95% confidence interval of the median" in all_text(root)
+    desc = root.findtext("svg:desc", namespaces=NS) or ""
+    assert "on a scale of 0 to 100" in desc
+    assert (
+        "95% confidence interval of the median: Baseline 50.0 to 58.0, Month 6 55.0 to 66.0."
+        in desc
+    )
+
+
+def test_a_run_chart_with_a_scale_range_starts_its_axis_at_the_scale_minimum() -> None:
+    ticks = [float(t) for t in all_text(tree(MEDIANS)).split() if t.replace(".", "").isdigit()]
+    assert min(ticks) == 0 and max(ticks) == 100
+    # a plain run chart still zooms to its points
+    plain = RunChart("Plain", MEDIANS.x_labels, MEDIANS.values, MEDIANS.median)
+    assert "on a scale of 52 to 62" in (tree(plain).findtext("svg:desc", namespaces=NS) or "")
+
+
+def test_an_interval_outside_the_scale_widens_the_axis() -> None:
+    wide = charts.IntervalRunChart(
+        "Wide", ("A",), (95.0,), 95.0, low=(90.0,), high=(104.0,), y_min=0.0, y_max=100.0
+    )
+    assert "on a scale of 0 to 104" in (tree(wide).findtext("svg:desc", namespaces=NS) or "")
+
+
+def test_intervals_of_the_wrong_length_are_refused_with_what_to_do() -> None:
+    short = charts.IntervalRunChart("Short", ("A", "B"), (1.0, 2.0), 1.5, low=(0.0,), high=(3.0,))
+    with pytest.raises(ValueError, match="low has 1 values for 2 x labels; give one value"):
+        charts.svg(short)

@@ -75,7 +75,7 @@ def test_change_table_is_paired_t_and_wilcoxon_on_the_long_frame(
     table = next(t for t in report.tables() if t.name == "change")
     headers = [c.header for c in table.columns]
     assert "Paired t p" in headers and "Wilcoxon p" in headers
-    assert "scipy.stats.ttest_rel" in table.note and "scipy.stats.wilcoxon" in table.note
+    assert "paired t-test" in table.note and "Wilcoxon signed-rank test" in table.note
 
 
 def test_reliable_change_counts_match_scoring(
@@ -136,13 +136,15 @@ def test_signals_are_said_in_plain_words() -> None:
 def test_trend_table_is_the_mixed_slope_and_friedman(
     responses: Responses, report: Report, data: pd.DataFrame
 ) -> None:
-    rows = rows_by_scale(report, "trend")
+    slopes, ranks = rows_by_scale(report, "trend"), rows_by_scale(report, "friedman")
     dropped = 0
     for name, label in labels(responses).items():
         m, f = mixed_slope(data, name), friedman(data, name)
-        row = rows[label]
+        row = slopes[label]
         assert row["slope"] == pytest.approx(m.estimate)
         assert (row["low"], row["high"]) == pytest.approx((m.ci_low, m.ci_high))
+        assert row["assessments"] == m.n_obs
+        row = ranks[label]
         assert (row["chi2"], row["f_p"]) == pytest.approx((f.statistic, f.p_value))
         assert (row["complete"], row["dropped"]) == (f.n_units, f.units_dropped)
         dropped += f.units_dropped
