@@ -4,8 +4,9 @@
                              field_period="October to December 2016", suppress_below=5)
 
 Layout: a methods box; the respondents' organisation types; then each domain of the survey,
-one subsection per question (its table and chart, both surveys' side by side where both ask it,
-and their comparison); open-text answers listed as typed; the data dictionaries as an appendix.
+one subsection per question (each survey's table and chart, check-all options most ticked
+first, then one table testing providers against supporters where both ask it); open-text answers
+each distinct answer once with how many gave it; the data dictionaries as an appendix.
 Every percentage is out of the respondents who were shown the question, and says so.
 """
 
@@ -26,6 +27,7 @@ from reports.committee_questions import (
     question_blocks,
     question_title,
 )
+from reports.committee_summary import executive_summary
 from reports.dictionary_table import dictionary_table
 from reports.model import Block, Facts, Provenance, Report, Section, Text, with_simulated
 from scoring.decode import Responses
@@ -39,10 +41,11 @@ DENOMINATORS = (
     "Each percentage is out of the respondents who were shown the question; questions shown "
     "only after an earlier answer say so."
 )
-METHODS_NOTE = (
-    "95% Wilson score intervals. Providers and supporters are compared with Pearson's "
-    "chi-square test, or Fisher's exact test when expected counts are small, and a difference "
-    "of two percentages with Newcombe's hybrid score interval."
+METHODS_NOTE = "95% Wilson score intervals."
+COMPARISON_NOTE = (
+    " Providers and supporters are compared with Pearson's chi-square test, or Fisher's exact "
+    "test when expected counts are small, and a difference of two percentages with Newcombe's "
+    "hybrid score interval."
 )
 OTHER_DOMAIN = "Other questions"
 
@@ -91,6 +94,9 @@ def build_committee(
         for g in groups
     )
     sections.append(Section("Appendix: data dictionaries", appendix))
+    sections.insert(
+        0, executive_summary(groups, sections, options, field_period=field_period, tidy=tidy)
+    )
     titles = " and ".join(g.instrument.title for g in groups)
     return Report(
         kind="committee",
@@ -119,7 +125,10 @@ def _methods(
     if provenance.snapshot_id is not None:
         pulled += f" (snapshot {provenance.snapshot_id})"
     items += [("Data pulled from REDCap", pulled), ("Percentages", DENOMINATORS)]
-    items.append(("Intervals and tests", METHODS_NOTE))
+    if len(groups) > 1:
+        items.append(("Intervals and tests", METHODS_NOTE + COMPARISON_NOTE))
+    else:
+        items.append(("Intervals", METHODS_NOTE))
     if below is not None:
         items.append(
             (

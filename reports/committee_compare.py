@@ -18,7 +18,6 @@ from instruments.model import Field
 from reports.committee_questions import (
     Group,
     Names,
-    percent_cells,
     question_title,
     withheld,
 )
@@ -55,7 +54,8 @@ def comparison_blocks(
     names: Names,
     below: int | None,
 ) -> list[Block]:
-    """Both groups' percents per option, then the test and (two options) the difference."""
+    """The test of independence and (two options) the difference, in one table; each group's
+    percents per option are in its own table above it."""
     first, second = groups
     codes = list(tables[0].table.index)
     ordered = (tables[0].table, tables[1].table.loc[codes])
@@ -63,24 +63,13 @@ def comparison_blocks(
     empty = [g.title.lower() for g, t in zip(groups, tables, strict=True) if t.denominator == 0]
     if empty:
         return [Text(f"Not compared: no {' or '.join(empty)} answered this question.")]
-    rows = _side_by_side(groups, ordered, below)
+    # Each group's own table above has its counts and percents: only the test is new here.
     note = (
-        f"Each group's percentages are of those who answered ({tables[0].denominator} "
-        f"{first.title.lower()}, {tables[1].denominator} {second.title.lower()})"
+        f"Of those who answered ({tables[0].denominator} {first.title.lower()}, "
+        f"{tables[1].denominator} {second.title.lower()})"
     )
     if list(ordered[0]["label"]) != list(ordered[1]["label"]):
         note += f"; options are worded as the {first.title.lower()}' survey words them"
-    columns = (
-        Column("option", "Option"),
-        *(
-            column
-            for g in groups
-            for column in (
-                Column(f"{g.prefix}_n", f"{g.title} n", "integer"),
-                Column(f"{g.prefix}_percent", f"{g.title} %", "percent"),
-            )
-        ),
-    )
     counts = pd.DataFrame({g.title: t["count"] for g, t in zip(groups, ordered, strict=True)})
     test = independence_test(counts)
     row: dict[str, Cell] = {
@@ -104,40 +93,16 @@ def comparison_blocks(
             Column("diff_high", "to", "number"),
         )
         test_note = "; ".join(n for n in (test_note, extra_note) if n)
+    test_note = "; ".join(n for n in (note, test_note) if n)
     return [
-        Table(names.take(f"vs {fld.name}"), title, columns, tuple(rows), note=note + "."),
         Table(
             names.take(f"test {fld.name}"),
             f"Test: {title}",
             test_columns,
             (row,),
-            note=test_note,
-        ),
+            note=test_note + ".",
+        )
     ]
-
-
-def _side_by_side(
-    groups: tuple[Group, Group], tables: tuple[pd.DataFrame, pd.DataFrame], below: int | None
-) -> list[dict[str, Cell]]:
-    per_group = [
-        percent_cells(
-            list(t["label"]),
-            t["count"],
-            t["percent"],
-            t["percent_ci_low"],
-            t["percent_ci_high"],
-            below,
-        )[0]
-        for t in tables
-    ]
-    rows: list[dict[str, Cell]] = []
-    for at, label in enumerate(tables[0]["label"]):
-        row: dict[str, Cell] = {"option": plain_text(str(label))}
-        for group, cells in zip(groups, per_group, strict=True):
-            row[f"{group.prefix}_n"] = cells[at]["n"]
-            row[f"{group.prefix}_percent"] = cells[at]["percent"]
-        rows.append(row)
-    return rows
 
 
 def _difference(

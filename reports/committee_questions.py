@@ -230,7 +230,7 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown ticked an option.")]
     if base_withheld(table.n_respondents, below):
         return [few_answered(group, below)]
-    frame = table.table
+    frame = by_share(table.table, "percent_of_respondents", nones)
     rows, bars = percent_cells(
         list(frame["label"]),
         frame["count"],
@@ -267,6 +267,14 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
     ]
 
 
+def by_share(frame: pd.DataFrame, column: str, last: Sequence[str]) -> pd.DataFrame:
+    """Options most often ticked first (ties in the instrument's order); a 'none of these'
+    option (codes ``last``) stays at the end, where a reader looks for it."""
+    ranked = frame.assign(_last=frame.index.isin(list(last)), _share=-frame[column].fillna(0))
+    ranked = ranked.sort_values(["_last", "_share"], kind="stable")
+    return ranked.drop(columns=["_last", "_share"])
+
+
 def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
     shown = group.shown(fld.name)
     summary = numeric_summary(group.responses, fld, shown, group.options)
@@ -284,15 +292,36 @@ def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) ->
 
 
 def text_list(group: Group, fld: Field) -> TextList:
-    """What respondents typed, as typed, in the order received."""
+    """What respondents typed, identical answers merged (:func:`grouped_answers`): a board
+    reads each distinct answer once, with how many gave it."""
     answered = (group.states[fld.name] == "answered").to_numpy(dtype=bool)
-    items = tuple(str(text) for text in group.responses.frame.loc[answered, fld.name])
+    typed = [str(text) for text in group.responses.frame.loc[answered, fld.name]]
+    items = grouped_answers(typed)
     shown = int(group.shown(fld.name).sum())
-    note = _sentence(
-        f"{len(items)} of the {shown} shown wrote an answer, listed as typed",
-        shown_when(group.instrument, fld),
-    )
+    first = f"{len(typed)} of the {shown} shown wrote an answer"
+    if len(items) < len(typed):
+        first += (
+            f"; {len(items)} different answers, identical ones (ignoring case and spacing) "
+            "listed once with how many gave them, most frequent first"
+        )
+    note = _sentence(first, shown_when(group.instrument, fld))
     return TextList(f"{group.title}: {question_title(group.instrument, fld)}", items, note)
+
+
+def grouped_answers(typed: Sequence[str]) -> tuple[str, ...]:
+    """Each distinct answer once, as first typed (trimmed), with "(n respondents)" after it when
+    more than one gave it; answers that differ only in case or spacing are the same answer.
+    Most frequent first, then in the order received."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for text in typed:
+        key = " ".join(text.split()).casefold()
+        counts[key] = counts.get(key, 0) + 1
+        shown.setdefault(key, text.strip())
+    ordered = sorted(counts, key=lambda key: -counts[key])  # stable: ties keep their order
+    return tuple(
+        shown[key] + (f" ({counts[key]} respondents)" if counts[key] > 1 else "") for key in ordered
+    )
 
 
 def percent_cells(

@@ -14,17 +14,16 @@ from reports.model import Cell, Column, Table
 COLUMNS = (
     Column("field", "Field"),
     Column("form", "Form"),
-    Column("type", "Type"),
-    Column("label", "Label"),
-    Column("choices", "Choices or calculation"),
+    Column("label", "Question"),
+    Column("choices", "Choices, calculation or validation"),
     Column("branching", "Shown when (branching logic)"),
-    Column("validation", "Validation"),
 )
 SHEET_NAME_MAX = 31
 
 
 def dictionary_table(instrument: Instrument, *, name: str = "") -> Table:
-    """Every field of ``instrument`` (the record id and descriptive text included), in order.
+    """Every field of ``instrument`` (the record id and descriptive text included), in order;
+    the Form column only when the instrument has more than one form.
 
     ``name`` is the table's unique name in its report (default ``dictionary <id>``, cut to the
     31 characters of an XLSX sheet name)."""
@@ -32,20 +31,24 @@ def dictionary_table(instrument: Instrument, *, name: str = "") -> Table:
         {
             "field": fld.name,
             "form": fld.form,
-            "type": fld.type,
             "label": plain_text(fld.label),
-            "choices": _choices(fld),
+            "choices": _choices(fld) or _validation(fld) or fld.type,
             "branching": fld.branching_logic,
-            "validation": _validation(fld),
         }
         for fld in instrument.fields
     ]
+    columns: tuple[Column, ...] = COLUMNS
+    if len({fld.form for fld in instrument.fields}) <= 1:
+        # One form: the column would repeat the instrument's id on every row.
+        columns = tuple(c for c in COLUMNS if c.key != "form")
+        for row in rows:
+            del row["form"]
     return Table(
         name=(name or f"dictionary {instrument.id}")[:SHEET_NAME_MAX],
         title=(
             f"Data dictionary: {instrument.title} ({instrument.id}, version {instrument.version})"
         ),
-        columns=COLUMNS,
+        columns=columns,
         rows=tuple(rows),
         note=f"{len(rows)} fields; choices are written as REDCap stores them (code, label).",
     )

@@ -153,6 +153,8 @@ class TextList:
     title: str
     items: tuple[str, ...]
     note: str = ""
+    # per item, the index in Report.sections it points to (None: no link); () for none at all
+    links: tuple[int | None, ...] = ()
 
 
 Block = Text | Facts | Table | BarChart | LineChart | RunChart | TextList

@@ -140,6 +140,7 @@ def table_view(table: Table, ident: str) -> TableView:
 
 
 LINE_CHARS = 100
+WORD_CHARS = 26
 
 
 def column_widths(
@@ -153,22 +154,27 @@ def column_widths(
     do not wrap); a text column for its longest line, between 8 and 40 characters (longer
     text wraps)."""
     chars: list[float] = []
+    floors: list[float] = []
     for index, column in enumerate(columns):
+        # A text column keeps room for its longest word (a field name, a code), so that wrapping
+        # never breaks one mid-word; a word past WORD_CHARS may still break.
+        word = max((len(w) for row in rows for w in row[index].text.split()), default=1)
+        floors.append(max(min(word + 4, WORD_CHARS), 10))  # + cell padding
         longest_word = max((len(word) for word in column.header.split()), default=1)
         longest_cell = max((len(row[index].text) for row in rows), default=1)
         if column.kind == "text":
-            chars.append(min(max(longest_cell, longest_word, 8), 40))
+            chars.append(max(min(max(longest_cell, longest_word, 8), 40), floors[-1]))
         else:
             chars.append(min(max(longest_cell, longest_word, 4), 24) + 2)
     # A page holds about LINE_CHARS characters of 9 pt text: past that, text columns give way
     # (they wrap) so that number columns keep room for their values and header words.
     over = sum(chars) - LINE_CHARS
     texts = [i for i, column in enumerate(columns) if column.kind == "text"]
-    spare = sum(chars[i] - 10 for i in texts if chars[i] > 10)
+    spare = sum(chars[i] - floors[i] for i in texts if chars[i] > floors[i])
     if over > 0 and spare > 0:
         for i in texts:
-            if chars[i] > 10:
-                chars[i] -= min(chars[i] - 10, over * (chars[i] - 10) / spare)
+            if chars[i] > floors[i]:
+                chars[i] -= min(chars[i] - floors[i], over * (chars[i] - floors[i]) / spare)
     total = sum(chars)
     return tuple(round(100 * c / total, 2) for c in chars)
 
@@ -214,6 +220,21 @@ def _environment() -> Environment:
     )
 
 
+def project_names(project: str) -> str:
+    """The provenance's project keys (``server#project id``, comma-separated) as a reader should
+    see them: a REDCap server's URL stays, but the embedded localcap's key names a folder on
+    this computer (``localcap:/home/.../instance#3``), which is no business of the report's
+    readers, so it shows as "localcap project 3"."""
+    shown = []
+    for key in (part.strip() for part in project.split(",")):
+        server, _, number = key.rpartition("#")
+        if server.startswith("localcap:"):
+            shown.append(f"localcap project {number}" if number else "localcap")
+        elif key:
+            shown.append(key)
+    return ", ".join(shown)
+
+
 def stylesheet(name: str) -> Markup:
     """One of our own stylesheets, as trusted markup for a ``<style>`` element."""
     text = resources.files("reports").joinpath("templates", name).read_text(encoding="utf-8")
@@ -231,6 +252,7 @@ def to_html(report: Report, *, phone: bool = True, breaks: bool = False) -> str:
     return template.render(
         report=report,
         sections=section_views(report),
+        project=project_names(report.provenance.project),
         screen_css=stylesheet("report.css"),
         phone_css=stylesheet("phone.css") if phone else "",
         print_css=stylesheet("print.css"),

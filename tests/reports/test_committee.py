@@ -135,9 +135,20 @@ def test_check_all_is_percent_of_respondents_with_responses_beside(report, provi
         asked=asked(providers)["patient_roles"],
         none_code="0",
     )
-    assert column(table, "percent") == pytest.approx(list(expected.table["percent_of_respondents"]))
+    # Most often ticked first; 'Not at present' (none of these) stays last.
+    ranked = pd.concat(
+        [
+            expected.table.drop(index="0").sort_values(
+                "percent_of_respondents", ascending=False, kind="stable"
+            ),
+            expected.table.loc[["0"]],
+        ]
+    )
+    assert column(table, "option") == list(ranked["label"])
+    assert column(table, "percent") == pytest.approx(list(ranked["percent_of_respondents"]))
+    assert column(table, "percent")[:-1] == sorted(column(table, "percent")[:-1], reverse=True)
     of_responses = column(table, "of_responses")
-    assert of_responses[:-1] == pytest.approx(list(expected.table["percent_of_responses"])[:-1])
+    assert of_responses[:-1] == pytest.approx(list(ranked["percent_of_responses"])[:-1])
     assert of_responses[-1] is None  # 'Not at present' is no response
     assert f"% is of the {expected.n_respondents} who ticked at least one option" in table.note
     assert f"of the {expected.n_responses} options ticked" in table.note
@@ -174,10 +185,10 @@ def test_a_question_shown_to_no_one_says_so() -> None:
 
 def test_shared_questions_are_compared_with_a_named_test(report, providers, supporters) -> None:
     found = tables(report)
-    side = found["vs qi_involvement"]
-    assert column(side, "p_n") == column(found["p qi_involvement"], "n")
-    assert column(side, "s_percent") == column(found["s qi_involvement"], "percent")
-    counts = pd.DataFrame({"p": column(side, "p_n"), "s": column(side, "s_n")})
+    assert "vs qi_involvement" not in found  # the groups' own tables have the counts
+    counts = pd.DataFrame(
+        {"p": column(found["p qi_involvement"], "n"), "s": column(found["s qi_involvement"], "n")}
+    )
     expected = independence_test(counts)
     (test,) = found["test qi_involvement"].rows
     assert test["test"] == expected.method
@@ -188,12 +199,10 @@ def test_shared_questions_are_compared_with_a_named_test(report, providers, supp
 
 def test_a_yes_no_question_adds_the_difference_with_newcombes_interval(report) -> None:
     found = tables(report)
-    side = found["vs moc_credit"]
-    yes = side.rows[0]
-    assert yes["option"] == "Yes"
-    expected = difference_of_proportions(
-        yes["p_n"], sum(column(side, "p_n")), yes["s_n"], sum(column(side, "s_n"))
-    )
+    first, second = found["p moc_credit"], found["s moc_credit"]
+    assert first.rows[0]["option"] == second.rows[0]["option"] == "Yes"
+    n_first, n_second = column(first, "n"), column(second, "n")
+    expected = difference_of_proportions(n_first[0], sum(n_first), n_second[0], sum(n_second))
     (test,) = found["test moc_credit"].rows
     assert test["difference"] == pytest.approx(100 * expected.value)
     assert (test["diff_low"], test["diff_high"]) == pytest.approx(
@@ -203,7 +212,7 @@ def test_a_yes_no_question_adds_the_difference_with_newcombes_interval(report) -
 
 
 def test_only_shared_single_choice_questions_are_compared(report) -> None:
-    compared = {name.split(" ", 1)[1] for name in tables(report) if name.startswith("vs ")}
+    compared = {name.split(" ", 1)[1] for name in tables(report) if name.startswith("test ")}
     assert "qi_grant_months" not in compared  # the supporters' survey alone asks it
     assert "qi_barriers" not in compared  # check-all
     assert {"qi_involvement", "moc_credit", "moc_plans", "edu_alp_gap"} <= compared
@@ -223,8 +232,9 @@ def test_the_report_withholds_the_cells_the_statistics_table_withholds(suppresse
             & (tidy["statistic"] == "count")
             & (tidy["group_by"] == "")
         ]
-        in_report = [isinstance(row["n"], Suppressed) for row in table.rows]
-        assert in_report == counts["value"].isna().tolist(), table.name
+        in_report = {row["option"]: isinstance(row["n"], Suppressed) for row in table.rows}
+        in_tidy = dict(zip(counts["choice_label"], counts["value"].isna(), strict=True))
+        assert in_report == in_tidy, table.name
         compared += 1
     assert compared > 10
 
@@ -255,14 +265,16 @@ def test_suppression_is_identical_in_tables_and_charts(suppressed) -> None:
         assert sum(hidden) != 1, f"{table.name}: a lone withheld count is its base minus the rest"
 
 
-def test_open_text_is_listed_whole_and_as_typed(report, providers) -> None:
+def test_open_text_is_listed_whole_once_per_distinct_answer(report, providers) -> None:
     lists = [b for s in report.sections for b in s.blocks if isinstance(b, TextList)]
     comments = next(b for b in lists if b.title.startswith("Providers: Is there anything"))
-    typed = providers.frame["comments"].dropna()
-    expected = [str(t) for t in typed if str(t).strip()]
-    assert list(comments.items) == expected
-    assert comments.items[:2] == HOSTILE
-    assert len(comments.items) > 20
+    typed = [str(t) for t in providers.frame["comments"].dropna() if str(t).strip()]
+    distinct = {" ".join(t.split()).casefold() for t in typed}
+    assert len(comments.items) == len(distinct) < len(typed)
+    assert set(HOSTILE) <= set(comments.items)  # given once each: listed whole, as typed
+    repeated = [item for item in comments.items if item.endswith(" respondents)")]
+    assert repeated and comments.items[: len(repeated)] == tuple(repeated)  # most frequent first
+    assert f"{len(typed)} of the " in comments.note and "different answers" in comments.note
     assert not any(b.title.startswith("Providers: Response ID") for b in lists)
 
 
@@ -279,7 +291,7 @@ def test_the_appendix_has_each_instruments_dictionary(report) -> None:
 
 
 def test_the_methods_box(report, providers) -> None:
-    facts = report.sections[0].blocks[0]
+    facts = next(s for s in report.sections if s.title == "Methods").blocks[0]
     assert isinstance(facts, Facts)
     items = dict(facts.items)
     assert "provider_scan, version 1.0.0" in items["Providers' survey"]
@@ -297,6 +309,7 @@ def test_the_methods_box(report, providers) -> None:
     assert "pre-filled values do not count" in items["Who is a respondent"]
     assert items["Data pulled from REDCap"] == "2026-11-30 17:05:00 (snapshot 12)"
     assert items["Percentages"] == DENOMINATORS
+    assert "Providers and supporters are compared" in items["Intervals and tests"]
 
 
 def test_the_respondent_profile_shows_organisation_types(report, supporters) -> None:

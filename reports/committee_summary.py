@@ -1,0 +1,339 @@
+"""The committee report's executive summary: who responded, then 5 to 8 key findings.
+
+    section = executive_summary(groups, sections, options, field_period="October 2016")
+
+Every number in the summary is a row of the statistics table (:func:`scoring.statistics.
+statistics_table`, the tidy table the CSV carries), so a finding reads the same as its table.
+The findings are chosen by rule (:func:`choose_findings`), never by hand:
+
+* **differences** (only when the supporters' survey is in the report): each single-choice
+  question both surveys ask with the same codes is tested (providers against supporters,
+  :func:`scoring.independence.independence_test` on the counts); the family's p-values are
+  Holm-adjusted (:func:`scoring.independence.adjust_p_values`), and of the questions whose
+  adjusted p is at most 0.05 the three with the largest gap between the groups' percentages of
+  one option are reported, that option named;
+* **barriers**: a question whose field name says barrier or challenge (the scans' ``qi_barriers``;
+  neither survey declares a barriers domain) gives its most chosen option, one per group, at most
+  two;
+* **largest shares**: each remaining question's most chosen option, the questions with the most
+  respondents first (ties: the larger share), filling the list to eight.
+
+Each question appears once. A withheld cell (:mod:`scoring.withheld`), a share resting on fewer
+than ``Options.min_n`` respondents and the respondent-profile questions (the grouping fields) are
+never chosen. Findings are listed shares first, then differences, then barriers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from instruments.labels import plain_text
+from reports.committee_compare import comparable
+from reports.committee_questions import Group, question_title
+from reports.model import Block, Section, Table, Text, TextList
+from scoring.field_period import field_period as completion_span
+from scoring.independence import adjust_p_values, independence_test
+from scoring.questions import Options
+from scoring.statistics import statistics_table
+from scoring.tidy import RESPONSE_FIELD
+
+FindingKind = Literal["share", "difference", "barrier"]
+MOST = 8
+DIFFERENCES = 3
+BARRIERS = 2
+ALPHA = 0.05
+BARRIER_WORDS = ("barrier", "challenge")
+TITLE = "Executive summary"
+# The percent a question's table shows: of those who answered (single choice), of those who
+# ticked at least one option (check all that apply).
+SHARE_STATISTICS = ("percent", "percent_of_respondents")
+
+
+@dataclass(frozen=True)
+class Share:
+    """One option's share in one group: a row of the statistics table."""
+
+    group: str  # e.g. "providers"
+    instrument: str
+    field: str
+    question: str
+    choice_code: str
+    choice_label: str
+    statistic: str
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A key finding: its sentence, the rows it quotes and the section it refers to (an index
+    into the report's sections; None when the question has no section)."""
+
+    kind: FindingKind
+    sentence: str
+    shares: tuple[Share, ...]
+    section: int | None = None
+    p_adjusted: float = math.nan
+
+
+def executive_summary(
+    groups: Sequence[Group],
+    sections: Sequence[Section],
+    options: Options,
+    *,
+    field_period: str = "",
+    tidy: pd.DataFrame | None = None,
+) -> Section:
+    """The summary section for a committee report whose other ``sections`` are built; the
+    findings' section indices count the summary itself as section 0, ahead of ``sections``."""
+    tables = _tables(groups, options, tidy)
+    found = key_findings(groups, sections, options, tables)
+    blocks: list[Block] = [
+        Text(response_paragraph(g, tables[g.instrument.id], field_period)) for g in groups
+    ]
+    if found:
+        note = (
+            f"{len(found)} findings chosen by rule: the largest shares, the biggest "
+            "provider-supporter differences that pass a Holm-adjusted test, and the most named "
+            "barriers; 95% Wilson intervals; each question's section has its table."
+        )
+        blocks.append(
+            TextList(
+                "Key findings",
+                tuple(f.sentence for f in found),
+                note=note,
+                links=tuple(f.section for f in found),
+            )
+        )
+    else:
+        blocks.append(Text("No finding rests on enough respondents to report.", kind="note"))
+    return Section(TITLE, tuple(blocks))
+
+
+def key_findings(
+    groups: Sequence[Group],
+    sections: Sequence[Section],
+    options: Options,
+    tables: dict[str, pd.DataFrame],
+) -> list[Finding]:
+    """The findings (:func:`choose_findings`) from each group's statistics table (``tables``,
+    by instrument id), each with the index of its question's section among ``sections``
+    counted from 1 (the summary is section 0)."""
+    shares = [s for g in groups for s in group_shares(g, tables[g.instrument.id], options)]
+    differences = group_differences(groups, tables) if len(groups) == 2 else []
+    where = _section_index(groups, sections)
+    return [
+        Finding(f.kind, f.sentence, f.shares, where.get(f.shares[0].field), f.p_adjusted)
+        for f in choose_findings(shares, differences, barrier_fields(groups))
+    ]
+
+
+def _tables(
+    groups: Sequence[Group], options: Options, tidy: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    """Each group's rows of the statistics table (computed when ``tidy`` is not given)."""
+    if tidy is None:
+        tidy = pd.concat([statistics_table(g.responses, options) for g in groups])
+    return {g.instrument.id: tidy[tidy["instrument"] == g.instrument.id] for g in groups}
+
+
+def response_paragraph(group: Group, tidy: pd.DataFrame, field_period: str) -> str:
+    """Invited, responded (complete, partial), AAPOR RR1/RR2 and the field period, in words."""
+    rows = tidy[tidy["field"] == RESPONSE_FIELD].set_index("statistic")["value"]
+    title = group.title
+    line = (
+        f"{title}: {rows['n_records']:.0f} invited or opened the link and "
+        f"{rows['n_respondents']:.0f} responded ({rows['n_complete']:.0f} complete, "
+        f"{rows['n_partial']:.0f} partial)"
+    )
+    if math.isnan(rows["rr1"]):
+        line += "; response rates not computable"
+    else:
+        line += f"; AAPOR response rate RR1 {rows['rr1']:.1f}%, RR2 {rows['rr2']:.1f}%"
+    span = completion_span(group.responses)
+    if span.known:
+        line += f"; responses completed from {span.first} to {span.last}"
+    elif field_period:
+        line += f"; field period {field_period} (no completion times in the data)"
+    else:
+        line += "; field period not recorded (no completion times in the data)"
+    return line + "."
+
+
+def group_shares(group: Group, tidy: pd.DataFrame, options: Options) -> list[Share]:
+    """Every option's share that may be quoted: not withheld, on at least ``min_n``
+    respondents, of a question other than the profile (grouping) questions."""
+    rows = tidy[
+        tidy["statistic"].isin(SHARE_STATISTICS)
+        & (tidy["group_by"] == "")
+        & (tidy["wave"] == "")
+        & ~tidy["field"].isin(group.instrument.grouping)
+        & tidy["value"].notna()
+        & ~tidy["note"].str.startswith("withheld")
+        & (tidy["n"] >= max(options.min_n, options.suppress_below or 1))
+    ]
+    fields = group.instrument.field_map()
+    return [
+        Share(
+            group.title.lower(),
+            str(row["instrument"]),
+            str(row["field"]),
+            question_title(group.instrument, fields[str(row["field"])]),
+            str(row["choice_code"]),
+            plain_text(str(row["choice_label"])),
+            str(row["statistic"]),
+            float(row["value"]),
+            float(row["ci_low"]),
+            float(row["ci_high"]),
+            int(row["n"]),
+        )
+        for row in rows.to_dict("records")
+        if str(row["field"]) in fields
+    ]
+
+
+def barrier_fields(groups: Sequence[Group]) -> frozenset[tuple[str, str]]:
+    """(instrument, field) of the questions about barriers: a field name holding a word of
+    :data:`BARRIER_WORDS`."""
+    return frozenset(
+        (g.instrument.id, f.name)
+        for g in groups
+        for f in g.instrument.fields
+        if any(word in f.name.lower() for word in BARRIER_WORDS)
+    )
+
+
+def group_differences(
+    groups: Sequence[Group], tables: dict[str, pd.DataFrame]
+) -> list[tuple[Share, Share, float]]:
+    """(first group's share, second's, Holm-adjusted p) for each question that passes, the
+    option with the largest gap; largest gap first."""
+    first, second = groups[0], groups[1]
+    tested: list[tuple[str, pd.DataFrame]] = []
+    for name, fld in first.instrument.field_map().items():
+        other = second.instrument.field_map().get(name)
+        if name in first.instrument.grouping or other is None or not comparable(fld, other):
+            continue
+        counts = pd.DataFrame(
+            {g.title: _counts(tables[g.instrument.id], name) for g in (first, second)}
+        )
+        if counts.isna().any().any() or counts.empty or (counts.sum() == 0).any():
+            continue  # a withheld count, or a group nobody answered in: not compared
+        tested.append((name, counts))
+    if not tested:
+        return []
+    p = pd.Series([independence_test(c).p_value for _, c in tested], index=[n for n, _ in tested])
+    adjusted = adjust_p_values(p, "holm", alpha=ALPHA)
+    found: list[tuple[Share, Share, float]] = []
+    quoted = [group_shares(g, tables[g.instrument.id], g.options) for g in (first, second)]
+    for name in p.index[adjusted.reject.to_numpy()]:
+        pairs = [
+            (a, b)
+            for a in quoted[0]
+            if a.field == name
+            for b in quoted[1]
+            if b.field == name and b.choice_code == a.choice_code
+        ]
+        if pairs:
+            a, b = max(pairs, key=lambda pair: abs(pair[0].value - pair[1].value))
+            found.append((a, b, float(adjusted.adjusted[name])))
+    return sorted(found, key=lambda d: -abs(d[0].value - d[1].value))
+
+
+def choose_findings(
+    shares: Sequence[Share],
+    differences: Sequence[tuple[Share, Share, float]],
+    barriers: frozenset[tuple[str, str]],
+) -> list[Finding]:
+    """The key findings by the rule of the module docstring (pure: values in, values out)."""
+    used: set[str] = set()
+    chosen_differences: list[Finding] = []
+    for a, b, p in differences[:DIFFERENCES]:
+        used.add(a.field)
+        chosen_differences.append(
+            Finding("difference", _difference_sentence(a, b, p), (a, b), None, p)
+        )
+    chosen_barriers: list[Finding] = []
+    for top in _top_options(s for s in shares if (s.instrument, s.field) in barriers):
+        if len(chosen_barriers) < BARRIERS and (top.instrument, top.field) not in used:
+            chosen_barriers.append(Finding("barrier", _barrier_sentence(top), (top,)))
+            used.add(top.field)
+    room = MOST - len(chosen_differences) - len(chosen_barriers)
+    tops = _top_options(
+        s for s in shares if (s.instrument, s.field) not in barriers and s.field not in used
+    )
+    tops.sort(key=lambda s: (-s.n, -s.value))
+    chosen_shares: list[Finding] = []
+    for top in tops:
+        if len(chosen_shares) < room and top.field not in used:
+            chosen_shares.append(Finding("share", _share_sentence(top), (top,)))
+            used.add(top.field)
+    return chosen_shares + chosen_differences + chosen_barriers
+
+
+def _top_options(shares: Iterable[Share]) -> list[Share]:
+    """Each (group, question)'s most chosen option (ties: the first code), in the given order."""
+    best: dict[tuple[str, str], Share] = {}
+    for share in shares:
+        key = (share.instrument, share.field)
+        if key not in best or share.value > best[key].value:
+            best[key] = share
+    return list(best.values())
+
+
+def percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _interval(share: Share) -> str:
+    return f"95% CI {percent(share.ci_low)} to {percent(share.ci_high)}"
+
+
+def _share_sentence(share: Share) -> str:
+    return (
+        f"{percent(share.value)} of the {share.n} {share.group} who answered "
+        f"'{share.question}' chose '{share.choice_label}' ({_interval(share)})."
+    )
+
+
+def _barrier_sentence(share: Share) -> str:
+    return (
+        f"The barrier {share.group} named most often was '{share.choice_label}': "
+        f"{percent(share.value)} of the {share.n} who answered '{share.question}' "
+        f"({_interval(share)})."
+    )
+
+
+def _difference_sentence(a: Share, b: Share, p: float) -> str:
+    shown = "<0.001" if p < 0.001 else f"{p:.3f}"
+    return (
+        f"'{a.choice_label}' for '{a.question}': {percent(a.value)} of the {a.n} {a.group} "
+        f"({_interval(a)}) against {percent(b.value)} of the {b.n} {b.group} "
+        f"({_interval(b)}); Holm-adjusted p = {shown}."
+    )
+
+
+def _counts(tidy: pd.DataFrame, name: str) -> pd.Series:
+    rows = tidy[(tidy["field"] == name) & (tidy["statistic"] == "count") & (tidy["group"] == "")]
+    return rows.set_index("choice_code")["value"]
+
+
+def _section_index(groups: Sequence[Group], sections: Sequence[Section]) -> dict[str, int]:
+    """Field name -> index of the section holding its table, counting the summary as 0."""
+    where: dict[str, int] = {}
+    for at, section in enumerate(sections, 1):
+        for block in section.blocks:
+            if not isinstance(block, Table):
+                continue
+            for g in groups:
+                prefix = f"{g.prefix} "
+                if block.name.startswith(prefix):
+                    where.setdefault(block.name[len(prefix) :], at)
+    return where
