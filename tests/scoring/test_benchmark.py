@@ -208,4 +208,4 @@ def test_feedback_is_never_judgmental_and_lists_strengths_first(columns, decimal
         elif item.reason == "below_median":
             assert shown[0] < shown[1]
         else:  # "(baseline to value)": whichever way the reliable change said it went
-            assert shown == [round(item.reference, decimals), round(item.value, decimals)]
+            assert shown == [float(f"{x:.{decimals}f}") for x in (item.reference, item.value)]
