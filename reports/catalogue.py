@@ -5,10 +5,13 @@ a report that cannot be made is refused at once, with what would work, never fai
 
 from __future__ import annotations
 
+from typing import get_args
+
 from instruments.model import Instrument
+from reports.model import ReportKind
 from reports.render import FORMATS
 
-KINDS = ("committee", "practice", "cohort", "coding", "quality")
+KINDS: tuple[str, ...] = get_args(ReportKind)
 # CSV and JSON write a report's tidy result table; practice feedback has none (it compares one
 # practice with the cohort in words and charts), so it comes as a page, a PDF or a workbook.
 TIDY_FORMATS = ("csv", "json")

@@ -45,7 +45,7 @@ from reports.model import (
     TextList,
     with_simulated,
 )
-from reports.wave_scores import WaveScores, wave_scores
+from reports.wave_scores import WaveScores, change_statuses, wave_scores
 from scoring.benchmark import UnitFeedback, cohort_benchmarks, unit_feedback
 from scoring.change import unit_changes
 from scoring.decode import Responses
@@ -150,7 +150,7 @@ def _report(
             min_units=min_cohort,
             labels=scores.labels,
             decimals=DECIMALS,
-            statuses=_statuses(scores, practice),
+            statuses=change_statuses(scores.thresholds, practice.unit),
         )
         band = _band_section(scores, practice)
         sections += [band] if band is not None else []
@@ -384,14 +384,6 @@ def _change_section(scores: WaveScores, practice: _Practice) -> Section:
             text = say.THRESHOLD_MISSING.format(names=say.listing(names), why=why)
             blocks.append(Text(text, "note"))
     return Section("Change since your first assessment", tuple(blocks))
-
-
-def _statuses(scores: WaveScores, practice: _Practice) -> dict[str, str]:
-    """Each scale's reliable change from baseline to the practice's latest wave (none without
-    a baseline), as its change table shows it."""
-    if 0 not in practice.waves:
-        return {}
-    return {name: scores.thresholds[name].status(practice.unit) for name in scores.names}
 
 
 def _feedback_section(

@@ -49,6 +49,12 @@ class Threshold:
         return str(found.iloc[0]) if len(found) else "not assessed"
 
 
+def change_statuses(found: Mapping[str, Threshold], unit: object) -> dict[str, str]:
+    """Each scale's reliable change from baseline to ``unit``'s latest wave, as its change table
+    shows it (:meth:`Threshold.status`: "not assessed" without a baseline and a latest score)."""
+    return {name: threshold.status(unit) for name, threshold in found.items()}
+
+
 @dataclass(frozen=True, eq=False)
 class WaveScores:
     """Scores of every unit at every wave, with the labels and thresholds reports need;

@@ -28,7 +28,7 @@ from marshmallow import Schema, fields, validate
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
 from plugin.service.tasks import Decoded, SnapshotUnusable, cache, decoded, unit_of
-from reports.wave_scores import Threshold, thresholds
+from reports.wave_scores import Threshold, change_statuses, thresholds
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
 from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
@@ -424,11 +424,7 @@ class Benchmarks(MethodView):
         # it decide a strength or an opportunity (scoring.unit_findings), as in its report.
         scored = (data["unit"] == unit) & data[names].notna().any(axis=1)
         latest = int(data.loc[scored, "wave_index"].max())
-        statuses = (
-            {name: made.thresholds[name].status(unit) for name in names if name in made.thresholds}
-            if wave_index == latest
-            else None
-        )
+        statuses = change_statuses(made.thresholds, unit) if wave_index == latest else None
         feedback = unit_feedback(
             data, unit, names, wave_index=wave_index, labels=labels, statuses=statuses
         )
