@@ -24,7 +24,6 @@ import math
 
 import pandas as pd
 
-from reports.charts import IntervalRunChart
 from reports.model import (
     Bar,
     BarChart,
@@ -34,6 +33,7 @@ from reports.model import (
     Facts,
     Provenance,
     Report,
+    RunChart,
     Section,
     Table,
     Text,
@@ -319,7 +319,7 @@ def _run_section(scores: WaveScores) -> Section:
         chart = run_chart(found["median"], min_useful=MIN_USEFUL)
         y_min, y_max = info.score_range if info.score_range is not None else (math.nan, math.nan)
         blocks.append(
-            IntervalRunChart(
+            RunChart(
                 title=f"{info.label}: cohort median per wave",
                 x_labels=tuple(scores.label(int(w)) for w in found.index),
                 values=tuple(float(v) for v in found["median"]),

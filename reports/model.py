@@ -144,6 +144,14 @@ class RunChart:
     signals: tuple[str, ...] = ()
     rules_note: str = ""
     y_label: str = ""
+    # Each point's interval (one per point, NaN where there is none; () for none at all), and
+    # the scale's possible range as axis (NaN: round ticks around the points), so that the axis
+    # starts at the scale's minimum and a three-point wiggle is drawn as the small move it is.
+    low: tuple[float, ...] = ()
+    high: tuple[float, ...] = ()
+    y_min: float = NAN
+    y_max: float = NAN
+    interval_label: str = ""  # what the whiskers are, e.g. "95% confidence interval"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reports import charts
+from reports import chart_bars, chart_svg, chart_text, charts
 from reports.model import Band, Bar, BarChart, LineChart, RunChart, Series, Suppressed
 from tests.reports.sample import HOSTILE, LONG_STRING
 
@@ -28,7 +28,7 @@ def all_text(root: ET.Element) -> str:
 
 
 def bar_rects(root: ET.Element) -> list[ET.Element]:
-    return [r for r in root.iterfind(".//svg:rect", NS) if r.get("fill") == charts.BLUE]
+    return [r for r in root.iterfind(".//svg:rect", NS) if r.get("fill") == chart_svg.BLUE]
 
 
 def path_points(d: str) -> list[tuple[str, float, float]]:
@@ -61,13 +61,13 @@ def test_bars_are_as_long_as_their_values_with_whiskers_at_the_interval() -> Non
     root = tree(QI)
     rects = bar_rects(root)
     assert len(rects) == 3  # the suppressed bar is not drawn
-    track = charts.PLOT_X1 - charts.PLOT_X0
+    track = chart_bars.PLOT_X1 - chart_bars.PLOT_X0
     widths = [float(r.get("width", "0")) for r in rects]
     assert widths == pytest.approx([0.58 * track, 0.28 * track, 0.14 * track], abs=0.11)
     whiskers = root.findall(".//svg:path[@class='interval']", NS)
     assert len(whiskers) == 2  # "Not relevant" has no interval
     ends = [float(v) for v in re.findall(r"[MH]([\d.]+)", whiskers[0].get("d", ""))[:2]]
-    x0 = charts.PLOT_X0
+    x0 = chart_bars.PLOT_X0
     assert ends == pytest.approx([x0 + 0.498 * track, x0 + 0.658 * track], abs=0.11)
     assert {"58.0%", "28.0%", "14.0%"} <= set(all_text(root).split())
 
@@ -84,8 +84,8 @@ def test_a_suppressed_bar_is_an_empty_slot_showing_its_mark_never_its_value() ->
 def test_values_beyond_the_axis_widen_it_rather_than_run_off_the_chart() -> None:
     root = tree(BarChart("Change", (Bar("up", 120.0), Bar("down", -20.0), Bar("even", 100.0))))
     up, down, even = bar_rects(root)
-    assert float(up.get("x", "0")) + float(up.get("width", "0")) <= charts.PLOT_X1 + 0.1
-    assert float(down.get("x", "0")) >= charts.PLOT_X0 - 0.1
+    assert float(up.get("x", "0")) + float(up.get("width", "0")) <= chart_bars.PLOT_X1 + 0.1
+    assert float(down.get("x", "0")) >= chart_bars.PLOT_X0 - 0.1
     assert float(even.get("width", "0")) < float(up.get("width", "0"))
 
 
@@ -100,20 +100,20 @@ def test_a_questions_label_wraps_whole_and_only_a_runaway_one_is_cut() -> None:
         [span.text or "" for span in group.iterfind(".//svg:tspan", NS)]
         for group in root.iterfind(".//svg:g[@class='bar']", NS)
     )
-    assert " ".join(whole) == label and 2 < len(whole) <= charts.LABEL_LINES
-    assert len(runaway) == charts.LABEL_LINES and runaway[-1].endswith("\u2026")
-    assert all(charts.text_width(line, 13) <= charts.LABEL_W for line in whole + runaway)
+    assert " ".join(whole) == label and 2 < len(whole) <= chart_bars.LABEL_LINES
+    assert len(runaway) == chart_bars.LABEL_LINES and runaway[-1].endswith("\u2026")
+    assert all(chart_text.text_width(line, 13) <= chart_bars.LABEL_W for line in whole + runaway)
     titles = [t.text or "" for t in root.iterfind(".//svg:g/svg:title", NS)]
     assert any(label in t for t in titles) and any(LONG_STRING in t for t in titles)
 
 
 def test_wrap_breaks_at_words_and_cuts_with_an_ellipsis() -> None:
-    assert charts.wrap("Have done QI", 200, 2) == (["Have done QI"], False)
-    lines, cut = charts.wrap("one two three four five six seven", 60, 2)
+    assert chart_text.wrap("Have done QI", 200, 2) == (["Have done QI"], False)
+    lines, cut = chart_text.wrap("one two three four five six seven", 60, 2)
     assert cut and len(lines) == 2 and lines[-1].endswith("\u2026")
-    assert all(charts.text_width(line, 13) <= 60 for line in lines)
-    lines, cut = charts.wrap("W" * 40, 100, 3)
-    assert cut and all(charts.text_width(line, 13) <= 100 for line in lines)
+    assert all(chart_text.text_width(line, 13) <= 60 for line in lines)
+    lines, cut = chart_text.wrap("W" * 40, 100, 3)
+    assert cut and all(chart_text.text_width(line, 13) <= 100 for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_wrap_breaks_at_words_and_cuts_with_an_ellipsis() -> None:
 def test_axis_ticks_are_round_numbers_inside_the_range(
     low: float, high: float, target: int, expected: list[float]
 ) -> None:
-    assert charts.nice_ticks(low, high, target) == expected
+    assert chart_text.nice_ticks(low, high, target) == expected
 
 
 READINESS = LineChart(
@@ -146,7 +146,7 @@ READINESS = LineChart(
 
 def test_lines_have_a_point_per_value_and_a_gap_at_a_skipped_wave() -> None:
     root = tree(READINESS)
-    lines = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") != charts.MUTED]
+    lines = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") != chart_svg.MUTED]
     cohort, practice = lines  # the emphasised line is drawn last, over the cohort's
     assert [c for c, _, _ in path_points(practice.get("d", ""))] == ["M", "L", "M"]
     assert [c for c, _, _ in path_points(cohort.get("d", ""))] == ["M", "L", "L", "L"]
@@ -160,10 +160,12 @@ def test_lines_have_a_point_per_value_and_a_gap_at_a_skipped_wave() -> None:
 
 def test_the_emphasised_series_is_stronger_and_the_others_dashed() -> None:
     root = tree(READINESS)
-    cohort, practice = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") != charts.MUTED]
+    cohort, practice = [
+        p for p in root.iterfind("svg:path", NS) if p.get("stroke") != chart_svg.MUTED
+    ]
     assert float(practice.get("stroke-width", "0")) > float(cohort.get("stroke-width", "0"))
     assert practice.get("stroke-dasharray") is None and cohort.get("stroke-dasharray")
-    assert practice.get("stroke") == charts.BLUE and cohort.get("stroke") == charts.ORANGE
+    assert practice.get("stroke") == chart_svg.BLUE and cohort.get("stroke") == chart_svg.ORANGE
 
 
 def test_bands_are_labelled_strips_and_the_y_axis_has_ticks() -> None:
@@ -267,7 +269,7 @@ def test_the_palette_survives_greyscale() -> None:
         return 0.2126 * red + 0.7152 * green + 0.0722 * blue  # Rec. 709 luma, on the sRGB values
 
     # The emphasised blue prints dark, the orange of the comparison light.
-    assert luminance(charts.ORANGE) - luminance(charts.BLUE) > 0.25
+    assert luminance(chart_svg.ORANGE) - luminance(chart_svg.BLUE) > 0.25
 
 
 def test_a_chart_of_counts_labels_them_as_whole_numbers() -> None:
@@ -280,7 +282,7 @@ def test_a_chart_of_counts_labels_them_as_whole_numbers() -> None:
     assert "3.0" in all_text(tree(means)).split()
 
 
-MEDIANS = charts.IntervalRunChart(
+MEDIANS = RunChart(
     title="Resources: cohort median per wave",
     x_labels=("Baseline", "Month 3", "Month 6"),
     values=(54.0, 57.0, 60.0),
@@ -301,7 +303,7 @@ def test_a_run_chart_with_intervals_draws_a_whisker_per_point_that_has_one() -> 
         "Baseline: 50.0 to 58.0",
         "Month 6: 55.0 to 66.0",
     ]
-    (line,) = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") == charts.BLUE]
+    (line,) = [p for p in root.iterfind("svg:path", NS) if p.get("stroke") == chart_svg.BLUE]
     points = path_points(line.get("d", ""))
     # the whisker runs through its point, from the low end to the high end
     x, y_low, y_high = (float(v) for v in re.findall(r"[\d.]+", whiskers[0].get("d", ""))[:3])
@@ -324,13 +326,13 @@ def test_a_run_chart_with_a_scale_range_starts_its_axis_at_the_scale_minimum() -
 
 
 def test_an_interval_outside_the_scale_widens_the_axis() -> None:
-    wide = charts.IntervalRunChart(
+    wide = RunChart(
         "Wide", ("A",), (95.0,), 95.0, low=(90.0,), high=(104.0,), y_min=0.0, y_max=100.0
     )
     assert "on a scale of 0 to 104" in (tree(wide).findtext("svg:desc", namespaces=NS) or "")
 
 
 def test_intervals_of_the_wrong_length_are_refused_with_what_to_do() -> None:
-    short = charts.IntervalRunChart("Short", ("A", "B"), (1.0, 2.0), 1.5, low=(0.0,), high=(3.0,))
+    short = RunChart("Short", ("A", "B"), (1.0, 2.0), 1.5, low=(0.0,), high=(3.0,))
     with pytest.raises(ValueError, match="low has 1 values for 2 x labels; give one value"):
         charts.svg(short)

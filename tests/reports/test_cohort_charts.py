@@ -10,7 +10,6 @@ import pytest
 
 from instruments import load_shipped
 from plugin.simulate import simulate
-from reports.charts import IntervalRunChart
 from reports.cohort import build_cohort
 from reports.model import Provenance, Report, RunChart, Text
 from reports.render_html import to_html
@@ -50,7 +49,7 @@ def test_every_median_chart_carries_the_median_interval_from_scoring(
     charts = run_charts(report)
     assert len(charts) == 7
     for info, chart in zip(scale_scores(responses).scales, charts, strict=True):
-        assert isinstance(chart, IntervalRunChart)
+        assert isinstance(chart, RunChart)
         found = wave_median_intervals(data, info.name)
         assert list(chart.values) == pytest.approx(list(found["median"]))
         assert list(chart.low) == pytest.approx(list(found["low"]))
@@ -64,7 +63,7 @@ def test_every_median_chart_spans_the_scales_possible_range(
     responses: Responses, report: Report
 ) -> None:
     for info, chart in zip(scale_scores(responses).scales, run_charts(report), strict=True):
-        assert info.score_range is not None and isinstance(chart, IntervalRunChart)
+        assert info.score_range is not None and isinstance(chart, RunChart)
         assert (chart.y_min, chart.y_max) == info.score_range
 
 

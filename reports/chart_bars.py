@@ -1,0 +1,141 @@
+"""Horizontal bar charts: a bar per option with its interval as a whisker, labels wrapped
+beside the bars (up to :data:`LABEL_LINES` lines), withheld bars drawn as empty dashed slots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from reports.chart_svg import BLUE, EM_DASH, GRID, INK, MUTED, esc, one_line, open_svg, tick
+from reports.chart_text import nice_ticks, number, wrap
+from reports.model import Bar, BarChart
+
+LABEL_W, PLOT_X0, PLOT_X1, BAR_H = 196.0, 206.0, 486.0, 16.0
+LABEL_LINES = 6  # lines a bar's label may take before it is cut
+
+
+def _has_interval(bar: Bar) -> bool:
+    return not (math.isnan(bar.low) or math.isnan(bar.high))
+
+
+def _counts(chart: BarChart) -> bool:
+    """True when every bar is a whole number without an interval (a chart of counts): its
+    values are then labelled "17", not "17.0"."""
+    return all(
+        bar.suppressed is not None
+        or (not math.isnan(bar.value) and bar.value.is_integer() and not _has_interval(bar))
+        for bar in chart.bars
+    )
+
+
+def _bar_value(value: float, unit: str, whole: bool) -> str:
+    return f"{value:,.0f}" if whole and unit != "%" else number(value, unit)
+
+
+def _bar_words(bar: Bar, unit: str, whole: bool = False) -> str:
+    """A bar in words: its description entry and its tooltip."""
+    if bar.suppressed is not None:
+        return f"{bar.label}: {bar.suppressed.shown} ({bar.suppressed.reason})"
+    text = f"{bar.label}: {_bar_value(bar.value, unit, whole)}"
+    if _has_interval(bar):
+        text += f" (interval {number(bar.low, unit)} to {number(bar.high, unit)})"
+    return text + (f", {bar.note}" if bar.note else "")
+
+
+def bar_chart(chart: BarChart, ident: str) -> str:
+    # The axis runs 0..max_value, widened (never narrowed) to hold every value and interval.
+    seen = [
+        v
+        for bar in chart.bars
+        if bar.suppressed is None
+        for v in (bar.value, bar.low, bar.high)
+        if not math.isnan(v)
+    ]
+    low, high = min([0.0, *seen]), max([chart.max_value, *seen])
+
+    def x(value: float) -> float:
+        return PLOT_X0 + (value - low) / ((high - low) or 1.0) * (PLOT_X1 - PLOT_X0)
+
+    rows: list[str] = []
+    bottom = 8.0
+    whole = _counts(chart)
+    for bar in chart.bars:
+        # Wrapped, never cut in any label a question has (a row grows with its lines); only a
+        # label past LABEL_LINES, which long_text has already capped, ends in an ellipsis.
+        lines, _ = wrap(bar.label, LABEL_W, LABEL_LINES)
+        row_h = max(30.0, 16.0 * len(lines) + 12)
+        rows.append(_bar_row(bar, chart.unit, lines, bottom + row_h / 2, x, whole))
+        bottom += row_h
+    axis = [
+        f'<line x1="{x(t):.1f}" y1="4" x2="{x(t):.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>'
+        f'<text x="{x(t):.1f}" y="{bottom + 16:.1f}" font-size="12" text-anchor="middle" '
+        f'fill="{MUTED}">{esc(tick(t, chart.unit))}</text>'
+        for t in nice_ticks(low, high, 4)
+    ]
+    axis.append(
+        f'<line x1="{x(0):.1f}" y1="4" x2="{x(0):.1f}" y2="{bottom:.1f}" stroke="{MUTED}"/>'
+    )
+    named_unit = chart.unit not in ("", "%")
+    if named_unit:
+        axis.append(one_line(PLOT_X1, bottom + 32, chart.unit, 200, 12, text_anchor="end"))
+    height = bottom + (38 if named_unit else 24)
+    desc = " ".join(
+        [f"Horizontal bars on a scale of {tick(low, chart.unit)} to {tick(high, chart.unit)}."]
+        + ["; ".join(_bar_words(bar, chart.unit, whole) for bar in chart.bars) + "."]
+        + ([chart.note] if chart.note else [])
+    )
+    return "".join(open_svg(ident, height, chart.title, desc) + axis + rows + ["</svg>"])
+
+
+def _bar_row(
+    bar: Bar,
+    unit: str,
+    lines: list[str],
+    middle: float,
+    x: Callable[[float], float],
+    whole: bool = False,
+) -> str:
+    first = middle - 8.0 * (len(lines) - 1) + 4.5
+    label = "".join(
+        f'<tspan x="{LABEL_W:.1f}" y="{first + 16 * i:.1f}">{esc(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    parts = [
+        f'<g class="bar"><title>{esc(_bar_words(bar, unit, whole))}</title>',
+        f'<text text-anchor="end">{label}</text>',
+    ]
+    top = middle - BAR_H / 2
+    if bar.suppressed is not None or math.isnan(bar.value):
+        # An empty slot, so a withheld bar is visibly withheld rather than silently absent; its
+        # value is never drawn.
+        shown, reason = (
+            (bar.suppressed.shown, bar.suppressed.reason) if bar.suppressed else (EM_DASH, "")
+        )
+        parts.append(
+            f'<rect class="withheld" x="{PLOT_X0:.1f}" y="{top:.1f}" '
+            f'width="{PLOT_X1 - PLOT_X0:.1f}" height="{BAR_H}" fill="none" stroke="{MUTED}" '
+            f'stroke-dasharray="4 3"/>'
+        )
+        text = f"{shown} \u00b7 {reason}" if reason else shown
+        parts.append(one_line(PLOT_X0 + 6, middle + 4.5, text, PLOT_X1 - PLOT_X0 - 12))
+        return "".join(parts + ["</g>"])
+    start, end = sorted((x(0.0), x(bar.value)))
+    parts.append(
+        f'<rect x="{start:.1f}" y="{top:.1f}" width="{max(end - start, 1.0):.1f}" '
+        f'height="{BAR_H}" fill="{BLUE}"/>'
+    )
+    reach = bar.value
+    if _has_interval(bar):
+        x_low, x_high = x(bar.low), x(bar.high)
+        parts.append(
+            f'<path class="interval" d="M{x_low:.1f} {middle:.1f}H{x_high:.1f}'
+            f"M{x_low:.1f} {middle - 6:.1f}V{middle + 6:.1f}"
+            f'M{x_high:.1f} {middle - 6:.1f}V{middle + 6:.1f}" '
+            f'stroke="{INK}" stroke-width="1.5" fill="none"/>'
+        )
+        reach = max(bar.value, bar.high)
+    parts.append(
+        f'<text x="{max(x(reach), x(0.0)) + 6:.1f}" y="{middle + 4.5:.1f}">'
+        f"{esc(_bar_value(bar.value, unit, whole))}</text>"
+    )
+    return "".join(parts + ["</g>"])

@@ -1,0 +1,57 @@
+"""What every SVG chart shares: the palette, the page width, escaping, the opening ``<svg>``
+with its title and description, a one-line label and an axis tick.
+
+The palette is Okabe and Ito's blue and orange (safe for the common colour-vision deficiencies,
+and far apart in greyscale: the blue prints dark, the orange light).
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import escape
+
+from reports.chart_text import wrap
+
+WIDTH = 560
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+OTHER_COLOURS = (ORANGE, "#56B4E9", "#D55E00", "#009E73", "#CC79A7")
+DASHES = ("6 4", "2 3", "9 3 2 3", "4 2")
+INK = "#222222"
+GRID = "#DDDDDD"
+MUTED = "#666666"
+EM_DASH = "\u2014"
+BAND_FILLS = ("#E8EEF5", "#F7F0E3")
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+# XML 1.0 refuses C0 controls; a respondent's stray control character must not break the SVG.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def esc(text: object) -> str:
+    return str(escape(CONTROLS.sub("", str(text))))
+
+
+def open_svg(ident: str, height: float, title: str, desc: str) -> list[str]:
+    ident = esc(ident)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
+        f'aria-labelledby="{ident}-title {ident}-desc" font-family="{FONT}" font-size="13" '
+        f'fill="{INK}">',
+        f'<title id="{ident}-title">{esc(title)}</title>',
+        f'<desc id="{ident}-desc">{esc(desc)}</desc>',
+    ]
+
+
+def one_line(x: float, y: float, text: str, width: float, size: float = 13, **attrs: str) -> str:
+    """One line of text cut to ``width``; the full text as its tooltip when cut."""
+    lines, cut = wrap(text, width, 1, size)
+    extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attrs.items())
+    shown = f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}"{extra}>{esc(lines[0])}</text>'
+    return f"<g><title>{esc(text)}</title>{shown}</g>" if cut else shown
+
+
+def tick(value: float, unit: str = "") -> str:
+    text = f"{value:,.10g}"
+    return f"{text}%" if unit == "%" else text
