@@ -1,5 +1,6 @@
 """Charts as inline SVG, one module per kind of chart (:mod:`reports.chart_bars`,
-:mod:`reports.chart_lines`), sharing :mod:`reports.chart_svg`.
+:mod:`reports.chart_lines`,
+:mod:`reports.chart_stacked`, :mod:`reports.chart_heatmap`), sharing :mod:`reports.chart_svg`.
 
 Every chart is one ``<svg role="img">`` whose ``<title>`` and ``<desc>`` say in words what it
 draws, so a screen reader (or a search in the PDF) gets the numbers too. Sizes are viewBox units:
@@ -14,10 +15,12 @@ builder; only the layout (axis ticks, label positions) is decided here.
 from __future__ import annotations
 
 from reports.chart_bars import bar_chart
+from reports.chart_heatmap import heatmap
 from reports.chart_lines import line_chart, run_chart
-from reports.model import BarChart, LineChart, RunChart
+from reports.chart_stacked import stacked_chart
+from reports.model import BarChart, Chart, Heatmap, LineChart, RunChart, StackedBarChart
 
-ChartBlock = BarChart | LineChart | RunChart
+ChartBlock = Chart
 
 
 def svg(block: ChartBlock, ident: str = "chart") -> str:
@@ -29,4 +32,8 @@ def svg(block: ChartBlock, ident: str = "chart") -> str:
         return line_chart(block, ident)
     if isinstance(block, RunChart):
         return run_chart(block, ident)
+    if isinstance(block, StackedBarChart):
+        return stacked_chart(block, ident)
+    if isinstance(block, Heatmap):
+        return heatmap(block, ident)
     raise TypeError(f"not a chart: {type(block).__name__}")

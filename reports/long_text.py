@@ -53,12 +53,14 @@ from reports.model import (
     BarChart,
     Block,
     Cell,
+    Chart,
     Facts,
+    Heatmap,
     LineChart,
     Provenance,
     Report,
-    RunChart,
     Section,
+    StackedBarChart,
     Suppressed,
     Table,
     Text,
@@ -183,7 +185,7 @@ class _Fit:
         )
 
 
-def _chart(block: BarChart | LineChart | RunChart) -> Block:
+def _chart(block: Chart) -> Block:
     """A chart with its text capped (no break opportunities: charts measure their own text)."""
 
     def label(text: str) -> str:
@@ -202,7 +204,13 @@ def _chart(block: BarChart | LineChart | RunChart) -> Block:
             )
             for bar in block.bars
         )
-        return replace(block, title=label(block.title), bars=bars, note=note(block.note))
+        return replace(
+            block,
+            title=label(block.title),
+            bars=bars,
+            note=note(block.note),
+            series=tuple(label(s) for s in block.series),
+        )
     if isinstance(block, LineChart):
         return replace(
             block,
@@ -213,6 +221,31 @@ def _chart(block: BarChart | LineChart | RunChart) -> Block:
             bands=tuple(replace(b, label=label(b.label)) for b in block.bands),
             note=note(block.note),
         )
+    if isinstance(block, StackedBarChart):
+        rows = tuple(
+            replace(
+                row,
+                label=label(row.label),
+                n=_withheld(row.n) if isinstance(row.n, Suppressed) else row.n,
+            )
+            for row in block.rows
+        )
+        return replace(
+            block,
+            title=label(block.title),
+            levels=tuple(label(level) for level in block.levels),
+            rows=rows,
+            note=note(block.note),
+        )
+    if isinstance(block, Heatmap):
+        return replace(
+            block,
+            title=label(block.title),
+            x_labels=tuple(label(x) for x in block.x_labels),
+            y_labels=tuple(label(y) for y in block.y_labels),
+            categories=tuple(label(c) for c in block.categories),
+            note=note(block.note),
+        )
     return replace(
         block,
         title=label(block.title),
@@ -220,10 +253,13 @@ def _chart(block: BarChart | LineChart | RunChart) -> Block:
         signals=tuple(note(s) for s in block.signals),
         rules_note=note(block.rules_note),
         y_label=label(block.y_label),
+        interval_label=label(block.interval_label),
     )
 
 
 def _suppressed(value: Suppressed | None) -> Suppressed | None:
-    if value is None:
-        return None
+    return None if value is None else _withheld(value)
+
+
+def _withheld(value: Suppressed) -> Suppressed:
     return Suppressed(capped(value.shown, HEADING_LIMIT), capped(value.reason, TEXT_LIMIT))

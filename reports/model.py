@@ -88,17 +88,59 @@ class Bar:
     high: float = NAN
     suppressed: Suppressed | None = None
     note: str = ""
+    series: int = 0  # its index in BarChart.series (a chart of several groups)
 
 
 @dataclass(frozen=True)
 class BarChart:
     """Horizontal bars on a 0..``max_value`` axis (percent charts: 0..100), whiskers where the
-    bars have intervals."""
+    bars have intervals.
+
+    With ``series`` (e.g. ("Providers", "Supporters")), each bar's ``series`` is its index
+    there: consecutive bars with the same label are one option's group, labelled once, each
+    bar coloured by its series with a legend."""
 
     title: str
     bars: tuple[Bar, ...]
     unit: str = "%"
     max_value: float = 100.0
+    note: str = ""
+    series: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StackedRow:
+    """One item of a grid: the percent answering each level (NaN: withheld), out of ``n``."""
+
+    label: str
+    shares: tuple[float, ...]
+    n: int | Suppressed
+
+
+@dataclass(frozen=True)
+class StackedBarChart:
+    """A Likert grid as diverging stacked bars: one bar per item, its levels laid end to end
+    from the lowest (e.g. "Never") to the highest ("Always") and centred on the scale's middle,
+    the lower levels left of the centre line and the higher right of it (an odd number of
+    levels splits the middle one across the line), so items compare at a glance."""
+
+    title: str
+    levels: tuple[str, ...]
+    rows: tuple[StackedRow, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """A grid of ordered categories, e.g. practices (rows) by waves (columns) coloured by
+    readiness band. A cell is the index of its category in ``categories`` (lowest first), or
+    None (not assessed)."""
+
+    title: str
+    x_labels: tuple[str, ...]
+    y_labels: tuple[str, ...]
+    cells: tuple[tuple[int | None, ...], ...]
+    categories: tuple[str, ...]
     note: str = ""
 
 
@@ -165,7 +207,8 @@ class TextList:
     links: tuple[int | None, ...] = ()
 
 
-Block = Text | Facts | Table | BarChart | LineChart | RunChart | TextList
+Chart = BarChart | StackedBarChart | LineChart | RunChart | Heatmap
+Block = Text | Facts | Table | Chart | TextList
 
 
 @dataclass(frozen=True)

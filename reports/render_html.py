@@ -29,12 +29,11 @@ from reports import charts
 from reports.bundle import write_atomically
 from reports.long_text import readable
 from reports.model import (
-    BarChart,
     Block,
     Cell,
+    Chart,
     Column,
     Facts,
-    LineChart,
     Report,
     RunChart,
     Suppressed,
@@ -182,7 +181,7 @@ def column_widths(
 def _block_view(block: Block, ident: str) -> BlockView:
     if isinstance(block, Table):
         return BlockView("table", block, table=table_view(block, ident))
-    if isinstance(block, BarChart | LineChart | RunChart):
+    if isinstance(block, Chart):
         kind = "run_chart" if isinstance(block, RunChart) else "chart"
         return BlockView(kind, block, chart=Markup(charts.svg(block, ident)))
     if isinstance(block, Text):

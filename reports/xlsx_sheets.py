@@ -10,11 +10,15 @@ import math
 from reports.model import (
     BarChart,
     Cell,
+    Chart,
     Column,
     Facts,
+    Heatmap,
     LineChart,
     Report,
     RunChart,
+    StackedBarChart,
+    Suppressed,
     Table,
     Text,
     TextList,
@@ -145,7 +149,7 @@ def chart_data_table(report: Report) -> Table | None:
     rows: list[dict[str, Cell]] = []
     for section in report.sections:
         for block in section.blocks:
-            if isinstance(block, BarChart | LineChart | RunChart):
+            if isinstance(block, Chart):
                 where = {"section": section.title, "chart": block.title}
                 rows.extend({**where, **point} for point in chart_points(block))
     if not rows:
@@ -153,11 +157,13 @@ def chart_data_table(report: Report) -> Table | None:
     return Table("Chart data", "Chart data", CHART_COLUMNS, tuple(rows))
 
 
-def chart_points(chart: BarChart | LineChart | RunChart) -> list[dict[str, Cell]]:
+def chart_points(chart: Chart) -> list[dict[str, Cell]]:
     points: list[dict[str, Cell]] = []
     if isinstance(chart, BarChart):
         for bar in chart.bars:
             point: dict[str, Cell] = {"point": bar.label, "unit": chart.unit, "note": bar.note}
+            if chart.series:
+                point["series"] = chart.series[bar.series]
             if bar.suppressed is not None:
                 points.append({**point, "value": bar.suppressed, "unit": ""})
             else:
@@ -172,11 +178,32 @@ def chart_points(chart: BarChart | LineChart | RunChart) -> list[dict[str, Cell]
             {"series": "band", "point": band.label, "low": band.low, "high": band.high}
             for band in chart.bands
         )
+    elif isinstance(chart, StackedBarChart):
+        for row in chart.rows:
+            if isinstance(row.n, Suppressed):
+                points.append({"point": row.label, "value": row.n})
+                continue
+            points.extend(
+                {"series": level, "point": row.label, "value": share, "unit": "%"}
+                for level, share in zip(chart.levels, row.shares, strict=True)
+            )
+            points.append({"series": "n", "point": row.label, "value": row.n})
+    elif isinstance(chart, Heatmap):
+        for name, cells in zip(chart.y_labels, chart.cells, strict=True):
+            points.extend(
+                {
+                    "series": x,
+                    "point": name,
+                    "note": "not assessed" if cell is None else chart.categories[cell],
+                }
+                for x, cell in zip(chart.x_labels, cells, strict=True)
+            )
     else:
-        points.extend(
-            {"series": "value", "point": x, "value": value, "unit": chart.y_label}
-            for x, value in zip(chart.x_labels, chart.values, strict=False)
-        )
+        for i, (x, value) in enumerate(zip(chart.x_labels, chart.values, strict=False)):
+            point = {"series": "value", "point": x, "value": value, "unit": chart.y_label}
+            if chart.low and chart.high:
+                point |= {"low": chart.low[i], "high": chart.high[i]}
+            points.append(point)
         points.append({"series": "median", "value": chart.median, "unit": chart.y_label})
         points.extend({"series": "signal", "note": signal} for signal in chart.signals)
         if chart.rules_note:

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from reports.model import BarChart, Cell, Column, LineChart, Report, RunChart, Suppressed, TextList
+from reports.model import (
+    Cell,
+    Chart,
+    Column,
+    Report,
+    RunChart,
+    Suppressed,
+    TextList,
+)
 from reports.render_html import column_widths, format_cell, render, table_view, to_html
 from tests.reports.sample import HOSTILE, PROVENANCE, hostile_report, sample_report
 
@@ -30,12 +38,9 @@ def text_of(tag: Tag) -> str:
     return tag.get_text(strip=True)
 
 
-def charts_of(report: Report) -> list[BarChart | LineChart | RunChart]:
+def charts_of(report: Report) -> list[Chart]:
     return [
-        block
-        for section in report.sections
-        for block in section.blocks
-        if isinstance(block, BarChart | LineChart | RunChart)
+        block for section in report.sections for block in section.blocks if isinstance(block, Chart)
     ]
 
 
