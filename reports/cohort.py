@@ -1,5 +1,8 @@
 """The cohort's progress: how the practices' scores changed from baseline to each one's latest
 assessment, how many changed by more than the measurement's error, and the trend over waves.
+It opens on where the practices stand: the band of each one's score at each wave and the counts
+per band (:mod:`reports.cohort_bands`), then the score by region, size and affiliation
+(:mod:`reports.cohort_groups`); the trend sections are :mod:`reports.cohort_trend`.
 
 Written for the programme and its analysts. Every number comes from :mod:`scoring`: the paired
 t and Wilcoxon signed-rank tests and the Jacobson-Truax counts from :mod:`scoring.paired`
@@ -20,10 +23,13 @@ records and waves, and the tidy table carries them as ``duplicate_unit`` / ``no_
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from reports.cohort_bands import bands_section
+from reports.cohort_groups import groups_section
+from reports.cohort_trend import _signals, run_section, trend_section
+from reports.cohort_trend import cell as _cell
+from reports.cohort_trend import unit_word as _unit
 from reports.model import (
     Bar,
     BarChart,
@@ -33,7 +39,6 @@ from reports.model import (
     Facts,
     Provenance,
     Report,
-    RunChart,
     Section,
     Table,
     Text,
@@ -41,30 +46,37 @@ from reports.model import (
 )
 from reports.wave_scores import WaveScores, wave_scores
 from scoring.decode import Responses
-from scoring.median_ci import CONFIDENCE, wave_median_intervals
 from scoring.paired import paired_t, signed_rank
-from scoring.spc import RunChart as Runs
-from scoring.spc import run_chart
 from scoring.statistics import statistics_table
-from scoring.trend import friedman, mixed_slope
 from scoring.units import DUPLICATE_UNIT, WHY
 
-MIN_USEFUL = 10  # points off the median before the Anhoej rules are applied (spc.run_chart)
+__all__ = ["build_cohort", "_signals"]
 STATUSES = ("improved", "unchanged", "declined")
+MIN_COHORT = 5  # the fewest units a group's median is shown for (as the practice report's)
 
 
-def build_cohort(responses: Responses, *, provenance: Provenance) -> Report:
-    """The cohort progress report of a longitudinal instrument's responses."""
+def build_cohort(
+    responses: Responses, *, provenance: Provenance, min_cohort: int = MIN_COHORT
+) -> Report:
+    """The cohort progress report of a longitudinal instrument's responses; a group of fewer
+    than ``min_cohort`` units is withheld from the breakdowns by group."""
+    if min_cohort < 1:
+        raise ValueError(f"min_cohort must be at least 1, got {min_cohort}")
     scores = wave_scores(responses)
     instrument = responses.instrument
     quality = _quality_section(scores)
     sections = [_about(scores), *([quality] if quality is not None else [])]
     if scores.units:
+        unit = _unit(scores)
+        bands = bands_section(scores, unit)
+        groups = groups_section(scores, unit, min_cohort)
         sections += [
+            *([bands] if bands is not None else []),
+            *([groups] if groups is not None else []),
             _change_section(scores),
             _reliable_section(scores),
-            _run_section(scores),
-            _trend_section(scores),
+            run_section(scores),
+            trend_section(scores),
         ]
     return Report(
         kind="cohort",
@@ -85,11 +97,6 @@ def _tidy(scores: WaveScores) -> pd.DataFrame:
     return pd.concat([table, set_aside], ignore_index=True) if len(set_aside) else table
 
 
-def _unit(scores: WaveScores) -> str:
-    unit = scores.responses.instrument.unit
-    return unit.label if unit is not None else "unit"
-
-
 def _units(scores: WaveScores) -> str:
     count = len(scores.units)
     return f"{count} {_unit(scores)}{'' if count == 1 else 's'}"
@@ -105,7 +112,8 @@ def _span(scores: WaveScores) -> str:
 def _about(scores: WaveScores) -> Section:
     unit = _unit(scores)
     lead = Text(
-        f"How the cohort's scores changed from baseline to each {unit}'s latest assessment, "
+        f"Where the {unit}s stand, band by band and group by group, how the cohort's scores "
+        f"changed from baseline to each {unit}'s latest assessment, "
         f"how many {unit}s changed by more than the measurement's error, and the trend across "
         f"waves. A {unit} enters a baseline-to-latest comparison only if it has both scores.",
         "lead",
@@ -302,143 +310,3 @@ def _reliable_section(scores: WaveScores) -> Section:
     if left_out:
         blocks.append(Text("No reliable-change threshold: " + "; ".join(left_out) + ".", "note"))
     return Section("Reliable change", tuple(blocks))
-
-
-def _run_section(scores: WaveScores) -> Section:
-    blocks: list[Block] = [
-        Text(
-            "The cohort median at each wave, with its 95% confidence interval (the whiskers: how "
-            "far the median of a cohort this size could move by chance), around the median of "
-            "those medians. Each chart's axis spans the scale's whole possible range. The "
-            f"Anhoej rules (longest run, number of crossings) are applied from {MIN_USEFUL} "
-            "points off the median."
-        )
-    ]
-    for info in scores.scales:
-        found = wave_median_intervals(scores.data, info.name)
-        chart = run_chart(found["median"], min_useful=MIN_USEFUL)
-        y_min, y_max = info.score_range if info.score_range is not None else (math.nan, math.nan)
-        blocks.append(
-            RunChart(
-                title=f"{info.label}: cohort median per wave",
-                x_labels=tuple(scores.label(int(w)) for w in found.index),
-                values=tuple(float(v) for v in found["median"]),
-                median=chart.median,
-                signals=_signals(chart),
-                rules_note=_rules_note(chart),
-                y_label="median score",
-                low=tuple(float(v) for v in found["low"]),
-                high=tuple(float(v) for v in found["high"]),
-                y_min=float(y_min),
-                y_max=float(y_max),
-                interval_label=f"{CONFIDENCE:.0%} confidence interval of the median",
-            )
-        )
-    return Section("Cohort median over time", tuple(blocks))
-
-
-def _signals(chart: Runs) -> tuple[str, ...]:
-    """The Anhoej signals in plain words (none when the rules were not applied)."""
-    found = []
-    if chart.longest_run_signal:
-        found.append(
-            f"A run of {chart.longest_run} points on one side of the median (more than "
-            f"{chart.longest_run_max} is unusual): a sign that the level has shifted."
-        )
-    if chart.crossings_signal:
-        found.append(
-            f"The line crosses its median only {_times(chart.n_crossings)} (fewer than "
-            f"{chart.crossings_min} is unusual): a sign of a shift or a trend."
-        )
-    return tuple(found)
-
-
-def _times(count: int) -> str:
-    return {0: "zero times", 1: "once", 2: "twice"}.get(count, f"{count} times")
-
-
-def _rules_note(chart: Runs) -> str:
-    if chart.n_points == 0:
-        return "No points: no unit has this score."
-    if chart.signal is None:
-        return (
-            f"Too few points for the run-chart rules: {chart.n_useful} off the median, and the "
-            f"rules need {MIN_USEFUL}. Read the chart as a picture, not a test."
-        )
-    return ""
-
-
-def _trend_section(scores: WaveScores) -> Section:
-    if len(scores.waves) < 3:
-        text = Text(
-            f"Trends need at least three waves; these responses have {len(scores.waves)}. "
-            "The change from baseline to latest above is the comparison to read."
-        )
-        return Section("Trend across waves", (text,))
-    unit = _unit(scores)
-    slope_columns = (
-        Column("scale", "Scale"),
-        Column("slope", "Slope per month", "number", 2),
-        Column("low", "CI low", "number", 2),
-        Column("high", "CI high", "number", 2),
-        Column("slope_p", "Slope p", "p_value", 3),
-        Column("assessments", "Assessments", "integer"),
-    )
-    rank_columns = (
-        Column("scale", "Scale"),
-        Column("chi2", "Friedman chi2", "number", 2),
-        Column("f_p", "Friedman p", "p_value", 3),
-        Column("w", "Kendall's W", "number", 2),
-        Column("complete", f"{unit.capitalize()}s used", "integer"),
-        Column("dropped", f"{unit.capitalize()}s dropped", "integer"),
-    )
-    slopes: list[dict[str, Cell]] = []
-    ranks: list[dict[str, Cell]] = []
-    said: list[str] = []
-    for info in scores.scales:
-        m = mixed_slope(scores.data, info.name)
-        f = friedman(scores.data, info.name)
-        slopes.append(
-            {
-                "scale": info.label,
-                "slope": _cell(m.estimate),
-                "low": _cell(m.ci_low),
-                "high": _cell(m.ci_high),
-                "slope_p": _cell(m.p_value),
-                "assessments": m.n_obs,
-            }
-        )
-        ranks.append(
-            {
-                "scale": info.label,
-                "chi2": _cell(f.statistic),
-                "f_p": _cell(f.p_value),
-                "w": _cell(f.kendall_w),
-                "complete": f.n_units,
-                "dropped": f.units_dropped,
-            }
-        )
-        said += [f"{info.label}: {n}." for n in (m.note, f.note) if n]
-    slope_note = (
-        "Slope per month: how much the score changes per month since baseline, with its 95% "
-        f"confidence interval, from a model that uses every assessment of every {unit} "
-        f"(Assessments) and allows each {unit} its own starting level."
-    )
-    rank_note = (
-        f"Friedman's test asks whether the {unit}s' scores differ between waves; Kendall's W "
-        f"says how consistently the {unit}s rank the waves (0: not at all, 1: all alike). "
-        f"Both use only the {unit}s seen at every wave ({unit.capitalize()}s used); the "
-        "others are dropped from this test only."
-    )
-    blocks: list[Block] = [
-        Table("trend", "Slope across waves", slope_columns, tuple(slopes), slope_note),
-        Table("friedman", "Waves compared by rank", rank_columns, tuple(ranks), rank_note),
-    ]
-    if said:
-        blocks.append(Text(" ".join(said), "note"))
-    return Section("Trend across waves", tuple(blocks))
-
-
-def _cell(value: float) -> float | None:
-    """A number, or a blank cell where the statistic could not be computed (the note says why)."""
-    return None if math.isnan(value) else float(value)

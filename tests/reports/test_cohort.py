@@ -9,7 +9,17 @@ from instruments import load_shipped
 from instruments.model import Instrument
 from plugin.simulate import simulate
 from reports.cohort import _signals, build_cohort
-from reports.model import BarChart, Facts, Provenance, Report, RunChart, Section, Table, Text
+from reports.model import (
+    BarChart,
+    Facts,
+    Heatmap,
+    Provenance,
+    Report,
+    RunChart,
+    Section,
+    Table,
+    Text,
+)
 from scoring.decode import Responses, decode
 from scoring.paired import paired_t, reliable_change, signed_rank
 from scoring.reliability import cronbach_alpha
@@ -175,11 +185,17 @@ def test_a_practice_two_records_claim_is_listed_under_data_quality_and_left_out(
     responses = decode(export_frame(readiness, rows), readiness)
     report = build_cohort(responses, provenance=PROVENANCE)
 
-    assert [s.title for s in report.sections][:3] == [
+    assert [s.title for s in report.sections][:5] == [
         "About this report",
         "Data quality",
+        "Readiness bands across waves",
+        "Readiness to engage in QI by group",
         "Change from baseline to latest",
     ]
+    (heatmap,) = [
+        b for b in section(report, "Readiness bands across waves").blocks if isinstance(b, Heatmap)
+    ]
+    assert "PRA-002" not in heatmap.y_labels and len(heatmap.y_labels) == 11
     facts = next(b for b in report.sections[0].blocks if isinstance(b, Facts))
     assert dict(facts.items)["Practices"] == "11 practices"
     assert dict(facts.items)["Set aside"] == "2 records (practice PRA-002): see Data quality"

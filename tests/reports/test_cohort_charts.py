@@ -4,14 +4,18 @@ interval on the scale's whole range, counts as whole numbers, notes in plain wor
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
 
 from instruments import load_shipped
 from plugin.simulate import simulate
+from reports.chart_heatmap import ROW_H, pieces
+from reports.charts import svg
 from reports.cohort import build_cohort
-from reports.model import Provenance, Report, RunChart, Text
+from reports.model import Heatmap, Provenance, Report, RunChart, Text
 from reports.render_html import to_html
 from scoring.decode import Responses, decode
 from scoring.median_ci import wave_median_intervals
@@ -116,3 +120,60 @@ def test_the_trend_table_counts_assessments_in_a_column_of_its_own(report: Repor
 def test_an_empty_note_column_is_left_out(report: Report) -> None:
     table = next(t for t in report.tables() if t.name == "reliable")
     assert [c.key for c in table.columns][-1] == "alpha"
+
+
+HEAT = Heatmap(
+    title="Readiness: band of each practice at each wave",
+    x_labels=("Baseline", "Month 3", "Month 6"),
+    y_labels=("PRA-002", "PRA-001", "PRA-003"),
+    cells=((2, 2, None), (0, 1, 2), (None, 0, 0)),
+    categories=("Not yet ready", "Getting ready", "Ready to engage"),
+    note="One row per practice.",
+)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_heatmap_draws_a_cell_per_practice_and_wave_and_names_every_band() -> None:
+    root = ElementTree.fromstring(svg(HEAT, "h"))  # parses as XML
+    cells = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "cell"]
+    assert len(cells) == 9
+    said = [r.findtext(f"{SVG}title") for r in cells]
+    assert said[:3] == [
+        "PRA-002, Baseline: Ready to engage",
+        "PRA-002, Month 3: Ready to engage",
+        "PRA-002, Month 6: not assessed",
+    ]
+    fills = {str(c.findtext(f"{SVG}title")).split(": ")[1]: c.get("fill") for c in cells}
+    assert len(set(fills.values())) == 4 and fills["not assessed"] == "#FFFFFF"
+    legend = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    for band in (*HEAT.categories, "not assessed"):
+        assert band in legend
+    desc = root.findtext(f"{SVG}desc") or ""
+    assert "PRA-001: Baseline Not yet ready, Month 3 Getting ready, Month 6 Ready to engage" in desc
+    assert "PRA-003: Baseline not assessed, Month 3 Not yet ready" in desc
+
+
+def test_a_heatmap_whose_cells_do_not_fit_its_labels_is_refused() -> None:
+    with pytest.raises(ValueError, match="cells do not match its rows and columns"):
+        svg(replace(HEAT, cells=HEAT.cells[:2]), "h")
+    with pytest.raises(ValueError, match="cell value 3 is not the index of one of its 3"):
+        svg(replace(HEAT, cells=((3, 2, None), *HEAT.cells[1:])), "h")
+
+
+def test_a_tall_heatmap_is_cut_into_near_equal_pieces_of_at_most_40_rows() -> None:
+    rows = tuple(f"PRA-{k:03d}" for k in range(1, 101))
+    tall = replace(HEAT, y_labels=rows, cells=tuple((k % 3, None, 1) for k in range(100)))
+    found = pieces(tall, rows_word="practices")
+    assert [len(p.y_labels) for p in found] == [34, 33, 33]
+    assert [p.title[len(HEAT.title) :] for p in found] == [
+        " (practices 1 to 34 of 100)",
+        " (practices 35 to 67 of 100)",
+        " (practices 68 to 100 of 100)",
+    ]
+    assert sum((p.cells for p in found), ()) == tall.cells
+    assert pieces(replace(tall, y_labels=rows[:40], cells=tall.cells[:40])) == [
+        replace(tall, y_labels=rows[:40], cells=tall.cells[:40])
+    ]
+    # every row keeps its height whatever the count: a piece's height grows with its rows
+    heights = [float(svg(p, "h").split('height="')[1].split('"')[0]) for p in found]
+    assert heights[0] - heights[1] == pytest.approx(ROW_H)
