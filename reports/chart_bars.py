@@ -6,12 +6,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from reports.chart_svg import BLUE, EM_DASH, GRID, INK, MUTED, esc, one_line, open_svg, tick
-from reports.chart_text import nice_ticks, number, wrap
+from reports.chart_svg import (
+    BLUE,
+    EM_DASH,
+    GRID,
+    INK,
+    MUTED,
+    OTHER_COLOURS,
+    WIDTH,
+    esc,
+    one_line,
+    open_svg,
+    tick,
+)
+from reports.chart_text import nice_ticks, number, text_width, wrap
 from reports.model import Bar, BarChart
 
 LABEL_W, PLOT_X0, PLOT_X1, BAR_H = 196.0, 206.0, 486.0, 16.0
 LABEL_LINES = 6  # lines a bar's label may take before it is cut
+GROUP_STEP = 20.0  # from one bar of an option's group to the next
 
 
 def _has_interval(bar: Bar) -> bool:
@@ -32,11 +45,13 @@ def _bar_value(value: float, unit: str, whole: bool) -> str:
     return f"{value:,.0f}" if whole and unit != "%" else number(value, unit)
 
 
-def _bar_words(bar: Bar, unit: str, whole: bool = False) -> str:
+def _bar_words(bar: Bar, chart: BarChart, whole: bool = False) -> str:
     """A bar in words: its description entry and its tooltip."""
+    unit = chart.unit
+    name = f"{chart.series[bar.series]}, {bar.label}" if chart.series else bar.label
     if bar.suppressed is not None:
-        return f"{bar.label}: {bar.suppressed.shown} ({bar.suppressed.reason})"
-    text = f"{bar.label}: {_bar_value(bar.value, unit, whole)}"
+        return f"{name}: {bar.suppressed.shown} ({bar.suppressed.reason})"
+    text = f"{name}: {_bar_value(bar.value, unit, whole)}"
     if _has_interval(bar):
         text += f" (interval {number(bar.low, unit)} to {number(bar.high, unit)})"
     return text + (f", {bar.note}" if bar.note else "")
@@ -56,24 +71,34 @@ def bar_chart(chart: BarChart, ident: str) -> str:
     def x(value: float) -> float:
         return PLOT_X0 + (value - low) / ((high - low) or 1.0) * (PLOT_X1 - PLOT_X0)
 
-    rows: list[str] = []
-    bottom = 8.0
+    rows, top = _legend(chart.series)
+    bottom = top
     whole = _counts(chart)
-    for bar in chart.bars:
+    for group in _groups(chart):
         # Wrapped, never cut in any label a question has (a row grows with its lines); only a
         # label past LABEL_LINES, which long_text has already capped, ends in an ellipsis.
-        lines, _ = wrap(bar.label, LABEL_W, LABEL_LINES)
-        row_h = max(30.0, 16.0 * len(lines) + 12)
-        rows.append(_bar_row(bar, chart.unit, lines, bottom + row_h / 2, x, whole))
+        lines, _ = wrap(group[0].label, LABEL_W, LABEL_LINES)
+        if len(group) == 1:
+            row_h = max(30.0, 16.0 * len(lines) + 12)
+            rows.append(_bar_row(group[0], chart, lines, bottom + row_h / 2, x, whole))
+            bottom += row_h
+            continue
+        row_h = max(GROUP_STEP * len(group) + 12, 16.0 * len(lines) + 12)
+        first = bottom + (row_h - GROUP_STEP * len(group)) / 2 + GROUP_STEP / 2
+        rows.append(f'<text text-anchor="end">{_tspans(lines, bottom + row_h / 2)}</text>')
+        for k, bar in enumerate(group):
+            rows.append(_bar_row(bar, chart, [], first + k * GROUP_STEP, x, whole))
         bottom += row_h
     axis = [
-        f'<line x1="{x(t):.1f}" y1="4" x2="{x(t):.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>'
+        f'<line x1="{x(t):.1f}" y1="{top - 4:.1f}" x2="{x(t):.1f}" y2="{bottom:.1f}" '
+        f'stroke="{GRID}"/>'
         f'<text x="{x(t):.1f}" y="{bottom + 16:.1f}" font-size="12" text-anchor="middle" '
         f'fill="{MUTED}">{esc(tick(t, chart.unit))}</text>'
         for t in nice_ticks(low, high, 4)
     ]
     axis.append(
-        f'<line x1="{x(0):.1f}" y1="4" x2="{x(0):.1f}" y2="{bottom:.1f}" stroke="{MUTED}"/>'
+        f'<line x1="{x(0):.1f}" y1="{top - 4:.1f}" x2="{x(0):.1f}" y2="{bottom:.1f}" '
+        f'stroke="{MUTED}"/>'
     )
     named_unit = chart.unit not in ("", "%")
     if named_unit:
@@ -81,29 +106,70 @@ def bar_chart(chart: BarChart, ident: str) -> str:
     height = bottom + (38 if named_unit else 24)
     desc = " ".join(
         [f"Horizontal bars on a scale of {tick(low, chart.unit)} to {tick(high, chart.unit)}."]
-        + ["; ".join(_bar_words(bar, chart.unit, whole) for bar in chart.bars) + "."]
+        + ["; ".join(_bar_words(bar, chart, whole) for bar in chart.bars) + "."]
         + ([chart.note] if chart.note else [])
     )
     return "".join(open_svg(ident, height, chart.title, desc) + axis + rows + ["</svg>"])
 
 
+def _groups(chart: BarChart) -> list[list[Bar]]:
+    """Each option's bars: runs of bars with one label in a chart of several series, else
+    every bar on its own."""
+    if not chart.series:
+        return [[bar] for bar in chart.bars]
+    groups: list[list[Bar]] = []
+    for bar in chart.bars:
+        if groups and groups[-1][0].label == bar.label:
+            groups[-1].append(bar)
+        else:
+            groups.append([bar])
+    return groups
+
+
+def _legend(series: tuple[str, ...]) -> tuple[list[str], float]:
+    """Swatches naming each series (none for a chart of one)."""
+    if not series:
+        return [], 8.0
+    parts: list[str] = []
+    x, y = PLOT_X0, 16.0
+    for k, name in enumerate(series):
+        width = min(text_width(name, 12), 160.0)
+        if x > PLOT_X0 and x + 16 + width > WIDTH - 8:
+            x, y = PLOT_X0, y + 18  # the next line: a legend never runs off the chart
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour(k)}"/>'
+            + one_line(x + 16, y, name, width + 1, 12)
+        )
+        x += 16 + width + 16
+    return parts, y + 14
+
+
+def colour(series: int) -> str:
+    return (BLUE, *OTHER_COLOURS)[series % (1 + len(OTHER_COLOURS))]
+
+
+def _tspans(lines: list[str], middle: float) -> str:
+    first = middle - 8.0 * (len(lines) - 1) + 4.5
+    return "".join(
+        f'<tspan x="{LABEL_W:.1f}" y="{first + 16 * i:.1f}">{esc(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+
+
 def _bar_row(
     bar: Bar,
-    unit: str,
+    chart: BarChart,
     lines: list[str],
     middle: float,
     x: Callable[[float], float],
     whole: bool = False,
 ) -> str:
-    first = middle - 8.0 * (len(lines) - 1) + 4.5
-    label = "".join(
-        f'<tspan x="{LABEL_W:.1f}" y="{first + 16 * i:.1f}">{esc(line)}</tspan>'
-        for i, line in enumerate(lines)
-    )
-    parts = [
-        f'<g class="bar"><title>{esc(_bar_words(bar, unit, whole))}</title>',
-        f'<text text-anchor="end">{label}</text>',
-    ]
+    """One bar at ``middle``, with its label's ``lines`` beside it (none: a group's later
+    bars, whose label is drawn once for the group)."""
+    unit = chart.unit
+    parts = [f'<g class="bar"><title>{esc(_bar_words(bar, chart, whole))}</title>']
+    if lines:
+        parts.append(f'<text text-anchor="end">{_tspans(lines, middle)}</text>')
     top = middle - BAR_H / 2
     if bar.suppressed is not None or math.isnan(bar.value):
         # An empty slot, so a withheld bar is visibly withheld rather than silently absent; its
@@ -122,7 +188,7 @@ def _bar_row(
     start, end = sorted((x(0.0), x(bar.value)))
     parts.append(
         f'<rect x="{start:.1f}" y="{top:.1f}" width="{max(end - start, 1.0):.1f}" '
-        f'height="{BAR_H}" fill="{BLUE}"/>'
+        f'height="{BAR_H}" fill="{colour(bar.series)}"/>'
     )
     reach = bar.value
     if _has_interval(bar):

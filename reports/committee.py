@@ -13,11 +13,14 @@ Every percentage is out of the respondents who were shown the question, and says
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
 from instruments.model import Field, Instrument
-from reports.committee_compare import comparable, comparison_blocks
+from instruments.reference_values import References
+from reports.committee_grids import grid_blocks, grid_fields, grid_stem
+from reports.committee_pairs import pair_blocks
 from reports.committee_questions import (
     Group,
     Names,
@@ -27,12 +30,18 @@ from reports.committee_questions import (
     question_blocks,
     question_title,
 )
-from reports.committee_summary import executive_summary
+from reports.committee_reference import reference_blocks
+from reports.committee_summary import (
+    Compared,
+    compare_groups,
+    executive_summary,
+    group_tables,
+)
 from reports.dictionary_table import dictionary_table
 from reports.model import Block, Facts, Provenance, Report, Section, Text, with_simulated
 from scoring.decode import Responses
 from scoring.field_stats import described_fields
-from scoring.questions import Options
+from scoring.questions import Options, question_kind
 from scoring.respondents import Respondents
 from scoring.statistics import statistics_table
 from scoring.values import CHOICE_FIELD_TYPES
@@ -58,6 +67,7 @@ def build_committee(
     field_period: str = "",
     suppress_below: int | None = None,
     tidy: pd.DataFrame | None = None,
+    references: References | None = None,
 ) -> Report:
     """The committee summary of the providers' scan and, when given, the supporters'.
 
@@ -66,7 +76,8 @@ def build_committee(
     ``suppress_below`` withholds every count below it, with the cells that would reveal it,
     and its percent and interval (tables and charts alike); ``tidy`` is the statistics table
     the CSV/JSON formats carry (built with :func:`scoring.statistics.statistics_table`, with
-    the same suppression, when not given).
+    the same suppression, when not given); ``references`` are an earlier scan's published
+    shares (:func:`instruments.reference_values.load_references`), set beside this scan's.
     Raises ValueError for an instrument with waves (the summary reads one row per respondent)
     or a ``suppress_below`` below 1.
     """
@@ -83,17 +94,38 @@ def build_committee(
                 "summary reads one row per respondent (use the cohort report for waves)"
             )
     names = Names()
+    tidy = tidy if tidy is not None else _tidy(groups, options)
+    compared = compare_groups(groups, group_tables(groups, options, tidy))
     profile_fields = {id(g): _profile_field(g.instrument) for g in groups}
-    sections = [_methods(groups, provenance, field_period, suppress_below)]
+    sections = [_methods(groups, provenance, field_period, suppress_below, references)]
     sections += _profile(groups, profile_fields, names, suppress_below)
     for label, fields in _domains(groups, profile_fields):
         sections.append(Section(label, ()))
-        sections += [_question(groups, name, names, suppress_below) for name in fields]
-    appendix = tuple(
+        done: set[str] = set()
+        for name in fields:
+            if name not in done:
+                section, shown = _question(groups, name, names, suppress_below, compared)
+                if references is not None:
+                    section = _with_references(section, groups, name, references, names)
+                sections.append(section)
+                done |= shown
+    annex = tuple(
         dictionary_table(g.instrument, name=names.take(f"dictionary {g.instrument.id}"))
         for g in groups
     )
-    sections.append(Section("Appendix: data dictionaries", appendix))
+    sheets = " and ".join(f"'{table.name}'" for table in annex)
+    sections.append(
+        Section(
+            "Data dictionaries",
+            (
+                Text(
+                    f"Every field, with its type, choices and branching logic, is in this "
+                    f"report's XLSX workbook (sheets {sheets}).",
+                    "note",
+                ),
+            ),
+        )
+    )
     sections.insert(
         0, executive_summary(groups, sections, options, field_period=field_period, tidy=tidy)
     )
@@ -104,14 +136,19 @@ def build_committee(
         subtitle=titles + (f", {field_period}" if field_period else ""),
         sections=tuple(sections),
         provenance=with_simulated(provenance, *(g.responses for g in groups)),
-        tidy=tidy if tidy is not None else _tidy(groups, options),
+        tidy=tidy,
         suppress_below=suppress_below,
         audience="the research committee",
+        annex=annex,
     )
 
 
 def _methods(
-    groups: Sequence[Group], provenance: Provenance, field_period: str, below: int | None
+    groups: Sequence[Group],
+    provenance: Provenance,
+    field_period: str,
+    below: int | None,
+    references: References | None = None,
 ) -> Section:
     items: list[tuple[str, str]] = []
     for g in groups:
@@ -139,6 +176,8 @@ def _methods(
                 "back (all shown as 'withheld').",
             )
         )
+    if references is not None:
+        items.append(("Earlier scan", f"{_capitalised(references.title)}: {references.source}"))
     return Section("Methods", (Facts(tuple(items), title="How the scan was run"),))
 
 
@@ -213,19 +252,48 @@ def _domains(
     return [(labels[d], order[d]) for d in ordered]
 
 
-def _question(groups: Sequence[Group], name: str, names: Names, below: int | None) -> Section:
+def _question(
+    groups: Sequence[Group],
+    name: str,
+    names: Names,
+    below: int | None,
+    compared: Mapping[str, Compared],
+) -> tuple[Section, set[str]]:
+    """The question's section, and the fields it shows (a grid shows all its rows at once)."""
     having = [g for g in groups if name in g.instrument.field_map()]
     first = having[0].instrument.field_map()[name]
+    rows = grid_fields(having[0].instrument, first)
+    if rows is not None:
+        grid = grid_blocks(having, rows, names, below, compared)
+        title = grid_stem(having[0].instrument, rows)
+        return Section(title, tuple(grid), level=3), {f.name for f in rows}
+    title = question_title(having[0].instrument, first)
+    kind = question_kind(having[0].instrument, first)
+    if len(having) == 2 and kind in ("choice", "likert", "checkall"):
+        pair = (having[0], having[1])
+        shared = pair_blocks(pair, first, kind, names, below, compared.get(name))
+        if shared is not None:
+            return Section(title, tuple(shared), level=3), {name}
     blocks: list[Block] = []
     for g in having:
         blocks += question_blocks(g, g.instrument.field_map()[name], names, below)
-    if len(having) == 2:
-        fields = [g.instrument.field_map()[name] for g in having]
-        if comparable(*fields) and all(g.shown(name).any() for g in having):
-            pair = (having[0], having[1])
-            tables = (choice_table(having[0], fields[0]), choice_table(having[1], fields[1]))
-            blocks += comparison_blocks(pair, tables, first, names, below)
-    return Section(question_title(having[0].instrument, first), tuple(blocks), level=3)
+    return Section(title, tuple(blocks), level=3), {name}
+
+
+def _with_references(
+    section: Section,
+    groups: Sequence[Group],
+    name: str,
+    refs: References,
+    names: Names,
+) -> Section:
+    below = groups[0].options.suppress_below
+    extra: list[Block] = []
+    for g in groups:
+        fld = g.instrument.field_map().get(name)
+        if fld is not None:
+            extra += reference_blocks(g, fld, refs, names, below)
+    return replace(section, blocks=section.blocks + tuple(extra)) if extra else section
 
 
 def _tidy(groups: Sequence[Group], options: Options) -> pd.DataFrame:

@@ -18,7 +18,6 @@ from instruments.model import Field
 from reports.committee_questions import (
     Group,
     Names,
-    question_title,
     withheld,
 )
 from reports.model import Block, Cell, Column, Table, Text
@@ -59,7 +58,7 @@ def comparison_blocks(
     first, second = groups
     codes = list(tables[0].table.index)
     ordered = (tables[0].table, tables[1].table.loc[codes])
-    title = f"{first.title} and {second.title}: {question_title(first.instrument, fld)}"
+
     empty = [g.title.lower() for g, t in zip(groups, tables, strict=True) if t.denominator == 0]
     if empty:
         return [Text(f"Not compared: no {' or '.join(empty)} answered this question.")]
@@ -97,7 +96,7 @@ def comparison_blocks(
     return [
         Table(
             names.take(f"test {fld.name}"),
-            f"Test: {title}",
+            f"Test between {first.title.lower()} and {second.title.lower()}",
             test_columns,
             (row,),
             note=test_note + ".",

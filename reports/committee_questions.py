@@ -30,6 +30,7 @@ from instruments.model import Field, Instrument
 from reports.dictionary_table import SHEET_NAME_MAX
 from reports.model import Bar, BarChart, Block, Cell, Column, Suppressed, Table, Text, TextList
 from scoring.asked import ASKED_STATES, answer_state
+from scoring.checkall import CheckAllTable
 from scoring.decode import Responses
 from scoring.proportions import BLANK, FrequencyTable
 from scoring.questions import Options, checkall_table, numeric_summary, question_kind
@@ -45,6 +46,7 @@ PERCENT_COLUMNS = (
     Column("ci_low", "95% interval from", "percent"),
     Column("ci_high", "to", "percent"),
 )
+NUMBERS = "counts, percents and 95% intervals"
 NUMERIC_COLUMNS = (
     Column("n", "n", "integer"),
     Column("mean", "Mean", "number"),
@@ -105,6 +107,11 @@ class Names:
             name = wanted[: SHEET_NAME_MAX - len(tail)] + tail
         self.taken.add(name)
         return name
+
+
+def interval_text(low: float, high: float) -> str:
+    """An interval in a compact table cell, e.g. "52.0–67.5"."""
+    return f"{low:.1f}–{high:.1f}"
 
 
 def few_answered(group: Group, below: int | None) -> Text:
@@ -191,6 +198,7 @@ def choice_table(group: Group, fld: Field) -> FrequencyTable:
 def choice_blocks(
     group: Group, fld: Field, table: FrequencyTable, names: Names, below: int | None
 ) -> list[Block]:
+    """The question's chart, its numbers in a compact table beneath it."""
     title = f"{group.title}: {question_title(group.instrument, fld)}"
     if table.denominator == 0:
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown answered.")]
@@ -204,6 +212,15 @@ def choice_blocks(
         table.table["percent_ci_high"],
         below,
     )
+    name = names.take(f"{group.prefix} {fld.name}")
+    return [
+        BarChart(f"{group.title}, percent of those who answered", tuple(bars)),
+        Table(name, title, PERCENT_COLUMNS, tuple(rows), note=choice_note(group, fld, table)),
+    ]
+
+
+def choice_note(group: Group, fld: Field, table: FrequencyTable) -> str:
+    """Who was asked, what the percentages are out of, and who was shown the question."""
     note = _base(group, table.n_asked)
     if table.denominator != table.n_asked:
         labels = {code.code: code.label for code in group.instrument.missing_codes}
@@ -214,12 +231,7 @@ def choice_blocks(
             if count
         )
         note += f"; percentages are of the {table.denominator} who answered ({reasons})"
-    note = _sentence(note, shown_when(group.instrument, fld))
-    name = names.take(f"{group.prefix} {fld.name}")
-    return [
-        Table(name, title, PERCENT_COLUMNS, tuple(rows), note=note),
-        BarChart(title, tuple(bars), note=note),
-    ]
+    return _sentence(note, shown_when(group.instrument, fld))
 
 
 def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
@@ -242,6 +254,17 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
         none=nones,
         base=table.n_respondents,
     )
+    columns = (*PERCENT_COLUMNS, Column("of_responses", "% of responses", "percent"))
+    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    name = names.take(f"{group.prefix} {fld.name}")
+    return [
+        BarChart(f"{group.title}, percent of those who ticked any option", tuple(bars)),
+        Table(name, title, columns, tuple(rows), note=checkall_note(group, fld, table)),
+    ]
+
+
+def checkall_note(group: Group, fld: Field, table: CheckAllTable) -> str:
+    """Who was asked, what each percentage is out of, and who was shown the question."""
     note = (
         f"{_base(group, table.n_asked)}; % is of the {table.n_respondents} who ticked at least "
         f"one option"
@@ -249,22 +272,15 @@ def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -
     if table.n_nothing_ticked:
         note += f" ({table.n_nothing_ticked} ticked none)"
     note += f"; % of responses is of the {table.n_responses} options ticked"
-    for code in nones:
-        label = responses.labels(fld.name)[code]
+    for code in table.none_codes:
+        label = group.responses.labels(fld.name)[code]
         note += f" ('{plain_text(label)}' is not a response, so has no % of responses)"
-    if not nones and table.n_nothing_ticked:
+    if not table.none_codes and table.n_nothing_ticked:
         note += (
             f"; with the {table.n_nothing_ticked} who ticked nothing counted as not ticking it, "
             "the percentages would be lower (the statistics table has them as % of those asked)"
         )
-    note = _sentence(note, shown_when(group.instrument, fld))
-    columns = (*PERCENT_COLUMNS, Column("of_responses", "% of responses", "percent"))
-    title = f"{group.title}: {question_title(group.instrument, fld)}"
-    name = names.take(f"{group.prefix} {fld.name}")
-    return [
-        Table(name, title, columns, tuple(rows), note=note),
-        BarChart(title, tuple(bars), note=note),
-    ]
+    return _sentence(note, shown_when(group.instrument, fld))
 
 
 def by_share(frame: pd.DataFrame, column: str, last: Sequence[str]) -> pd.DataFrame:
@@ -287,7 +303,7 @@ def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) ->
         row = {c.key: withheld(below) for c in NUMERIC_COLUMNS}
     note = f"{summary.n} answered; {_base(group, int(shown.sum()))}"
     note = _sentence(note + "; quartiles Hyndman-Fan type 7", shown_when(group.instrument, fld))
-    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    title = f"{group.title}: the answers summarised"
     return [Table(names.take(f"{group.prefix} {fld.name}"), title, NUMERIC_COLUMNS, (row,), note)]
 
 

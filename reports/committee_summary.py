@@ -93,7 +93,7 @@ def executive_summary(
 ) -> Section:
     """The summary section for a committee report whose other ``sections`` are built; the
     findings' section indices count the summary itself as section 0, ahead of ``sections``."""
-    tables = _tables(groups, options, tidy)
+    tables = group_tables(groups, options, tidy)
     found = key_findings(groups, sections, options, tables)
     blocks: list[Block] = [
         Text(response_paragraph(g, tables[g.instrument.id], field_period)) for g in groups
@@ -127,7 +127,7 @@ def key_findings(
     by instrument id), each with the index of its question's section among ``sections``
     counted from 1 (the summary is section 0)."""
     shares = [s for g in groups for s in group_shares(g, tables[g.instrument.id], options)]
-    differences = group_differences(groups, tables) if len(groups) == 2 else []
+    differences = group_differences(compare_groups(groups, tables))
     where = _section_index(groups, sections)
     return [
         Finding(f.kind, f.sentence, f.shares, where.get(f.shares[0].field), f.p_adjusted)
@@ -135,7 +135,7 @@ def key_findings(
     ]
 
 
-def _tables(
+def group_tables(
     groups: Sequence[Group], options: Options, tidy: pd.DataFrame | None
 ) -> dict[str, pd.DataFrame]:
     """Each group's rows of the statistics table (computed when ``tidy`` is not given)."""
@@ -210,11 +210,31 @@ def barrier_fields(groups: Sequence[Group]) -> frozenset[tuple[str, str]]:
     )
 
 
-def group_differences(
-    groups: Sequence[Group], tables: dict[str, pd.DataFrame]
-) -> list[tuple[Share, Share, float]]:
-    """(first group's share, second's, Holm-adjusted p) for each question that passes, the
-    option with the largest gap; largest gap first."""
+@dataclass(frozen=True)
+class Compared:
+    """One shared question tested between the groups: the option with the largest gap (each
+    group's share of it, None when not quotable), the test's p-value and its Holm-adjusted p
+    within the family of every question tested (``family`` of them)."""
+
+    field: str
+    first: Share | None
+    second: Share | None
+    p_value: float
+    p_adjusted: float
+    family: int
+
+    @property
+    def passes(self) -> bool:
+        return self.p_adjusted <= ALPHA
+
+
+def compare_groups(groups: Sequence[Group], tables: dict[str, pd.DataFrame]) -> dict[str, Compared]:
+    """Each single-choice question both groups ask with the same codes, tested (providers
+    against supporters) on the statistics table's counts, with the family's p-values
+    Holm-adjusted; empty for one group. A question with a withheld count, or one a group did
+    not answer, is not tested."""
+    if len(groups) != 2:
+        return {}
     first, second = groups[0], groups[1]
     tested: list[tuple[str, pd.DataFrame]] = []
     for name, fld in first.instrument.field_map().items():
@@ -228,12 +248,12 @@ def group_differences(
             continue  # a withheld count, or a group nobody answered in: not compared
         tested.append((name, counts))
     if not tested:
-        return []
+        return {}
     p = pd.Series([independence_test(c).p_value for _, c in tested], index=[n for n, _ in tested])
     adjusted = adjust_p_values(p, "holm", alpha=ALPHA)
-    found: list[tuple[Share, Share, float]] = []
     quoted = [group_shares(g, tables[g.instrument.id], g.options) for g in (first, second)]
-    for name in p.index[adjusted.reject.to_numpy()]:
+    found: dict[str, Compared] = {}
+    for name in p.index:
         pairs = [
             (a, b)
             for a in quoted[0]
@@ -241,9 +261,21 @@ def group_differences(
             for b in quoted[1]
             if b.field == name and b.choice_code == a.choice_code
         ]
-        if pairs:
-            a, b = max(pairs, key=lambda pair: abs(pair[0].value - pair[1].value))
-            found.append((a, b, float(adjusted.adjusted[name])))
+        a, b = max(pairs, key=lambda pair: abs(pair[0].value - pair[1].value), default=(None, None))
+        found[name] = Compared(
+            name, a, b, float(p[name]), float(adjusted.adjusted[name]), adjusted.n_tests
+        )
+    return found
+
+
+def group_differences(compared: dict[str, Compared]) -> list[tuple[Share, Share, float]]:
+    """(first group's share, second's, Holm-adjusted p) for each question that passes, the
+    option with the largest gap; largest gap first."""
+    found = [
+        (c.first, c.second, c.p_adjusted)
+        for c in compared.values()
+        if c.passes and c.first is not None and c.second is not None
+    ]
     return sorted(found, key=lambda d: -abs(d[0].value - d[1].value))
 
 
@@ -326,14 +358,20 @@ def _counts(tidy: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _section_index(groups: Sequence[Group], sections: Sequence[Section]) -> dict[str, int]:
-    """Field name -> index of the section holding its table, counting the summary as 0."""
+    """Field name -> index of the section holding its table, counting the summary as 0. A
+    question's table is named after its field ("p qi_barriers" for one group's, "qi_involvement"
+    for a question both groups share); a grid's ("grid edu_alp_grid") holds all its rows."""
+    fields = {name: fld for g in groups for name, fld in g.instrument.field_map().items()}
     where: dict[str, int] = {}
     for at, section in enumerate(sections, 1):
         for block in section.blocks:
             if not isinstance(block, Table):
                 continue
-            for g in groups:
-                prefix = f"{g.prefix} "
-                if block.name.startswith(prefix):
-                    where.setdefault(block.name[len(prefix) :], at)
+            *prefix, name = block.name.split(" ")
+            if prefix == ["grid"]:
+                for fld in fields.values():
+                    if fld.matrix is not None and fld.matrix.group == name:
+                        where.setdefault(fld.name, at)
+            elif name in fields and prefix in ([], ["p"], ["s"]):
+                where.setdefault(name, at)
     return where

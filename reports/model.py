@@ -248,6 +248,9 @@ class Report:
     tidy: pd.DataFrame | None = field(default=None, compare=False)  # the CSV/JSON formats
     suppress_below: int | None = None
     audience: str = ""  # who it is written for, e.g. the practice's name
+    # Tables for the workbook only (e.g. the data dictionaries): the XLSX gets a sheet each,
+    # after the report's own; the HTML and PDF leave them out (a section says where they are).
+    annex: tuple[Table, ...] = ()
 
     def tables(self) -> list[Table]:
         """Every table in reading order (the XLSX sheets)."""

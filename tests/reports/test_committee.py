@@ -8,10 +8,13 @@ import math
 
 import pandas as pd
 import pytest
+from statsmodels.stats.multitest import multipletests
 
 from instruments import load_shipped
 from plugin.simulate import SimulationOptions, simulate
 from reports.committee import DENOMINATORS, build_committee
+from reports.committee_questions import make_group
+from reports.committee_summary import compare_groups, group_tables
 from reports.model import (
     Bar,
     BarChart,
@@ -78,6 +81,12 @@ def report(providers: Responses, supporters: Responses) -> Report:
 
 
 @pytest.fixture(scope="module")
+def alone(providers: Responses) -> Report:
+    """The providers' scan on its own: each question's own chart and table."""
+    return build_committee(providers, None, provenance=PROVENANCE)
+
+
+@pytest.fixture(scope="module")
 def suppressed(providers: Responses, supporters: Responses) -> Report:
     return build_committee(providers, supporters, provenance=PROVENANCE, suppress_below=10)
 
@@ -96,8 +105,8 @@ def column(table: Table, key: str) -> list:
     return [row[key] for row in table.rows]
 
 
-def test_qi_involvement_percents_are_the_scoring_layers(report, providers) -> None:
-    table = tables(report)["p qi_involvement"]
+def test_qi_involvement_percents_are_the_scoring_layers(alone, providers) -> None:
+    table = tables(alone)["p qi_involvement"]
     expected = frequencies(
         providers.frame["qi_involvement"],
         asked(providers)["qi_involvement"],
@@ -110,14 +119,14 @@ def test_qi_involvement_percents_are_the_scoring_layers(report, providers) -> No
     assert column(table, "ci_low") == pytest.approx(list(expected["percent_ci_low"]))
     assert column(table, "ci_high") == pytest.approx(list(expected["percent_ci_high"]))
     assert table.note.startswith("n = 150 asked this question (of 150 respondents)")
-    chart = section_of(report, table.name).blocks[1]
+    chart = section_of(alone, table.name).blocks[0]  # the chart, its numbers beneath it
     assert isinstance(chart, BarChart)
     assert [bar.value for bar in chart.bars] == pytest.approx(list(expected["percent"]))
     assert [bar.low for bar in chart.bars] == pytest.approx(list(expected["percent_ci_low"]))
 
 
-def test_a_follow_up_question_is_out_of_those_shown_and_says_why(report, providers) -> None:
-    table = tables(report)["p qi_barriers"]
+def test_a_follow_up_question_is_out_of_those_shown_and_says_why(alone, providers) -> None:
+    table = tables(alone)["p qi_barriers"]
     shown = int(asked(providers)["qi_barriers"].sum())
     assert 0 < shown < 150
     assert table.note.startswith(f"n = {shown} asked this question (of 150 respondents)")
@@ -125,8 +134,8 @@ def test_a_follow_up_question_is_out_of_those_shown_and_says_why(report, provide
     assert "'We have never engaged in a QI initiative' or 'QI is not relevant" in table.note
 
 
-def test_check_all_is_percent_of_respondents_with_responses_beside(report, providers) -> None:
-    table = tables(report)["p patient_roles"]
+def test_check_all_is_percent_of_respondents_with_responses_beside(alone, providers) -> None:
+    table = tables(alone)["p patient_roles"]
     codes = PROVIDERS.field_map()["patient_roles"].choice_codes()
     ticks = providers.frame[[f"patient_roles___{c}" for c in codes]].set_axis(codes, axis=1)
     expected = check_all(
@@ -153,7 +162,7 @@ def test_check_all_is_percent_of_respondents_with_responses_beside(report, provi
     assert f"% is of the {expected.n_respondents} who ticked at least one option" in table.note
     assert f"of the {expected.n_responses} options ticked" in table.note
     # One definition of a mention: the statistics table counts the same ones ('none' is none).
-    tidy = report.tidy
+    tidy = alone.tidy
     stats = tidy[
         (tidy["instrument"] == "provider_scan")
         & (tidy["field"] == "patient_roles")
@@ -183,11 +192,42 @@ def test_a_question_shown_to_no_one_says_so() -> None:
     assert block.text.startswith("No provider was shown this question.")
 
 
-def test_shared_questions_are_compared_with_a_named_test(report, providers, supporters) -> None:
+def test_a_shared_question_is_one_chart_and_one_table_for_both_groups(
+    report, providers, supporters
+) -> None:
+    table = tables(report)["qi_involvement"]
+    section = section_of(report, "qi_involvement")
+    chart = section.blocks[0]
+    assert isinstance(chart, BarChart) and chart.series == ("Providers", "Supporters")
+    assert "p qi_involvement" not in tables(report) and "s qi_involvement" not in tables(report)
+    for responses, key, series in ((providers, "a", 0), (supporters, "b", 1)):
+        expected = frequencies(
+            responses.frame["qi_involvement"],
+            asked(responses)["qi_involvement"],
+            list(responses.labels("qi_involvement").items()),
+            missing=responses.missing["qi_involvement"],
+        ).table
+        assert column(table, f"{key}_n") == list(expected["count"])
+        assert column(table, f"{key}_percent") == pytest.approx(list(expected["percent"]))
+        bars = [bar for bar in chart.bars if bar.series == series]
+        assert [bar.value for bar in bars] == pytest.approx(list(expected["percent"]))
+        assert [bar.high for bar in bars] == pytest.approx(list(expected["percent_ci_high"]))
+        intervals = [
+            f"{low:.1f}\u2013{high:.1f}"
+            for low, high in zip(
+                expected["percent_ci_low"], expected["percent_ci_high"], strict=True
+            )
+        ]
+        assert column(table, f"{key}_ci") == intervals
+    # Both bars of an option sit together, labelled once, in the providers' order.
+    assert [bar.label for bar in chart.bars[::2]] == column(table, "option")
+
+
+def test_shared_questions_are_compared_with_a_named_test(report) -> None:
     found = tables(report)
-    assert "vs qi_involvement" not in found  # the groups' own tables have the counts
+    assert "vs qi_involvement" not in found  # the shared table above has the counts
     counts = pd.DataFrame(
-        {"p": column(found["p qi_involvement"], "n"), "s": column(found["s qi_involvement"], "n")}
+        {"p": column(found["qi_involvement"], "a_n"), "s": column(found["qi_involvement"], "b_n")}
     )
     expected = independence_test(counts)
     (test,) = found["test qi_involvement"].rows
@@ -197,11 +237,34 @@ def test_shared_questions_are_compared_with_a_named_test(report, providers, supp
     assert test["n"] == 240
 
 
+def test_the_reading_of_each_test_agrees_with_the_summarys_holm_adjusted_family(
+    report, providers, supporters
+) -> None:
+    groups = [
+        make_group("Providers", "provider", "p", providers),
+        make_group("Supporters", "supporter", "s", supporters),
+    ]
+    compared = compare_groups(groups, group_tables(groups, Options(), report.tidy))
+    assert len(compared) >= 8  # qi_involvement, moc_credit, moc_plans, the grid's five, ...
+    raw = pd.Series({name: c.p_value for name, c in compared.items()})
+    holm = multipletests(raw.to_numpy(), method="holm")[1]  # statsmodels, as R p.adjust
+    assert [c.p_adjusted for c in compared.values()] == pytest.approx(list(holm))
+    for name in ("qi_involvement", "moc_credit", "moc_plans"):
+        section = section_of(report, name)
+        (reading,) = [
+            b.text for b in section.blocks if isinstance(b, Text) and b.text.startswith("Reading")
+        ]
+        p = compared[name].p_adjusted
+        assert (f"p = {p:.3f}" if p >= 0.001 else "p = <0.001") in reading
+        said_alike = "answered alike" in reading
+        assert said_alike == (p > 0.05), reading
+
+
 def test_a_yes_no_question_adds_the_difference_with_newcombes_interval(report) -> None:
     found = tables(report)
-    first, second = found["p moc_credit"], found["s moc_credit"]
-    assert first.rows[0]["option"] == second.rows[0]["option"] == "Yes"
-    n_first, n_second = column(first, "n"), column(second, "n")
+    shared = found["moc_credit"]
+    assert shared.rows[0]["option"] == "Yes"
+    n_first, n_second = column(shared, "a_n"), column(shared, "b_n")
     expected = difference_of_proportions(n_first[0], sum(n_first), n_second[0], sum(n_second))
     (test,) = found["test moc_credit"].rows
     assert test["difference"] == pytest.approx(100 * expected.value)
@@ -215,54 +278,74 @@ def test_only_shared_single_choice_questions_are_compared(report) -> None:
     compared = {name.split(" ", 1)[1] for name in tables(report) if name.startswith("test ")}
     assert "qi_grant_months" not in compared  # the supporters' survey alone asks it
     assert "qi_barriers" not in compared  # check-all
-    assert {"qi_involvement", "moc_credit", "moc_plans", "edu_alp_gap"} <= compared
+    assert {"qi_involvement", "moc_credit", "moc_plans"} <= compared
+    grid = tables(report)["grid edu_alp_grid"]  # the grid's items: one table, a test per row
+    assert all(isinstance(p, float) and 0 <= p <= 1 for p in column(grid, "p"))
 
 
 def test_the_report_withholds_the_cells_the_statistics_table_withholds(suppressed) -> None:
     tidy = suppressed.tidy
     compared = 0
+    instruments = {"p": "provider_scan", "s": "supporter_scan"}
     for table in suppressed.tables():
         prefix, _, field = table.name.partition(" ")
-        instrument = {"p": "provider_scan", "s": "supporter_scan"}.get(prefix)
-        if instrument is None or not table.rows or "option" not in table.rows[0]:
+        if not table.rows or "option" not in table.rows[0]:
             continue
-        counts = tidy[
-            (tidy["instrument"] == instrument)
-            & (tidy["field"] == field)
-            & (tidy["statistic"] == "count")
-            & (tidy["group_by"] == "")
-        ]
-        in_report = {row["option"]: isinstance(row["n"], Suppressed) for row in table.rows}
-        in_tidy = dict(zip(counts["choice_label"], counts["value"].isna(), strict=True))
-        assert in_report == in_tidy, table.name
-        compared += 1
+        if prefix in instruments and "n" in table.rows[0]:
+            parts = [(instruments[prefix], field, "n")]
+        elif not field and "a_n" in table.rows[0]:  # a shared question: both groups' columns
+            parts = [("provider_scan", prefix, "a_n"), ("supporter_scan", prefix, "b_n")]
+        else:
+            continue
+        for instrument, name, key in parts:
+            counts = tidy[
+                (tidy["instrument"] == instrument)
+                & (tidy["field"] == name)
+                & (tidy["statistic"] == "count")
+                & (tidy["group_by"] == "")
+            ]
+            in_report = [isinstance(row[key], Suppressed) for row in table.rows]
+            by_label = dict(zip(counts["choice_label"], counts["value"].isna(), strict=True))
+            by_code = dict(zip(counts["choice_code"], counts["value"].isna(), strict=True))
+            if key == "n":
+                labels = [row["option"] for row in table.rows]
+                assert in_report == [by_label[label] for label in labels], table.name
+            else:
+                assert sorted(in_report) == sorted(by_code.values()), table.name
+            compared += 1
     assert compared > 10
 
 
 def test_suppression_is_identical_in_tables_and_charts(suppressed) -> None:
     withheld = 0
     for section in suppressed.sections:
-        for table, chart in zip(section.blocks, section.blocks[1:], strict=False):
+        for chart, table in zip(section.blocks, section.blocks[1:], strict=False):
             if not (isinstance(table, Table) and isinstance(chart, BarChart)):
                 continue
-            for row, bar in zip(table.rows, chart.bars, strict=True):
-                small = isinstance(row["n"], Suppressed)
-                assert isinstance(bar, Bar) and (bar.suppressed is not None) == small
-                if small:
-                    withheld += 1
-                    assert all(isinstance(row[k], Suppressed) for k in row if k != "option")
-                    assert math.isnan(bar.value) and bar.suppressed.shown == "withheld"
-                else:
-                    assert int(row["n"]) >= 10 or row["n"] == 0  # a zero identifies no one
-                    assert bar.value == pytest.approx(row["percent"])
+            keys = ("a", "b") if chart.series else ("",)
+            bars = iter(chart.bars)
+            for row in table.rows:
+                for key in keys:
+                    bar = next(bars)
+                    n, percent = (f"{key}_n", f"{key}_percent") if key else ("n", "percent")
+                    small = isinstance(row[n], Suppressed)
+                    assert isinstance(bar, Bar) and (bar.suppressed is not None) == small
+                    if small:
+                        withheld += 1
+                        assert isinstance(row[percent], Suppressed)
+                        assert math.isnan(bar.value) and bar.suppressed.shown == "withheld"
+                    else:
+                        assert int(row[n]) >= 10 or row[n] == 0  # a zero identifies no one
+                        assert bar.value == pytest.approx(row[percent])
     assert withheld > 0
     for table in suppressed.tables():
-        for key in ("n", "p_n", "s_n"):
+        for key in ("n", "a_n", "b_n"):
             shown = [row[key] for row in table.rows if key in row]
             assert all(isinstance(v, Suppressed) or v >= 10 or v == 0 for v in shown), table.name
-        published = [row["n"] for row in table.rows if "percent" in row and "n" in row]
-        hidden = [isinstance(v, Suppressed) for v in published]
-        assert sum(hidden) != 1, f"{table.name}: a lone withheld count is its base minus the rest"
+            if table.name.startswith("test ") or table.name.startswith("grid "):
+                continue
+            hidden = [isinstance(v, Suppressed) for v in shown]
+            assert sum(hidden) != 1, f"{table.name}: a lone withheld count gives itself away"
 
 
 def test_open_text_is_listed_whole_once_per_distinct_answer(report, providers) -> None:
@@ -278,8 +361,12 @@ def test_open_text_is_listed_whole_once_per_distinct_answer(report, providers) -
     assert not any(b.title.startswith("Providers: Response ID") for b in lists)
 
 
-def test_the_appendix_has_each_instruments_dictionary(report) -> None:
-    found = tables(report)
+def test_the_dictionaries_go_to_the_workbook_only(report) -> None:
+    found = {table.name: table for table in report.annex}
+    assert not [t for t in report.tables() if t.name.startswith("dictionary")]
+    section = next(s for s in report.sections if s.title == "Data dictionaries")
+    (text,) = section.blocks
+    assert isinstance(text, Text) and "'dictionary provider_scan'" in text.text
     for instrument in (PROVIDERS, SUPPORTERS):
         table = found[f"dictionary {instrument.id}"]
         assert column(table, "field") == [f.name for f in instrument.fields]
@@ -315,7 +402,7 @@ def test_the_methods_box(report, providers) -> None:
 def test_the_respondent_profile_shows_organisation_types(report, supporters) -> None:
     section = next(s for s in report.sections if s.title == "Respondent profile")
     kinds = [type(b) for b in section.blocks]
-    assert kinds == [Table, BarChart, Table, BarChart]
+    assert kinds == [BarChart, Table, BarChart, Table]
     table = tables(report)["s supporter_type"]
     expected = supporters.frame["supporter_type"].value_counts().sort_index()
     assert column(table, "n") == list(expected)

@@ -1,12 +1,13 @@
 """The committee PDF as a board reads it: no contents pages, identical comments merged, the data
-dictionary's field names whole, a methods box that says only what applies, and provenance
-that names the project without a folder on the computer that made it."""
+dictionary left to the workbook with its field names whole, a methods box that says only what
+applies, and provenance that names the project without a folder on the computer that made it."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports.committee import build_committee
@@ -14,6 +15,7 @@ from reports.committee_questions import grouped_answers
 from reports.model import Facts, Provenance, Report
 from reports.render_html import project_names, to_html
 from reports.render_pdf import to_pdf_bytes
+from reports.render_xlsx import workbook_bytes
 from tests.reports.test_committee import PROVIDERS, SUPPORTERS, responses_of
 
 STORE = "/home/analyst/qiscan-instance"
@@ -44,11 +46,18 @@ def words_of(pages: list[str]) -> set[str]:
     return {word for text in pages for word in text.split()}
 
 
-def test_every_field_name_prints_whole_in_the_dictionary(pages: list[str]) -> None:
-    words = words_of(pages)
+def test_the_dictionary_is_left_to_the_workbook_with_every_field_name_whole(
+    pages: list[str], report: Report
+) -> None:
+    text = " ".join(" ".join(pages).split())
+    assert "Data dictionaries" in text and "XLSX workbook" in text
+    assert "Shown when (branching logic)" not in text  # no dictionary table in the PDF
+    book = load_workbook(io.BytesIO(workbook_bytes(report)), read_only=True)
     for instrument in (PROVIDERS, SUPPORTERS):
-        broken = [f.name for f in instrument.fields if f.name not in words]
-        assert not broken, f"{instrument.id}: field names broken over lines: {broken}"
+        sheet = book[f"dictionary {instrument.id}"]
+        cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c}
+        missing = [f.name for f in instrument.fields if f.name not in cells]
+        assert not missing, f"{instrument.id}: field names not whole in the workbook: {missing}"
 
 
 def test_the_pdf_opens_on_the_report_not_on_contents(pages: list[str], report: Report) -> None:

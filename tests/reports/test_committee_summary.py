@@ -180,7 +180,9 @@ def test_each_finding_links_to_its_questions_section(
         assert target is not None and target.h3 is not None
         share = finding.shares[0]
         names = {b.name for b in report.sections[finding.section].blocks if hasattr(b, "name")}
-        assert f"p {share.field}" in names or f"s {share.field}" in names
+        fields = {name.split(" ")[-1] for name in names}  # "p qi_barriers", "qi_involvement"
+        grid = [name for name in names if name.startswith("grid ")]
+        assert share.field in fields or grid, (share.field, names)
         assert target.h3.get_text() == report.sections[finding.section].title
         assert f"'{share.question}'" in finding.sentence
 
