@@ -1,12 +1,18 @@
 """The research committee's summary of the environmental scans of providers and supporters.
 
     report = build_committee(providers, supporters, provenance=provenance,
-                             field_period="October to December 2016", suppress_below=5)
+                             field_period="October to December 2016", suppress_below=5,
+                             references=load_references(path, instruments))
 
-Layout: a methods box; the respondents' organisation types; then each domain of the survey,
-one subsection per question (each survey's table and chart, check-all options most ticked
-first, then one table testing providers against supporters where both ask it); open-text answers
-each distinct answer once with how many gave it; the data dictionaries as an appendix.
+Layout: the executive summary (:mod:`reports.committee_summary`); a methods box; the
+respondents' organisation types; then each domain of the survey, one subsection per question,
+each shown once: its chart with the numbers in a compact table beneath it (check-all options
+most ticked first). A question both surveys ask puts providers and supporters on one chart and
+one table, with the test between them and its plain reading (:mod:`reports.committee_pairs`); a
+Likert grid is one diverging chart per group and one table (:mod:`reports.committee_grids`); an
+earlier scan's published shares sit beside this scan's (:mod:`reports.committee_reference`).
+Answers typed in respondents' own words follow in an appendix, each distinct answer once with
+how many gave it; the data dictionaries go to the XLSX workbook only (``Report.annex``).
 Every percentage is out of the respondents who were shown the question, and says so.
 """
 
@@ -38,7 +44,16 @@ from reports.committee_summary import (
     group_tables,
 )
 from reports.dictionary_table import dictionary_table
-from reports.model import Block, Facts, Provenance, Report, Section, Text, with_simulated
+from reports.model import (
+    Block,
+    Facts,
+    Provenance,
+    Report,
+    Section,
+    Text,
+    TextList,
+    with_simulated,
+)
 from scoring.decode import Responses
 from scoring.field_stats import described_fields
 from scoring.questions import Options, question_kind
@@ -57,6 +72,7 @@ COMPARISON_NOTE = (
     "hybrid score interval."
 )
 OTHER_DOMAIN = "Other questions"
+WRITTEN = "Appendix: what respondents wrote"
 
 
 def build_committee(
@@ -109,6 +125,7 @@ def build_committee(
                     section = _with_references(section, groups, name, references, names)
                 sections.append(section)
                 done |= shown
+    sections = _written_last(sections)
     annex = tuple(
         dictionary_table(g.instrument, name=names.take(f"dictionary {g.instrument.id}"))
         for g in groups
@@ -269,15 +286,40 @@ def _question(
         return Section(title, tuple(grid), level=3), {f.name for f in rows}
     title = question_title(having[0].instrument, first)
     kind = question_kind(having[0].instrument, first)
+    blocks: list[Block] = []
+    if len(having) == 2:
+        worded = question_title(having[1].instrument, having[1].instrument.field_map()[name])
+        if worded != title:
+            blocks.append(Text(f"{having[1].title} were asked: '{worded}'", "note"))
     if len(having) == 2 and kind in ("choice", "likert", "checkall"):
         pair = (having[0], having[1])
         shared = pair_blocks(pair, first, kind, names, below, compared.get(name))
         if shared is not None:
-            return Section(title, tuple(shared), level=3), {name}
-    blocks: list[Block] = []
+            return Section(title, (*blocks, *shared), level=3), {name}
     for g in having:
         blocks += question_blocks(g, g.instrument.field_map()[name], names, below)
     return Section(title, tuple(blocks), level=3), {name}
+
+
+def _written_last(sections: list[Section]) -> list[Section]:
+    """The questions answered in respondents' own words moved, whole, to an appendix at the end
+    (each distinct answer once, with its count): the body reads as results. A domain left with
+    no question is dropped."""
+    body = [s for s in sections if not any(isinstance(b, TextList) for b in s.blocks)]
+    written = [s for s in sections if any(isinstance(b, TextList) for b in s.blocks)]
+    kept = [
+        s
+        for at, s in enumerate(body)
+        if s.level >= 3 or s.blocks or (at + 1 < len(body) and body[at + 1].level >= 3)
+    ]
+    if not written:
+        return kept
+    intro = Text(
+        "Answers typed in the respondents' own words, question by question: identical answers "
+        "(ignoring case and spacing) are listed once with how many gave them.",
+        "note",
+    )
+    return [*kept, Section(WRITTEN, (intro,)), *written]
 
 
 def _with_references(

@@ -197,7 +197,8 @@ def test_a_shared_question_is_one_chart_and_one_table_for_both_groups(
 ) -> None:
     table = tables(report)["qi_involvement"]
     section = section_of(report, "qi_involvement")
-    chart = section.blocks[0]
+    worded, chart = section.blocks[:2]  # the supporters' own wording first, then the chart
+    assert isinstance(worded, Text) and worded.text.startswith("Supporters were asked: 'Which")
     assert isinstance(chart, BarChart) and chart.series == ("Providers", "Supporters")
     assert "p qi_involvement" not in tables(report) and "s qi_involvement" not in tables(report)
     for responses, key, series in ((providers, "a", 0), (supporters, "b", 1)):

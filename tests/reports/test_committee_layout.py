@@ -12,7 +12,16 @@ from statsmodels.stats.proportion import proportion_confint
 from instruments.reference_values import load_references
 from reports import chart_bars, chart_stacked, chart_text, charts
 from reports.committee import build_committee
-from reports.model import Bar, BarChart, Facts, StackedBarChart, StackedRow, Suppressed, Table
+from reports.model import (
+    Bar,
+    BarChart,
+    Facts,
+    StackedBarChart,
+    StackedRow,
+    Suppressed,
+    Table,
+    TextList,
+)
 from scoring.asked import asked
 from scoring.proportions import frequencies
 from tests.reports.test_committee import PROVENANCE, PROVIDERS, SUPPORTERS, responses_of
@@ -167,3 +176,18 @@ def test_a_legend_of_many_series_wraps_inside_the_chart() -> None:
             x = float(text.get("x", "0"))
             assert x + chart_text.text_width("".join(text.itertext()), 12) <= width, text
     assert len({t.get("y") for t in root.iter(f"{{{NS['svg']}}}text") if t.text in waves}) > 1
+
+
+def test_answers_in_respondents_words_are_grouped_in_an_appendix_after_the_results(
+    report,
+) -> None:
+    titles = [s.title for s in report.sections]
+    appendix = titles.index("Appendix: what respondents wrote")
+    lists = [  # after the executive summary, whose key findings are a list of their own
+        at
+        for at, s in enumerate(report.sections[1:], 1)
+        if any(isinstance(b, TextList) for b in s.blocks)
+    ]
+    assert lists and min(lists) > appendix  # never in the body
+    assert "Comments" not in titles  # a domain of open text only has no heading of its own
+    assert titles[-1] == "Data dictionaries"
