@@ -3,9 +3,12 @@
     qiscan report committee --snapshot provider_scan --snapshot supporter_scan --format pdf -o c.pdf
     qiscan report practice --snapshot practice_readiness --format pdf -o practices.zip
     qiscan report practice --snapshot practice_readiness --practice PRA-012 -o p12.html
+    qiscan report practice --snapshot practice_readiness --compare-by region -o practices.zip
     qiscan report cohort|coding|quality --snapshot ID --format html|pdf|xlsx|csv|json -o PATH
 
-Practice feedback without ``--practice`` writes one file per practice into one zip.
+Practice feedback without ``--practice`` writes one file per practice into one zip; with
+``--compare-by FIELD`` each practice is compared with the practices sharing its value of that
+grouping field (its region, its size) instead of the whole cohort.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from reports.practice import build_practice, build_practices
 from reports.quality import build_quality
 from reports.render import FORMATS, Format, render, render_all
 from scoring.decode import Responses, decode
+from scoring.peer_groups import check_comparison_field
 
 
 def say(message: str) -> None:
@@ -73,6 +77,7 @@ def build(
     practice: str | None,
     suppress_below: int | None,
     field_period: str,
+    compare_by: str | None = None,
 ) -> Report | list[Report]:
     first = pulled[0]
     if kind == "committee":
@@ -91,8 +96,8 @@ def build(
     if kind == "coding":
         return build_coding(first.responses(), provenance=source)
     if practice is not None:
-        return build_practice(first.responses(), practice, provenance=source)
-    return build_practices(first.responses(), provenance=source)
+        return build_practice(first.responses(), practice, provenance=source, compare_by=compare_by)
+    return build_practices(first.responses(), provenance=source, compare_by=compare_by)
 
 
 @click.command("report")
@@ -116,6 +121,11 @@ def build(
 @click.option(
     "--practice", help="Practice feedback: only this practice (its id, e.g. PRA-012, or record id)."
 )
+@click.option(
+    "--compare-by",
+    help="Practice feedback: compare with the practices of the same value of this grouping "
+    "field (e.g. region, practice_size) instead of the whole cohort.",
+)
 @click.option("--suppress-below", type=click.IntRange(1), help="Withhold counts below N.")
 @click.option("--field-period", default="", help="Committee: the survey's field period, as text.")
 def report_command(
@@ -124,6 +134,7 @@ def report_command(
     fmt: str,
     output: Path,
     practice: str | None,
+    compare_by: str | None,
     suppress_below: int | None,
     field_period: str,
 ) -> None:
@@ -135,6 +146,13 @@ def report_command(
         raise click.ClickException(f"snapshot {first.snapshot.id}: {problem}")
     if practice is not None and kind != "practice":
         raise click.ClickException("--practice is for practice feedback only")
+    if compare_by is not None and kind != "practice":
+        raise click.ClickException("--compare-by is for practice feedback only")
+    if kind == "practice":
+        try:
+            check_comparison_field(first.instrument, compare_by)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     source = provenance([p.snapshot for p in pulled], [p.instrument for p in pulled])
     try:
         made = build(
@@ -144,6 +162,7 @@ def report_command(
             practice=practice,
             suppress_below=suppress_below,
             field_period=field_period,
+            compare_by=compare_by,
         )
         if isinstance(made, list):
             with click.progressbar(

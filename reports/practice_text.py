@@ -30,6 +30,13 @@ FORBIDDEN = (
     "underperform",
     "struggl",
     "must",
+    "low-performing",
+    "lowest-performing",
+    "underachiev",
+    "unacceptable",
+    "insufficient",
+    "shortcoming",
+    "laggard",
 )
 
 OPENING = (
@@ -42,6 +49,79 @@ TAKES_TIME = (
     "Real change in a practice takes time. Read the movement across several assessments "
     "rather than any single score."
 )
+GLANCE_TITLE = "Your practice at a glance"
+GLANCE_LEAD = (
+    "This page sums up where your practice stands on the {title} assessment: your readiness "
+    "band, and for each element your score at {wave} beside {group}, how it has moved since "
+    "your first assessment, and the way of working together the facilitators' guide suggests."
+)
+BAND_MEANS = "What this means: {meaning}"
+# The guide's engagement strategies (seeds/001), told to the practice; keyed by the short name
+# the instrument's band guidance starts with (the words before its first colon).
+STRATEGY_FOR_YOU: Mapping[str, str] = MappingProxyType(
+    {
+        "Set the stage": "now may not be the moment for a large improvement project, and that "
+        "is fine. Your facilitator can keep in touch, share useful information and invitations "
+        "to learning events, and be easy to turn to when the time is right for your practice.",
+        "Build trust and tailor the message": "your practice has a base to build on. Your "
+        "facilitator can work with people and organisations you already trust, plan with you "
+        "as equals, and talk with the people who have most influence in your practice about "
+        "what clinicians, managers and staff each care about.",
+        "Maintain buy-in": "your practice is ready to take on improvement work. You and your "
+        "facilitator can bring everyone with influence on board, start with a project that "
+        "shows results quickly, build step by step so change does not wear people out, and "
+        "look back regularly at what your practice has achieved.",
+    }
+)
+STRATEGY_OTHER = "the facilitators' guide suggests this way of working together: {guidance}"
+GLANCE_TABLE = "Each element at {wave}"
+GLANCE_COLUMNS = (
+    "Yours: your practice's score. Median (middle half): of {group} at the same assessment "
+    "(half scored higher than the median, half lower; the middle half runs from the lower to "
+    "the upper quartile). Change: in score points since {baseline}, marked when it is larger "
+    "than the measurement's usual wobble (see the change table)."
+)
+GLANCE_STRATEGIES = "What the guide suggests for each band"
+GLANCE_STRATEGY = "{band} ({strategy}): {meaning}"
+ELEMENT_BANDS = (
+    "The elements have no bands of their own, so each is read against the {label} bands "
+    "({bands}): a local starting point for planning together, not a validated cut-off."
+)
+GLANCE_MEDIAN = "Median (middle half)"
+MEDIAN_CELL = "{median} ({q1} to {q3})"
+GLANCE_MARKED = "Beyond the usual wobble?"
+MARKED: Mapping[str, str] = MappingProxyType(
+    {
+        "improved": "Yes, a rise",
+        "declined": "Yes, a fall",
+        "unchanged": "No",
+        "not assessed": "No threshold",
+    }
+)
+NO_CHANGE_CELL = "no first score"
+NO_SCORE_CELL = "no score"
+
+COHORT_NAME = "all practices in the programme"
+COHORT_SHORT = "Cohort"
+GROUP_SHORT = "Group"
+GROUP_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "region": "practices in the {value} region",
+        "practice_size": "practices of {value} clinicians",
+        "system_affiliation": 'practices whose health-system affiliation is "{value}"',
+    }
+)
+GROUP_NAME_OTHER = 'practices whose {field} is "{value}"'
+GROUP_VALUE_NAMES: Mapping[str, str] = MappingProxyType({"1 (solo)": "solo practices"})
+COMPARED_WITH = "Your practice is compared with {group} at each assessment ({count} at {wave})."
+FELL_BACK = (
+    "There were only {count} {group} at {wave}; with fewer than {minimum} a comparison would "
+    "mostly show chance, so your practice is compared with {cohort} instead."
+)
+FELL_BACK_UNKNOWN = (
+    "Your practice's {field} is not recorded, so it is compared with {cohort} instead."
+)
+
 SCORE_RANGE = (
     "Scores run from {low} to {high}; a higher score means more of that element is in place."
 )
@@ -67,13 +147,15 @@ NO_BAND = "Your practice has no {label} score yet, so no band is shown."
 
 SCORES_NOTE = "A blank cell means the score could not be worked out from that assessment's answers."
 CHART_IQR = (
-    "The two thin lines mark the middle half of practices (from the lower to the upper "
+    "The two thin lines mark the middle half of {group} (from the lower to the upper "
     "quartile) at each assessment."
 )
-QUARTILES = ("Cohort upper quartile", "Cohort lower quartile")
+MEDIAN = "{short} median"
+QUARTILES = ("{short} upper quartile", "{short} lower quartile")
+CHART_TITLE = "{label}: your scores beside {group}"
 CHART_BANDS = "The shaded bands are the {label} bands."
 CHART_NO_COHORT = (
-    "The cohort median is shown only at assessments with at least {minimum} practices scored."
+    "The median is shown only at assessments with at least {minimum} practices scored."
 )
 
 WOBBLE = (
@@ -109,8 +191,8 @@ NO_THRESHOLD_WHY: Mapping[str, str] = MappingProxyType(
 
 FEEDBACK_INTRO = (
     "Strengths come first: scores that have risen since your first assessment by more than the "
-    "usual wobble, and scores above the cohort median at {wave}. Then areas to build on: scores "
-    "that have moved down by more than the usual wobble, and scores under the cohort median, "
+    "usual wobble, and scores above the median of {group} at {wave}. Then areas to build on: "
+    "scores that have moved down by more than the usual wobble, and scores under that median, "
     "for you and your facilitator to choose from; starting with one that can show results "
     "quickly often helps. Each element is listed once, and a change is named only when the "
     "change table marks it as larger than the usual wobble."
@@ -119,11 +201,11 @@ FINDING: Mapping[str, str] = MappingProxyType(
     {
         "rose": "Your practice's {label} score has risen since your first assessment "
         "({baseline} to {value}), more than the measurement's usual wobble.",
-        "above_median": "Your practice's {label} score ({value}) is above the cohort median "
-        "({median}).",
+        "above_median": "Your practice's {label} score ({value}) is above the median of "
+        "{group} ({median}).",
         "fell": "{label} has moved down since your first assessment ({baseline} to {value}), "
         "more than the measurement's usual wobble: worth talking over with your facilitator.",
-        "below_median": "An area to build on: {label} ({value}; cohort median {median}).",
+        "below_median": "An area to build on: {label} ({value}; median of {group} {median}).",
     }
 )
 DRIVERS_TITLE = "{label}: the answers that held the score down most at {wave}"
@@ -137,28 +219,27 @@ DRIVERS_NOTE = (
     "most three): a place to start the conversation, not a verdict on any one answer."
 )
 NO_STRENGTHS = (
-    "This time no score sits above the cohort median or has risen by more than the usual "
+    "This time no score sits above the median of {group} or has risen by more than the usual "
     "wobble since your first assessment. Your facilitator can help you choose a first step "
     "that shows results quickly."
 )
 NO_OPPORTUNITIES = (
-    "No score sits under the cohort median or has moved down by more than the usual wobble "
+    "No score sits under the median of {group} or has moved down by more than the usual wobble "
     "at this assessment."
 )
 FEEDBACK_SMALL_COHORT = (
     "Fewer than {minimum} practices were scored at {wave}, so these lists leave out comparisons "
-    "with the cohort and show only change since your first assessment."
+    "with other practices and show only change since your first assessment."
 )
 
 PEER_INTRO = (
-    "This sets your practice's scores at {wave} beside the other practices assessed then: the "
-    "cohort median (half of practices scored higher, half lower) and the middle half of "
-    "practices (from the lower to the upper quartile). It shows the range practices are in; "
-    "it does not rank them."
+    "This sets your practice's scores at {wave} beside {group} assessed then: their median "
+    "(half scored higher, half lower) and their middle half (from the lower to the upper "
+    "quartile). It shows the range practices are in; it does not rank them."
 )
 PEER_COLUMNS = (
-    "Yours: your practice's score. Median: the cohort median. From, To: the middle half of "
-    "practices. Practices: how many had the score."
+    "Yours: your practice's score. Median: the median of {group}. From, To: their middle "
+    "half. Practices: how many had the score."
 )
 PEER_SUPPRESSED = (
     "Only {count} had this score at {wave}. With fewer than {minimum}, a comparison would "

@@ -15,7 +15,7 @@ values at one response, among those under the scale's own mean there.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -105,3 +105,17 @@ def lowest_items(
         Driver(str(name), float(given[str(name)]), value, name in scale.reverse)
         for value, _, name in answered[:count]
     )
+
+
+def band_index(value: float, bounds: Sequence[tuple[float, float]]) -> int | None:
+    """Which of the ordered bands ``bounds`` ((min, max) each, as an instrument declares them)
+    holds ``value``: the last band whose min is at or under it, within the first min and the
+    last max (a shared edge belongs to the band above, as :mod:`scoring.scales` bands a score).
+    None for NaN or a value outside every band."""
+    tolerance = 1e-9  # the instrument checks' tolerance for band edges
+    if math.isnan(value) or not bounds:
+        return None
+    if not bounds[0][0] - tolerance <= value <= bounds[-1][1] + tolerance:
+        return None
+    found = [i for i, (low, _) in enumerate(bounds) if low <= value + tolerance]
+    return found[-1] if found else None

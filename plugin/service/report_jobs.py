@@ -51,9 +51,11 @@ def build_report(
     *,
     practice: str | None,
     suppress_below: int | None,
+    compare_by: str | None = None,
 ) -> Report | list[Report]:
     """The ``kind`` report, as ``qiscan report`` builds it (practice: all practices when
-    ``practice`` is None)."""
+    ``practice`` is None, compared with the practices sharing their ``compare_by`` value
+    when it names a grouping field, else with the whole cohort)."""
     both = [main] if supporters is None else [main, supporters]
     source = provenance([d.snapshot for d in both], [d.instrument for d in both])
     if kind == "committee":
@@ -70,8 +72,8 @@ def build_report(
     if kind == "coding":
         return build_coding(main.responses, provenance=source)
     if practice is not None:
-        return build_practice(main.responses, practice, provenance=source)
-    return build_practices(main.responses, provenance=source)
+        return build_practice(main.responses, practice, provenance=source, compare_by=compare_by)
+    return build_practices(main.responses, provenance=source, compare_by=compare_by)
 
 
 def report_filename(kind: str, snapshot_id: int, fmt: str, practice: str | None) -> str:
@@ -104,6 +106,7 @@ def make_report_file(
         supporters,
         practice=params.get("practice"),
         suppress_below=params.get("suppress_below"),
+        compare_by=params.get("compare_by"),
     )
     files = len(made) if isinstance(made, list) else 1
     step(1, 1 + files)

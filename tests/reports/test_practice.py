@@ -27,6 +27,7 @@ from reports.model import (
     TextList,
 )
 from reports.practice import build_practice, build_practices
+from reports.practice_page1 import meaning
 from reports.practice_text import FORBIDDEN, STATUS
 from scoring.benchmark import cohort_benchmarks
 from scoring.decode import Responses, decode
@@ -133,17 +134,22 @@ def test_one_report_per_practice_in_record_order(cohort: Responses, reports: lis
 
 
 def test_it_opens_as_a_conversation_not_a_grade(reports: list[Report]) -> None:
+    assert reports[0].sections[0].title == "Your practice at a glance"
     lead = reports[0].sections[0].blocks[0]
     assert isinstance(lead, Text) and lead.kind == "lead"
-    assert lead.text.startswith("This report shows where your practice stands")
-    assert "start a conversation with your facilitator, not to grade you" in lead.text
+    assert lead.text.startswith("At Month 12, your practice's Readiness to engage in QI score")
+    about = section(reports[0], "About this report").blocks[0]
+    assert isinstance(about, Text)
+    assert about.text.startswith("This report shows where your practice stands")
+    assert "start a conversation with your facilitator, not to grade you" in about.text
 
 
 def test_facts_name_the_practice_its_groups_and_waves(
     cohort: Responses, reports: list[Report]
 ) -> None:
     first = cohort.frame.iloc[0]
-    facts = next(b for b in reports[0].sections[0].blocks if isinstance(b, Facts))
+    about = section(reports[0], "About this report")
+    facts = next(b for b in about.blocks if isinstance(b, Facts))
     items = dict(facts.items)
     assert items["Practice"] == first["practice_id"]
     assert items["Region"] == cohort.labels("region")[str(first["region"])]
@@ -167,10 +173,13 @@ def test_band_and_strategy_are_the_scored_band_at_the_latest_wave(
         rows = scored.loc[cohort.frame["practice_id"] == report.audience]
         latest = rows.loc[rows["readiness_index"].notna()].iloc[-1]
         band = bands[str(latest["readiness_index__band"])]
-        words = words_of(section(report, "Where your practice stands now"))
+        glance = section(report, "Your practice at a glance")
+        words = words_of(glance)
         assert f'in the band "{band.label}"' in words
         assert f"score was {latest['readiness_index']:.0f}," in words
-        assert band.guidance in words and "suggest" in words
+        assert f"What this means: {meaning(band)}" in words
+        (strategies,) = [b for b in glance.blocks if isinstance(b, TextList)]
+        assert any(line.startswith(f"{band.label} (") for line in strategies.items)
         seen.add(band.label)
     assert len(seen) >= 2  # the cohort spans bands, so a fixed band would fail
 
@@ -377,7 +386,8 @@ def test_a_practice_without_a_baseline_gets_no_change_since_then(readiness: Inst
     change = section(report, "Change since your first assessment")
     assert not any(isinstance(b, Table) for b in change.blocks)
     assert "no first (baseline) assessment" in words_of(change)
-    facts = next(b for b in report.sections[0].blocks if isinstance(b, Facts))
+    about = section(report, "About this report")
+    facts = next(b for b in about.blocks if isinstance(b, Facts))
     assert dict(facts.items)["Waves assessed"] == "Month 3, Month 6, Month 9, Month 12"
 
 

@@ -5,6 +5,7 @@ and every practice's feedback as one zip; a report kind the instrument cannot ma
 from __future__ import annotations
 
 import io
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -271,3 +272,43 @@ def test_the_web_forms_numbers_reach_the_report_as_numbers(
         follow_redirects=True,
     )
     assert "supporters_snapshot: Not a valid integer." in refused.get_data(as_text=True)
+
+
+def test_practice_feedback_can_be_compared_with_the_practices_of_its_region(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    made = make(
+        client,
+        app,
+        keys["analyst"],
+        readiness,
+        kind="practice",
+        format="html",
+        practice="PRA-001",
+        compare_by="region",
+    )
+    assert made["state"] == "done", made["error"]
+    *_, data = download(client, keys["analyst"], made["result"]["report_id"])
+    page = data.decode()
+    assert "Your practice at a glance" in page
+    # the region's practices, or the cohort with the reason when the region is too small
+    assert re.search(
+        r"compared with practices in the \w+ region|There were only \d+ practices", page
+    )
+
+
+def test_an_unknown_comparison_field_is_refused_with_the_ones_that_work(
+    app: Flask, client: FlaskClient, keys: dict[str, str], readiness: int
+) -> None:
+    analyst = auth(keys["analyst"])
+    path = f"/snapshots/{readiness}/reports"
+    body = {"kind": "practice", "format": "html", "compare_by": "county"}
+    refused = client.post(path, json=body, headers=analyst)
+    assert refused.status_code == 422, refused.json
+    (message,) = refused.json["errors"]["compare_by"]
+    assert "the fields that work are: region, practice_size, system_affiliation" in message
+    misplaced = client.post(
+        path, json={"kind": "cohort", "format": "html", "compare_by": "region"}, headers=analyst
+    )
+    assert misplaced.status_code == 422 and "compare_by" in misplaced.json["errors"]
+    assert client.get("/jobs", headers=analyst).json[0]["kind"] == "pull", "nothing queued"

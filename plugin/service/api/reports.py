@@ -27,6 +27,7 @@ from plugin.service.jobs import enqueue
 from plugin.service.models import MAX_ID, Job, ReportFile
 from reports.catalogue import KINDS, report_formats, report_kinds
 from reports.render import FORMATS
+from scoring.peer_groups import check_comparison_field
 
 blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")
 TITLES = {
@@ -45,6 +46,13 @@ class ReportIn(Schema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "practice feedback: only this practice (else one file each)"},
     )
+    compare_by = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "practice feedback: compare with the practices sharing this "
+            "grouping field's value (e.g. region, practice_size), else the whole cohort"
+        },
+    )
     supporters_snapshot = fields.Integer(
         strict=True,  # 1.5 is no snapshot's id (a lax Integer reads it as 1)
         validate=validate.Range(min=1, max=MAX_ID),
@@ -61,6 +69,8 @@ class ReportIn(Schema):
         kind = data.get("kind")
         if "practice" in data and kind != "practice":
             raise ValidationError("only practice feedback is made for one practice", "practice")
+        if "compare_by" in data and kind != "practice":
+            raise ValidationError("only practice feedback is compared by a group", "compare_by")
         for name in ("supporters_snapshot", "suppress_below"):
             if name in data and kind != "committee":
                 raise ValidationError("only the committee report takes this", name)
@@ -116,6 +126,12 @@ def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
     if body["kind"] not in fitting:
         errors = {"kind": [f"a snapshot of '{found.instrument.id}' makes: {', '.join(fitting)}"]}
         raise ApiProblem(422, "the request has invalid fields; see errors", errors)
+    compare_by = body.get("compare_by")
+    try:
+        check_comparison_field(found.instrument, compare_by)
+    except ValueError as exc:
+        errors = {"compare_by": [str(exc)]}
+        raise ApiProblem(422, "the request has invalid fields; see errors", errors) from None
     practice = visible_unit(found, body["practice"]) if "practice" in body else None
     supporters = body.get("supporters_snapshot")
     if supporters is not None:
@@ -132,6 +148,8 @@ def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
         "supporters_snapshot": supporters,
         "suppress_below": body.get("suppress_below"),
     }
+    if compare_by is not None:  # absent otherwise: the jobs queued before it keep their key
+        params["compare_by"] = compare_by
     db = session()
     job = enqueue(
         db,

@@ -1,0 +1,85 @@
+"""What the practice report's pages share: the practice's own rows, whom it is compared with
+(named, as :mod:`scoring.peer_groups` chose the group), and how a frame's cell becomes a number
+or a table cell."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from reports import practice_text as say
+from reports.wave_scores import WaveScores
+from scoring.peer_groups import PeerGroup
+
+DECIMALS = 0  # scores as the feedback sentences show them
+CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
+
+
+@dataclass(frozen=True, eq=False)
+class Practice:
+    unit: object
+    rows: pd.DataFrame  # the practice's rows of the long score frame, in wave order
+    waves: tuple[int, ...]  # the waves with at least one score
+
+    @property
+    def latest(self) -> int | None:
+        return self.waves[-1] if self.waves else None
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """The group a practice is compared with, its name in the report's sentences, and its
+    median and quartiles per (score, wave) (:func:`scoring.peer_groups.group_benchmarks`)."""
+
+    group: PeerGroup
+    name: str  # e.g. "practices in the North region", "all practices in the programme"
+    short: str  # the charts' legend: "Cohort" or "Group"
+    field_label: str  # the grouping field's label ("" for the cohort)
+    benchmarks: pd.DataFrame
+
+    def value(self, score: str, wave: int, column: str) -> float:
+        key = (score, wave)
+        if key not in self.benchmarks.index:
+            return math.nan
+        return to_float(self.benchmarks.at[key, column])
+
+    def data(self, scores: WaveScores) -> pd.DataFrame:
+        """The long score frame of the group's units only."""
+        return scores.data.loc[scores.data["unit"].isin(self.group.units)]
+
+
+def group_name(by: str | None, value: str | None, field_label: str) -> str:
+    """The comparison group in words: "practices in the North region"."""
+    if by is None or value is None:
+        return say.COHORT_NAME
+    if value in say.GROUP_VALUE_NAMES:
+        return say.GROUP_VALUE_NAMES[value]
+    template = say.GROUP_NAMES.get(by, say.GROUP_NAME_OTHER)
+    return template.format(value=value, field=field_label.lower())
+
+
+def unit_label(scores: WaveScores) -> str:
+    unit = scores.responses.instrument.unit
+    return unit.label if unit is not None else "practice"
+
+
+def at(practice: Practice, name: str) -> tuple[int, Any] | None:
+    """The practice's latest wave with a score on ``name``, and that row's label."""
+    rows = practice.rows.loc[practice.rows[name].notna()]
+    if rows.empty:
+        return None
+    return int(rows["wave_index"].iloc[-1]), rows.index[-1]
+
+
+def to_float(value: Any) -> float:
+    """A number from a frame cell; NaN for a missing one (None, NaN, pd.NA)."""
+    return math.nan if value is None or value is pd.NA else float(value)
+
+
+def number(value: Any) -> float | None:
+    """A table cell: the number, or blank where there is none."""
+    found = to_float(value)
+    return None if math.isnan(found) else found
