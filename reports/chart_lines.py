@@ -33,12 +33,14 @@ PLOT_L, PLOT_H = 52.0, 220.0
 class _Frame:
     """Where a line or run chart's plot sits, and how values map into it."""
 
-    def __init__(self, top: float, right: float, low: float, high: float, n: int) -> None:
-        self.top, self.bottom, self.right = top, top + PLOT_H, right
+    def __init__(
+        self, top: float, right: float, low: float, high: float, n: int, height: float = PLOT_H
+    ) -> None:
+        self.top, self.bottom, self.right, self.height = top, top + height, right, height
         self.low, self.high, self.n = low, high, n
 
     def y(self, value: float) -> float:
-        return self.bottom - (value - self.low) / ((self.high - self.low) or 1.0) * PLOT_H
+        return self.bottom - (value - self.low) / ((self.high - self.low) or 1.0) * self.height
 
     def x(self, index: int) -> float:
         if self.n <= 1:
@@ -201,7 +203,7 @@ def line_chart(chart: LineChart, ident: str) -> str:
     seen = [v for series in chart.series for v in series.values if not math.isnan(v)]
     low, high = min([chart.y_min, *seen]), max([chart.y_max, *seen])
     right = WIDTH - (116.0 if chart.bands else 20.0)
-    frame = _Frame(top + 10, right, low, high, len(chart.x_labels))
+    frame = _Frame(top + 10, right, low, high, len(chart.x_labels), chart.plot_height)
     parts += _bands(frame, chart.bands)
     parts += _axes(frame, chart.x_labels)
     # Emphasised lines last, so they are drawn over the cohort's.

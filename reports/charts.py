@@ -1,6 +1,6 @@
 """Charts as inline SVG, one module per kind of chart (:mod:`reports.chart_bars`,
-:mod:`reports.chart_lines`,
-:mod:`reports.chart_stacked`, :mod:`reports.chart_heatmap`), sharing :mod:`reports.chart_svg`.
+:mod:`reports.chart_lines`, :mod:`reports.chart_panels`, :mod:`reports.chart_stacked`,
+:mod:`reports.chart_heatmap`), sharing :mod:`reports.chart_svg`.
 
 Every chart is one ``<svg role="img">`` whose ``<title>`` and ``<desc>`` say in words what it
 draws, so a screen reader (or a search in the PDF) gets the numbers too. Sizes are viewBox units:
@@ -17,8 +17,17 @@ from __future__ import annotations
 from reports.chart_bars import bar_chart
 from reports.chart_heatmap import heatmap
 from reports.chart_lines import line_chart, run_chart
+from reports.chart_panels import panel_chart
 from reports.chart_stacked import stacked_chart
-from reports.model import BarChart, Chart, Heatmap, LineChart, RunChart, StackedBarChart
+from reports.model import (
+    BarChart,
+    Chart,
+    Heatmap,
+    LineChart,
+    PanelChart,
+    RunChart,
+    StackedBarChart,
+)
 
 ChartBlock = Chart
 
@@ -36,4 +45,6 @@ def svg(block: ChartBlock, ident: str = "chart") -> str:
         return stacked_chart(block, ident)
     if isinstance(block, Heatmap):
         return heatmap(block, ident)
+    if isinstance(block, PanelChart):
+        return panel_chart(block, ident)
     raise TypeError(f"not a chart: {type(block).__name__}")

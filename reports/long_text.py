@@ -57,6 +57,7 @@ from reports.model import (
     Facts,
     Heatmap,
     LineChart,
+    PanelChart,
     Provenance,
     Report,
     Section,
@@ -235,6 +236,16 @@ def _chart(block: Chart) -> Block:
             title=label(block.title),
             levels=tuple(label(level) for level in block.levels),
             rows=rows,
+            note=note(block.note),
+        )
+    if isinstance(block, PanelChart):
+        panels = tuple(replace(p, title=label(p.title)) for p in block.panels)
+        return replace(
+            block,
+            title=label(block.title),
+            x_labels=tuple(label(x) for x in block.x_labels),
+            panels=panels,
+            names=(label(block.names[0]), label(block.names[1]), label(block.names[2])),
             note=note(block.note),
         )
     if isinstance(block, Heatmap):

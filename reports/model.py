@@ -172,6 +172,36 @@ class LineChart:
     y_label: str = ""
     bands: tuple[Band, ...] = ()
     note: str = ""
+    plot_height: float = 220.0  # the plot's height in chart units (the chart is 560 wide)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One small chart of a :class:`PanelChart`: the unit's value at each wave, and the
+    comparison group's median and middle half (``low``: lower quartile, ``high``: upper, at
+    each wave); NaN where there is none, () for none at all."""
+
+    title: str
+    values: tuple[float, ...]
+    median: tuple[float, ...] = ()
+    low: tuple[float, ...] = ()
+    high: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class PanelChart:
+    """Small multiples: one small line chart per panel, four to a row, on one scale
+    (``y_min..y_max``) and one set of waves, with one legend naming the unit's line, the
+    median and the middle half (``names``)."""
+
+    title: str
+    x_labels: tuple[str, ...]
+    panels: tuple[Panel, ...]
+    names: tuple[str, str, str] = ("Your practice", "Median", "Middle half")
+    y_min: float = 0.0
+    y_max: float = 100.0
+    note: str = ""
+    legend: bool = True  # False: a later row of the same charts, under the first one's legend
 
 
 @dataclass(frozen=True)
@@ -207,7 +237,7 @@ class TextList:
     links: tuple[int | None, ...] = ()
 
 
-Chart = BarChart | StackedBarChart | LineChart | RunChart | Heatmap
+Chart = BarChart | StackedBarChart | LineChart | PanelChart | RunChart | Heatmap
 Block = Text | Facts | Table | Chart | TextList
 
 

@@ -2,10 +2,12 @@
 
 Page 1 is a one-pager (:mod:`reports.practice_page1`): the practice's readiness band and what
 it means, and per element its score beside the comparison group, its change since the first
-assessment and the engagement strategy the facilitators' guide suggests for its band. The pages
-after it (:mod:`reports.practice_sections`) give the scores over time, the change table,
-strengths before opportunities with the answers behind each opportunity, and the comparison at
-the latest wave; the facts about the practice close the report.
+assessment and the engagement strategy the facilitators' guide suggests for its band. Then
+(:mod:`reports.practice_sections`) every element's scores over time as small charts beside the
+group's median and middle half at each wave, and strengths before opportunities with the answers
+behind each opportunity: two or three pages in all. The tables behind them (every score at every
+wave, the change table with its thresholds, the group's quartiles) go to the XLSX workbook only
+(``Report.annex``).
 
 The practice is compared with the whole cohort, or with the practices sharing its value of a
 grouping field the facilitator chooses (``compare_by``: its region, its size), falling back to
@@ -26,12 +28,13 @@ practice is silently missing from the batch.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from reports import practice_text as say
-from reports.model import Facts, Provenance, Report, Section, Text, with_simulated
+from reports.model import Facts, Provenance, Report, Section, Table, Text, with_simulated
 from reports.practice_page1 import glance_blocks
 from reports.practice_parts import (
     CHOICE_TYPES,
@@ -151,16 +154,12 @@ def _report(
 ) -> Report:
     practice = _practice(scores, unit)
     instrument = scores.responses.instrument
-    about = Section(
-        "About this report",
-        (
-            Text(say.OPENING.format(title=instrument.title)),
-            _facts(scores, practice),
-            Text(say.TAKES_TIME),
-        ),
-    )
+    opening = Text(say.OPENING.format(title=instrument.title))
+    facts = _facts(scores, practice)
     latest = practice.latest
+    annex: tuple[Table, ...] = ()
     if latest is None:
+        about = Section("About this report", (opening, facts, Text(say.TAKES_TIME)))
         sections = [about, Section("Your scores", (Text(say.NOT_SCORED),))]
     else:
         comparison = _comparison(scores, practice, groups, min_cohort)
@@ -174,13 +173,22 @@ def _report(
             decimals=DECIMALS,
             statuses=change_statuses(scores.thresholds, practice.unit),
         )
+        # The tables behind page 1 (every score at every wave, the change table with its
+        # thresholds, the group's quartiles) go to the workbook: the pages stay at two or three.
+        trend, scores_table = _tables_out(scores_section(scores, practice, comparison, min_cohort))
+        _, change_table = _tables_out(change_section(scores, practice))
+        _, peer_table = _tables_out(peer_section(scores, feedback, comparison, min_cohort))
+        annex = scores_table + change_table + peer_table
+        glance = glance_blocks(scores, practice, comparison, min_cohort)
+        feedback_part = feedback_section(scores, practice, feedback, comparison, min_cohort)
+        # Three pages or so: page 1, strengths and opportunities, then the small charts.
         sections = [
-            Section(say.GLANCE_TITLE, glance_blocks(scores, practice, comparison, min_cohort)),
-            scores_section(scores, practice, comparison, min_cohort),
-            change_section(scores, practice),
-            feedback_section(scores, practice, feedback, comparison, min_cohort),
-            peer_section(scores, feedback, comparison, min_cohort),
-            about,
+            Section(
+                say.GLANCE_TITLE,
+                (replace(opening, kind="note"), Text(_in_one_line(facts), "note"), *glance),
+            ),
+            replace(feedback_part, blocks=(*feedback_part.blocks, Text(say.TAKES_TIME, "note"))),
+            replace(trend, blocks=(*trend.blocks, Text(say.IN_THE_WORKBOOK, "note"))),
         ]
     return Report(
         kind="practice",
@@ -190,7 +198,28 @@ def _report(
         provenance=provenance,
         suppress_below=min_cohort,
         audience=str(practice.unit),
+        annex=annex,
     )
+
+
+def _in_one_line(facts: Facts) -> str:
+    """The practice's facts as one line under the heading of page 1 (its id is in the title
+    and its latest assessment in the line below)."""
+    shown = facts.items[1:-1]
+    return " \u00b7 ".join(f"{label}: {value}" for label, value in shown)
+
+
+def _tables_out(section: Section) -> tuple[Section, tuple[Table, ...]]:
+    """``section`` without its tables, and its tables with the section's notes folded into
+    theirs (a workbook sheet carries a table and its note, not the text around it)."""
+    texts = " ".join(b.text for b in section.blocks if isinstance(b, Text))
+    tables = tuple(
+        replace(b, note=" ".join(n for n in (b.note, texts) if n))
+        for b in section.blocks
+        if isinstance(b, Table)
+    )
+    rest = tuple(b for b in section.blocks if not isinstance(b, Table))
+    return replace(section, blocks=rest), tables
 
 
 def _practice(scores: WaveScores, unit: object) -> Practice:

@@ -13,14 +13,14 @@ from typing import Any
 import pandas as pd
 
 from reports import practice_text as say
+from reports.chart_panels import COLUMNS
 from reports.model import (
-    Band,
     Block,
     Cell,
     Column,
-    LineChart,
+    Panel,
+    PanelChart,
     Section,
-    Series,
     Suppressed,
     Table,
     Text,
@@ -60,56 +60,55 @@ def scores_section(
     blocks: list[Block] = [
         Table("scores", "Your scores at each assessment", columns, tuple(rows), say.SCORES_NOTE)
     ]
-    ranges = {info.score_range for info in scores.scales if info.score_range is not None}
-    if len(ranges) == 1:
-        low, high = next(iter(ranges))
-        blocks.append(Text(say.SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}"), "note"))
-    blocks += [_chart(scores, info, by_wave, comparison, min_cohort) for info in scores.scales]
+    blocks += _panels(scores, by_wave, comparison, min_cohort)
     return Section("Your scores over time", tuple(blocks))
 
 
-def _chart(
-    scores: WaveScores,
-    info: ScaleInfo,
-    by_wave: pd.DataFrame,
-    comparison: Comparison,
-    min_cohort: int,
-) -> LineChart:
+def _panels(
+    scores: WaveScores, by_wave: pd.DataFrame, comparison: Comparison, min_cohort: int
+) -> list[PanelChart]:
+    """Every element's scores as small charts, beside the group's median and middle half at
+    each wave (never one wave's quartiles drawn across every wave): a chart per row of
+    :data:`reports.chart_panels.COLUMNS`, so a page break can fall between rows; the first
+    row carries the title and legend, the last the notes."""
     waves = list(scores.waves)
-    mine = tuple(to_float(by_wave[info.name].get(w)) for w in waves)
-    medians = tuple(comparison.value(info.name, w, "cohort_median") for w in waves)
-    notes = []
-    bands: tuple[Band, ...] = ()
-    if info.bands:
-        bands = tuple(Band(b.label, b.min, b.max) for b in info.bands)
-        notes.append(say.CHART_BANDS.format(label=info.label))
-    # The group's middle half at each wave, beside its median at that wave (never one wave's
-    # quartiles drawn across every wave).
-    quartiles = [
-        tuple(comparison.value(info.name, w, column) for w in waves)
-        for column in ("cohort_q3", "cohort_q1")
-    ]
-    shown = not info.bands and not all(math.isnan(q) for q in quartiles[0])
-    notes += [say.CHART_IQR.format(group=comparison.name)] if shown else []
-    if any(math.isnan(m) for m in medians):
+    panels = []
+    for info in scores.scales:
+        column = by_wave[info.name]
+        panels.append(
+            Panel(
+                info.label,
+                tuple(to_float(column.get(w)) for w in waves),
+                *(
+                    tuple(comparison.value(info.name, w, key) for w in waves)
+                    for key in ("cohort_median", "cohort_q1", "cohort_q3")
+                ),
+            )
+        )
+    ranges = {info.score_range for info in scores.scales if info.score_range is not None}
+    low, high = next(iter(ranges)) if len(ranges) == 1 else (0.0, 100.0)
+    notes = [say.CHARTS_INTRO.format(group=comparison.name)]
+    notes.append(say.SCORE_RANGE.format(low=f"{low:g}", high=f"{high:g}"))
+    if any(math.isnan(m) for p in panels for m in p.median):
         notes.append(say.CHART_NO_COHORT.format(minimum=min_cohort))
-    series = [Series("Your practice", mine, emphasis=True)]
-    if not all(math.isnan(m) for m in medians):
-        series.append(Series(say.MEDIAN.format(short=comparison.short), medians))
-    if shown:
-        names = [name.format(short=comparison.short) for name in say.QUARTILES]
-        series += [Series(name, q) for name, q in zip(names, quartiles, strict=True)]
-    low, high = info.score_range if info.score_range is not None else (0.0, 100.0)
-    return LineChart(
-        title=say.CHART_TITLE.format(label=info.label, group=comparison.name),
-        x_labels=tuple(scores.label(w) for w in waves),
-        series=tuple(series),
-        y_min=float(low),
-        y_max=float(high),
-        y_label="score",
-        bands=bands,
-        note=" ".join(notes),
-    )
+    rows = [tuple(panels[at : at + COLUMNS]) for at in range(0, len(panels), COLUMNS)]
+    return [
+        PanelChart(
+            say.PANELS_TITLE.format(group=comparison.name) if at == 0 else "",
+            tuple(scores.label(w) for w in waves),
+            row,
+            names=(
+                "Your practice",
+                say.MEDIAN.format(short=comparison.short),
+                say.MIDDLE_HALF.format(short=comparison.short),
+            ),
+            y_min=float(low),
+            y_max=float(high),
+            note=" ".join(notes) if at == len(rows) - 1 else "",
+            legend=at == 0,
+        )
+        for at, row in enumerate(rows)
+    ]
 
 
 def change_section(scores: WaveScores, practice: Practice) -> Section:
@@ -195,6 +194,8 @@ def feedback_section(
     blocks.append(TextList("Strengths", strengths) if strengths else none)
     if chances:
         blocks += [TextList("Opportunities to build on", chances), *drivers]
+        if drivers:  # what the answers under each opportunity are, said once
+            blocks.append(Text(say.DRIVERS_NOTE, "note"))
     else:
         blocks.append(Text(say.NO_OPPORTUNITIES.format(group=group)))
     if (feedback.benchmarks["cohort_n"] < min_cohort).any():
@@ -222,7 +223,7 @@ def _drivers(scores: WaveScores, practice: Practice, info: ScaleInfo) -> list[Bl
         template = say.DRIVER_REVERSED if driver.reversed else say.DRIVER
         lines.append(template.format(question=fields[driver.item].label, answer=answer))
     title = say.DRIVERS_TITLE.format(label=info.label, wave=scores.label(wave))
-    return [TextList(title, tuple(lines), say.DRIVERS_NOTE)]
+    return [TextList(title, tuple(lines))]
 
 
 def peer_section(

@@ -60,17 +60,15 @@ BAND_MEANS = "What this means: {meaning}"
 # the instrument's band guidance starts with (the words before its first colon).
 STRATEGY_FOR_YOU: Mapping[str, str] = MappingProxyType(
     {
-        "Set the stage": "now may not be the moment for a large improvement project, and that "
-        "is fine. Your facilitator can keep in touch, share useful information and invitations "
-        "to learning events, and be easy to turn to when the time is right for your practice.",
-        "Build trust and tailor the message": "your practice has a base to build on. Your "
-        "facilitator can work with people and organisations you already trust, plan with you "
-        "as equals, and talk with the people who have most influence in your practice about "
-        "what clinicians, managers and staff each care about.",
-        "Maintain buy-in": "your practice is ready to take on improvement work. You and your "
-        "facilitator can bring everyone with influence on board, start with a project that "
-        "shows results quickly, build step by step so change does not wear people out, and "
-        "look back regularly at what your practice has achieved.",
+        "Set the stage": "now may not be the moment for a large improvement project, and "
+        "that is fine: your facilitator will keep in touch, share what is useful and be there "
+        "when the time is right.",
+        "Build trust and tailor the message": "your practice has a base to build on: your "
+        "facilitator can plan with you as equals, through people you already trust, and speak "
+        "to what clinicians, managers and staff each care about.",
+        "Maintain buy-in": "your practice is ready for improvement work: bring everyone with "
+        "influence on board, start with a project that shows results quickly, and build step "
+        "by step, looking back at what you have achieved.",
     }
 )
 STRATEGY_OTHER = "the facilitators' guide suggests this way of working together: {guidance}"
@@ -79,7 +77,7 @@ GLANCE_COLUMNS = (
     "Yours: your practice's score. Median (middle half): of {group} at the same assessment "
     "(half scored higher than the median, half lower; the middle half runs from the lower to "
     "the upper quartile). Change: in score points since {baseline}, marked when it is larger "
-    "than the measurement's usual wobble (see the change table)."
+    "than the measurement's usual wobble."
 )
 GLANCE_STRATEGIES = "What the guide suggests for each band"
 GLANCE_STRATEGY = "{band} ({strategy}): {meaning}"
@@ -88,7 +86,7 @@ ELEMENT_BANDS = (
     "({bands}): a local starting point for planning together, not a validated cut-off."
 )
 GLANCE_MEDIAN = "Median (middle half)"
-MEDIAN_CELL = "{median} ({q1} to {q3})"
+MEDIAN_CELL = "{median} ({q1}\u2060\u2013\u2060{q3})"  # word joiners: never broken
 GLANCE_MARKED = "Beyond the usual wobble?"
 MARKED: Mapping[str, str] = MappingProxyType(
     {
@@ -152,7 +150,13 @@ CHART_IQR = (
 )
 MEDIAN = "{short} median"
 QUARTILES = ("{short} upper quartile", "{short} lower quartile")
-CHART_TITLE = "{label}: your scores beside {group}"
+CHARTS_INTRO = (
+    "Each small chart shows your practice's scores beside {group}: the dashed line is their "
+    "median and the shaded band their middle half (from the lower to the upper quartile) at "
+    "each assessment."
+)
+PANELS_TITLE = "Your scores at each assessment, beside {group}"
+MIDDLE_HALF = "{short} middle half"
 CHART_BANDS = "The shaded bands are the {label} bands."
 CHART_NO_COHORT = (
     "The median is shown only at assessments with at least {minimum} practices scored."
@@ -190,12 +194,10 @@ NO_THRESHOLD_WHY: Mapping[str, str] = MappingProxyType(
 )
 
 FEEDBACK_INTRO = (
-    "Strengths come first: scores that have risen since your first assessment by more than the "
-    "usual wobble, and scores above the median of {group} at {wave}. Then areas to build on: "
-    "scores that have moved down by more than the usual wobble, and scores under that median, "
-    "for you and your facilitator to choose from; starting with one that can show results "
-    "quickly often helps. Each element is listed once, and a change is named only when the "
-    "change table marks it as larger than the usual wobble."
+    "Strengths: scores that rose by more than the usual wobble since your first assessment, or "
+    "sit above the median of {group} at {wave}. Areas to build on: scores that fell by more "
+    "than the usual wobble, or sit under that median; starting with one that can show results "
+    "quickly often helps. Each element is listed once."
 )
 FINDING: Mapping[str, str] = MappingProxyType(
     {
@@ -272,3 +274,10 @@ def listing(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+IN_THE_WORKBOOK = (
+    "The XLSX version of this report also has every score at every assessment, the change "
+    "since your first assessment with how large a change is before it counts as more than the "
+    "usual wobble, and the comparison group's quartiles."
+)

@@ -162,18 +162,27 @@ def column_widths(
         longest_word = max((len(word) for word in column.header.split()), default=1)
         longest_cell = max((len(row[index].text) for row in rows), default=1)
         if column.kind == "text":
-            chars.append(max(min(max(longest_cell, longest_word, 8), 40), floors[-1]))
+            # + 4 for the cell's padding: a short cell stays on one line
+            chars.append(max(min(max(longest_cell, longest_word, 8), 40) + 4, floors[-1]))
         else:
             chars.append(min(max(longest_cell, longest_word, 4), 24) + 2)
     # A page holds about LINE_CHARS characters of 9 pt text: past that, text columns give way
-    # (they wrap) so that number columns keep room for their values and header words.
-    over = sum(chars) - LINE_CHARS
+    # (they wrap) so that number columns keep room for their values and header words. The
+    # widest text columns give way first, down to a common ceiling (never below their longest
+    # word), so a short column ("Ready to engage") stays on one line while a long one wraps.
     texts = [i for i, column in enumerate(columns) if column.kind == "text"]
-    spare = sum(chars[i] - floors[i] for i in texts if chars[i] > floors[i])
-    if over > 0 and spare > 0:
-        for i in texts:
-            if chars[i] > floors[i]:
-                chars[i] -= min(chars[i] - floors[i], over * (chars[i] - floors[i]) / spare)
+    if sum(chars) > LINE_CHARS and texts:
+
+        def capped(ceiling: float) -> list[float]:
+            return [
+                max(min(c, ceiling), floors[i]) if i in texts else c for i, c in enumerate(chars)
+            ]
+
+        low, high = 0.0, max(chars[i] for i in texts)
+        for _ in range(30):  # bisect the ceiling at which the columns fit
+            middle = (low + high) / 2
+            low, high = (low, middle) if sum(capped(middle)) > LINE_CHARS else (middle, high)
+        chars = capped(low)
     total = sum(chars)
     return tuple(round(100 * c / total, 2) for c in chars)
 

@@ -15,6 +15,7 @@ from reports.model import (
     Facts,
     Heatmap,
     LineChart,
+    PanelChart,
     Report,
     RunChart,
     StackedBarChart,
@@ -188,6 +189,19 @@ def chart_points(chart: Chart) -> list[dict[str, Cell]]:
                 for level, share in zip(chart.levels, row.shares, strict=True)
             )
             points.append({"series": "n", "point": row.label, "value": row.n})
+    elif isinstance(chart, PanelChart):
+        mine, median, middle = chart.names
+        for panel in chart.panels:
+            for i, x in enumerate(chart.x_labels):
+                name = f"{panel.title}: {mine}"
+                points.append({"series": name, "point": x, "value": panel.values[i]})
+                if panel.median:
+                    name = f"{panel.title}: {median}"
+                    points.append({"series": name, "point": x, "value": panel.median[i]})
+                if panel.low and panel.high:
+                    name = f"{panel.title}: {middle}"
+                    low, high = panel.low[i], panel.high[i]
+                    points.append({"series": name, "point": x, "low": low, "high": high})
     elif isinstance(chart, Heatmap):
         for name, cells in zip(chart.y_labels, chart.cells, strict=True):
             points.extend(

@@ -68,7 +68,7 @@ def test_the_pdf_opens_on_the_report_not_on_contents(pages: list[str], report: R
 def test_provenance_names_the_project_never_a_local_folder(
     pages: list[str], report: Report
 ) -> None:
-    assert "localcap project 3, localcap project 5" in pages[-1]
+    assert "localcap project 3, localcap project 5" in " ".join(pages[-1].split())
     assert STORE not in "".join("".join(text.split()) for text in pages)
     assert STORE not in to_html(report)
 

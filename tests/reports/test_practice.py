@@ -17,6 +17,7 @@ from reports.model import (
     BarChart,
     Facts,
     LineChart,
+    PanelChart,
     Provenance,
     Report,
     RunChart,
@@ -28,7 +29,7 @@ from reports.model import (
 )
 from reports.practice import build_practice, build_practices
 from reports.practice_page1 import meaning
-from reports.practice_text import FORBIDDEN, STATUS
+from reports.practice_text import FORBIDDEN, NO_CHANGE_CELL, STATUS
 from scoring.benchmark import cohort_benchmarks
 from scoring.decode import Responses, decode
 from scoring.paired import reliable_change
@@ -71,7 +72,8 @@ def section(report: Report, title: str) -> Section:
 
 
 def table(report: Report, name: str) -> Table:
-    return next(t for t in report.tables() if t.name == name)
+    """A table of the report's pages or of its workbook annex (the tables behind page 1)."""
+    return next(t for t in (*report.tables(), *report.annex) if t.name == name)
 
 
 def rows_by_scale(report: Report, name: str) -> dict[str, dict[str, object]]:
@@ -83,12 +85,14 @@ def words_of(found: Section) -> str:
 
 
 def texts(report: Report) -> list[str]:
-    """Every word a reader of the report sees, wherever it sits."""
+    """Every word a reader of the report sees, wherever it sits (the workbook's annex too)."""
     found = [report.title, report.subtitle, report.audience]
     for s in report.sections:
         found.append(s.title)
         for block in s.blocks:
             found += _block_texts(block)
+    for annexed in report.annex:
+        found += _block_texts(annexed)
     return found
 
 
@@ -122,6 +126,10 @@ def _block_texts(block: object) -> list[str]:
         ]
     if isinstance(block, RunChart):
         return [block.title, block.rules_note, *block.signals]
+    if isinstance(block, PanelChart):
+        return [block.title, block.note, *block.x_labels, *block.names] + [
+            panel.title for panel in block.panels
+        ]
     raise AssertionError(f"unknown block {block!r}")
 
 
@@ -134,33 +142,39 @@ def test_one_report_per_practice_in_record_order(cohort: Responses, reports: lis
 
 
 def test_it_opens_as_a_conversation_not_a_grade(reports: list[Report]) -> None:
-    assert reports[0].sections[0].title == "Your practice at a glance"
-    lead = reports[0].sections[0].blocks[0]
-    assert isinstance(lead, Text) and lead.kind == "lead"
+    glance = reports[0].sections[0]
+    assert glance.title == "Your practice at a glance"
+    opening = glance.blocks[0]
+    assert isinstance(opening, Text)
+    assert opening.text.startswith("This report shows where your practice stands")
+    assert "start a conversation with your facilitator, not to grade you" in opening.text
+    (lead,) = [b for b in glance.blocks if isinstance(b, Text) and b.kind == "lead"]
     assert lead.text.startswith("At Month 12, your practice's Readiness to engage in QI score")
-    about = section(reports[0], "About this report").blocks[0]
-    assert isinstance(about, Text)
-    assert about.text.startswith("This report shows where your practice stands")
-    assert "start a conversation with your facilitator, not to grade you" in about.text
+
+
+def facts_line(report: Report) -> str:
+    """The line of page 1 that names the practice's groups and waves."""
+    glance = section(report, "Your practice at a glance")
+    return next(b.text for b in glance.blocks if isinstance(b, Text) and "Region: " in b.text)
 
 
 def test_facts_name_the_practice_its_groups_and_waves(
     cohort: Responses, reports: list[Report]
 ) -> None:
     first = cohort.frame.iloc[0]
-    about = section(reports[0], "About this report")
-    facts = next(b for b in about.blocks if isinstance(b, Facts))
-    items = dict(facts.items)
-    assert items["Practice"] == first["practice_id"]
-    assert items["Region"] == cohort.labels("region")[str(first["region"])]
+    line = facts_line(reports[0])
+    assert f"Region: {cohort.labels('region')[str(first['region'])]} \u00b7 " in line
     size_label = cohort.instrument.field_map()["practice_size"].label
-    assert items[size_label] == cohort.labels("practice_size")[str(first["practice_size"])]
+    size = cohort.labels("practice_size")[str(first["practice_size"])]
+    assert f"{size_label}: {size} \u00b7 " in line
     scored = scale_scores(cohort).frame.loc[cohort.frame["practice_id"] == first["practice_id"]]
     assessed = cohort.frame.loc[scored.index[scored["readiness_index"].notna()], "wave"]
     waves = cohort.instrument.waves
     assert waves is not None
     labels = {e.name: e.label for e in waves.events}
-    assert items["Latest assessment"] == labels[str(assessed.iloc[-1])]
+    named = ", ".join(labels[str(w)] for w in assessed)
+    assert line.endswith(f"Waves assessed: {named}")
+    assert reports[0].audience == first["practice_id"]  # the title names the practice
 
 
 def test_band_and_strategy_are_the_scored_band_at_the_latest_wave(
@@ -197,25 +211,21 @@ def test_scores_table_and_charts_hold_the_practice_and_cohort_numbers(
     data = long_scores(cohort, scored)
     report = reports[0]
     mine = data.loc[data["unit"] == report.audience].set_index("wave_index")
-    rows = rows_by_scale(report, "scores")
+    rows = rows_by_scale(report, "scores")  # in the workbook only
+    assert not [t for t in report.tables() if t.name == "scores"]
     charts = [
-        b for b in section(report, "Your scores over time").blocks if isinstance(b, LineChart)
+        b for b in section(report, "Your scores over time").blocks if isinstance(b, PanelChart)
     ]
-    assert len(charts) == len(scored.scales)
-    for info, chart in zip(scored.scales, charts, strict=True):
+    assert charts[0].legend and not any(c.legend for c in charts[1:])
+    panels = [panel for chart in charts for panel in chart.panels]
+    assert [p.title for p in panels] == [info.label for info in scored.scales]
+    for info, panel in zip(scored.scales, panels, strict=True):
         expected = mine[info.name].astype(float).reindex(range(5)).tolist()
         assert [rows[info.label][f"w{w}"] for w in range(5)] == pytest.approx(expected)
-        practice, median, *quartiles = chart.series
-        assert practice.emphasis and not median.emphasis
-        assert list(practice.values) == pytest.approx(expected)
-        assert list(median.values) == pytest.approx(list(wave_medians(data, info.name)))
-        if info.bands:
-            assert [(b.low, b.high) for b in chart.bands] == [(b.min, b.max) for b in info.bands]
-            assert quartiles == []
-        else:
-            # the middle half at each wave (tests/reports/test_practice_findings.py checks values)
-            assert chart.bands == ()
-            assert [q.name for q in quartiles] == ["Cohort upper quartile", "Cohort lower quartile"]
+        assert list(panel.values) == pytest.approx(expected)
+        assert list(panel.median) == pytest.approx(list(wave_medians(data, info.name)))
+        # the middle half at each wave (tests/reports/test_practice_findings.py checks values)
+        assert len(panel.low) == len(panel.high) == 5
 
 
 def test_strengths_come_before_opportunities(cohort: Responses, reports: list[Report]) -> None:
@@ -280,11 +290,11 @@ def test_comparison_is_withheld_below_min_cohort(
                 cell = row[key]
                 assert isinstance(cell, Suppressed)
                 assert "Only 4 practices had this score" in cell.reason
-        notes = words_of(section(report, "Alongside other practices"))
+        notes = table(report, "cohort").note
         assert "fewer than 5 a comparison would mostly show chance" in notes
-        for chart in (b for s in report.sections for b in s.blocks if isinstance(b, LineChart)):
-            assert [series.name for series in chart.series] == ["Your practice"]
-            assert all("Middle half" not in band.label for band in chart.bands)
+        for chart in (b for s in report.sections for b in s.blocks if isinstance(b, PanelChart)):
+            for panel in chart.panels:
+                assert all(math.isnan(v) for v in (*panel.median, *panel.low, *panel.high))
     # the same cohort of 40 is withheld once min_cohort exceeds it
     withheld = build_practice(cohort, "PRA-001", provenance=PROVENANCE, min_cohort=41)
     assert isinstance(table(withheld, "cohort").rows[0]["median"], Suppressed)
@@ -316,7 +326,7 @@ def test_reliable_change_marks_match_scoring(cohort: Responses, reports: list[Re
             assert str(row["marked"]).startswith(words[status[report.audience]])
             marked.add(status[report.audience])
     assert marked == {"improved", "declined", "unchanged"}
-    wobble = words_of(section(reports[0], "Change since your first assessment"))
+    wobble = table(reports[0], "change").note
     assert "larger than the measurement's usual wobble" in wobble
 
 
@@ -344,7 +354,7 @@ def test_no_practice_report_uses_a_grading_word(
     # the walk reaches every kind of block, so the check above is not vacuous
     every = " ".join(texts(reports[0]))
     assert "not to grade you" in every and "An area to build on" in every
-    assert "Cohort upper quartile" in every and "within the usual wobble" in every
+    assert "Cohort middle half" in every and "within the usual wobble" in every
     assert pattern.search("A weak score, lagging behind") is not None
 
 
@@ -383,12 +393,10 @@ def blanked(instrument: Instrument, record: str, events: tuple[str, ...]) -> Res
 def test_a_practice_without_a_baseline_gets_no_change_since_then(readiness: Instrument) -> None:
     responses = blanked(readiness, "1", ("baseline_arm_1",))
     report = build_practice(responses, "PRA-001", provenance=PROVENANCE)
-    change = section(report, "Change since your first assessment")
-    assert not any(isinstance(b, Table) for b in change.blocks)
-    assert "no first (baseline) assessment" in words_of(change)
-    about = section(report, "About this report")
-    facts = next(b for b in about.blocks if isinstance(b, Facts))
-    assert dict(facts.items)["Waves assessed"] == "Month 3, Month 6, Month 9, Month 12"
+    assert not [t for t in report.annex if t.name == "change"]
+    changes = {row["change"] for row in table(report, "glance").rows}
+    assert changes == {NO_CHANGE_CELL}
+    assert facts_line(report).endswith("Waves assessed: Month 3, Month 6, Month 9, Month 12")
 
 
 def test_a_practice_never_scored_gets_a_short_report(readiness: Instrument) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import math
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from instruments import load_shipped
 from instruments.model import Instrument
 from plugin.simulate import simulate
-from reports.model import LineChart, Report, Section, TextList
+from reports.charts import svg
+from reports.model import PanelChart, Report, Section, TextList
 from reports.practice import build_practices
 from reports.practice_text import FORBIDDEN
 from scoring.benchmark import cohort_benchmarks
@@ -61,8 +63,18 @@ def element_of(sentence: str, labels: list[str]) -> str:
 
 
 def marks(report: Report) -> dict[str, str]:
-    change = next(t for t in report.tables() if t.name == "change")
-    return {str(row["scale"]): str(row["marked"]) for row in change.rows}
+    """The change table's marks (the workbook's table behind page 1), checked against page 1's
+    own column, so the pages and the workbook say the same."""
+    change = next(t for t in report.annex if t.name == "change")
+    glance = next(t for t in report.tables() if t.name == "glance")
+    shown = {str(row["scale"]): row["marked"] for row in glance.rows}
+    found = {str(row["scale"]): str(row["marked"]) for row in change.rows}
+    for scale, mark in found.items():
+        if mark.startswith("Yes: a rise"):
+            assert shown[scale] == "Yes, a rise", (report.audience, scale)
+        elif mark.startswith("Yes: a fall"):
+            assert shown[scale] == "Yes, a fall", (report.audience, scale)
+    return found
 
 
 def test_strengths_never_contradict_the_change_table_nor_repeat_an_opportunity(
@@ -170,25 +182,24 @@ def test_the_cohort_middle_half_is_drawn_at_each_wave(
     responses, report = cohorts[0], batches[0][0]
     scored = scale_scores(responses)
     data = long_scores(responses, scored)
-    charts = [b for s in report.sections for b in s.blocks if isinstance(b, LineChart)]
+    charts = [b for s in report.sections for b in s.blocks if isinstance(b, PanelChart)]
+    panels = [panel for chart in charts for panel in chart.panels]
     moving = 0
-    for info, chart in zip(scored.scales, charts, strict=True):
-        series = {s.name: s.values for s in chart.series}
-        if info.bands:
-            assert "Cohort upper quartile" not in series
-            continue
-        assert all("Middle half" not in band.label for band in chart.bands)
-        for column, name in (
-            ("cohort_q3", "Cohort upper quartile"),
-            ("cohort_q1", "Cohort lower quartile"),
-        ):
+    for info, panel in zip(scored.scales, panels, strict=True):
+        for column, drawn in (("cohort_q3", panel.high), ("cohort_q1", panel.low)):
             expected = [
                 cohort_benchmarks(data, [info.name], wave_index=w)[column].iloc[0] for w in range(5)
             ]
-            assert list(series[name]) == pytest.approx(expected)
+            assert list(drawn) == pytest.approx(expected)
             moving += len(set(expected)) > 1
-        assert "at each assessment" in chart.note
+    assert "at each assessment" in charts[-1].note
     assert moving > 0
+    # ... and drawn so: the band's outline follows each wave's quartiles, not one wave's.
+    root = ET.fromstring(svg(charts[0], "p1"))
+    band = root.find(".//{http://www.w3.org/2000/svg}polygon[@class='middle-half']")
+    assert band is not None
+    heights = {round(float(p.split(",")[1]), 1) for p in band.get("points", "").split()}
+    assert len(heights) > 2
 
 
 def test_no_block_of_any_report_uses_a_grading_word(batches: list[list[Report]]) -> None:

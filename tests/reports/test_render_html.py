@@ -18,7 +18,7 @@ from reports.model import (
     Suppressed,
     TextList,
 )
-from reports.render_html import column_widths, format_cell, render, table_view, to_html
+from reports.render_html import cell_view, column_widths, format_cell, render, table_view, to_html
 from tests.reports.sample import HOSTILE, PROVENANCE, hostile_report, sample_report
 
 EM_DASH = "\u2014"
@@ -247,3 +247,21 @@ def test_render_writes_the_page_and_leaves_nothing_else(tmp_path: Path, report: 
     assert render(report, out) == out
     assert out.read_text(encoding="utf-8") == to_html(report)
     assert [p.name for p in tmp_path.iterdir()] == ["committee.html"]
+
+
+def test_the_widest_text_column_gives_way_first() -> None:
+    """Past a line's width, the longest text column wraps; a short one ("Ready to engage")
+    keeps room for its words on one line, and a number column for its values."""
+    columns = (
+        Column("element", "Element"),
+        Column("value", "Yours", "number"),
+        Column("note", "Note"),
+        Column("band", "Band"),
+    )
+    long = "Organisational stability and resources, " * 3
+    rows = ((long, 62.0, "No threshold for this element yet", "Ready to engage"),)
+    views = tuple(tuple(cell_view(v, c) for v, c in zip(r, columns, strict=True)) for r in rows)
+    widths = column_widths(columns, views)
+    assert sum(widths) == pytest.approx(100, abs=0.1)
+    assert widths[3] >= len("Ready to engage") + 4 - 0.1  # one line, with its padding
+    assert widths[0] < 40  # the long one wraps (it would want 44 characters)
