@@ -22,6 +22,7 @@ import click
 import pandas as pd
 
 from instruments.model import Instrument
+from instruments.reference_values import SHIPPED, References, ReferenceValuesError, find_references
 from plugin.cli_stats import instrument_for
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
@@ -78,6 +79,7 @@ def build(
     suppress_below: int | None,
     field_period: str,
     compare_by: str | None = None,
+    references: References | None = None,
 ) -> Report | list[Report]:
     first = pulled[0]
     if kind == "committee":
@@ -88,6 +90,7 @@ def build(
             provenance=source,
             field_period=field_period,
             suppress_below=suppress_below,
+            references=references,
         )
     if kind == "quality":
         return build_quality(first.records, first.instrument, provenance=source)
@@ -128,6 +131,11 @@ def build(
 )
 @click.option("--suppress-below", type=click.IntRange(1), help="Withhold counts below N.")
 @click.option("--field-period", default="", help="Committee: the survey's field period, as text.")
+@click.option(
+    "--reference",
+    help="Committee: an earlier scan's published shares to set beside this one's: a JSON file, "
+    f"or a shipped name ({SHIPPED}: the 2017 scan of the source document).",
+)
 def report_command(
     kind: str,
     snapshots: tuple[str, ...],
@@ -137,6 +145,7 @@ def report_command(
     compare_by: str | None,
     suppress_below: int | None,
     field_period: str,
+    reference: str | None,
 ) -> None:
     """Write the KIND report of one or more pulled snapshots to OUTPUT."""
     pulled = load(SnapshotStore(Instance.default().snapshots), snapshots)
@@ -148,6 +157,14 @@ def report_command(
         raise click.ClickException("--practice is for practice feedback only")
     if compare_by is not None and kind != "practice":
         raise click.ClickException("--compare-by is for practice feedback only")
+    if reference is not None and kind != "committee":
+        raise click.ClickException("--reference is for the committee report only")
+    references = None
+    if reference is not None:
+        try:
+            references = find_references(reference, [p.instrument for p in pulled])
+        except ReferenceValuesError as exc:
+            raise click.ClickException(str(exc)) from None
     if kind == "practice":
         try:
             check_comparison_field(first.instrument, compare_by)
@@ -163,6 +180,7 @@ def report_command(
             suppress_below=suppress_below,
             field_period=field_period,
             compare_by=compare_by,
+            references=references,
         )
         if isinstance(made, list):
             with click.progressbar(

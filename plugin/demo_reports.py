@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from instruments.model import Instrument
+from instruments.reference_values import SHIPPED, References, find_references
 from plugin.cli_report import Pulled, build
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import provenance, snapshot_records
@@ -46,6 +47,7 @@ def write_reports(
             practice=None,
             suppress_below=None,
             field_period="simulated responses",
+            references=_references(kind, sources),
         )
         stem = kind if kind != "quality" else f"quality-{names[0]}"
         written += _render(made, folder / stem)
@@ -53,6 +55,13 @@ def write_reports(
     for path in written:
         say(f"  {path}")
     return written
+
+
+def _references(kind: str, sources: list[Pulled]) -> References | None:
+    """The committee's comparison with the earlier scan the source document reports."""
+    if kind != "committee":
+        return None
+    return find_references(SHIPPED, [p.instrument for p in sources])
 
 
 def _render(made: Report | list[Report], stem: Path) -> list[Path]:

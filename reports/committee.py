@@ -28,6 +28,7 @@ from instruments.reference_values import References
 from reports.committee_grids import grid_blocks, grid_fields, grid_stem
 from reports.committee_pairs import pair_blocks
 from reports.committee_questions import (
+    ANSWERS_PRINTED,
     Group,
     Names,
     choice_blocks,
@@ -316,7 +317,9 @@ def _written_last(sections: list[Section]) -> list[Section]:
         return kept
     intro = Text(
         "Answers typed in the respondents' own words, question by question: identical answers "
-        "(ignoring case and spacing) are listed once with how many gave them.",
+        "(ignoring case and spacing) are listed once with how many gave them, most frequent "
+        f"first; the pages show up to {ANSWERS_PRINTED} per question, and this report's XLSX "
+        "workbook lists every one.",
         "note",
     )
     return [*kept, Section(WRITTEN, (intro,)), *written]

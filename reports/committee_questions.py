@@ -47,6 +47,7 @@ PERCENT_COLUMNS = (
     Column("ci_high", "to", "percent"),
 )
 NUMBERS = "counts, percents and 95% intervals"
+ANSWERS_PRINTED = 8  # typed answers per question on the pages; the workbook lists them all
 NUMERIC_COLUMNS = (
     Column("n", "n", "integer"),
     Column("mean", "Mean", "number"),
@@ -316,12 +317,10 @@ def text_list(group: Group, fld: Field) -> TextList:
     shown = int(group.shown(fld.name).sum())
     first = f"{len(typed)} of the {shown} shown wrote an answer"
     if len(items) < len(typed):
-        first += (
-            f"; {len(items)} different answers, identical ones (ignoring case and spacing) "
-            "listed once with how many gave them, most frequent first"
-        )
+        first += f" ({len(items)} different answers)"
     note = _sentence(first, shown_when(group.instrument, fld))
-    return TextList(f"{group.title}: {question_title(group.instrument, fld)}", items, note)
+    title = f"{group.title}: {question_title(group.instrument, fld)}"
+    return TextList(title, items, note, shown=ANSWERS_PRINTED)
 
 
 def grouped_answers(typed: Sequence[str]) -> tuple[str, ...]:

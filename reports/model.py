@@ -235,6 +235,9 @@ class TextList:
     note: str = ""
     # per item, the index in Report.sections it points to (None: no link); () for none at all
     links: tuple[int | None, ...] = ()
+    # the first items the pages print (None: all), the rest said to be in the workbook, which
+    # always lists every item
+    shown: int | None = None
 
 
 Chart = BarChart | StackedBarChart | LineChart | PanelChart | RunChart | Heatmap

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from instruments import load_shipped
-from instruments.reference_values import ReferenceError, load_references, parse_references
+from instruments.reference_values import ReferenceValuesError, load_references, parse_references
 
 SHIPPED = Path(__file__).resolve().parents[2] / "instruments/references/alliance_2017.json"
 SCANS = [load_shipped("provider_scan").unwrap(), load_shipped("supporter_scan").unwrap()]
@@ -31,7 +31,11 @@ def good() -> dict:
 @pytest.mark.parametrize(
     ("change", "where", "rule"),
     [
-        (lambda d: d["values"][0].update(instrument="nope"), "/values/0/instrument", "unknown"),
+        (
+            lambda d: [v.update(instrument="nope") for v in d["values"]],
+            "/values",
+            "no value names an instrument of this report",
+        ),
         (lambda d: d["values"][1].update(field="comments"), "/values/1/field", "no choice"),
         (
             lambda d: d["values"][0]["percent"].update({"9": 1}),
@@ -48,7 +52,7 @@ def good() -> dict:
 def test_a_bad_value_is_refused_with_its_place(change, where, rule) -> None:
     data = good()
     change(data)
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceValuesError) as caught:
         parse_references(data, SCANS, "refs.json")
     assert f"refs.json#{where}:" in str(caught.value) and rule in str(caught.value)
 
@@ -56,5 +60,10 @@ def test_a_bad_value_is_refused_with_its_place(change, where, rule) -> None:
 def test_an_unreadable_file_says_so(tmp_path: Path) -> None:
     path = tmp_path / "refs.json"
     path.write_text("{not json")
-    with pytest.raises(ReferenceError, match="cannot read reference values"):
+    with pytest.raises(ReferenceValuesError, match="cannot read reference values"):
         load_references(path, SCANS)
+
+
+def test_values_of_an_instrument_the_report_does_not_read_are_left_out() -> None:
+    refs = parse_references(good(), SCANS[:1], "refs.json")
+    assert [r.instrument for r in refs.values] == ["provider_scan"]

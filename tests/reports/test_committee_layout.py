@@ -3,15 +3,19 @@ one table, shared questions on one chart, and the earlier scan's shares beside t
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
 from statsmodels.stats.proportion import proportion_confint
 
 from instruments.reference_values import load_references
 from reports import chart_bars, chart_stacked, chart_text, charts
 from reports.committee import build_committee
+from reports.committee_questions import ANSWERS_PRINTED
 from reports.model import (
     Bar,
     BarChart,
@@ -22,6 +26,8 @@ from reports.model import (
     Table,
     TextList,
 )
+from reports.render_html import to_html
+from reports.render_xlsx import workbook_bytes
 from scoring.asked import asked
 from scoring.proportions import frequencies
 from tests.reports.test_committee import PROVENANCE, PROVIDERS, SUPPORTERS, responses_of
@@ -191,3 +197,21 @@ def test_answers_in_respondents_words_are_grouped_in_an_appendix_after_the_resul
     assert lists and min(lists) > appendix  # never in the body
     assert "Comments" not in titles  # a domain of open text only has no heading of its own
     assert titles[-1] == "Data dictionaries"
+
+
+def test_the_pages_print_the_most_frequent_answers_and_the_workbook_all(report) -> None:
+    lists = [b for s in report.sections for b in s.blocks if isinstance(b, TextList)]
+    long = next(b for b in lists if b.title.startswith("Providers: Is there anything"))
+    assert long.shown == ANSWERS_PRINTED < len(long.items)
+    page = BeautifulSoup(to_html(report), "html.parser")
+    heading = next(h for h in page.select(".text-list .block-title") if h.get_text() == long.title)
+    box = heading.find_parent(class_="text-list")
+    assert box is not None
+    assert [li.get_text() for li in box.select("li")] == list(long.items[:ANSWERS_PRINTED])
+    more = len(long.items) - ANSWERS_PRINTED
+    assert f"{more} more answers are listed in this report's XLSX workbook." in box.get_text()
+    book = load_workbook(io.BytesIO(workbook_bytes(report)), read_only=True)
+    cells = {
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    }
+    assert set(long.items) <= cells  # every answer, in the workbook

@@ -115,6 +115,22 @@ def test_an_unknown_snapshot_is_a_clear_error(
             ("practice", "--snapshot", "practice_readiness", "--practice", "PRA-999"),
             "no practice 'PRA-999' in the responses of 'practice_readiness'",
         ),
+        (
+            ("practice", "--snapshot", "practice_readiness", "--compare-by", "regoin"),
+            "the fields that work are: region, practice_size",
+        ),
+        (
+            ("cohort", "--snapshot", "practice_readiness", "--compare-by", "region"),
+            "--compare-by is for practice feedback only",
+        ),
+        (
+            ("committee", "--snapshot", "provider_scan", "--reference", "alliance_2016"),
+            "alliance_2016: no such reference file, nor a shipped one (shipped: alliance_2017)",
+        ),
+        (
+            ("quality", "--snapshot", "provider_scan", "--reference", "alliance_2017"),
+            "--reference is for the committee report only",
+        ),
     ],
 )
 def test_the_wrong_report_for_a_snapshot_is_one_line_that_says_what_would_work(
@@ -126,3 +142,49 @@ def test_the_wrong_report_for_a_snapshot_is_one_line_that_says_what_would_work(
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (instance / "wrong.html").exists()
+
+
+def test_the_committee_sets_the_earlier_scan_beside_this_one(
+    instance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = instance / "then.html"
+    report(instance, monkeypatch, "committee", "--snapshot", "provider_scan", "--reference",
+           "alliance_2017", "-o", str(html))  # fmt: skip
+    text = " ".join(
+        BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text().split()
+    )
+    assert "Providers: now and in the 2017 environmental scan" in text
+    assert "58 percent" in text  # the source, quoted in the methods box
+    plain = instance / "plain.html"
+    report(instance, monkeypatch, "committee", "--snapshot", "provider_scan", "-o", str(plain))
+    assert "environmental scan (QIE" not in plain.read_text(encoding="utf-8")
+
+
+def test_a_bad_reference_file_is_one_line_naming_the_place(
+    instance: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bad = tmp_path / "refs.json"
+    bad.write_text(
+        '{"title": "t", "source": "s", "values": [{"instrument": "provider_scan", '
+        '"field": "qi_involvement", "percent": {"7": 10}}]}'
+    )
+    monkeypatch.setenv("QISCAN_INSTANCE", str(instance / "instance"))
+    out = instance / "bad.html"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "committee",
+            "--snapshot",
+            "provider_scan",
+            "--reference",
+            str(bad),
+            "-o",
+            str(out),
+        ],  # fmt: skip
+    )
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert f"{bad}#/values/0/percent/7: provider_scan.qi_involvement has no choice code" in (
+        result.stderr
+    )
+    assert not out.exists()
