@@ -25,7 +25,7 @@ import pandas as pd
 
 from instruments.model import Field, Instrument
 from instruments.reference_values import References
-from reports.committee_grids import grid_blocks, grid_fields, grid_stem
+from reports.committee_grids import grid_blocks, grid_stem
 from reports.committee_pairs import pair_blocks
 from reports.committee_questions import (
     ANSWERS_PRINTED,
@@ -57,7 +57,7 @@ from reports.model import (
 )
 from scoring.decode import Responses
 from scoring.field_stats import described_fields
-from scoring.questions import Options, question_kind
+from scoring.questions import Options, likert_grid, question_kind
 from scoring.respondents import Respondents
 from scoring.statistics import statistics_table
 from scoring.values import CHOICE_FIELD_TYPES
@@ -280,7 +280,7 @@ def _question(
     """The question's section, and the fields it shows (a grid shows all its rows at once)."""
     having = [g for g in groups if name in g.instrument.field_map()]
     first = having[0].instrument.field_map()[name]
-    rows = grid_fields(having[0].instrument, first)
+    rows = likert_grid(having[0].instrument, first)
     if rows is not None:
         grid = grid_blocks(having, rows, names, below, compared)
         title = grid_stem(having[0].instrument, rows)

@@ -5,7 +5,7 @@ both groups answer it, the test between them.
 
 The shares per level are the same cells as a single question's (:func:`reports.
 committee_questions.percent_cells`, withheld alike); the high-side share is the count of its two
-levels over those who answered, with Wilson's interval (:func:`scoring.proportions.wilson`);
+levels over those who answered (:func:`scoring.proportions.high_side`, Wilson's interval);
 the test is the executive summary's (:func:`reports.committee_summary.compare_groups`).
 """
 
@@ -27,27 +27,8 @@ from reports.committee_questions import (
 )
 from reports.committee_summary import Compared
 from reports.model import Block, Cell, Column, StackedBarChart, StackedRow, Table, Text
-from scoring.proportions import wilson
-from scoring.questions import question_kind
+from scoring.proportions import HIGH_LEVELS, high_side
 from scoring.withheld import base_withheld
-
-HIGH_LEVELS = 2  # the levels counted as the high side
-
-
-def grid_fields(instrument: Instrument, fld: Field) -> list[Field] | None:
-    """The rating grid ``fld`` is a row of (every row a Likert item with the same levels), or
-    None when it is not such a grid."""
-    if fld.matrix is None:
-        return None
-    rows = [
-        f for f in instrument.fields if f.matrix is not None and f.matrix.group == fld.matrix.group
-    ]
-    levels = {tuple(f.choice_codes()) for f in rows}
-    if len(levels) != 1 or any(question_kind(instrument, f) != "likert" for f in rows):
-        return None
-    if len(next(iter(levels))) <= HIGH_LEVELS:
-        return None
-    return rows
 
 
 def grid_stem(instrument: Instrument, rows: Sequence[Field]) -> str:
@@ -155,11 +136,10 @@ def _item(group: Group, fld: Field, below: int | None) -> tuple[StackedRow, dict
         below,
     )
     shares = tuple(math.nan if bar.suppressed is not None else bar.value for bar in bars)
-    high = int(frame["count"].iloc[-HIGH_LEVELS:].sum())
-    if below is not None and 0 < high < below:
+    share = high_side([int(c) for c in frame["count"]], n)
+    if below is not None and 0 < share.count < below:
         mark = withheld(below)
         return StackedRow(label, shares, n), {"n": n, "high": mark, "ci": mark}
-    share = wilson(high, n)
     cells: dict[str, Cell] = {
         "n": n,
         "high": 100 * share.value,

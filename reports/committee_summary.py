@@ -15,12 +15,16 @@ The findings are chosen by rule (:func:`choose_findings`), never by hand:
 * **barriers**: a question whose field name says barrier or challenge (the scans' ``qi_barriers``;
   neither survey declares a barriers domain) gives its most chosen option, one per group, at most
   two;
+* **ratings**: a Likert grid's rows are ratings, whose most chosen level ("Sometimes") is no
+  finding; instead each group's row with the largest high side (its two highest levels, e.g.
+  "Often" or "Always": :func:`scoring.proportions.high_side` of the statistics table's counts,
+  as the grid's own table shows it), one per group, at most two;
 * **largest shares**: each remaining question's most chosen option, the questions with the most
   respondents first (ties: the larger share), filling the list to eight.
 
 Each question appears once. A withheld cell (:mod:`scoring.withheld`), a share resting on fewer
 than ``Options.min_n`` respondents and the respondent-profile questions (the grouping fields) are
-never chosen. Findings are listed shares first, then differences, then barriers.
+never chosen. Findings are listed shares first, then ratings, differences and barriers.
 """
 
 from __future__ import annotations
@@ -33,19 +37,22 @@ from typing import Literal
 import pandas as pd
 
 from instruments.labels import plain_text
+from instruments.model import Field, Instrument
 from reports.committee_compare import comparable
 from reports.committee_questions import Group, question_title
 from reports.model import Block, Section, Table, Text, TextList
 from scoring.field_period import field_period as completion_span
 from scoring.independence import adjust_p_values, independence_test
-from scoring.questions import Options
+from scoring.proportions import HIGH_LEVELS, high_side
+from scoring.questions import Options, likert_grid
 from scoring.statistics import statistics_table
 from scoring.tidy import RESPONSE_FIELD
 
-FindingKind = Literal["share", "difference", "barrier"]
+FindingKind = Literal["share", "rating", "difference", "barrier"]
 MOST = 8
 DIFFERENCES = 3
 BARRIERS = 2
+RATINGS = 2  # a rating grid's highest high side, one per group
 ALPHA = 0.05
 BARRIER_WORDS = ("barrier", "challenge")
 TITLE = "Executive summary"
@@ -100,9 +107,10 @@ def executive_summary(
     ]
     if found:
         note = (
-            f"{len(found)} findings chosen by rule: the largest shares, the biggest "
-            "provider-supporter differences that pass a Holm-adjusted test, and the most named "
-            "barriers; 95% Wilson intervals; each question's section has its table."
+            f"{len(found)} findings chosen by rule: the largest shares, the highest-rated "
+            "practice in each rating grid, the biggest provider-supporter differences that pass "
+            "a Holm-adjusted test, and the most named barriers; 95% Wilson intervals; each "
+            "question's section has its table."
         )
         blocks.append(
             TextList(
@@ -127,12 +135,57 @@ def key_findings(
     by instrument id), each with the index of its question's section among ``sections``
     counted from 1 (the summary is section 0)."""
     shares = [s for g in groups for s in group_shares(g, tables[g.instrument.id], options)]
+    rated = {(g.instrument.id, f.name) for g in groups for f in _rated(g.instrument)}
+    ratings = [s for g in groups for s in grid_shares(g, tables[g.instrument.id], options)]
     differences = group_differences(compare_groups(groups, tables))
     where = _section_index(groups, sections)
+    # A rating's most chosen level ("Sometimes") is no finding: its grid's high side is.
+    plain = [s for s in shares if (s.instrument, s.field) not in rated]
     return [
         Finding(f.kind, f.sentence, f.shares, where.get(f.shares[0].field), f.p_adjusted)
-        for f in choose_findings(shares, differences, barrier_fields(groups))
+        for f in choose_findings(plain, differences, barrier_fields(groups), ratings)
     ]
+
+
+def _rated(instrument: Instrument) -> list[Field]:
+    """The rows of the instrument's rating grids."""
+    return [f for f in instrument.fields if likert_grid(instrument, f) is not None]
+
+
+def grid_shares(group: Group, tidy: pd.DataFrame, options: Options) -> list[Share]:
+    """Each rating-grid row's high side (:func:`scoring.proportions.high_side`: its two highest
+    levels, e.g. "Often or Always"), from the statistics table's counts of that row, as the
+    grid's table shows it; none for a row with a withheld count or on fewer than ``min_n``."""
+    found: list[Share] = []
+    counts = tidy[(tidy["statistic"] == "count") & (tidy["group_by"] == "") & (tidy["wave"] == "")]
+    for fld in _rated(group.instrument):
+        rows = counts[counts["field"] == fld.name].set_index("choice_code")
+        order = [code for code in fld.choice_codes() if code in rows.index]
+        if len(order) != len(fld.choice_codes()) or rows["value"].isna().any():
+            continue
+        values = [int(float(rows["value"][code])) for code in order]
+        n = sum(values)
+        if n < max(options.min_n, options.suppress_below or 1):
+            continue
+        share = high_side(values, n)
+        labels = fld.choice_labels()
+        high = " or ".join(f"'{plain_text(labels[c])}'" for c in order[-HIGH_LEVELS:])
+        found.append(
+            Share(
+                group.title.lower(),
+                group.instrument.id,
+                fld.name,
+                question_title(group.instrument, fld),
+                ",".join(order[-HIGH_LEVELS:]),
+                high,
+                "percent_high",
+                100 * share.value,
+                100 * share.ci_low,
+                100 * share.ci_high,
+                n,
+            )
+        )
+    return found
 
 
 def group_tables(
@@ -283,6 +336,7 @@ def choose_findings(
     shares: Sequence[Share],
     differences: Sequence[tuple[Share, Share, float]],
     barriers: frozenset[tuple[str, str]],
+    ratings: Sequence[Share] = (),
 ) -> list[Finding]:
     """The key findings by the rule of the module docstring (pure: values in, values out)."""
     used: set[str] = set()
@@ -297,7 +351,14 @@ def choose_findings(
         if len(chosen_barriers) < BARRIERS and (top.instrument, top.field) not in used:
             chosen_barriers.append(Finding("barrier", _barrier_sentence(top), (top,)))
             used.add(top.field)
-    room = MOST - len(chosen_differences) - len(chosen_barriers)
+    chosen_ratings: list[Finding] = []
+    for group in dict.fromkeys(s.group for s in ratings):
+        mine = [s for s in ratings if s.group == group and s.field not in used]
+        if mine and len(chosen_ratings) < RATINGS:
+            top = max(mine, key=lambda s: s.value)  # ties: the first row of the grid
+            chosen_ratings.append(Finding("rating", _rating_sentence(top), (top,)))
+    used |= {f.shares[0].field for f in chosen_ratings}
+    room = MOST - len(chosen_differences) - len(chosen_barriers) - len(chosen_ratings)
     tops = _top_options(
         s for s in shares if (s.instrument, s.field) not in barriers and s.field not in used
     )
@@ -307,7 +368,7 @@ def choose_findings(
         if len(chosen_shares) < room and top.field not in used:
             chosen_shares.append(Finding("share", _share_sentence(top), (top,)))
             used.add(top.field)
-    return chosen_shares + chosen_differences + chosen_barriers
+    return chosen_shares + chosen_ratings + chosen_differences + chosen_barriers
 
 
 def _top_options(shares: Iterable[Share]) -> list[Share]:
@@ -335,6 +396,13 @@ def _share_sentence(share: Share) -> str:
     )
 
 
+def _rating_sentence(share: Share) -> str:
+    return (
+        f"{percent(share.value)} of the {share.n} {share.group} answered {share.choice_label} "
+        f"to '{share.question}' ({_interval(share)})."
+    )
+
+
 def _barrier_sentence(share: Share) -> str:
     return (
         f"The barrier {share.group} named most often was '{share.choice_label}': "
@@ -344,11 +412,11 @@ def _barrier_sentence(share: Share) -> str:
 
 
 def _difference_sentence(a: Share, b: Share, p: float) -> str:
-    shown = "<0.001" if p < 0.001 else f"{p:.3f}"
+    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
     return (
         f"'{a.choice_label}' for '{a.question}': {percent(a.value)} of the {a.n} {a.group} "
         f"({_interval(a)}) against {percent(b.value)} of the {b.n} {b.group} "
-        f"({_interval(b)}); Holm-adjusted p = {shown}."
+        f"({_interval(b)}); Holm-adjusted p {shown}."
     )
 
 

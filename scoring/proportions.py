@@ -113,6 +113,21 @@ def wilson(count: int, n: int, confidence: float = 0.95) -> Proportion:
     return Proportion(count, n, count / n, float(low[0]), float(high[0]), confidence)
 
 
+HIGH_LEVELS = 2  # a rating's "high side": its two highest levels (a top-two box)
+
+
+def high_side(counts: Sequence[int], n: int, levels: int = HIGH_LEVELS) -> Proportion:
+    """The share of a rating's ``n`` answers at its ``levels`` highest levels (``counts`` in
+    the scale's order, lowest first), with its Wilson interval (:func:`wilson`): the "top-two
+    box" of survey reporting, e.g. "Often" or "Always" of Never..Always.
+
+    Missing data: ``n`` is the caller's base (for a question, those who answered it).
+    Reference: as :func:`wilson`; R ``prop.test(sum(tail(counts, 2)), n, correct = FALSE)``."""
+    if levels < 1 or levels >= len(counts):
+        raise ValueError(f"the high side takes 1 to {len(counts) - 1} levels, got {levels}")
+    return wilson(int(sum(counts[-levels:])), n)
+
+
 def frequencies(
     answers: pd.Series,
     asked: pd.Series,

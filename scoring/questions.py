@@ -26,7 +26,7 @@ from instruments.naming import checkbox_column
 from scoring.checkall import CheckAllTable, check_all
 from scoring.decode import Responses
 from scoring.describe import LikertSummary, NumericSummary, describe_likert, describe_numeric
-from scoring.proportions import Choices, FrequencyTable, frequencies
+from scoring.proportions import HIGH_LEVELS, Choices, FrequencyTable, frequencies
 from scoring.respondents import Partials
 from scoring.values import CHOICE_FIELD_TYPES, value_kind
 
@@ -79,6 +79,20 @@ def is_likert(instrument: Instrument, item: Field) -> bool:
         return False
     scaled = any(item.name in scale.items for scale in instrument.scales)
     return item.matrix is not None or scaled
+
+
+def likert_grid(instrument: Instrument, item: Field) -> list[Field] | None:
+    """The rating grid ``item`` is a row of: every row of its matrix group, when each is a
+    Likert item (:func:`is_likert`) with the same levels, more levels than the high side
+    (:data:`scoring.proportions.HIGH_LEVELS`); None for anything else."""
+    if item.matrix is None:
+        return None
+    group = item.matrix.group
+    rows = [f for f in instrument.fields if f.matrix is not None and f.matrix.group == group]
+    levels = {tuple(f.choice_codes()) for f in rows}
+    if len(levels) != 1 or not all(is_likert(instrument, f) for f in rows):
+        return None
+    return rows if len(next(iter(levels))) > HIGH_LEVELS else None
 
 
 def value_bounds(item: Field) -> tuple[float, float] | None:

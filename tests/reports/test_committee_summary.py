@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
+from statsmodels.stats.proportion import proportion_confint
 
 from instruments import load_shipped
 from reports.committee import build_committee
@@ -24,6 +25,7 @@ from tests.reports.test_committee import PROVENANCE, SUPPORTERS, responses_of
 from tests.scoring.redcap_export import export_frame
 
 PROVIDERS = load_shipped("provider_scan").unwrap()
+FIELD_WORDS = {f.name: f.label for f in PROVIDERS.fields if f.name.startswith("edu_alp_")}
 PERCENT = r"(\d+\.\d)%"
 SHARE = re.compile(
     rf"{PERCENT} of the (\d+) (providers|supporters) who answered '.*' chose '(.*)' "
@@ -36,7 +38,11 @@ BARRIER = re.compile(
 DIFFERENCE = re.compile(
     rf"'(.*)' for '.*': {PERCENT} of the (\d+) providers \(95% CI {PERCENT} to {PERCENT}\) "
     rf"against {PERCENT} of the (\d+) supporters \(95% CI {PERCENT} to {PERCENT}\); "
-    r"Holm-adjusted p = (<?[\d.]+)\."
+    r"Holm-adjusted p (< 0\.001|= [\d.]+)\."
+)
+RATING = re.compile(
+    rf"{PERCENT} of the (\d+) (providers|supporters) answered '(.*)' or '(.*)' to '(.*)' "
+    rf"\(95% CI {PERCENT} to {PERCENT}\)\."
 )
 
 
@@ -84,6 +90,38 @@ def quoted_row(
     return rows.iloc[0]
 
 
+def rating_row(
+    report: Report, value: str, n: str, group: str, second: str, top: str, question: str,
+    low: str, high: str,
+) -> pd.Series:  # fmt: skip
+    """A rating finding: its grid row's two highest levels, counted in the statistics table,
+    over those who answered; the interval Wilson's (statsmodels, as R prop.test(correct =
+    FALSE)); and the same numbers in the grid's own table."""
+    assert report.tidy is not None
+    instrument = "provider_scan" if group == "providers" else "supporter_scan"
+    counts = report.tidy[
+        (report.tidy["instrument"] == instrument)
+        & (report.tidy["statistic"] == "count")
+        & (report.tidy["group_by"] == "")
+    ]
+    labels = counts.groupby("field")["choice_label"].apply(list)
+    (name,) = [f for f, levels in labels.items() if levels[-2:] == [second, top] and
+               f.startswith("edu_alp_") and question.endswith(FIELD_WORDS[f])]  # fmt: skip
+    row = counts[counts["field"] == name]
+    high_count, total = int(row["value"].iloc[-2:].sum()), int(row["value"].sum())
+    assert total == int(n)
+    assert float(value) == pytest.approx(round(100 * high_count / total, 1))
+    ci = proportion_confint(high_count, total, method="wilson")
+    assert (float(low), float(high)) == pytest.approx(
+        (round(100 * ci[0], 1), round(100 * ci[1], 1))
+    )
+    grid = next(t for t in report.tables() if t.name == "grid edu_alp_grid")
+    key = "0" if group == "providers" else "1"
+    cells = next(r for r in grid.rows if question.endswith(str(r["item"])))
+    assert cells[f"{key}_n"] == total and round(float(str(cells[f"{key}_high"])), 1) == float(value)
+    return row.iloc[-1]
+
+
 def quoted_rows(report: Report) -> list[pd.Series]:
     assert report.tidy is not None
     tidy, rows = report.tidy, []
@@ -94,6 +132,8 @@ def quoted_rows(report: Report) -> list[pd.Series]:
         elif m := BARRIER.fullmatch(sentence):
             group, choice, value, n, low, high = m.groups()
             rows.append(quoted_row(tidy, group, choice, value, n, low, high))
+        elif m := RATING.fullmatch(sentence):
+            rows.append(rating_row(report, *m.groups()))
         elif m := DIFFERENCE.fullmatch(sentence):
             choice, pv, pn, pl, ph, sv, sn, sl, sh, p = m.groups()
             provider = quoted_row(tidy, "providers", choice, pv, pn, pl, ph)
@@ -104,7 +144,7 @@ def quoted_rows(report: Report) -> list[pd.Series]:
             ]
             supporter = quoted_row(same, "supporters", None, sv, sn, sl, sh)
             rows += [provider, supporter]
-            assert p.startswith("<") or float(p) <= 0.05
+            assert p == "< 0.001" or float(p.removeprefix("= ")) <= 0.05
         else:
             pytest.fail(f"a finding in no known form: {sentence}")
     return rows
@@ -132,6 +172,11 @@ def test_five_to_eight_findings_each_quoting_the_statistics_table(report: Report
 def test_every_kind_of_finding_appears_on_the_demo_data(report: Report) -> None:
     items = findings(report)
     assert any(SHARE.fullmatch(s) for s in items)
+    ratings = [s for s in items if RATING.fullmatch(s)]
+    assert len(ratings) == 2 and {"providers", "supporters"} == {
+        m.group(3) for s in ratings if (m := RATING.fullmatch(s))
+    }
+    assert not any(SHARE.fullmatch(s) and "Adult learning principles" in s for s in items)
     assert any(DIFFERENCE.fullmatch(s) for s in items)
     barriers = [s for s in items if BARRIER.fullmatch(s)]
     assert len(barriers) == 2 and all("QI" in s for s in barriers)
