@@ -215,3 +215,10 @@ def test_the_pages_print_the_most_frequent_answers_and_the_workbook_all(report) 
         str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
     }
     assert set(long.items) <= cells  # every answer, in the workbook
+
+
+def test_a_long_reports_contents_list_its_parts_not_every_question(report) -> None:
+    page = BeautifulSoup(to_html(report), "html.parser")
+    listed = [a.get_text() for a in page.select("nav.toc a")]
+    parts = [s.title for s in report.sections if s.level == 2]
+    assert len(report.sections) > 20 and listed == [*parts, "Provenance"]
