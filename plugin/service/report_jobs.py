@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from flask import Flask
 
+from instruments.reference_values import find_references
 from plugin.service.config import reports_dir
 from plugin.service.db import worker_session
 from plugin.service.job_stop import ChildFailed, Step, run_in_child
@@ -52,18 +53,22 @@ def build_report(
     practice: str | None,
     suppress_below: int | None,
     compare_by: str | None = None,
+    reference: str | None = None,
 ) -> Report | list[Report]:
     """The ``kind`` report, as ``qiscan report`` builds it (practice: all practices when
     ``practice`` is None, compared with the practices sharing their ``compare_by`` value
-    when it names a grouping field, else with the whole cohort)."""
+    when it names a grouping field, else with the whole cohort; committee: beside the shipped
+    earlier scan ``reference`` names)."""
     both = [main] if supporters is None else [main, supporters]
     source = provenance([d.snapshot for d in both], [d.instrument for d in both])
     if kind == "committee":
+        instruments = [d.instrument for d in both]
         return build_committee(
             main.responses,
             supporters.responses if supporters else None,
             provenance=source,
             suppress_below=suppress_below,
+            references=None if reference is None else find_references(reference, instruments),
         )
     if kind == "quality":
         return build_quality(main.records, main.instrument, provenance=source)
@@ -107,6 +112,7 @@ def make_report_file(
         practice=params.get("practice"),
         suppress_below=params.get("suppress_below"),
         compare_by=params.get("compare_by"),
+        reference=params.get("reference"),
     )
     files = len(made) if isinstance(made, list) else 1
     step(1, 1 + files)

@@ -312,3 +312,27 @@ def test_an_unknown_comparison_field_is_refused_with_the_ones_that_work(
     )
     assert misplaced.status_code == 422 and "compare_by" in misplaced.json["errors"]
     assert client.get("/jobs", headers=analyst).json[0]["kind"] == "pull", "nothing queued"
+
+
+def test_the_committee_report_can_set_the_earlier_scan_beside_this_one(
+    app: Flask, client: FlaskClient, keys: dict[str, str], live: Live, tokens: dict[str, str]
+) -> None:
+    providers = snapshot_of("provider_scan", app, client, keys, live, tokens["provider_scan"])
+    job = make(
+        client, app, keys["analyst"], providers, kind="committee", format="html",
+        reference="alliance_2017",
+    )  # fmt: skip
+    assert job["state"] == "done", job["error"]
+    *_, data = download(client, keys["analyst"], job["result"]["report_id"])
+    assert "Providers: now and in the 2017 environmental scan" in data.decode()
+    analyst = auth(keys["analyst"])
+    path = f"/snapshots/{providers}/reports"
+    unknown = client.post(
+        path, json={"kind": "committee", "format": "html", "reference": "x"}, headers=analyst
+    )
+    assert unknown.status_code == 422 and "reference" in unknown.json["errors"]
+    misplaced = client.post(
+        path, json={"kind": "quality", "format": "html", "reference": "alliance_2017"},
+        headers=analyst,
+    )  # fmt: skip
+    assert misplaced.status_code == 422 and "reference" in misplaced.json["errors"]

@@ -17,6 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from instruments.reference_values import shipped_names
 from plugin.service.api.pulls import JobOut, snapshot_connection
 from plugin.service.api.results import snapshot_or_problem, visible_unit
 from plugin.service.auth import caller, require
@@ -63,6 +64,13 @@ class ReportIn(Schema):
         validate=validate.Range(min=1),
         metadata={"description": "committee: withhold counts below this"},
     )
+    reference = fields.String(
+        validate=validate.OneOf(shipped_names()),
+        metadata={
+            "description": "committee: the shipped earlier scan whose published shares are set "
+            f"beside this one's ({', '.join(shipped_names())})"
+        },
+    )
 
     @validates_schema
     def options_fit_the_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -71,7 +79,7 @@ class ReportIn(Schema):
             raise ValidationError("only practice feedback is made for one practice", "practice")
         if "compare_by" in data and kind != "practice":
             raise ValidationError("only practice feedback is compared by a group", "compare_by")
-        for name in ("supporters_snapshot", "suppress_below"):
+        for name in ("supporters_snapshot", "suppress_below", "reference"):
             if name in data and kind != "committee":
                 raise ValidationError("only the committee report takes this", name)
         fmt = data.get("format")
@@ -150,6 +158,8 @@ def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
     }
     if compare_by is not None:  # absent otherwise: the jobs queued before it keep their key
         params["compare_by"] = compare_by
+    if "reference" in body:
+        params["reference"] = body["reference"]
     db = session()
     job = enqueue(
         db,
