@@ -18,6 +18,7 @@ from reports.chart_svg import (
     one_line,
     open_svg,
     tick,
+    withheld_slot,
 )
 from reports.chart_text import nice_ticks, number, text_width, wrap
 from reports.model import Bar, BarChart
@@ -177,13 +178,7 @@ def _bar_row(
         shown, reason = (
             (bar.suppressed.shown, bar.suppressed.reason) if bar.suppressed else (EM_DASH, "")
         )
-        parts.append(
-            f'<rect class="withheld" x="{PLOT_X0:.1f}" y="{top:.1f}" '
-            f'width="{PLOT_X1 - PLOT_X0:.1f}" height="{BAR_H}" fill="none" stroke="{MUTED}" '
-            f'stroke-dasharray="4 3"/>'
-        )
-        text = f"{shown} \u00b7 {reason}" if reason else shown
-        parts.append(one_line(PLOT_X0 + 6, middle + 4.5, text, PLOT_X1 - PLOT_X0 - 12))
+        parts.append(withheld_slot(PLOT_X0, PLOT_X1, top, BAR_H, shown, reason))
         return "".join(parts + ["</g>"])
     start, end = sorted((x(0.0), x(bar.value)))
     parts.append(

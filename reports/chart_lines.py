@@ -20,6 +20,7 @@ from reports.chart_svg import (
     OTHER_COLOURS,
     WIDTH,
     esc,
+    line_path,
     one_line,
     open_svg,
     tick,
@@ -79,17 +80,7 @@ def _axes(frame: _Frame, x_labels: tuple[str, ...]) -> list[str]:
 
 def _line(frame: _Frame, values: tuple[float, ...], colour: str, width: float, dash: str) -> str:
     """The line through the points, lifted at every NaN so a skipped wave is a visible gap."""
-    commands, pen_down = [], False
-    for i, value in enumerate(values):
-        if math.isnan(value):
-            pen_down = False
-            continue
-        commands.append(f"{'L' if pen_down else 'M'}{frame.x(i):.1f} {frame.y(value):.1f}")
-        pen_down = True
-    return (
-        f'<path d="{"".join(commands)}" fill="none" stroke="{colour}" '
-        f'stroke-width="{width}"{dash}/>'
-    )
+    return line_path(values, frame.x, frame.y, colour, width, dash)
 
 
 def _points(

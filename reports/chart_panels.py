@@ -14,7 +14,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from reports.chart_svg import BLUE, GRID, INK, MUTED, ORANGE, WIDTH, esc, one_line, open_svg
+from reports.chart_svg import (
+    BLUE,
+    GRID,
+    INK,
+    MUTED,
+    ORANGE,
+    WIDTH,
+    esc,
+    line_path,
+    one_line,
+    open_svg,
+)
 from reports.chart_text import number, text_width, wrap
 from reports.model import Panel, PanelChart
 
@@ -109,8 +120,8 @@ def _panel(chart: PanelChart, panel: Panel, x0: float, top: float) -> list[str]:
     if panel.low and panel.high:
         parts += _band(panel.low, panel.high, x, y)
     if panel.median:
-        parts.append(_line(panel.median, x, y, ORANGE, ' stroke-dasharray="5 3"'))
-    parts.append(_line(panel.values, x, y, BLUE, ""))
+        parts.append(line_path(panel.median, x, y, ORANGE, dash=' stroke-dasharray="5 3"'))
+    parts.append(line_path(panel.values, x, y, BLUE))
     scored = [i for i, value in enumerate(panel.values) if not math.isnan(value)]
     # The first and the latest scores are written by their points (every score is in the
     # tooltip and the description): more would crowd a small chart.
@@ -172,17 +183,6 @@ def _band(low: tuple[float, ...], high: tuple[float, ...], x: ToX, y: ToY) -> li
         lower = " ".join(f"{x(i):.1f},{y(low[i]):.1f}" for i in reversed(run))
         parts.append(f'<polygon class="middle-half" points="{upper} {lower}" fill="{BAND}"/>')
     return parts
-
-
-def _line(values: tuple[float, ...], x: ToX, y: ToY, colour: str, dash: str) -> str:
-    commands, down = [], False
-    for i, value in enumerate(values):
-        if math.isnan(value):
-            down = False
-            continue
-        commands.append(f"{'L' if down else 'M'}{x(i):.1f} {y(value):.1f}")
-        down = True
-    return f'<path d="{"".join(commands)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
 
 
 def _words(chart: PanelChart, panel: Panel) -> str:

@@ -13,7 +13,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from reports.chart_svg import EM_DASH, GRID, INK, MUTED, WIDTH, esc, one_line, open_svg, tick
+from reports.chart_svg import (
+    EM_DASH,
+    GRID,
+    INK,
+    MUTED,
+    WIDTH,
+    esc,
+    one_line,
+    open_svg,
+    tick,
+    withheld_slot,
+)
 from reports.chart_text import nice_ticks, number, text_width, wrap
 from reports.model import StackedBarChart, StackedRow, Suppressed
 
@@ -163,13 +174,7 @@ def _row(
     if _withheld(row):
         shown = row.n.shown if isinstance(row.n, Suppressed) else EM_DASH
         reason = row.n.reason if isinstance(row.n, Suppressed) else ""
-        parts.append(
-            f'<rect class="withheld" x="{PLOT_X0:.1f}" y="{top:.1f}" '
-            f'width="{PLOT_X1 - PLOT_X0:.1f}" height="{BAR_H}" fill="none" stroke="{MUTED}" '
-            f'stroke-dasharray="4 3"/>'
-        )
-        text = f"{shown} \u00b7 {reason}" if reason else shown
-        parts.append(one_line(PLOT_X0 + 6, middle + 4.5, text, PLOT_X1 - PLOT_X0 - 12))
+        parts.append(withheld_slot(PLOT_X0, PLOT_X1, top, BAR_H, shown, reason))
         return "".join(parts + ["</g>"])
     left, _ = _sides(row, len(levels))
     at = -left

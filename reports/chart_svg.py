@@ -7,7 +7,9 @@ and far apart in greyscale: the blue prints dark, the orange light).
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 
 from markupsafe import escape
 
@@ -55,3 +57,37 @@ def one_line(x: float, y: float, text: str, width: float, size: float = 13, **at
 def tick(value: float, unit: str = "") -> str:
     text = f"{value:,.10g}"
     return f"{text}%" if unit == "%" else text
+
+
+def line_path(
+    values: tuple[float, ...],
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+    colour: str,
+    width: float = 2.0,
+    dash: str = "",
+) -> str:
+    """A line through the values at their waves, lifted at every NaN so a skipped wave is a
+    visible gap; ``dash`` an attribute string (e.g. ``' stroke-dasharray="5 3"'``)."""
+    commands, pen_down = [], False
+    for i, value in enumerate(values):
+        if math.isnan(value):
+            pen_down = False
+            continue
+        commands.append(f"{'L' if pen_down else 'M'}{x(i):.1f} {y(value):.1f}")
+        pen_down = True
+    return (
+        f'<path d="{"".join(commands)}" fill="none" stroke="{colour}" '
+        f'stroke-width="{width}"{dash}/>'
+    )
+
+
+def withheld_slot(x0: float, x1: float, top: float, height: float, shown: str, reason: str) -> str:
+    """An empty dashed slot where a withheld bar would be, saying why: a withheld value is
+    visibly withheld rather than silently absent, and never drawn."""
+    text = f"{shown} \u00b7 {reason}" if reason else shown
+    return (
+        f'<rect class="withheld" x="{x0:.1f}" y="{top:.1f}" width="{x1 - x0:.1f}" '
+        f'height="{height}" fill="none" stroke="{MUTED}" stroke-dasharray="4 3"/>'
+        + one_line(x0 + 6, top + height / 2 + 4.5, text, x1 - x0 - 12)
+    )

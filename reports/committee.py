@@ -25,6 +25,7 @@ import pandas as pd
 
 from instruments.model import Field, Instrument
 from instruments.reference_values import References
+from reports.committee_family import Compared, compare_groups
 from reports.committee_grids import grid_blocks, grid_stem
 from reports.committee_pairs import pair_blocks
 from reports.committee_questions import (
@@ -35,15 +36,10 @@ from reports.committee_questions import (
     choice_table,
     make_group,
     question_blocks,
-    question_title,
 )
 from reports.committee_reference import reference_blocks
-from reports.committee_summary import (
-    Compared,
-    compare_groups,
-    executive_summary,
-    group_tables,
-)
+from reports.committee_summary import executive_summary, group_tables
+from reports.committee_wording import question_title
 from reports.dictionary_table import dictionary_table
 from reports.model import (
     Block,

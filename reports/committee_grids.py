@@ -16,16 +16,16 @@ from collections.abc import Mapping, Sequence
 
 from instruments.labels import plain_text
 from instruments.model import Field, Instrument
+from reports.committee_family import Compared
 from reports.committee_pairs import reading
 from reports.committee_questions import (
     Group,
     Names,
+    choice_cells,
     choice_table,
     interval_text,
-    percent_cells,
     withheld,
 )
-from reports.committee_summary import Compared
 from reports.model import Block, Cell, Column, StackedBarChart, StackedRow, Table, Text
 from scoring.proportions import HIGH_LEVELS, high_side
 from scoring.withheld import base_withheld
@@ -127,14 +127,7 @@ def _item(group: Group, fld: Field, below: int | None) -> tuple[StackedRow, dict
             "ci": mark,
         }
     frame = table.table
-    _, bars = percent_cells(
-        list(frame["label"]),
-        frame["count"],
-        frame["percent"],
-        frame["percent_ci_low"],
-        frame["percent_ci_high"],
-        below,
-    )
+    _, bars = choice_cells(table, below)
     shares = tuple(math.nan if bar.suppressed is not None else bar.value for bar in bars)
     share = high_side([int(c) for c in frame["count"]], n)
     if below is not None and 0 < share.count < below:

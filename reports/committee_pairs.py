@@ -14,23 +14,23 @@ from collections.abc import Sequence
 
 from instruments.model import Field
 from reports.committee_compare import comparison_blocks
+from reports.committee_family import Compared
 from reports.committee_questions import (
     NUMBERS,
     Group,
     Names,
-    by_share,
+    Rows,
+    checkall_cells,
     checkall_note,
+    choice_cells,
     choice_note,
     choice_table,
     interval_text,
-    percent_cells,
 )
-from reports.committee_summary import Compared, percent
+from reports.committee_wording import percent
 from reports.model import Bar, BarChart, Block, Cell, Column, Suppressed, Table, Text
 from scoring.questions import checkall_table
 from scoring.withheld import base_withheld
-
-Rows = list[dict[str, Cell]]
 
 
 def pair_blocks(
@@ -135,31 +135,13 @@ def _part(group: Group, fld: Field, kind: str, below: int | None) -> _Part | Tex
         table = checkall_table(group.responses, fld, group.shown(fld.name), group.options)
         if table.n_respondents == 0 or base_withheld(table.n_respondents, below):
             return Text("")
-        frame = by_share(table.table, "percent_of_respondents", table.none_codes)
-        rows, bars = percent_cells(
-            list(frame["label"]),
-            frame["count"],
-            frame["percent_of_respondents"],
-            frame["respondents_ci_low"],
-            frame["respondents_ci_high"],
-            below,
-            none=table.none_codes,
-            base=table.n_respondents,
-        )
+        frame, rows, bars = checkall_cells(table, below)
         return _Part(list(frame.index), rows, bars, checkall_note(group, fld, table))
     found = choice_table(group, fld)
     if found.denominator == 0 or base_withheld(found.denominator, below):
         return Text("")
-    frame = found.table
-    rows, bars = percent_cells(
-        list(frame["label"]),
-        frame["count"],
-        frame["percent"],
-        frame["percent_ci_low"],
-        frame["percent_ci_high"],
-        below,
-    )
-    return _Part(list(frame.index), rows, bars, choice_note(group, fld, found))
+    rows, bars = choice_cells(found, below)
+    return _Part(list(found.table.index), rows, bars, choice_note(group, fld, found))
 
 
 def _interval(cells: dict[str, Cell]) -> Cell:

@@ -16,17 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from instruments.labels import plain_text
-from instruments.logic import (
-    Comparison,
-    Logical,
-    LogicError,
-    Node,
-    NumberLit,
-    Reference,
-    StringLit,
-    parse,
-)
 from instruments.model import Field, Instrument
+from reports.committee_wording import question_title, shown_when
 from reports.dictionary_table import SHEET_NAME_MAX
 from reports.model import Bar, BarChart, Block, Cell, Column, Suppressed, Table, Text, TextList
 from scoring.asked import ASKED_STATES, answer_state
@@ -36,7 +27,7 @@ from scoring.proportions import BLANK, FrequencyTable
 from scoring.questions import Options, checkall_table, numeric_summary, question_kind
 from scoring.questions import choice_table as question_table
 from scoring.respondents import Respondents, respondents
-from scoring.values import CHOICE_FIELD_TYPES, value_kind
+from scoring.values import value_kind
 from scoring.withheld import base_withheld, withheld_options
 
 PERCENT_COLUMNS = (
@@ -48,6 +39,7 @@ PERCENT_COLUMNS = (
 )
 NUMBERS = "counts, percents and 95% intervals"
 ANSWERS_PRINTED = 8  # typed answers per question on the pages; the workbook lists them all
+Rows = list[dict[str, Cell]]
 NUMERIC_COLUMNS = (
     Column("n", "n", "integer"),
     Column("mean", "Mean", "number"),
@@ -128,48 +120,6 @@ def withheld(below: int) -> Suppressed:
     return Suppressed(shown="withheld", reason=f"protects counts under {below}")
 
 
-def question_title(instrument: Instrument, fld: Field) -> str:
-    """The question as a reader sees it: a matrix row gets its grid's stem in front."""
-    label = plain_text(fld.label)
-    if fld.matrix is None:
-        return label
-    first = next(
-        f for f in instrument.fields if f.matrix is not None and f.matrix.group == fld.matrix.group
-    )
-    stem = " ".join(plain_text(first.section_header).split("\n"))
-    if not stem:
-        return label
-    for ellipsis in ("...", "\u2026"):
-        if stem.endswith(ellipsis):
-            return f"{stem[: -len(ellipsis)].rstrip()} {label}"
-    return f"{stem}: {label}"
-
-
-def shown_when(instrument: Instrument, fld: Field) -> str:
-    """A plain sentence saying which earlier answer shows the question ("" when shown to all)."""
-    logic = fld.branching_logic.strip()
-    if not logic:
-        return ""
-    fallback = f"Shown only when {logic} (REDCap branching logic)."
-    try:
-        terms = _equalities(parse(logic).root)
-    except LogicError:
-        return fallback
-    fields = instrument.field_map()
-    if not terms or any(ref.event is not None or ref.field not in fields for ref, _ in terms):
-        return fallback
-    source = fields[terms[0][0].field]
-    question = plain_text(source.label)
-    labels = source.choice_labels() if source.type in (*CHOICE_FIELD_TYPES, "checkbox") else {}
-    if len({ref.field for ref, _ in terms}) == 1 and all(ref.code is None for ref, _ in terms):
-        answers = " or ".join(f"'{plain_text(labels.get(code, code))}'" for _, code in terms)
-        return f"Shown only to respondents who answered '{question}' with {answers}."
-    if len(terms) == 1 and terms[0][0].code is not None and terms[0][1] == "1":
-        option = plain_text(labels.get(terms[0][0].code, terms[0][0].code))
-        return f"Shown only to respondents who ticked '{option}' at '{question}'."
-    return fallback
-
-
 def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
     """The blocks for one question and group, by the question's type."""
     if not group.shown(fld.name).any():
@@ -205,14 +155,7 @@ def choice_blocks(
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown answered.")]
     if base_withheld(table.denominator, below):
         return [few_answered(group, below)]
-    rows, bars = percent_cells(
-        list(table.table["label"]),
-        table.table["count"],
-        table.table["percent"],
-        table.table["percent_ci_low"],
-        table.table["percent_ci_high"],
-        below,
-    )
+    rows, bars = choice_cells(table, below)
     name = names.take(f"{group.prefix} {fld.name}")
     return [
         BarChart(f"{group.title}, percent of those who answered", tuple(bars)),
@@ -238,23 +181,11 @@ def choice_note(group: Group, fld: Field, table: FrequencyTable) -> str:
 def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
     responses = group.responses
     table = checkall_table(responses, fld, group.shown(fld.name), group.options)
-    nones = table.none_codes
     if table.n_respondents == 0:
         return [Text(f"None of the {table.n_asked} {group.title.lower()} shown ticked an option.")]
     if base_withheld(table.n_respondents, below):
         return [few_answered(group, below)]
-    frame = by_share(table.table, "percent_of_respondents", nones)
-    rows, bars = percent_cells(
-        list(frame["label"]),
-        frame["count"],
-        frame["percent_of_respondents"],
-        frame["respondents_ci_low"],
-        frame["respondents_ci_high"],
-        below,
-        extra=("of_responses", frame["percent_of_responses"]),
-        none=nones,
-        base=table.n_respondents,
-    )
+    _, rows, bars = checkall_cells(table, below, of_responses=True)
     columns = (*PERCENT_COLUMNS, Column("of_responses", "% of responses", "percent"))
     title = f"{group.title}: {question_title(group.instrument, fld)}"
     name = names.take(f"{group.prefix} {fld.name}")
@@ -339,6 +270,41 @@ def grouped_answers(typed: Sequence[str]) -> tuple[str, ...]:
     )
 
 
+def choice_cells(table: FrequencyTable, below: int | None) -> tuple[Rows, list[Bar]]:
+    """A single-choice question's rows and bars, in its options' order (:func:`percent_cells`)."""
+    frame = table.table
+    return percent_cells(
+        list(frame["label"]),
+        frame["count"],
+        frame["percent"],
+        frame["percent_ci_low"],
+        frame["percent_ci_high"],
+        below,
+    )
+
+
+def checkall_cells(
+    table: CheckAllTable, below: int | None, *, of_responses: bool = False
+) -> tuple[pd.DataFrame, Rows, list[Bar]]:
+    """A check-all question's options most ticked first (:func:`by_share`), with their rows and
+    bars as percents of those who ticked any (:func:`percent_cells`), and with
+    ``of_responses`` each option's percent of all ticks too."""
+    frame = by_share(table.table, "percent_of_respondents", table.none_codes)
+    extra = ("of_responses", frame["percent_of_responses"]) if of_responses else None
+    rows, bars = percent_cells(
+        list(frame["label"]),
+        frame["count"],
+        frame["percent_of_respondents"],
+        frame["respondents_ci_low"],
+        frame["respondents_ci_high"],
+        below,
+        extra=extra,
+        none=table.none_codes,
+        base=table.n_respondents,
+    )
+    return frame, rows, bars
+
+
 def percent_cells(
     labels: Sequence[str],
     counts: pd.Series,
@@ -350,7 +316,7 @@ def percent_cells(
     extra: tuple[str, pd.Series] | None = None,
     none: Sequence[str] = (),
     base: int | None = None,
-) -> tuple[list[dict[str, Cell]], list[Bar]]:
+) -> tuple[Rows, list[Bar]]:
     """Table rows and bars from one set of cells: a count below ``below``, and the cells that
     would reveal it (:func:`scoring.withheld.withheld_options`, the statistics table's rule),
     withhold their count, percent and interval (and ``extra``) in the row and its bar alike."""
@@ -376,20 +342,6 @@ def percent_cells(
         rows.append(row)
         bars.append(Bar(text, value, low, high))
     return rows, bars
-
-
-def _equalities(node: Node) -> list[tuple[Reference, str]] | None:
-    """``[a] = 'x' or [a] = 'y' ...`` as (reference, value) pairs; None for anything else."""
-    if isinstance(node, Logical) and node.op == "or":
-        left, right = _equalities(node.left), _equalities(node.right)
-        return None if left is None or right is None else left + right
-    if isinstance(node, Comparison) and node.op == "=" and isinstance(node.left, Reference):
-        if isinstance(node.right, StringLit):
-            return [(node.left, node.right.value)]
-        if isinstance(node.right, NumberLit):
-            number = node.right.value
-            return [(node.left, str(int(number)) if number.is_integer() else str(number))]
-    return None
 
 
 def _identifying(instrument: Instrument, fld: Field) -> bool:

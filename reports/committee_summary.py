@@ -38,11 +38,11 @@ import pandas as pd
 
 from instruments.labels import plain_text
 from instruments.model import Field, Instrument
-from reports.committee_compare import comparable
-from reports.committee_questions import Group, question_title
+from reports.committee_family import Share, compare_groups, group_differences, group_shares
+from reports.committee_questions import Group
+from reports.committee_wording import percent, question_title
 from reports.model import Block, Section, Table, Text, TextList
 from scoring.field_period import field_period as completion_span
-from scoring.independence import adjust_p_values, independence_test
 from scoring.proportions import HIGH_LEVELS, high_side
 from scoring.questions import Options, likert_grid
 from scoring.statistics import statistics_table
@@ -53,29 +53,8 @@ MOST = 8
 DIFFERENCES = 3
 BARRIERS = 2
 RATINGS = 2  # a rating grid's highest high side, one per group
-ALPHA = 0.05
 BARRIER_WORDS = ("barrier", "challenge")
 TITLE = "Executive summary"
-# The percent a question's table shows: of those who answered (single choice), of those who
-# ticked at least one option (check all that apply).
-SHARE_STATISTICS = ("percent", "percent_of_respondents")
-
-
-@dataclass(frozen=True)
-class Share:
-    """One option's share in one group: a row of the statistics table."""
-
-    group: str  # e.g. "providers"
-    instrument: str
-    field: str
-    question: str
-    choice_code: str
-    choice_label: str
-    statistic: str
-    value: float
-    ci_low: float
-    ci_high: float
-    n: int
 
 
 @dataclass(frozen=True)
@@ -220,38 +199,6 @@ def response_paragraph(group: Group, tidy: pd.DataFrame, field_period: str) -> s
     return line + "."
 
 
-def group_shares(group: Group, tidy: pd.DataFrame, options: Options) -> list[Share]:
-    """Every option's share that may be quoted: not withheld, on at least ``min_n``
-    respondents, of a question other than the profile (grouping) questions."""
-    rows = tidy[
-        tidy["statistic"].isin(SHARE_STATISTICS)
-        & (tidy["group_by"] == "")
-        & (tidy["wave"] == "")
-        & ~tidy["field"].isin(group.instrument.grouping)
-        & tidy["value"].notna()
-        & ~tidy["note"].str.startswith("withheld")
-        & (tidy["n"] >= max(options.min_n, options.suppress_below or 1))
-    ]
-    fields = group.instrument.field_map()
-    return [
-        Share(
-            group.title.lower(),
-            str(row["instrument"]),
-            str(row["field"]),
-            question_title(group.instrument, fields[str(row["field"])]),
-            str(row["choice_code"]),
-            plain_text(str(row["choice_label"])),
-            str(row["statistic"]),
-            float(row["value"]),
-            float(row["ci_low"]),
-            float(row["ci_high"]),
-            int(row["n"]),
-        )
-        for row in rows.to_dict("records")
-        if str(row["field"]) in fields
-    ]
-
-
 def barrier_fields(groups: Sequence[Group]) -> frozenset[tuple[str, str]]:
     """(instrument, field) of the questions about barriers: a field name holding a word of
     :data:`BARRIER_WORDS`."""
@@ -261,75 +208,6 @@ def barrier_fields(groups: Sequence[Group]) -> frozenset[tuple[str, str]]:
         for f in g.instrument.fields
         if any(word in f.name.lower() for word in BARRIER_WORDS)
     )
-
-
-@dataclass(frozen=True)
-class Compared:
-    """One shared question tested between the groups: the option with the largest gap (each
-    group's share of it, None when not quotable), the test's p-value and its Holm-adjusted p
-    within the family of every question tested (``family`` of them)."""
-
-    field: str
-    first: Share | None
-    second: Share | None
-    p_value: float
-    p_adjusted: float
-    family: int
-
-    @property
-    def passes(self) -> bool:
-        return self.p_adjusted <= ALPHA
-
-
-def compare_groups(groups: Sequence[Group], tables: dict[str, pd.DataFrame]) -> dict[str, Compared]:
-    """Each single-choice question both groups ask with the same codes, tested (providers
-    against supporters) on the statistics table's counts, with the family's p-values
-    Holm-adjusted; empty for one group. A question with a withheld count, or one a group did
-    not answer, is not tested."""
-    if len(groups) != 2:
-        return {}
-    first, second = groups[0], groups[1]
-    tested: list[tuple[str, pd.DataFrame]] = []
-    for name, fld in first.instrument.field_map().items():
-        other = second.instrument.field_map().get(name)
-        if name in first.instrument.grouping or other is None or not comparable(fld, other):
-            continue
-        counts = pd.DataFrame(
-            {g.title: _counts(tables[g.instrument.id], name) for g in (first, second)}
-        )
-        if counts.isna().any().any() or counts.empty or (counts.sum() == 0).any():
-            continue  # a withheld count, or a group nobody answered in: not compared
-        tested.append((name, counts))
-    if not tested:
-        return {}
-    p = pd.Series([independence_test(c).p_value for _, c in tested], index=[n for n, _ in tested])
-    adjusted = adjust_p_values(p, "holm", alpha=ALPHA)
-    quoted = [group_shares(g, tables[g.instrument.id], g.options) for g in (first, second)]
-    found: dict[str, Compared] = {}
-    for name in p.index:
-        pairs = [
-            (a, b)
-            for a in quoted[0]
-            if a.field == name
-            for b in quoted[1]
-            if b.field == name and b.choice_code == a.choice_code
-        ]
-        a, b = max(pairs, key=lambda pair: abs(pair[0].value - pair[1].value), default=(None, None))
-        found[name] = Compared(
-            name, a, b, float(p[name]), float(adjusted.adjusted[name]), adjusted.n_tests
-        )
-    return found
-
-
-def group_differences(compared: dict[str, Compared]) -> list[tuple[Share, Share, float]]:
-    """(first group's share, second's, Holm-adjusted p) for each question that passes, the
-    option with the largest gap; largest gap first."""
-    found = [
-        (c.first, c.second, c.p_adjusted)
-        for c in compared.values()
-        if c.passes and c.first is not None and c.second is not None
-    ]
-    return sorted(found, key=lambda d: -abs(d[0].value - d[1].value))
 
 
 def choose_findings(
@@ -381,10 +259,6 @@ def _top_options(shares: Iterable[Share]) -> list[Share]:
     return list(best.values())
 
 
-def percent(value: float) -> str:
-    return f"{value:.1f}%"
-
-
 def _interval(share: Share) -> str:
     return f"95% CI {percent(share.ci_low)} to {percent(share.ci_high)}"
 
@@ -418,11 +292,6 @@ def _difference_sentence(a: Share, b: Share, p: float) -> str:
         f"({_interval(a)}) against {percent(b.value)} of the {b.n} {b.group} "
         f"({_interval(b)}); Holm-adjusted p {shown}."
     )
-
-
-def _counts(tidy: pd.DataFrame, name: str) -> pd.Series:
-    rows = tidy[(tidy["field"] == name) & (tidy["statistic"] == "count") & (tidy["group"] == "")]
-    return rows.set_index("choice_code")["value"]
 
 
 def _section_index(groups: Sequence[Group], sections: Sequence[Section]) -> dict[str, int]:

@@ -13,8 +13,9 @@ from statsmodels.stats.multitest import multipletests
 from instruments import load_shipped
 from plugin.simulate import SimulationOptions, simulate
 from reports.committee import DENOMINATORS, build_committee
+from reports.committee_family import compare_groups
 from reports.committee_questions import make_group
-from reports.committee_summary import compare_groups, group_tables
+from reports.committee_summary import group_tables
 from reports.model import (
     Bar,
     BarChart,
