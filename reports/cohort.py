@@ -44,11 +44,11 @@ from reports.model import (
     Text,
     with_simulated,
 )
-from reports.wave_scores import WaveScores, wave_scores
 from scoring.decode import Responses
 from scoring.paired import paired_t, signed_rank
 from scoring.statistics import statistics_table
 from scoring.units import DUPLICATE_UNIT, WHY
+from scoring.wave_scores import WaveScores, wave_scores
 
 __all__ = ["build_cohort", "_signals"]
 STATUSES = ("improved", "unchanged", "declined")

@@ -13,9 +13,9 @@ import pandas as pd
 
 from reports.chart_heatmap import pieces
 from reports.model import Block, Cell, Column, Heatmap, Section, Table, Text
-from reports.wave_scores import WaveScores
 from scoring.cohort_bands import OUTSIDE, band_counts, band_grid, latest_bands
 from scoring.scales import ScaleInfo
+from scoring.wave_scores import WaveScores
 
 
 def banded_scales(scores: WaveScores) -> list[ScaleInfo]:

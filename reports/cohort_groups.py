@@ -13,9 +13,9 @@ import math
 import pandas as pd
 
 from reports.model import Block, Cell, Column, Section, Suppressed, Table, Text
-from reports.wave_scores import WaveScores
 from scoring.cohort_groups import all_units, group_medians, latest_wave, unit_groups
 from scoring.scales import ScaleInfo
+from scoring.wave_scores import WaveScores
 
 CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 
 from reports.model import Block, Cell, Column, RunChart, Section, Table, Text
-from reports.wave_scores import WaveScores
 from scoring.median_ci import CONFIDENCE, wave_median_intervals
 from scoring.spc import RunChart as Runs
 from scoring.spc import run_chart
 from scoring.trend import friedman, mixed_slope
+from scoring.wave_scores import WaveScores
 
 MIN_USEFUL = 10  # points off the median before the Anhoej rules are applied (spc.run_chart)
 

@@ -15,7 +15,7 @@ the cohort when that group is too small (:mod:`scoring.peer_groups`); comparison
 fewer than ``min_cohort`` practices are withheld. Every number comes from :mod:`scoring`: scores
 and bands from :mod:`scoring.scales`, medians and quartiles (drawn at each wave) from
 :mod:`scoring.peer_groups` and :mod:`scoring.benchmark`, change from :mod:`scoring.change`, and
-the reliable-change marks from :mod:`scoring.paired` (see :mod:`reports.wave_scores`).
+the reliable-change marks from :mod:`scoring.paired` (see :mod:`scoring.wave_scores`).
 Strengths and opportunities follow the one rule of :func:`scoring.unit_findings.classify`, so
 they agree with the change table and name each element once. The wording is in
 :mod:`reports.practice_text`.
@@ -50,7 +50,6 @@ from reports.practice_sections import (
     peer_section,
     scores_section,
 )
-from reports.wave_scores import WaveScores, change_statuses, wave_scores
 from scoring.benchmark import unit_feedback
 from scoring.decode import Responses
 from scoring.peer_groups import (
@@ -59,6 +58,7 @@ from scoring.peer_groups import (
     peer_group,
     unit_groups,
 )
+from scoring.wave_scores import WaveScores, change_statuses, wave_scores
 
 
 def build_practice(

@@ -3,7 +3,7 @@
 The practice's readiness band and what it means for working together, then one row per
 element: its score at the latest assessment beside the comparison group's median and middle
 half at that same assessment (:mod:`scoring.peer_groups`), its change since the first
-assessment with the reliable-change mark of the change table (:mod:`reports.wave_scores`), and
+assessment with the reliable-change mark of the change table (:mod:`scoring.wave_scores`), and
 the band it sits in with the engagement strategy the facilitators' guide suggests for that band,
 told to the practice. An element without bands of its own is read against the banded score's
 bands (the readiness index's thirds) when both run over the same range; the page says so.
@@ -26,10 +26,10 @@ from reports.practice_parts import (
     number,
     to_float,
 )
-from reports.wave_scores import WaveScores
 from scoring.change import unit_changes
 from scoring.scales import ScaleInfo
 from scoring.unit_findings import band_index
+from scoring.wave_scores import WaveScores
 
 
 def strategy_name(band: ScaleBand) -> str:

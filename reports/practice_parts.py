@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from reports import practice_text as say
-from reports.wave_scores import WaveScores
 from scoring.peer_groups import PeerGroup
+from scoring.wave_scores import WaveScores
 
 DECIMALS = 0  # scores as the feedback sentences show them
 CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")

@@ -35,11 +35,11 @@ from reports.practice_parts import (
     number,
     to_float,
 )
-from reports.wave_scores import WaveScores
 from scoring.benchmark import UnitFeedback
 from scoring.change import unit_changes
 from scoring.scales import ScaleInfo
 from scoring.unit_findings import lowest_items
+from scoring.wave_scores import WaveScores
 
 
 def scores_section(

@@ -28,7 +28,6 @@ from marshmallow import Schema, fields, validate
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
 from plugin.service.tasks import Decoded, SnapshotUnusable, cache, decoded, unit_of
-from reports.wave_scores import Threshold, change_statuses, thresholds
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
 from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
@@ -36,6 +35,7 @@ from scoring.scales import ScaleScores
 from scoring.statistics import statistics_table
 from scoring.tidy import TIDY_COLUMNS
 from scoring.units import UnitCheck, check_units
+from scoring.wave_scores import Threshold, change_statuses, thresholds
 
 blp = Blueprint("results", __name__, description="Statistics, scores, progress and benchmarks")
 NUMBERS = ("value", "n", "ci_low", "ci_high")

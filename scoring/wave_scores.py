@@ -1,5 +1,6 @@
-"""What the practice and cohort reports share: each wave's label, every scale's scores in the
-long frame of the change tests, and each item scale's reliable-change threshold.
+"""What the practice and cohort reports and the service's benchmarks share: each wave's label,
+every scale's scores in the long frame of the change tests, and each item scale's
+reliable-change threshold, scored once per snapshot.
 
 The threshold follows the same choice as the tidy table (:mod:`scoring.scale_stats`): the
 Jacobson-Truax threshold with the scale's Cronbach's alpha at baseline as its reliability.
