@@ -12,7 +12,7 @@ one table, with the test between them and its plain reading (:mod:`reports.commi
 Likert grid is one diverging chart per group and one table (:mod:`reports.committee_grids`); an
 earlier scan's published shares sit beside this scan's (:mod:`reports.committee_reference`).
 Answers typed in respondents' own words follow in an appendix, each distinct answer once with
-how many gave it; the data dictionaries go to the XLSX workbook only (``Report.annex``).
+how many gave it; the data dictionaries go to the XLSX workbook only (``Table.workbook_only``).
 Every percentage is out of the respondents who were shown the question, and says so.
 """
 
@@ -123,23 +123,20 @@ def build_committee(
                 sections.append(section)
                 done |= shown
     sections = _written_last(sections)
-    annex = tuple(
-        dictionary_table(g.instrument, name=names.take(f"dictionary {g.instrument.id}"))
+    dictionaries = tuple(
+        replace(
+            dictionary_table(g.instrument, name=names.take(f"dictionary {g.instrument.id}")),
+            workbook_only=True,
+        )
         for g in groups
     )
-    sheets = " and ".join(f"'{table.name}'" for table in annex)
-    sections.append(
-        Section(
-            "Data dictionaries",
-            (
-                Text(
-                    f"Every field, with its type, choices and branching logic, is in this "
-                    f"report's XLSX workbook (sheets {sheets}).",
-                    "note",
-                ),
-            ),
-        )
+    sheets = " and ".join(f"'{table.name}'" for table in dictionaries)
+    where = Text(
+        f"Every field, with its type, choices and branching logic, is in this report's XLSX "
+        f"workbook (sheets {sheets}).",
+        "note",
     )
+    sections.append(Section("Data dictionaries", (where, *dictionaries)))
     sections.insert(
         0, executive_summary(groups, sections, options, field_period=field_period, tidy=tidy)
     )
@@ -153,7 +150,6 @@ def build_committee(
         tidy=tidy,
         suppress_below=suppress_below,
         audience="the research committee",
-        annex=annex,
     )
 
 

@@ -10,6 +10,7 @@ question, the difference of the two percentages with Newcombe's interval
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from reports.committee_questions import (
     Names,
     withheld,
 )
-from reports.model import Block, Cell, Column, Table, Text
+from reports.model import Block, Cell, Column, Suppressed, Table, Text
 from scoring.groups import compare_option
 from scoring.independence import independence_test
 from scoring.proportions import FrequencyTable
@@ -53,8 +54,8 @@ def comparison_blocks(
     names: Names,
     below: int | None,
 ) -> list[Block]:
-    """The test of independence and (two options) the difference, in one table; each group's
-    percents per option are in its own table above it."""
+    """The test of independence and (two options) the difference: a sentence on the page, and
+    the table of its numbers for the workbook; the groups' percents are in the table above."""
     first, second = groups
     codes = list(tables[0].table.index)
     ordered = (tables[0].table, tables[1].table.loc[codes])
@@ -81,10 +82,10 @@ def comparison_blocks(
     }
     test_columns: tuple[Column, ...] = TEST_COLUMNS
     test_note = test.note
+    label = plain_text(str(ordered[0].loc[codes[0], "label"]))
     if len(codes) == 2:
         extra, extra_note = _difference(groups, tables, codes[0], below)
         row |= extra
-        label = plain_text(str(ordered[0].loc[codes[0], "label"]))
         test_columns = (
             *TEST_COLUMNS,
             Column("difference", f"Difference in % '{label}' (points)", "number"),
@@ -93,15 +94,39 @@ def comparison_blocks(
         )
         test_note = "; ".join(n for n in (test_note, extra_note) if n)
     test_note = "; ".join(n for n in (note, test_note) if n)
-    return [
-        Table(
-            names.take(f"test {fld.name}"),
-            f"Test between {first.title.lower()} and {second.title.lower()}",
-            test_columns,
-            (row,),
-            note=test_note + ".",
+    table = Table(
+        names.take(f"test {fld.name}"),
+        f"Test between {first.title.lower()} and {second.title.lower()}",
+        test_columns,
+        (row,),
+        note=test_note + ".",
+        workbook_only=True,  # the page says it in a sentence (test_words)
+    )
+    return [table, Text(test_words(row, label if len(codes) == 2 else ""), "note")]
+
+
+def test_words(row: Mapping[str, Cell], option: str = "") -> str:
+    """The test's row in a sentence: "Pearson chi-square 6.28 on 2 df, p = 0.043, Cramér's V
+    0.16" (and, for two options, the difference in the first with its interval)."""
+    if row["statistic"] is None:
+        return f"Test {row['test']}."
+    words = f"{row['test']} {row['statistic']:.2f}"
+    if row["df"] is not None:
+        words += f" on {row['df']} df"
+    p = row["p_value"]
+    words += ", p " + ("< 0.001" if isinstance(p, float) and p < 0.001 else f"= {p:.3f}")
+    if isinstance(row["cramers_v"], float):
+        words += f", Cramér's V {row['cramers_v']:.2f}"
+    difference = row.get("difference")
+    if isinstance(difference, float):
+        low, high = row["diff_low"], row["diff_high"]
+        words += (
+            f"; the difference in '{option}' is {difference:+.1f} points (95% CI "
+            f"{low:+.1f} to {high:+.1f})"
         )
-    ]
+    elif isinstance(difference, Suppressed):
+        words += f"; the difference in '{option}' is withheld ({difference.reason})"
+    return words + "."
 
 
 def _difference(

@@ -107,8 +107,10 @@ def pair_blocks(
     ]
     if kind in ("choice", "likert"):
         tables = (choice_table(groups[0], fields[0]), choice_table(groups[1], fields[1]))
-        blocks += comparison_blocks(groups, tables, fld, names, below)
-        blocks.append(Text(reading(groups, compared), "note"))
+        test = comparison_blocks(groups, tables, fld, names, below)
+        said = " ".join(b.text for b in test if isinstance(b, Text))
+        blocks += [b for b in test if not isinstance(b, Text)]
+        blocks.append(Text(f"{said} {reading(groups, compared)}", "note"))
     else:
         blocks.append(
             Text(

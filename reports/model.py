@@ -76,6 +76,9 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Cell], ...]
     note: str = ""
+    # True: a sheet of the XLSX only (e.g. a data dictionary, the test behind a plain reading);
+    # the HTML and PDF leave it out, and the report says in words where it is
+    workbook_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,10 +284,7 @@ class Report:
     tidy: pd.DataFrame | None = field(default=None, compare=False)  # the CSV/JSON formats
     suppress_below: int | None = None
     audience: str = ""  # who it is written for, e.g. the practice's name
-    # Tables for the workbook only (e.g. the data dictionaries): the XLSX gets a sheet each,
-    # after the report's own; the HTML and PDF leave them out (a section says where they are).
-    annex: tuple[Table, ...] = ()
 
     def tables(self) -> list[Table]:
-        """Every table in reading order (the XLSX sheets)."""
+        """Every table in reading order (the XLSX sheets), the workbook-only ones too."""
         return [block for s in self.sections for block in s.blocks if isinstance(block, Table)]

@@ -7,7 +7,7 @@ assessment and the engagement strategy the facilitators' guide suggests for its 
 group's median and middle half at each wave, and strengths before opportunities with the answers
 behind each opportunity: two or three pages in all. The tables behind them (every score at every
 wave, the change table with its thresholds, the group's quartiles) go to the XLSX workbook only
-(``Report.annex``).
+(``Table.workbook_only``).
 
 The practice is compared with the whole cohort, or with the practices sharing its value of a
 grouping field the facilitator chooses (``compare_by``: its region, its size), falling back to
@@ -157,7 +157,6 @@ def _report(
     opening = Text(say.OPENING.format(title=instrument.title))
     facts = _facts(scores, practice)
     latest = practice.latest
-    annex: tuple[Table, ...] = ()
     if latest is None:
         about = Section("About this report", (opening, facts, Text(say.TAKES_TIME)))
         sections = [about, Section("Your scores", (Text(say.NOT_SCORED),))]
@@ -174,11 +173,11 @@ def _report(
             statuses=change_statuses(scores.thresholds, practice.unit),
         )
         # The tables behind page 1 (every score at every wave, the change table with its
-        # thresholds, the group's quartiles) go to the workbook: the pages stay at two or three.
+        # thresholds, the group's quartiles) go to the workbook: the pages stay at three or so.
         trend, scores_table = _tables_out(scores_section(scores, practice, comparison, min_cohort))
         _, change_table = _tables_out(change_section(scores, practice))
         _, peer_table = _tables_out(peer_section(scores, feedback, comparison, min_cohort))
-        annex = scores_table + change_table + peer_table
+        behind = scores_table + change_table + peer_table
         glance = glance_blocks(scores, practice, comparison, min_cohort)
         feedback_part = feedback_section(scores, practice, feedback, comparison, min_cohort)
         # Three pages or so: page 1, strengths and opportunities, then the small charts.
@@ -188,7 +187,7 @@ def _report(
                 (replace(opening, kind="note"), Text(_in_one_line(facts), "note"), *glance),
             ),
             replace(feedback_part, blocks=(*feedback_part.blocks, Text(say.TAKES_TIME, "note"))),
-            replace(trend, blocks=(*trend.blocks, Text(say.IN_THE_WORKBOOK, "note"))),
+            replace(trend, blocks=(*trend.blocks, Text(say.IN_THE_WORKBOOK, "note"), *behind)),
         ]
     return Report(
         kind="practice",
@@ -198,7 +197,6 @@ def _report(
         provenance=provenance,
         suppress_below=min_cohort,
         audience=str(practice.unit),
-        annex=annex,
     )
 
 
@@ -210,11 +208,11 @@ def _in_one_line(facts: Facts) -> str:
 
 
 def _tables_out(section: Section) -> tuple[Section, tuple[Table, ...]]:
-    """``section`` without its tables, and its tables with the section's notes folded into
-    theirs (a workbook sheet carries a table and its note, not the text around it)."""
+    """``section`` without its tables, and its tables for the workbook only, with the section's
+    notes folded into theirs (a sheet carries a table and its note, not the text around it)."""
     texts = " ".join(b.text for b in section.blocks if isinstance(b, Text))
     tables = tuple(
-        replace(b, note=" ".join(n for n in (b.note, texts) if n))
+        replace(b, note=" ".join(n for n in (b.note, texts) if n), workbook_only=True)
         for b in section.blocks
         if isinstance(b, Table)
     )

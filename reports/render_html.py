@@ -210,7 +210,11 @@ def section_views(report: Report) -> tuple[SectionView, ...]:
             f"s{i}",
             section.title,
             3 if section.level >= 3 else 2,
-            tuple(_block_view(block, f"s{i}-b{j}") for j, block in enumerate(section.blocks, 1)),
+            tuple(
+                _block_view(block, f"s{i}-b{j}")
+                for j, block in enumerate(section.blocks, 1)
+                if not (isinstance(block, Table) and block.workbook_only)
+            ),
         )
         for i, section in enumerate(report.sections, 1)
     )

@@ -135,7 +135,6 @@ def report_sheets(report: Report) -> list[Sheet]:
     statistics = statistics_table_sheet(report)
     if statistics is not None:
         wanted.append((statistics, ""))
-    wanted.extend((table, "Annex") for table in report.annex)
     names = sheet_names([table.name for table, _ in wanted], reserved=(README,))
     return [
         Sheet(name, table, section) for name, (table, section) in zip(names, wanted, strict=True)

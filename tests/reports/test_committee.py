@@ -253,9 +253,9 @@ def test_the_reading_of_each_test_agrees_with_the_summarys_holm_adjusted_family(
     assert [c.p_adjusted for c in compared.values()] == pytest.approx(list(holm))
     for name in ("qi_involvement", "moc_credit", "moc_plans"):
         section = section_of(report, name)
-        (reading,) = [
-            b.text for b in section.blocks if isinstance(b, Text) and b.text.startswith("Reading")
-        ]
+        (reading,) = [b.text for b in section.blocks if isinstance(b, Text) and "Reading" in b.text]
+        test = next(t for t in section.blocks if isinstance(t, Table) and t.name == f"test {name}")
+        assert test.workbook_only and test.rows[0]["test"] in reading  # the test, in words
         p = compared[name].p_adjusted
         assert (f"p = {p:.3f}" if p >= 0.001 else "p = <0.001") in reading
         said_alike = "answered alike" in reading
@@ -274,6 +274,12 @@ def test_a_yes_no_question_adds_the_difference_with_newcombes_interval(report) -
         (100 * expected.ci_low, 100 * expected.ci_high)
     )
     assert "Newcombe" in found["test moc_credit"].note
+    said = " ".join(b.text for b in section_of(report, "moc_credit").blocks if isinstance(b, Text))
+    low, high = 100 * expected.ci_low, 100 * expected.ci_high
+    assert (
+        f"the difference in 'Yes' is {100 * expected.value:+.1f} points (95% CI {low:+.1f} to "
+        f"{high:+.1f})" in said
+    )
 
 
 def test_only_shared_single_choice_questions_are_compared(report) -> None:
@@ -364,11 +370,11 @@ def test_open_text_is_listed_whole_once_per_distinct_answer(report, providers) -
 
 
 def test_the_dictionaries_go_to_the_workbook_only(report) -> None:
-    found = {table.name: table for table in report.annex}
-    assert not [t for t in report.tables() if t.name.startswith("dictionary")]
     section = next(s for s in report.sections if s.title == "Data dictionaries")
-    (text,) = section.blocks
+    text, *dictionaries = section.blocks
     assert isinstance(text, Text) and "'dictionary provider_scan'" in text.text
+    assert all(isinstance(t, Table) and t.workbook_only for t in dictionaries)
+    found = {table.name: table for table in dictionaries if isinstance(table, Table)}
     for instrument in (PROVIDERS, SUPPORTERS):
         table = found[f"dictionary {instrument.id}"]
         assert column(table, "field") == [f.name for f in instrument.fields]

@@ -72,8 +72,8 @@ def section(report: Report, title: str) -> Section:
 
 
 def table(report: Report, name: str) -> Table:
-    """A table of the report's pages or of its workbook annex (the tables behind page 1)."""
-    return next(t for t in (*report.tables(), *report.annex) if t.name == name)
+    """A table of the report's pages or of its workbook only (the tables behind page 1)."""
+    return next(t for t in report.tables() if t.name == name)
 
 
 def rows_by_scale(report: Report, name: str) -> dict[str, dict[str, object]]:
@@ -85,14 +85,12 @@ def words_of(found: Section) -> str:
 
 
 def texts(report: Report) -> list[str]:
-    """Every word a reader of the report sees, wherever it sits (the workbook's annex too)."""
+    """Every word a reader of the report sees, wherever it sits (the workbook's tables too)."""
     found = [report.title, report.subtitle, report.audience]
     for s in report.sections:
         found.append(s.title)
         for block in s.blocks:
             found += _block_texts(block)
-    for annexed in report.annex:
-        found += _block_texts(annexed)
     return found
 
 
@@ -211,8 +209,8 @@ def test_scores_table_and_charts_hold_the_practice_and_cohort_numbers(
     data = long_scores(cohort, scored)
     report = reports[0]
     mine = data.loc[data["unit"] == report.audience].set_index("wave_index")
-    rows = rows_by_scale(report, "scores")  # in the workbook only
-    assert not [t for t in report.tables() if t.name == "scores"]
+    rows = rows_by_scale(report, "scores")
+    assert table(report, "scores").workbook_only  # the charts show it on the pages
     charts = [
         b for b in section(report, "Your scores over time").blocks if isinstance(b, PanelChart)
     ]
@@ -393,7 +391,7 @@ def blanked(instrument: Instrument, record: str, events: tuple[str, ...]) -> Res
 def test_a_practice_without_a_baseline_gets_no_change_since_then(readiness: Instrument) -> None:
     responses = blanked(readiness, "1", ("baseline_arm_1",))
     report = build_practice(responses, "PRA-001", provenance=PROVENANCE)
-    assert not [t for t in report.annex if t.name == "change"]
+    assert not [t for t in report.tables() if t.name == "change"]
     changes = {row["change"] for row in table(report, "glance").rows}
     assert changes == {NO_CHANGE_CELL}
     assert facts_line(report).endswith("Waves assessed: Month 3, Month 6, Month 9, Month 12")

@@ -65,7 +65,8 @@ def element_of(sentence: str, labels: list[str]) -> str:
 def marks(report: Report) -> dict[str, str]:
     """The change table's marks (the workbook's table behind page 1), checked against page 1's
     own column, so the pages and the workbook say the same."""
-    change = next(t for t in report.annex if t.name == "change")
+    change = next(t for t in report.tables() if t.name == "change")
+    assert change.workbook_only
     glance = next(t for t in report.tables() if t.name == "glance")
     shown = {str(row["scale"]): row["marked"] for row in glance.rows}
     found = {str(row["scale"]): str(row["marked"]) for row in change.rows}
