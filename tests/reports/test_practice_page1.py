@@ -48,6 +48,15 @@ def data(cohort: Responses) -> pd.DataFrame:
     return long_scores(cohort, scale_scores(cohort))
 
 
+@pytest.fixture(scope="module")
+def batches(cohort: Responses) -> dict[str | None, list[Report]]:
+    """Every practice's report, compared with the cohort, its region and its size: built once."""
+    return {
+        by: build_practices(cohort, provenance=PROVENANCE, compare_by=by)
+        for by in (None, "region", "practice_size")
+    }
+
+
 def latest_wave(data: pd.DataFrame, unit: str) -> int:
     return int(data.loc[data["unit"] == unit, "wave_index"].max())
 
@@ -89,12 +98,12 @@ def test_each_elements_row_holds_scorings_numbers(cohort: Responses, data: pd.Da
 
 
 def test_a_chosen_region_is_named_and_its_median_is_its_practices(
-    cohort: Responses, data: pd.DataFrame
+    cohort: Responses, data: pd.DataFrame, batches: dict[str | None, list[Report]]
 ) -> None:
     regions = group_labels(cohort, "region").astype("object")
     names = [info.name for info in scale_scores(cohort).scales]
     compared = 0
-    for report in build_practices(cohort, provenance=PROVENANCE, compare_by="region"):
+    for report in batches["region"]:
         unit = report.audience
         region = regions.loc[data.index[data["unit"] == unit]].dropna().iloc[0]
         group = f"practices in the {region} region"
@@ -133,9 +142,9 @@ def test_a_group_too_small_falls_back_to_the_cohort_and_says_so(cohort: Response
     assert table(alone, "glance").rows != table(cohort_wide, "glance").rows
 
 
-def test_size_groups_are_named_in_plain_words(cohort: Responses) -> None:
+def test_size_groups_are_named_in_plain_words(batches: dict[str | None, list[Report]]) -> None:
     named = set()
-    for report in build_practices(cohort, provenance=PROVENANCE, compare_by="practice_size"):
+    for report in batches["practice_size"]:
         said = words_of(section(report, GLANCE))
         named |= set(
             re.findall(r"compared with (practices of [\w ]+ clinicians|solo practices)", said)
@@ -162,7 +171,7 @@ def phrases(value: object) -> list[str]:
 
 
 def test_no_phrase_the_practice_report_can_print_grades_the_practice(
-    cohort: Responses,
+    batches: dict[str | None, list[Report]],
 ) -> None:
     constants = {
         name: value
@@ -174,7 +183,7 @@ def test_no_phrase_the_practice_report_can_print_grades_the_practice(
     assert [p for p in said if GRADING.search(p)] == []
     built: list[Report] = []
     for by in (None, "region", "practice_size"):
-        built += build_practices(cohort, provenance=PROVENANCE, compare_by=by)[:15]
+        built += batches[by][:15]
     for report in built:
         found = [w for w in texts(report) if GRADING.search(w)]
         assert found == [], f"{report.audience}: {found}"
@@ -193,8 +202,10 @@ def test_no_phrase_the_practice_report_can_print_grades_the_practice(
         assert GRADING.search(phrase), phrase
 
 
-def test_page_one_lists_the_guides_strategy_for_each_band_shown(cohort: Responses) -> None:
-    for report in build_practices(cohort, provenance=PROVENANCE)[:20]:
+def test_page_one_lists_the_guides_strategy_for_each_band_shown(
+    batches: dict[str | None, list[Report]],
+) -> None:
+    for report in batches[None][:20]:
         glance = section(report, GLANCE)
         shown = {row["band"] for row in table(report, "glance").rows} - {None, "no score"}
         (strategies,) = [b for b in glance.blocks if isinstance(b, TextList)]
