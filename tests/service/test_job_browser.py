@@ -52,7 +52,10 @@ def test_an_analyst_cancels_a_report_from_its_page(
     WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
         lambda page: page.find_element(By.ID, "job-state").text == "cancelled"
     )
-    error = browser.find_element(By.ID, "job-error").text
+    # ... and again just after: read the reason once the reloaded page shows it.
+    error = WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda page: page.find_element(By.ID, "job-error").text
+    )
     assert error == "cancelled by analyst key 'Ana Analyst'"
     assert browser.find_elements(By.ID, "job-cancel") == []
     problems = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
