@@ -155,17 +155,18 @@ def column_widths(
     chars: list[float] = []
     floors: list[float] = []
     for index, column in enumerate(columns):
-        # A text column keeps room for its longest word (a field name, a code), so that wrapping
-        # never breaks one mid-word; a word past WORD_CHARS may still break.
-        word = max((len(w) for row in rows for w in row[index].text.split()), default=1)
-        floors.append(max(min(word + 4, WORD_CHARS), 10))  # + cell padding
+        # A text column keeps room for its longest word, its header's too (a field name, a code,
+        # "Krippendorff's"), so that wrapping never breaks one mid-word; a word past WORD_CHARS
+        # may still break.
         longest_word = max((len(word) for word in column.header.split()), default=1)
+        word = max((len(w) for row in rows for w in row[index].text.split()), default=1)
+        floors.append(max(min(max(word, longest_word) + 4, WORD_CHARS), 10))  # + cell padding
         longest_cell = max((len(row[index].text) for row in rows), default=1)
         if column.kind == "text":
             # + 4 for the cell's padding: a short cell stays on one line
             chars.append(max(min(max(longest_cell, longest_word, 8), 40) + 4, floors[-1]))
         else:
-            chars.append(min(max(longest_cell, longest_word, 4), 24) + 2)
+            chars.append(min(max(longest_cell, longest_word, 4), 24) + 4)  # + its padding
     # A page holds about LINE_CHARS characters of 9 pt text: past that, text columns give way
     # (they wrap) so that number columns keep room for their values and header words. The
     # widest text columns give way first, down to a common ceiling (never below their longest

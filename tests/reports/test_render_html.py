@@ -265,3 +265,19 @@ def test_the_widest_text_column_gives_way_first() -> None:
     assert sum(widths) == pytest.approx(100, abs=0.1)
     assert widths[3] >= len("Ready to engage") + 4 - 0.1  # one line, with its padding
     assert widths[0] < 40  # the long one wraps (it would want 44 characters)
+
+
+def test_a_header_word_keeps_its_room_when_columns_give_way() -> None:
+    """A text column's header word ("Krippendorff's") is never squeezed below its width, even
+    when its cells are short and the table has to give way."""
+    columns = (
+        Column("code", "Code"),
+        Column("alpha", "Krippendorff's alpha", "number"),
+        Column("reading", "Krippendorff's reading"),
+        Column("note", "Note"),
+    )
+    rows = (("A code " * 8, 0.65, "tentative", "a long note " * 6),)
+    views = tuple(tuple(cell_view(v, c) for v, c in zip(r, columns, strict=True)) for r in rows)
+    widths = column_widths(columns, views)
+    room = len("Krippendorff's") + 4
+    assert widths[1] >= room - 0.1 and widths[2] >= room - 0.1
