@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from instruments.model import Field
 from reports.committee_compare import comparison_blocks
@@ -67,16 +68,7 @@ def pair_blocks(
             key = "ab"[k]
             row |= {f"{key}_n": cells["n"], f"{key}_percent": cells["percent"]}
             row[f"{key}_ci"] = _interval(cells)
-            bars.append(
-                Bar(
-                    label,
-                    part.bars[i].value,
-                    part.bars[i].low,
-                    part.bars[i].high,
-                    part.bars[i].suppressed,
-                    series=k,
-                )
-            )
+            bars.append(replace(part.bars[i], label=label, series=k))
         rows.append(row)
     percent_of = "of those who answered" if kind != "checkall" else "of those who ticked any"
     columns = (
