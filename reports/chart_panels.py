@@ -1,4 +1,4 @@
-"""Small multiples: one small line chart per element, two to a row, on one shared scale and one
+"""Small multiples: one small line chart per element, four to a row, on one shared scale and one
 shared legend, so a practice sees every element's course on half a page.
 
 Each panel draws the comparison group's middle half (lower to upper quartile) as a shaded band

@@ -11,6 +11,7 @@ from instruments.reference_values import References
 from reports.committee_questions import Group, Names, choice_table, withheld
 from reports.model import Block, Cell, Column, Table, Text
 from scoring.reference_change import ReferenceChange, reference_changes
+from scoring.withheld import withheld_options
 
 COLUMNS = (
     Column("option", "Option"),
@@ -34,10 +35,12 @@ def reference_blocks(
     changes = reference_changes(table, ref.percent)
     if not changes:
         return []
+    # The question's own table withholds these options (and so does the statistics table).
+    hidden = withheld_options(table.table["count"], below)
     rows: list[dict[str, Cell]] = []
     for change in changes:
         row: dict[str, Cell] = {"option": change.label, "then": change.reference}
-        if below is not None and (change.n < below or 0 < change.count < below):
+        if below is not None and bool(hidden[change.code]):
             mark = withheld(below)
             row |= {key: mark for key in ("n", "now", "change", "ci", "p_value")}
         else:

@@ -222,3 +222,13 @@ def test_a_long_reports_contents_list_its_parts_not_every_question(report) -> No
     listed = [a.get_text() for a in page.select("nav.toc a")]
     parts = [s.title for s in report.sections if s.level == 2]
     assert len(report.sections) > 20 and listed == [*parts, "Provenance"]
+
+
+def test_the_earlier_scans_table_withholds_what_the_questions_table_withholds(scans) -> None:
+    refs = load_references(REFERENCES, [PROVIDERS, SUPPORTERS])
+    report = build_committee(*scans, provenance=PROVENANCE, references=refs, suppress_below=30)
+    shared = next(t for t in report.tables() if t.name == "qi_involvement")
+    then = next(t for t in report.tables() if t.name == "p then qi_involvement")
+    hidden = [isinstance(row["a_n"], Suppressed) for row in shared.rows]
+    assert any(hidden)  # the rule is exercised: a count under 30 (and what would give it away)
+    assert [isinstance(row["now"], Suppressed) for row in then.rows] == hidden
