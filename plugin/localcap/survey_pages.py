@@ -4,7 +4,10 @@ queue link (``/surveys/?sq=``).
 A page shows the survey form; submitting it saves the answers through the same checks as an
 API import (all or nothing: a rejected value is shown back and nothing is stored), records the
 survey response (complete, or partial for "Save & Return Later") and then fires the Data Entry
-Trigger. Questions hidden by branching logic are saved blank, as REDCap's page erases them. A
+Trigger. A finished response needs every required question that branching shows; each refused or
+missing answer is said beside its question (``survey_checks``), every answer given is kept on
+the page, and nothing is stored. Questions hidden by branching logic are saved blank, as
+REDCap's page erases them; the logic itself is never shown to a respondent. A
 partial response with Save & Return asks for its return code before showing the answers again.
 A page's body, each answer's length and wrong return codes are bounded (``survey_guard``).
 """
@@ -18,16 +21,22 @@ from dataclasses import dataclass
 from flask import Flask, render_template, request
 
 from instruments.labels import plain_text
-from instruments.logic import LogicError, UnknownFieldError, evaluate, parse, truthy
 from instruments.naming import checkbox_column, complete_field
 from plugin.localcap.errors import ApiError
 from plugin.localcap.import_check import number_records, plan_import
 from plugin.localcap.project import Field, Project, load_project
-from plugin.localcap.record_filters import EVENT_COLUMN, logic_context
+from plugin.localcap.record_filters import EVENT_COLUMN
 from plugin.localcap.records_import import apply_plan
 from plugin.localcap.rows import RecordRow, load_rows
 from plugin.localcap.server import whole_body
 from plugin.localcap.storage import Database, now, open_database
+from plugin.localcap.survey_checks import (
+    ANSWERED_TYPES,
+    by_field,
+    required_missing,
+    shown,
+    submitted_values,
+)
 from plugin.localcap.survey_guard import (
     TRIES,
     asked,
@@ -52,17 +61,12 @@ from plugin.localcap.surveys import (
 )
 from plugin.localcap.trigger import SURVEY_USERNAME, fire, trigger_payload, trigger_url
 
-ANSWERED_TYPES = frozenset(
-    {"text", "notes", "radio", "dropdown", "yesno", "truefalse", "checkbox", "slider"}
-)
-
 
 @dataclass
 class Question:
     field: Field
     value: str
     checked: set[str]
-    shown_if: str
 
     @property
     def label(self) -> str:
@@ -81,6 +85,10 @@ class Question:
         return self.field.field_type
 
     @property
+    def required(self) -> bool:
+        return self.field.row.get("required_field", "").strip().lower() == "y"
+
+    @property
     def choices(self) -> tuple[tuple[str, str], ...]:
         return self.field.choices
 
@@ -96,7 +104,7 @@ def questions(project: Project, form: str, row: dict[str, str]) -> list[Question
             code for code, _ in item.choices if row.get(checkbox_column(item.name, code)) == "1"
         }
         value = row.get(item.name, "")
-        found.append(Question(item, value, checked, item.row.get("branching_logic", "")))
+        found.append(Question(item, value, checked))
     return found
 
 
@@ -121,42 +129,6 @@ def stored_row(db: Database, project: Project, place: Place) -> dict[str, str]:
     if project.longitudinal:
         flat[EVENT_COLUMN] = project.event_by_id[place.event_id].unique_name
     return flat
-
-
-def shown(project: Project, logic: str, values: dict[str, str]) -> bool:
-    """Whether branching logic shows a question; logic localcap cannot read shows it."""
-    if not logic.strip():
-        return True
-    try:
-        return truthy(evaluate(parse(logic), values, logic_context(project)))
-    except (LogicError, UnknownFieldError):
-        return True
-
-
-def submitted_values(project: Project, place: Place, current: dict[str, str]) -> dict[str, str]:
-    """The form's answers from the page, with questions hidden by branching left blank."""
-    values = dict(current)
-    asked = [
-        item
-        for item in project.form_fields(place.form)
-        if item.field_type in ANSWERED_TYPES and item.name != project.record_id
-    ]
-    for item in asked:
-        if item.is_checkbox:
-            picked = set(request.form.getlist(item.name))
-            for code, _ in item.choices:
-                values[checkbox_column(item.name, code)] = "1" if code in picked else "0"
-        else:
-            values[item.name] = request.form.get(item.name, "").strip()
-    for item in asked:
-        if shown(project, item.row.get("branching_logic", ""), values):
-            continue
-        if item.is_checkbox:
-            for code, _ in item.choices:
-                values[checkbox_column(item.name, code)] = "0"
-        else:
-            values[item.name] = ""
-    return values
 
 
 def import_row(
@@ -270,12 +242,28 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
     current = stored_row(db, project, place)
     action = request.form.get("__action", "") if request.method == "POST" else ""
     errors: list[str] = []
+    field_errors: dict[str, str] = {}
     if action in ("submit", "save"):
         values = submitted_values(project, place, current)
         questions_asked = asked(project, place.form, ANSWERED_TYPES)
-        errors = too_long(questions_asked, values) or save_response(
-            db, project, person, values, complete=action == "submit"
+        # Only a finished response needs every required answer (Save & Return stores it as is).
+        missing = {}
+        if action == "submit":
+            showing = {
+                item.name
+                for item in questions_asked
+                if shown(project, item.row.get("branching_logic", ""), values)
+            }
+            missing = required_missing(project, questions_asked, values, showing)
+        errors = (
+            too_long(questions_asked, values)
+            or [
+                f"'{plain_text(project.field_map[name].label)}': {why}"
+                for name, why in missing.items()
+            ]
+            or save_response(db, project, person, values, complete=action == "submit")
         )
+        field_errors = missing or by_field(errors)
         if not errors and action == "submit":
             return page(
                 "survey_message.html",
@@ -296,6 +284,7 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
         400 if errors else 200,
         errors=errors,
         questions=questions(project, place.form, current),
+        field_errors=field_errors,
         save_and_return=survey.save_and_return,
         return_code=code if needs_code else "",
         **context,

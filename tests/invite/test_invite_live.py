@@ -20,6 +20,7 @@ from plugin.cli import main
 from plugin.invite import InvitationStore, invite, organisation_field, read_members
 from plugin.localcap import RunningServer, create_app, serve_in_thread
 from plugin.target import DEFAULT_BASE_URL, Instance, open_for
+from tests.invite.conftest import as_a_browser
 
 LINK = r"http://127\.0\.0\.1:8765/surveys/\?s=[A-Z0-9]{16}"
 MEMBERS = (
@@ -90,7 +91,9 @@ def test_status_follows_what_members_did_with_their_links(
 ) -> None:
     qiscan("invite", "provider_scan", str(deployed), "-o", str(tmp_path / "mm.csv"))
     rows = mail_merge(tmp_path / "mm.csv")
-    done = requests.post(opened(rows[0]["survey_link"], lasting), data={"__action": "submit"})
+    # As a browser sends it: the pre-filled organisation type, and the required answer given.
+    done = as_a_browser(opened(rows[0]["survey_link"], lasting), qi_involvement="1",
+                        __action="submit")  # fmt: skip
     assert "Thank you" in done.text
     requests.post(opened(rows[1]["survey_link"], lasting), data={"__action": "save"})
     status = qiscan("invite", "provider_scan", "--status")

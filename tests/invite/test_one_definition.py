@@ -31,6 +31,7 @@ from plugin.service import create_app as create_service
 from plugin.service.auth import create_key
 from plugin.service.db import session
 from plugin.target import DEFAULT_BASE_URL, Instance
+from tests.invite.conftest import as_a_browser
 
 MEMBERS = "name,email,organisation_type\n" + "".join(
     f"Member {i},m{i}@example.org,{1 + i % 4}\n" for i in range(1, 7)
@@ -64,7 +65,7 @@ def answer_in_the_browser(instance: Instance, server: RunningServer, tmp_path: P
     links = [row["survey_link"] for row in csv.DictReader(io.StringIO(text))]
     answers = {"qi_involvement": "1", "qi_projects_3y": "4", "comments": "Real answer."}
     for link in links[:2]:
-        done = requests.post(opened(link, server), data={**answers, "__action": "submit"})
+        done = as_a_browser(opened(link, server), **answers, __action="submit")
         assert "Thank you" in done.text
     saved = requests.post(
         opened(links[2], server), data={"qi_involvement": "2", "__action": "save"}

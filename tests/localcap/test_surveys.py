@@ -7,6 +7,7 @@ response, ``[not completed]`` timestamps, and the trigger's fields in REDCap's o
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 
@@ -319,3 +320,61 @@ def test_a_failing_receiver_does_not_lose_the_response(database: str, long: Proj
     assert "Thank you" in page.text
     [row] = long.export_records(records=["1"], events=[ENROLLMENT], forms=["contact_info"])
     assert row["dialysis_unit_phone"] == "1"
+
+
+def require(project: Project, form: str) -> tuple[str, str]:
+    """Make the form's first text question required (as a designer would in REDCap): its name
+    and another text question's, to answer."""
+    meta = project.export_metadata()
+    texts = [
+        row
+        for row in meta
+        if row["form_name"] == form and row["field_type"] in ("text", "notes")
+        and not row["branching_logic"] and row["field_name"] != meta[0]["field_name"]
+        and not row["text_validation_type_or_show_slider_number"]
+    ]  # fmt: skip
+    texts[0]["required_field"] = "y"
+    project.import_metadata(meta)
+    return texts[0]["field_name"], texts[1]["field_name"]
+
+
+def test_a_required_question_left_blank_is_refused_beside_it(database: str, long: Project) -> None:
+    enable_surveys(database, token_of(long), {"demographics": "Demographics"})
+    needed, other = require(long, "demographics")
+    link = long.export_survey_link("1", "demographics", event=ENROLLMENT)
+    before = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
+    form = open_page(link)
+    assert re.search(rf'for="{needed}">[^<]*<span class="required">\(required\)</span>', form.text)
+    refused = open_page(link, __action="submit", **{other: "kept as typed"})
+    assert refused.status_code == 400
+    question = re.search(
+        rf'<fieldset id="{needed}-question"[^>]*>.*?</fieldset>', refused.text, re.S
+    )
+    assert question is not None and 'aria-describedby="' + needed + '-error"' in question.group()
+    assert "This question needs an answer." in question.group()
+    assert 'value="kept as typed"' in refused.text, "every other answer is kept"
+    after = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
+    assert after == before, "nothing was stored"
+    saved = open_page(link, __action="save", **{other: "kept as typed"})
+    assert saved.status_code == 200, "Save & Return stores an unfinished response as it is"
+    code = long.export_survey_return_code("1", "demographics", event=ENROLLMENT)
+    answers = {needed: "given", other: "kept as typed"}
+    done = open_page(link, __return_code=code, __action="submit", **answers)
+    assert done.status_code == 200 and "Thank you" in done.text
+
+
+def test_a_refused_value_is_said_beside_its_question(database: str, long: Project) -> None:
+    enable_surveys(database, token_of(long), {"demographics": "Demographics"})
+    link = long.export_survey_link("1", "demographics", event=ENROLLMENT)
+    page = open_page(link, __action="submit", weight="heavy")
+    question = re.search(r'<fieldset id="weight-question"[^>]*>.*?</fieldset>', page.text, re.S)
+    assert question is not None and "'heavy' was not accepted" in html.unescape(question.group())
+
+
+def test_the_page_never_shows_branching_logic_to_a_respondent(database: str, long: Project) -> None:
+    enable_surveys(database, token_of(long), {"demographics": "Demographics"})
+    logic = [r["branching_logic"] for r in long.export_metadata() if r["branching_logic"]]
+    assert logic, "the form has branching to hide"
+    page = open_page(long.export_survey_link("1", "demographics", event=ENROLLMENT))
+    assert "Answer only if" not in page.text
+    assert not any(expression in page.text for expression in logic)
