@@ -22,8 +22,8 @@ from plugin.localcap import RunningServer, create_app
 from plugin.localcap.app import MAX_BODY
 from plugin.localcap.project import load_project
 from plugin.localcap.storage import open_database
-from plugin.localcap.survey_guard import MAX_ANSWER_BYTES, TRIES, WINDOW, page_body_limit
 from plugin.localcap.survey_checks import ANSWERED_TYPES
+from plugin.localcap.survey_guard import MAX_ANSWER_BYTES, TRIES, WINDOW, page_body_limit
 from plugin.target import Instance
 from tests.localcap.conftest import SUPER_TOKEN, post
 from tests.localcap.test_surveys import ENROLLMENT, contact_link, open_page
