@@ -5,14 +5,10 @@ Debian's chromedriver is not installed."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from reports.model import (
@@ -28,17 +24,13 @@ from reports.model import (
     Text,
 )
 from reports.render_html import render
+from tests.service.test_browser import headless_chromium
 
-DRIVER = "/usr/bin/chromedriver"
 PHONE = 360  # px: the narrowest common phone screen
 FIELD = "qi_involvement_continuing_education"  # an instrument field name, 35 characters
 LONG_WORD = "Z" * 300  # a respondent's unbroken answer
 CHART_UNITS = 560  # the width every chart is drawn for (reports.chart_svg.WIDTH)
 CHART_LABEL = 13  # its labels' size in those units
-
-pytestmark = pytest.mark.skipif(
-    not Path(DRIVER).exists(), reason=f"{DRIVER} is missing (apt-get install chromium-driver)"
-)
 
 
 def phone_report() -> Report:
@@ -87,20 +79,7 @@ def phone_report() -> Report:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     folder = tmp_path_factory.mktemp("phone")
-    options = webdriver.ChromeOptions()
-    browser = shutil.which("chromium")
-    if browser:
-        options.binary_location = browser
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        f"--user-data-dir={folder / 'profile'}",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = headless_chromium(folder / "profile")
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": PHONE, "height": 740, "deviceScaleFactor": 1, "mobile": False},

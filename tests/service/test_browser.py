@@ -42,6 +42,32 @@ def chromium_paths() -> tuple[str, str]:
     pytest.skip("Chromium and chromedriver are not installed (apt-get install chromium-driver)")
 
 
+def headless_chromium(
+    profile: Path, *arguments: str, prefs: dict[str, object] | None = None
+) -> WebDriver:
+    """Debian's Chromium, headless, through its chromedriver by explicit path (nothing is
+    downloaded), with its console log kept and a page-load limit; ``arguments`` are added to
+    the common ones, ``prefs`` set as Chromium's preferences."""
+    binary, driver = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        *arguments,
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    started = webdriver.Chrome(service=DriverService(executable_path=driver), options=options)
+    started.set_page_load_timeout(30)
+    return started
+
+
 @pytest.fixture
 def downloads(tmp_path: Path) -> Path:
     folder = tmp_path / "downloads"
@@ -51,29 +77,15 @@ def downloads(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def browser(downloads: Path, tmp_path: Path) -> Iterator[WebDriver]:
-    binary, driver = chromium_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
+    started = headless_chromium(
+        tmp_path / "profile",
         "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs",
-        {
+        prefs={
             "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
             "safebrowsing.enabled": False,
         },
     )
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    started = webdriver.Chrome(service=DriverService(executable_path=driver), options=options)
-    started.set_page_load_timeout(30)
     yield started
     started.quit()
 
