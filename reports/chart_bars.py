@@ -13,14 +13,14 @@ from reports.chart_svg import (
     INK,
     MUTED,
     OTHER_COLOURS,
-    WIDTH,
     esc,
     one_line,
     open_svg,
+    swatches,
     tick,
     withheld_slot,
 )
-from reports.chart_text import nice_ticks, number, text_width, wrap
+from reports.chart_text import nice_ticks, number, wrap
 from reports.model import Bar, BarChart
 
 LABEL_W, PLOT_X0, PLOT_X1, BAR_H = 196.0, 206.0, 486.0, 16.0
@@ -86,7 +86,7 @@ def bar_chart(chart: BarChart, ident: str) -> str:
             continue
         row_h = max(GROUP_STEP * len(group) + 12, 16.0 * len(lines) + 12)
         first = bottom + (row_h - GROUP_STEP * len(group)) / 2 + GROUP_STEP / 2
-        rows.append(f'<text text-anchor="end">{_tspans(lines, bottom + row_h / 2)}</text>')
+        rows.append(row_label(lines, bottom + row_h / 2))
         for k, bar in enumerate(group):
             rows.append(_bar_row(bar, chart, [], first + k * GROUP_STEP, x, whole))
         bottom += row_h
@@ -131,30 +131,23 @@ def _legend(series: tuple[str, ...]) -> tuple[list[str], float]:
     """Swatches naming each series (none for a chart of one)."""
     if not series:
         return [], 8.0
-    parts: list[str] = []
-    x, y = PLOT_X0, 16.0
-    for k, name in enumerate(series):
-        width = min(text_width(name, 12), 160.0)
-        if x > PLOT_X0 and x + 16 + width > WIDTH - 8:
-            x, y = PLOT_X0, y + 18  # the next line: a legend never runs off the chart
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour(k)}"/>'
-            + one_line(x + 16, y, name, width + 1, 12)
-        )
-        x += 16 + width + 16
-    return parts, y + 14
+    entries = [(name, colour(k)) for k, name in enumerate(series)]
+    parts, placed = swatches(entries, PLOT_X0, 16.0, outlined=False, widest=160.0, gap=16.0)
+    return parts, placed[-1][1] + 14
 
 
 def colour(series: int) -> str:
     return (BLUE, *OTHER_COLOURS)[series % (1 + len(OTHER_COLOURS))]
 
 
-def _tspans(lines: list[str], middle: float) -> str:
+def row_label(lines: list[str], middle: float) -> str:
+    """A bar's wrapped label, right-aligned in the label column and centred on ``middle``."""
     first = middle - 8.0 * (len(lines) - 1) + 4.5
-    return "".join(
+    spans = "".join(
         f'<tspan x="{LABEL_W:.1f}" y="{first + 16 * i:.1f}">{esc(line)}</tspan>'
         for i, line in enumerate(lines)
     )
+    return f'<text text-anchor="end">{spans}</text>'
 
 
 def _bar_row(
@@ -170,7 +163,7 @@ def _bar_row(
     unit = chart.unit
     parts = [f'<g class="bar"><title>{esc(_bar_words(bar, chart, whole))}</title>']
     if lines:
-        parts.append(f'<text text-anchor="end">{_tspans(lines, middle)}</text>')
+        parts.append(row_label(lines, middle))
     top = middle - BAR_H / 2
     if bar.suppressed is not None or math.isnan(bar.value):
         # An empty slot, so a withheld bar is visibly withheld rather than silently absent; its

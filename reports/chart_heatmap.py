@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from reports.chart_svg import MUTED, WIDTH, esc, one_line, open_svg
-from reports.chart_text import text_width
+from reports.chart_svg import MUTED, WIDTH, esc, one_line, open_svg, swatches
 from reports.model import Heatmap
 
 RAMP = ("#DEEBF7", "#9ECAE1", "#4292C6", "#08519C", "#08306B")
@@ -79,23 +78,13 @@ def _check(chart: Heatmap) -> None:
 
 
 def _legend(chart: Heatmap, fills: list[str]) -> tuple[list[str], float]:
-    """Swatches naming every category, lowest first, then the not-assessed swatch; wrapped
-    onto further lines when they do not fit. Returns the parts and the y below them."""
-    parts: list[str] = []
-    x, y = 8.0, 14.0
+    """Swatches naming every category, lowest first, then the not-assessed swatch (white, with
+    its dash); wrapped onto further lines when they do not fit. Returns the parts and the y
+    below them."""
     entries = [*zip(chart.categories, fills, strict=True), (NOT_ASSESSED, "#FFFFFF")]
-    for name, fill in entries:
-        width = min(text_width(name, 12), 220.0)
-        if x > 8 and x + 18 + width > WIDTH - 8:
-            x, y = 8.0, y + 18
-        parts.append(
-            f'<rect class="swatch" x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" '
-            f'fill="{fill}" stroke="{MUTED}" stroke-width="0.5"/>'
-        )
-        if name == NOT_ASSESSED:
-            parts.append(_dash(x + 6, y, 9))
-        parts.append(one_line(x + 16, y, name, width + 1, 12))
-        x += 16 + width + 14
+    parts, placed = swatches(entries, 8.0, 14.0, widest=220.0)
+    x, y = placed[-1]
+    parts.append(_dash(x + 6, y, 9))
     return parts, y + 10
 
 

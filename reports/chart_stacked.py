@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from reports.chart_bars import LABEL_LINES, LABEL_W, PLOT_X0, row_label
 from reports.chart_svg import (
     EM_DASH,
     GRID,
@@ -22,14 +23,14 @@ from reports.chart_svg import (
     esc,
     one_line,
     open_svg,
+    swatches,
     tick,
     withheld_slot,
 )
-from reports.chart_text import nice_ticks, number, text_width, wrap
+from reports.chart_text import nice_ticks, number, wrap
 from reports.model import StackedBarChart, StackedRow, Suppressed
 
-LABEL_W, PLOT_X0, PLOT_X1, BAR_H = 196.0, 206.0, 500.0, 18.0
-LABEL_LINES = 6
+PLOT_X1, BAR_H = 500.0, 18.0  # wider than a bar chart's: the n goes after the bar
 LOW_SIDE = ("#8C510A", "#BF812D", "#DFC27D")  # the lowest level first
 HIGH_SIDE = ("#80CDC1", "#35978F", "#01665E")  # the highest level last
 MIDDLE = "#D9D9D9"
@@ -137,19 +138,8 @@ def stacked_chart(chart: StackedBarChart, ident: str) -> str:
 
 def _legend(levels: tuple[str, ...], fills: list[str]) -> tuple[list[str], float]:
     """Swatches with the levels' names, lowest first, wrapped across lines as needed."""
-    parts: list[str] = []
-    x, y = PLOT_X0 - 190, 14.0
-    for level, fill in zip(levels, fills, strict=True):
-        width = min(text_width(level, 12), 180.0)
-        if x > PLOT_X0 - 190 and x + 18 + width > WIDTH - 8:
-            x, y = PLOT_X0 - 190, y + 18
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{fill}" '
-            f'stroke="{MUTED}" stroke-width="0.5"/>'
-        )
-        parts.append(one_line(x + 16, y, level, width + 1, 12))
-        x += 16 + width + 14
-    return parts, y + 14
+    parts, placed = swatches(list(zip(levels, fills, strict=True)), PLOT_X0 - 190, 14.0)
+    return parts, placed[-1][1] + 14
 
 
 def _row(
@@ -160,16 +150,8 @@ def _row(
     middle: float,
     x: Callable[[float], float],
 ) -> str:
-    first = middle - 8.0 * (len(lines) - 1) + 4.5
-    label = "".join(
-        f'<tspan x="{LABEL_W:.1f}" y="{first + 16 * i:.1f}">{esc(line)}</tspan>'
-        for i, line in enumerate(lines)
-    )
     words = _row_words(row, levels)
-    parts = [
-        f'<g class="stack"><title>{esc(words)}</title>',
-        f'<text text-anchor="end">{label}</text>',
-    ]
+    parts = [f'<g class="stack"><title>{esc(words)}</title>', row_label(lines, middle)]
     top = middle - BAR_H / 2
     if _withheld(row):
         shown = row.n.shown if isinstance(row.n, Suppressed) else EM_DASH

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from markupsafe import escape
 
-from reports.chart_text import wrap
+from reports.chart_text import text_width, wrap
 
 WIDTH = 560
 BLUE = "#0072B2"
@@ -91,3 +91,32 @@ def withheld_slot(x0: float, x1: float, top: float, height: float, shown: str, r
         f'height="{height}" fill="none" stroke="{MUTED}" stroke-dasharray="4 3"/>'
         + one_line(x0 + 6, top + height / 2 + 4.5, text, x1 - x0 - 12)
     )
+
+
+def swatches(
+    entries: Sequence[tuple[str, str]],
+    x0: float,
+    y: float,
+    *,
+    outlined: bool = True,
+    widest: float = 180.0,
+    gap: float = 14.0,
+) -> tuple[list[str], list[tuple[float, float]]]:
+    """A legend of (name, fill) swatches from ``x0`` along the baseline ``y``, wrapped onto
+    further lines so it never runs off the chart: the parts, and where each swatch's text
+    starts its line (x of the swatch, baseline y)."""
+    parts: list[str] = []
+    placed: list[tuple[float, float]] = []
+    x = x0
+    edge = f' stroke="{MUTED}" stroke-width="0.5"' if outlined else ""
+    for name, fill in entries:
+        width = min(text_width(name, 12), widest)
+        if x > x0 and x + 18 + width > WIDTH - 8:
+            x, y = x0, y + 18
+        parts.append(
+            f'<rect class="swatch" x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" '
+            f'fill="{fill}"{edge}/>' + one_line(x + 16, y, name, width + 1, 12)
+        )
+        placed.append((x, y))
+        x += 16 + width + gap
+    return parts, placed
