@@ -138,7 +138,10 @@ def build_committee(
     )
     sections.append(Section("Data dictionaries", (where, *dictionaries)))
     sections.insert(
-        0, executive_summary(groups, sections, options, field_period=field_period, tidy=tidy)
+        0,
+        executive_summary(
+            groups, sections, options, field_period=field_period, tidy=tidy, compared=compared
+        ),
     )
     titles = " and ".join(g.instrument.title for g in groups)
     return Report(

@@ -38,7 +38,13 @@ import pandas as pd
 
 from instruments.labels import plain_text
 from instruments.model import Field, Instrument
-from reports.committee_family import Share, compare_groups, group_differences, group_shares
+from reports.committee_family import (
+    Compared,
+    Share,
+    compare_groups,
+    group_differences,
+    group_shares,
+)
 from reports.committee_questions import Group
 from reports.committee_wording import percent, question_title
 from reports.model import Block, Section, Table, Text, TextList
@@ -76,11 +82,14 @@ def executive_summary(
     *,
     field_period: str = "",
     tidy: pd.DataFrame | None = None,
+    compared: dict[str, Compared] | None = None,
 ) -> Section:
     """The summary section for a committee report whose other ``sections`` are built; the
-    findings' section indices count the summary itself as section 0, ahead of ``sections``."""
+    findings' section indices count the summary itself as section 0, ahead of ``sections``.
+    ``compared`` is the family of provider-supporter tests when the report has it already
+    (:func:`reports.committee_family.compare_groups`)."""
     tables = group_tables(groups, options, tidy)
-    found = key_findings(groups, sections, options, tables)
+    found = key_findings(groups, sections, options, tables, compared)
     blocks: list[Block] = [
         Text(response_paragraph(g, tables[g.instrument.id], field_period)) for g in groups
     ]
@@ -109,6 +118,7 @@ def key_findings(
     sections: Sequence[Section],
     options: Options,
     tables: dict[str, pd.DataFrame],
+    compared: dict[str, Compared] | None = None,
 ) -> list[Finding]:
     """The findings (:func:`choose_findings`) from each group's statistics table (``tables``,
     by instrument id), each with the index of its question's section among ``sections``
@@ -116,7 +126,9 @@ def key_findings(
     shares = [s for g in groups for s in group_shares(g, tables[g.instrument.id], options)]
     rated = {(g.instrument.id, f.name) for g in groups for f in _rated(g.instrument)}
     ratings = [s for g in groups for s in grid_shares(g, tables[g.instrument.id], options)]
-    differences = group_differences(compare_groups(groups, tables))
+    if compared is None:
+        compared = compare_groups(groups, tables)
+    differences = group_differences(compared)
     where = _section_index(groups, sections)
     # A rating's most chosen level ("Sometimes") is no finding: its grid's high side is.
     plain = [s for s in shares if (s.instrument, s.field) not in rated]
