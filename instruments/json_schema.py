@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from instruments.schema import InstrumentSchema
+from instruments.schema import InstrumentSchema, Keyed
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -53,7 +53,11 @@ def _ref(schema: Schema, defs: dict[str, Any]) -> dict[str, Any]:
 
 def _property(fld: fields.Field, defs: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any]
-    if isinstance(fld, fields.Nested):
+    if isinstance(fld, Keyed):
+        out = {"type": "object", "additionalProperties": _property(fld.values, defs)}
+        if fld.key_pattern is not None:
+            out["propertyNames"] = {"pattern": fld.key_pattern.pattern}
+    elif isinstance(fld, fields.Nested):
         out = _ref(fld.schema, defs)
         if fld.allow_none:
             out = {"anyOf": [out, {"type": "null"}]}

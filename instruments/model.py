@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 FieldType = Literal[
@@ -97,6 +98,9 @@ class Field:
     annotation: str = ""
     domain: str = ""
     pointer: str = ""
+    # yes/no and true/false labels in another language (instruments.translate); REDCap's own
+    # English labels when empty
+    fixed_labels: dict[str, str] = field(default_factory=dict)
 
     def choice_codes(self) -> list[str]:
         """Codes a value of this field may take; yes/no and true/false have fixed ones."""
@@ -108,9 +112,9 @@ class Field:
 
     def choice_labels(self) -> dict[str, str]:
         if self.type == "yesno":
-            return dict(YESNO_CHOICES)
+            return {**dict(YESNO_CHOICES), **self.fixed_labels}
         if self.type == "truefalse":
-            return dict(TRUEFALSE_CHOICES)
+            return {**dict(TRUEFALSE_CHOICES), **self.fixed_labels}
         return {choice.code: choice.shown for choice in self.choices}
 
     def none_codes(self) -> tuple[str, ...]:
@@ -127,10 +131,31 @@ class Field:
 
 
 @dataclass
+class SurveySettings:
+    """What a survey's pages say around its questions, as REDCap's survey settings hold it."""
+
+    title: str = ""
+    instructions: str = ""
+    acknowledgement: str = ""  # the closing message shown after the final submit
+    end_date: str = ""  # "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"; after it the link says it has closed
+    pointer: str = ""
+
+    def closes_at(self) -> datetime | None:
+        """The moment from which the survey is closed, in the server's local time as REDCap
+        reads its end date (a bare date stays open through that whole day), or None."""
+        if not self.end_date:
+            return None
+        if len(self.end_date) == len("YYYY-MM-DD"):
+            return datetime.strptime(self.end_date, "%Y-%m-%d") + timedelta(days=1)
+        return datetime.strptime(self.end_date, "%Y-%m-%d %H:%M")
+
+
+@dataclass
 class Form:
     name: str
     label: str
     survey: bool = False
+    survey_settings: SurveySettings | None = None
     pointer: str = ""
 
 
@@ -244,6 +269,50 @@ class Source:
 
 
 @dataclass
+class SurveyTexts:
+    """A survey's texts in another language; an empty text has no translation."""
+
+    title: str = ""
+    instructions: str = ""
+    acknowledgement: str = ""
+
+
+@dataclass
+class FormTexts:
+    label: str = ""
+    survey: SurveyTexts | None = None
+    pointer: str = ""
+
+
+@dataclass
+class FieldTexts:
+    """A field's texts in another language; an empty text (or a choice code left out) has no
+    translation, and the primary text stands in for it."""
+
+    label: str = ""
+    note: str = ""
+    section_header: str = ""
+    choices: dict[str, str] = field(default_factory=dict)  # choice code -> label
+    slider_labels: tuple[str, ...] = ()
+    pointer: str = ""
+
+
+@dataclass
+class Translation:
+    """Every text of the instrument in one other language, keyed by the names of what it
+    translates (domains, forms, fields, choice codes), never by position."""
+
+    language: str  # a BCP 47 code, e.g. "fr", "es", "pt-BR"
+    name: str  # the language's own name for itself, e.g. "Français"
+    title: str = ""
+    description: str = ""
+    domains: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, FormTexts] = field(default_factory=dict)
+    fields: dict[str, FieldTexts] = field(default_factory=dict)
+    pointer: str = ""
+
+
+@dataclass
 class Instrument:
     id: str
     version: str
@@ -263,6 +332,8 @@ class Instrument:
     scales: list[Scale] = field(default_factory=list)
     composites: list[Scale] = field(default_factory=list)
     coding: Coding | None = None
+    language: str = "en"  # the primary language: the data dictionary's texts
+    translations: dict[str, Translation] = field(default_factory=dict)
     path: str = "<memory>"
 
     def field_map(self) -> dict[str, Field]:

@@ -488,6 +488,37 @@ class ErrorCode(Enum):
         "field is used by no scale, domain or grouping key",
         "Give it a 'domain' so reports show it, or list it in a scale.",
     )
+    # -- languages and survey settings ---------------------------------------------------------
+    TRANSLATION_MISSING = (
+        "translation-missing",
+        "warning",
+        "no '{language}' translation of {what}",
+        "Add it under /translations; until then the primary-language text is shown.",
+    )
+    TRANSLATION_UNKNOWN = (
+        "translation-unknown",
+        "error",
+        "the '{language}' translation names {what} '{name}', which does not exist{suggestion}",
+        "Translate only what the instrument declares, under the same names and codes.",
+    )
+    TRANSLATION_EXTRA = (
+        "translation-extra",
+        "error",
+        "the '{language}' translation gives {what}, which has no primary-language text",
+        "Remove it, or write the primary-language text first.",
+    )
+    TRANSLATION_PRIMARY = (
+        "translation-primary",
+        "error",
+        "'{language}' is the instrument's primary language and takes no translation",
+        "Translate into other languages; the primary texts are the instrument's own.",
+    )
+    SURVEY_SETTINGS_NOT_SURVEY = (
+        "survey-settings-not-survey",
+        "error",
+        "form '{form}' is not a survey but has {what}",
+        'Set "survey": true on the form, or remove the survey texts.',
+    )
     # -- several instruments in one project ----------------------------------------------------
     PROJECT_RECORD_ID = (
         "project-record-id",

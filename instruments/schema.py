@@ -7,7 +7,9 @@ the loader turns marshmallow's nested error dict into located problems.
 
 from __future__ import annotations
 
+import copy
 import re
+from datetime import datetime
 from typing import Any
 
 from marshmallow import (
@@ -25,6 +27,9 @@ from instruments import model
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
 )
+# A BCP 47 language tag in its common shapes: "fr", "es", "pt-BR", "zh-Hant", "es-419".
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+END_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$")
 
 
 class Text(fields.String):
@@ -50,6 +55,60 @@ class StrictBool(fields.Boolean):
 class Closed(Schema):
     class Meta:
         unknown = RAISE
+
+
+class Keyed(fields.Field):
+    """A JSON object keyed by names (language codes, field names, choice codes), each value read
+    by ``values``. A problem is reported under the key itself (no "key"/"value" layer as in
+    marshmallow's Dict), so its location is the path in the file."""
+
+    def __init__(
+        self,
+        values: fields.Field,
+        *,
+        key_pattern: re.Pattern[str] | None = None,
+        key_error: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.values = values
+        self.key_pattern = key_pattern
+        self.key_error = key_error
+
+    def _bind_to_schema(self, field_name: str, parent: Any) -> None:
+        super()._bind_to_schema(field_name, parent)
+        self.values = copy.deepcopy(self.values)
+        self.values._bind_to_schema(field_name, self)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValidationError("Not a valid object.")
+        result: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for key, each in value.items():
+            if self.key_pattern is not None and not self.key_pattern.match(key):
+                errors[key] = [self.key_error.format(key=key)]
+                continue
+            try:
+                result[key] = self.values.deserialize(each, **kwargs)
+            except ValidationError as error:
+                errors[key] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        return result
+
+
+def real_end_date(value: str) -> None:
+    """A survey end date that is a real day (and time), in one of the two shapes REDCap takes."""
+    if not END_DATE.match(value):
+        return  # the pattern reports the shape
+    shape = "%Y-%m-%d %H:%M" if " " in value else "%Y-%m-%d"
+    try:
+        datetime.strptime(value, shape)
+    except ValueError:
+        raise ValidationError(
+            f"'{value}' is not a real date (YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+        ) from None
 
 
 def _nested(schema: type[Schema], **kwargs: Any) -> fields.Nested:
@@ -141,10 +200,40 @@ class FieldSchema(Closed):
         return model.Field(**data)
 
 
+class SurveySettingsSchema(Closed):
+    title = fields.String(load_default="", metadata={"description": "The survey page's title."})
+    instructions = fields.String(
+        load_default="", metadata={"description": "Shown above the first question."}
+    )
+    acknowledgement = fields.String(
+        load_default="", metadata={"description": "The closing message after the final submit."}
+    )
+    end_date = fields.String(
+        load_default="",
+        validate=[
+            validate.Regexp(END_DATE, error="'{input}' is not YYYY-MM-DD or YYYY-MM-DD HH:MM"),
+            real_end_date,
+        ],
+        metadata={
+            "description": "After this day (or moment, server time) the survey link says the "
+            "survey has closed."
+        },
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.SurveySettings:
+        return model.SurveySettings(**data)
+
+
 class FormSchema(Closed):
     name = fields.String(required=True)
     label = fields.String(required=True)
     survey = StrictBool(load_default=False)
+    survey_settings = _nested(
+        SurveySettingsSchema,
+        load_default=None,
+        metadata={"description": "Survey forms only: title, instructions, closing message."},
+    )
 
     @post_load
     def make(self, data: dict, **_: Any) -> model.Form:
@@ -298,6 +387,64 @@ class SourceSchema(Closed):
         return model.Source(**data)
 
 
+class SurveyTextsSchema(Closed):
+    title = fields.String(load_default="")
+    instructions = fields.String(load_default="")
+    acknowledgement = fields.String(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.SurveyTexts:
+        return model.SurveyTexts(**data)
+
+
+class FormTextsSchema(Closed):
+    label = fields.String(load_default="")
+    survey = _nested(SurveyTextsSchema, load_default=None)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.FormTexts:
+        return model.FormTexts(**data)
+
+
+class FieldTextsSchema(Closed):
+    label = fields.String(load_default="")
+    note = fields.String(load_default="")
+    section_header = fields.String(load_default="")
+    choices = Keyed(
+        fields.String(),
+        load_default=dict,
+        metadata={"description": "Choice code -> label; yes/no and true/false use '1' and '0'."},
+    )
+    slider_labels = fields.List(
+        fields.String(),
+        load_default=list,
+        validate=validate.Length(max=3),
+        metadata={"description": "Left, middle, right, as the field's slider labels."},
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.FieldTexts:
+        return model.FieldTexts(**{**data, "slider_labels": tuple(data["slider_labels"])})
+
+
+class TranslationSchema(Closed):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "The language's own name for itself, e.g. 'Français'."},
+    )
+    title = fields.String(load_default="")
+    description = fields.String(load_default="")
+    domains = Keyed(fields.String(), load_default=dict, metadata={"description": "Domain labels."})
+    forms = Keyed(_nested(FormTextsSchema), load_default=dict)
+    field_texts = Keyed(_nested(FieldTextsSchema), data_key="fields", load_default=dict)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> dict[str, Any]:
+        data["fields"] = data.pop("field_texts")
+        return data  # the language code is the key above this; InstrumentSchema adds it
+
+
 class InstrumentSchema(Closed):
     id = fields.String(
         required=True, metadata={"description": "Instrument id, e.g. 'provider_scan'."}
@@ -323,8 +470,40 @@ class InstrumentSchema(Closed):
     scales = _list_of(ScaleSchema, load_default=list)
     composites = _list_of(CompositeSchema, load_default=list)
     coding = _nested(CodingSchema, load_default=None)
+    language = fields.String(
+        load_default="en",
+        validate=validate.Regexp(LANGUAGE_TAG, error="'{input}' is not a language code like 'en'"),
+        metadata={"description": "The primary language (BCP 47), the data dictionary's texts."},
+    )
+    translations = Keyed(
+        _nested(TranslationSchema),
+        key_pattern=LANGUAGE_TAG,
+        key_error="not a language code like 'fr' or 'pt-BR'",
+        load_default=dict,
+        metadata={"description": "Language code (BCP 47) -> every text in that language."},
+    )
 
     @post_load
     def make(self, data: dict, **_: Any) -> model.Instrument:
         data["fields"] = data.pop("field_list")
+        data["translations"] = {
+            code: _translation(code, texts) for code, texts in data["translations"].items()
+        }
+        for i, form in enumerate(data["forms"]):
+            if form.survey_settings is not None:
+                form.survey_settings.pointer = f"/forms/{i}/survey_settings"
         return model.Instrument(**data)
+
+
+def _translation(code: str, texts: dict[str, Any]) -> model.Translation:
+    """A translation with the language code it is keyed by, each node knowing where it was read."""
+    pointer = f"/translations/{_escape(code)}"
+    for name, form in texts["forms"].items():
+        form.pointer = f"{pointer}/forms/{_escape(name)}"
+    for name, fld in texts["fields"].items():
+        fld.pointer = f"{pointer}/fields/{_escape(name)}"
+    return model.Translation(language=code, pointer=pointer, **texts)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")

@@ -14,6 +14,7 @@ from instruments.dictionary.importer import DictionaryError
 from instruments.json_schema import instrument_json_schema
 from instruments.model import Instrument
 from instruments.problems import InstrumentError, ValidationResult
+from instruments.translation_file import translation_files
 from plugin.files import write_atomically
 
 
@@ -140,7 +141,13 @@ def validate_command(paths: tuple[str, ...], as_json: bool) -> None:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def compile_command(names: tuple[str, ...], fmt: str, headers: str, output: Path) -> None:
-    """Compile instruments (shipped names or paths) into one REDCap data dictionary."""
+    """Compile instruments (shipped names or paths) into one REDCap data dictionary.
+
+    The dictionary holds the primary language; each other language an instrument is translated
+    into is written beside it as OUTPUT's name with .<code>.json (d.csv -> d.fr.json), a
+    qiscan translation file for the project's designer to enter in REDCap's Multi-Language
+    Management.
+    """
     loaded = []
     for name in names:
         result = resolve(name)
@@ -154,6 +161,21 @@ def compile_command(names: tuple[str, ...], fmt: str, headers: str, output: Path
         sys.exit(1)
     write_atomically(output, to_csv(rows, headers=headers) if fmt == "csv" else to_json(rows))
     say(f"wrote {output}: {len(rows)} fields")
+    for code, texts in translation_files(loaded).items():
+        path = translation_path(output, code)
+        write_atomically(path, json.dumps(texts, indent=2, ensure_ascii=False) + "\n")
+        untranslated = len(texts["untranslated"])
+        say(
+            f"wrote {path}: the {texts['language']['name']} texts, for REDCap's Multi-Language "
+            "Management"
+            + (f" ({untranslated} left in the primary language)" if untranslated else "")
+        )
+
+
+def translation_path(output: Path, language: str) -> Path:
+    """Where compile writes a language's translation file: beside the dictionary,
+    ``d.csv`` -> ``d.fr.json``."""
+    return output.with_suffix(f".{language}.json")
 
 
 @instruments.command("import")

@@ -14,7 +14,7 @@ grouping field (its region, its size) instead of the whole cohort.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -23,7 +23,7 @@ import pandas as pd
 
 from instruments.model import Instrument
 from instruments.reference_values import SHIPPED, References, ReferenceValuesError, find_references
-from plugin.cli_stats import instrument_for
+from plugin.cli_stats import LANGUAGE_HELP, in_language, instrument_for
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
 from plugin.target import Instance
@@ -58,16 +58,35 @@ class Pulled:
             ) from None
 
 
-def load(store: SnapshotStore, names: tuple[str, ...]) -> list[Pulled]:
+def load(store: SnapshotStore, names: tuple[str, ...], language: str | None = None) -> list[Pulled]:
+    """The snapshots and their instruments, with labels in ``language`` where given. An
+    instrument not translated into it keeps its own labels, said on stderr, so a committee
+    report of a translated provider scan and an untranslated supporter scan can still be made;
+    no instrument translated into it is a usage error."""
     found = []
     for name in names:
         try:
             snapshot = find_snapshot(store, name)
         except SnapshotNotFound as exc:
             raise click.ClickException(str(exc)) from None
-        instrument = instrument_for(snapshot, None)
-        found.append(Pulled(snapshot, instrument, snapshot_records(store, snapshot)))
-    return found
+        found.append(
+            Pulled(snapshot, instrument_for(snapshot, None), snapshot_records(store, snapshot))
+        )
+    if language is None:
+        return found
+    speaks = [language in (p.instrument.language, *p.instrument.translations) for p in found]
+    if not any(speaks):
+        in_language(found[0].instrument, language)  # the usage error, naming the languages
+    for p, speaking in zip(found, speaks, strict=True):
+        if not speaking:
+            say(
+                f"warning: {p.instrument.id} has no '{language}' translation; its labels stay "
+                f"in '{p.instrument.language}'"
+            )
+    return [
+        replace(p, instrument=in_language(p.instrument, language)) if speaking else p
+        for p, speaking in zip(found, speaks, strict=True)
+    ]
 
 
 def build(
@@ -136,6 +155,7 @@ def build(
     help="Committee: an earlier scan's published shares to set beside this one's: a JSON file, "
     f"or a shipped name ({SHIPPED}: the 2017 scan of the source document).",
 )
+@click.option("--language", metavar="CODE", help=LANGUAGE_HELP)
 def report_command(
     kind: str,
     snapshots: tuple[str, ...],
@@ -146,9 +166,10 @@ def report_command(
     suppress_below: int | None,
     field_period: str,
     reference: str | None,
+    language: str | None,
 ) -> None:
     """Write the KIND report of one or more pulled snapshots to OUTPUT."""
-    pulled = load(SnapshotStore(Instance.default().snapshots), snapshots)
+    pulled = load(SnapshotStore(Instance.default().snapshots), snapshots, language)
     first = pulled[0]
     problem = unfit(kind, first.instrument, fmt)
     if problem:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from instruments.model import Instrument
+from instruments.translate import UnknownLanguage, translated
 from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore
@@ -49,6 +50,23 @@ def instrument_for(snapshot: Snapshot, name: str | None) -> Instrument:
             f"{pulled}; scoring with version {result.instrument.version}"
         )
     return result.instrument
+
+
+def in_language(instrument: Instrument, language: str | None) -> Instrument:
+    """The instrument with its labels in ``language`` (as it is without one); a language it is
+    not translated into is a usage error naming those it is."""
+    if language is None:
+        return instrument
+    try:
+        return translated(instrument, language)
+    except UnknownLanguage as exc:
+        raise click.BadParameter(str(exc), param_hint="'--language'") from None
+
+
+LANGUAGE_HELP = (
+    "Labels in this language: a code the instrument is translated into (e.g. fr). "
+    "Codes and numbers are the same in every language."
+)
 
 
 def report_invalid(responses: Responses) -> None:
@@ -97,6 +115,7 @@ def report_invalid(responses: Responses) -> None:
     type=click.Choice(["holm", "fdr_bh"]),
     help="Adjust the group tests' p-values across questions.",
 )
+@click.option("--language", metavar="CODE", help=LANGUAGE_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def stats_command(
     snapshot: str,
@@ -107,6 +126,7 @@ def stats_command(
     keep_missing: tuple[str, ...],
     suppress_below: int | None,
     adjust: str | None,
+    language: str | None,
     output: Path,
 ) -> None:
     """Write the statistics of SNAPSHOT (an id, or an instrument's latest) as one long CSV."""
@@ -115,7 +135,7 @@ def stats_command(
         found = find_snapshot(store, snapshot)
     except SnapshotNotFound as exc:
         raise click.ClickException(str(exc)) from None
-    instrument = instrument_for(found, instrument_name)
+    instrument = in_language(instrument_for(found, instrument_name), language)
     records = snapshot_records(store, found)
     try:
         check = check_units(decode(records, instrument))

@@ -3,13 +3,21 @@ yields problems; ``check_instrument`` runs them all and returns every problem at
 
 from __future__ import annotations
 
-from instruments.checks import declarations, fields, layout, logic, scales, waves
+from instruments.checks import (
+    declarations,
+    fields,
+    layout,
+    logic,
+    scales,
+    translations,
+    waves,
+)
 from instruments.model import Instrument
 from instruments.problems import Problem
 
 
 def check_instrument(instrument: Instrument) -> list[Problem]:
     found: list[Problem] = []
-    for module in (layout, fields, logic, declarations, scales, waves):
+    for module in (layout, fields, logic, declarations, scales, waves, translations):
         found.extend(module.check(instrument))
     return found
