@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from instruments.model import Instrument
+from instruments.translate import languages
 from plugin.cli_instruments import resolve
 from plugin.files import write_atomically
 from plugin.invite import (
@@ -57,8 +58,9 @@ def invite_command(
     output: Path | None,
     project: str | None,
 ) -> None:
-    """Create a record per member in MEMBERS (a CSV with name, email and organisation_type),
-    fetch each member's survey link and return code, and write a mail-merge file.
+    """Create a record per member in MEMBERS (a CSV with name, email and organisation_type,
+    and optionally language: the survey page's language for that member, e.g. fr), fetch each
+    member's survey link and return code, and write a mail-merge file.
 
     With --status, pull the project (or read --snapshot) and show where each member stands,
     counted as every report and the statistics count respondents, with the snapshot's id."""
@@ -78,7 +80,12 @@ def invite_command(
                 return
             assert members is not None  # checked above; narrows the type
             org = organisation_field(loaded)
-            people = read_members(members.read_bytes(), file=members.name, org_field=org)
+            people = read_members(
+                members.read_bytes(),
+                file=members.name,
+                org_field=org,
+                languages=languages(loaded),
+            )
             with click.progressbar(length=len(people), label="inviting", file=sys.stderr) as bar:
 
                 def progress(linked: int, total: int) -> None:

@@ -161,6 +161,7 @@ def demo_project(
         longitudinal=structure.longitudinal,
         missing_data_codes=structure.missing_data_codes,
         surveys={**survey_titles([instrument]), **DEMO_SURVEYS.get(instrument.id, {})},
+        design=[instrument],
     )
     deploy(client, [instrument])
     simulated = 0

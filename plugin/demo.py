@@ -79,6 +79,7 @@ def demo(out: Path, seed: int) -> None:
                 longitudinal=structure.longitudinal,
                 missing_data_codes=structure.missing_data_codes,
                 surveys=survey_titles([instrument]),
+                design=[instrument],
             )
             _, steps = deploy(client, [instrument])
             rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))

@@ -21,8 +21,16 @@ import requests
 
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
+from instruments.translate import languages
+from instruments.translation_file import translation_files
 from plugin.localcap import create_app, serve_in_thread
-from plugin.localcap.storage import enable_surveys, set_missing_data_codes
+from plugin.localcap.storage import (
+    enable_surveys,
+    set_missing_data_codes,
+    set_survey_language,
+    set_survey_settings,
+    set_translation,
+)
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
 
 INSTANCE_ENV = "QISCAN_INSTANCE"
@@ -175,6 +183,7 @@ def open_client(
     missing_data_codes: str = "",
     surveys: dict[str, str] | None = None,
     instance: Instance | None = None,
+    design: list[Instrument] | None = None,
 ) -> Iterator[RedcapClient]:
     """A client for project ``name``: the configured REDCap, or the embedded localcap."""
     config = config_from_env()
@@ -191,6 +200,7 @@ def open_client(
             longitudinal=longitudinal,
             missing_data_codes=missing_data_codes,
             surveys=surveys,
+            design=design,
         )
 
 
@@ -203,11 +213,14 @@ def embedded_client(
     longitudinal: bool = False,
     missing_data_codes: str = "",
     surveys: dict[str, str] | None = None,
+    design: list[Instrument] | None = None,
 ) -> RedcapClient:
     """A client for the embedded project ``name`` on a running localcap (created if new).
 
     ``surveys`` (form -> title) are enabled as surveys with Save & Return, the step a designer
     takes in REDCap's Online Designer; enabling is idempotent, so forms added later join them.
+    With ``design``, the instruments' survey settings and translations are set too
+    (``describe_surveys``).
     """
     token = localcap_project(
         instance,
@@ -219,6 +232,8 @@ def embedded_client(
     )
     if surveys:
         enable_surveys(instance.localcap_db, token, surveys)
+    if design:
+        describe_surveys(instance.localcap_db, token, design)
     # The embedded server listens on a new port each run; its instance folder names it.
     return RedcapClient(RedcapConfig(url, token), identity=f"localcap:{instance.folder.resolve()}")
 
@@ -233,14 +248,44 @@ def open_for(
         longitudinal=structure.longitudinal,
         missing_data_codes=structure.missing_data_codes,
         surveys=survey_titles(instruments),
+        design=instruments,
     )
 
 
 def survey_titles(instruments: list[Instrument]) -> dict[str, str]:
     """The survey forms of ``instruments`` and the titles respondents see."""
     return {
-        form.name: form.label or instrument.title
+        form.name: (form.survey_settings and form.survey_settings.title)
+        or form.label
+        or instrument.title
         for instrument in instruments
         for form in instrument.forms
         if form.survey
     }
+
+
+def describe_surveys(path: Path, token: str, instruments: list[Instrument]) -> None:
+    """Give the embedded project's surveys what their respondents read besides the questions:
+    each survey's settings (instructions, closing message, end), the language of the dictionary
+    and a translation per other language. In REDCap a designer sets these in the Online
+    Designer and Multi-Language Management; the API cannot."""
+    for instrument in instruments:
+        for form in instrument.forms:
+            settings = form.survey_settings
+            if not form.survey or settings is None:
+                continue
+            closes = settings.closes_at()
+            set_survey_settings(
+                path,
+                token,
+                form.name,
+                title=settings.title,
+                instructions=settings.instructions,
+                acknowledgement=settings.acknowledgement,
+                expiration=closes.strftime("%Y-%m-%d %H:%M") if closes else "",
+            )
+    if instruments:
+        code, name = languages(instruments[0])[0]
+        set_survey_language(path, token, code, name)
+    for code, content in translation_files(instruments).items():
+        set_translation(path, token, code, json.dumps(content, ensure_ascii=False))

@@ -79,7 +79,9 @@ def invite(
         client.import_records(rows)
         store.save(
             [
-                Invitation(project, instrument.id, record, m.name, m.email, m.org_code, "", "")
+                Invitation(
+                    project, instrument.id, record, m.name, m.email, m.org_code, "", "", m.language
+                )
                 for m, record in zip(new, records, strict=True)
             ]
         )
@@ -125,7 +127,7 @@ def mail_merge(invitations: list[Invitation], org: Field | None) -> str:
                 i.email,
                 labels.get(i.org_code, ""),
                 i.record,
-                i.survey_link,
+                i.link,
                 i.return_code,
             ]
         )

@@ -16,6 +16,7 @@ from instruments.model import Field
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
 REQUIRED = ("name", "email")
 ORG_COLUMNS = ("organisation_type", "organization_type", "org_type")
+LANGUAGE_COLUMN = "language"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Member:
     name: str
     email: str
     org_code: str  # the organisation-type choice code, "" when the list gives none
+    language: str = ""  # the survey page's language for this member (a code), "" for the default
 
 
 class MemberListError(ValueError):
@@ -33,8 +35,18 @@ class MemberListError(ValueError):
         super().__init__(f"{file}: {len(problems)} problem(s); nothing was created:\n{listed}")
 
 
-def read_members(raw: bytes, *, file: str, org_field: Field | None) -> list[Member]:
-    """Every member, or MemberListError naming every bad row."""
+def read_members(
+    raw: bytes,
+    *,
+    file: str,
+    org_field: Field | None,
+    languages: list[tuple[str, str]] | None = None,
+) -> list[Member]:
+    """Every member, or MemberListError naming every bad row.
+
+    An optional ``language`` column names the language each member's survey page opens in, by
+    code or name (``fr`` or ``Français``), one of ``languages`` (code, name) the instrument has.
+    """
     try:
         text, _ = decode_csv(raw, file=file)
         table = csv_rows(text, file=file)
@@ -81,11 +93,12 @@ def read_members(raw: bytes, *, file: str, org_field: Field | None) -> list[Memb
         if name and key_name in seen_name:
             errors.append(f"member '{name}' is already on line {seen_name[key_name]}")
         org_code = _org_code(row.get(org_column or "", ""), choices, by_label, errors)
+        language = _language(row.get(LANGUAGE_COLUMN, ""), languages or [], errors)
         if errors:
             problems.append(f"line {number}: " + "; ".join(errors))
             continue
         seen_email[key_email], seen_name[key_name] = number, number
-        members.append(Member(number, name, email, org_code))
+        members.append(Member(number, name, email, org_code, language))
     if problems:
         raise MemberListError(file, problems)
     if not members:
@@ -104,4 +117,15 @@ def _org_code(
         return by_label[value.lower()]
     allowed = "; ".join(f"{code} = {label}" for code, label in choices.items())
     errors.append(f"organisation type '{value}' is not one of: {allowed}")
+    return ""
+
+
+def _language(value: str, languages: list[tuple[str, str]], errors: list[str]) -> str:
+    if not value:
+        return ""
+    for code, name in languages:
+        if value.lower() in (code.lower(), name.lower()):
+            return code
+    offered = ", ".join(f"{code} ({name})" for code, name in languages) or "only its own"
+    errors.append(f"language '{value}' is not one the survey is in: {offered}")
     return ""

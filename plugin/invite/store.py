@@ -22,9 +22,11 @@ CREATE TABLE IF NOT EXISTS invitation (
     org_code TEXT NOT NULL,
     survey_link TEXT NOT NULL,
     return_code TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (project, email)
 );
 """
+COLUMNS = "project, instrument, record, name, email, org_code, survey_link, return_code, language"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,14 @@ class Invitation:
     org_code: str
     survey_link: str
     return_code: str
+    language: str = ""  # the page's language the member's link opens in; "" for the default
+
+    @property
+    def link(self) -> str:
+        """The survey link to send: in the member's language when the list named one."""
+        if not self.survey_link or not self.language:
+            return self.survey_link
+        return f"{self.survey_link}&lang={self.language}"
 
 
 class InvitationStore:
@@ -45,11 +55,16 @@ class InvitationStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path)) as connection, connection:
             connection.executescript(SCHEMA)
+            known = {row[1] for row in connection.execute("PRAGMA table_info(invitation)")}
+            if "language" not in known:  # a store made before members had a language
+                connection.execute(
+                    "ALTER TABLE invitation ADD COLUMN language TEXT NOT NULL DEFAULT ''"
+                )
 
     def invitations(self, project: str) -> list[Invitation]:
         with closing(sqlite3.connect(self.path)) as connection:
             rows = connection.execute(
-                "SELECT * FROM invitation WHERE project = ?"
+                f"SELECT {COLUMNS} FROM invitation WHERE project = ?"
                 " ORDER BY CAST(record AS INTEGER), record",
                 (project,),
             ).fetchall()
@@ -58,7 +73,7 @@ class InvitationStore:
     def save(self, invitations: list[Invitation]) -> None:
         with closing(sqlite3.connect(self.path)) as connection, connection:
             connection.executemany(
-                "INSERT OR REPLACE INTO invitation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO invitation ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         i.project,
@@ -69,6 +84,7 @@ class InvitationStore:
                         i.org_code,
                         i.survey_link,
                         i.return_code,
+                        i.language,
                     )
                     for i in invitations
                 ],

@@ -266,7 +266,7 @@ def replace_dictionary(
                 for position, form in enumerate(forms)
             ],
         )
-        for table in ("mappings", "repeating", "surveys"):
+        for table in ("mappings", "repeating", "surveys", "survey_settings"):
             db.executemany(
                 f"DELETE FROM {table} WHERE project_id = ? AND form_name = ?",
                 [(pid, form) for form in dropped_forms],

@@ -101,6 +101,9 @@ class Survey:
     form: str
     title: str
     save_and_return: bool
+    instructions: str = ""
+    acknowledgement: str = ""
+    expiration: str = ""  # "YYYY-MM-DD HH:MM" (or a date), "" when the survey never closes
 
 
 @dataclass(frozen=True)
@@ -290,8 +293,20 @@ def load_project(db: Database, project_id: int) -> Project:
         for row in db.rows("SELECT * FROM repeating WHERE project_id = ?", (project_id,))
     }
     surveys = {
-        row["form_name"]: Survey(row["form_name"], row["title"], bool(row["save_and_return"]))
-        for row in db.rows("SELECT * FROM surveys WHERE project_id = ?", (project_id,))
+        row["form_name"]: Survey(
+            row["form_name"],
+            row["title"],
+            bool(row["save_and_return"]),
+            row["instructions"] or "",
+            row["acknowledgement"] or "",
+            row["expiration"] or "",
+        )
+        for row in db.rows(
+            "SELECT s.*, t.instructions, t.acknowledgement, t.expiration FROM surveys s "
+            "LEFT JOIN survey_settings t ON t.project_id = s.project_id "
+            "AND t.form_name = s.form_name WHERE s.project_id = ?",
+            (project_id,),
+        )
     }
     dags = [
         Dag(row["group_id"], row["group_name"], row["unique_group_name"])

@@ -82,6 +82,16 @@ CREATE TABLE IF NOT EXISTS surveys (
     save_and_return INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (project_id, form_name)
 );
+CREATE TABLE IF NOT EXISTS survey_settings (
+    project_id INTEGER NOT NULL, form_name TEXT NOT NULL,
+    instructions TEXT NOT NULL DEFAULT '', acknowledgement TEXT NOT NULL DEFAULT '',
+    expiration TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project_id, form_name)
+);
+CREATE TABLE IF NOT EXISTS translations (
+    project_id INTEGER NOT NULL, language TEXT NOT NULL, content TEXT NOT NULL,
+    PRIMARY KEY (project_id, language)
+);
 CREATE TABLE IF NOT EXISTS dags (
     group_id INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id INTEGER NOT NULL, group_name TEXT NOT NULL, unique_group_name TEXT NOT NULL
@@ -342,6 +352,69 @@ def enable_surveys(
                     for form, title in surveys.items()
                 ],
             )
+
+
+def set_survey_settings(
+    path: str | Path,
+    token: str,
+    form: str,
+    *,
+    title: str = "",
+    instructions: str = "",
+    acknowledgement: str = "",
+    expiration: str = "",
+) -> None:
+    """Set what a survey's respondents read: its title, the instructions above its first page,
+    the acknowledgement after a finished response, and its expiration ("YYYY-MM-DD HH:MM":
+    from then on the link says the survey has closed; "" for none).
+
+    In REDCap these are the Online Designer's Survey Settings; the API has no method for them.
+    The form must already be a survey (``enable_surveys``).
+    """
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            if title:
+                db.execute(
+                    "UPDATE surveys SET title = ? WHERE project_id = ? AND form_name = ?",
+                    (title, project_id, form),
+                )
+            db.execute(
+                "INSERT INTO survey_settings (project_id, form_name, instructions, "
+                "acknowledgement, expiration) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, "
+                "form_name) DO UPDATE SET instructions = excluded.instructions, "
+                "acknowledgement = excluded.acknowledgement, expiration = excluded.expiration",
+                (project_id, form, instructions, acknowledgement, expiration),
+            )
+
+
+def set_translation(path: str | Path, token: str, language: str, content: str) -> None:
+    """Keep (or, with ``content`` "", drop) the translation of the token's project into
+    ``language``: the JSON translation file ``qiscan instruments compile`` writes, which the
+    survey pages offer as a language. In REDCap a designer loads it in Multi-Language
+    Management; the API has no method for it."""
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            db.execute(
+                "DELETE FROM translations WHERE project_id = ? AND language = ?",
+                (project_id, language),
+            )
+            if content:
+                db.execute(
+                    "INSERT INTO translations (project_id, language, content) VALUES (?, ?, ?)",
+                    (project_id, language, content),
+                )
+
+
+def set_survey_language(path: str | Path, token: str, code: str, name: str) -> None:
+    """Name the language of the project's own dictionary (``code``, e.g. "en", and its name),
+    the one its survey pages offer first; in REDCap, Multi-Language Management's base
+    language."""
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            db.set_setting(project_id, "survey_language", f"{code}|{name}")
 
 
 def set_data_entry_trigger(path: str | Path, token: str, url: str) -> None:

@@ -13,8 +13,9 @@
   within a set window (``survey_auth_fail_limit``, ``survey_auth_fail_window``). The tries are
   kept in localcap's database, per survey link, so a new browser or address does not reset them.
 * **Headers**: every localcap answer forbids framing and content sniffing; the pages allow only
-  their own inline stylesheet (by its hash), no script at all, and forms posting back to
-  localcap; a survey link never leaks in a Referer header, and pages are not cached (answers
+  their own inline stylesheet (by its hash), scripts from localcap itself only (the branching
+  script; the page's data travels as a JSON block, never as inline script), and forms posting
+  back to localcap; a survey link never leaks in a Referer header, and pages are not cached (answers
   are personal).
 """
 
@@ -130,7 +131,8 @@ def style_hash(app: Flask) -> str:
 def register(app: Flask) -> None:
     """Send the security headers on every answer of a localcap app."""
     policy = (
-        f"default-src 'none'; style-src {style_hash(app)}; form-action 'self'; "
+        f"default-src 'none'; script-src 'self'; style-src {style_hash(app)}; "
+        "form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
 

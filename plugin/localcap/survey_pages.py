@@ -1,301 +1,282 @@
 """The survey pages: what a respondent opens from a survey link (``/surveys/?s=``) or a survey
 queue link (``/surveys/?sq=``).
 
-A page shows the survey form; submitting it saves the answers through the same checks as an
-API import (all or nothing: a rejected value is shown back and nothing is stored), records the
-survey response (complete, or partial for "Save & Return Later") and then fires the Data Entry
-Trigger. A finished response needs every required question that branching shows; each refused or
-missing answer is said beside its question (``survey_checks``), every answer given is kept on
-the page, and nothing is stored. Questions hidden by branching logic are saved blank, as
-REDCap's page erases them; the logic itself is never shown to a respondent. A
-partial response with Save & Return asks for its return code before showing the answers again.
-A page's body, each answer's length and wrong return codes are bounded (``survey_guard``).
+A survey is shown a page at a time, a new page at each section header (``survey_view``), with
+its progress, then a review of every answer before the final submit. The answers travel with
+the pages and nothing is stored until the respondent submits (complete) or uses "Save & Return
+Later" (partial): then they go through the same checks as an API import, all or nothing, and the
+Data Entry Trigger fires.
+
+"Next" checks the page's answers first (``survey_answers``: required, type, minimum and
+maximum, the action tags' limits) and says each problem beside its question, in the page's
+language, every answer kept. Branching logic is the server's: the page's script
+(``static/branching.js``, compiled from the same logic by ``logic_js``) only shows and hides
+questions as the respondent answers. Without the script, a page whose answers bring up new
+questions on it is shown again with them before it moves on. Questions hidden by branching are
+saved blank, as REDCap's page erases them; the logic itself is never shown. A partial response
+with Save & Return asks for its return code before showing the answers again. A page's body,
+each answer's length and wrong return codes are bounded (``survey_guard``); a survey past its
+expiration says it has closed.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import math
-from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request, send_file
 
-from instruments.labels import plain_text
-from instruments.naming import checkbox_column, complete_field
+from plugin.localcap.action_tags import defaults
 from plugin.localcap.errors import ApiError
-from plugin.localcap.import_check import number_records, plan_import
-from plugin.localcap.project import Field, Project, load_project
-from plugin.localcap.record_filters import EVENT_COLUMN
-from plugin.localcap.records_import import apply_plan
-from plugin.localcap.rows import RecordRow, load_rows
+from plugin.localcap.logic_js import page_logic, referenced_values, script_json
+from plugin.localcap.project import Project, Survey, load_project
 from plugin.localcap.server import whole_body
-from plugin.localcap.storage import Database, now, open_database
-from plugin.localcap.survey_checks import (
-    ANSWERED_TYPES,
-    by_field,
-    required_missing,
-    shown,
-    submitted_values,
-)
+from plugin.localcap.storage import Database, open_database
+from plugin.localcap.survey_answers import page_problems
+from plugin.localcap.survey_checks import ANSWERED_TYPES, by_field
 from plugin.localcap.survey_guard import (
     TRIES,
-    asked,
     locked_for,
     page_body_limit,
     right_code,
-    too_long,
     tries_left,
     wrong_code,
 )
+from plugin.localcap.survey_steps import (
+    REVIEW,
+    Visit,
+    asking,
+    collected,
+    columns,
+    current_page,
+    first_page,
+    neighbour,
+    page_of,
+)
+from plugin.localcap.survey_store import save_response, stored_row
+from plugin.localcap.survey_texts import available, chosen
+from plugin.localcap.survey_view import questions, sheets, showing, survey_fields
+from plugin.localcap.survey_words import words
 from plugin.localcap.surveys import (
     COMPLETE,
+    NOT_STARTED,
     PARTIAL,
-    Participant,
     Place,
-    base_url,
     participant,
     participant_by_hash,
     queue_by_hash,
     response_status,
     survey_link,
 )
-from plugin.localcap.trigger import SURVEY_USERNAME, fire, trigger_payload, trigger_url
 
-
-@dataclass
-class Question:
-    field: Field
-    value: str
-    checked: set[str]
-
-    @property
-    def label(self) -> str:
-        return plain_text(self.field.label)
-
-    @property
-    def header(self) -> str:
-        return plain_text(self.field.row.get("section_header", ""))
-
-    @property
-    def note(self) -> str:
-        return plain_text(self.field.row.get("field_note", ""))
-
-    @property
-    def kind(self) -> str:
-        return self.field.field_type
-
-    @property
-    def required(self) -> bool:
-        return self.field.row.get("required_field", "").strip().lower() == "y"
-
-    @property
-    def choices(self) -> tuple[tuple[str, str], ...]:
-        return self.field.choices
-
-
-def questions(project: Project, form: str, row: dict[str, str]) -> list[Question]:
-    found = []
-    for item in project.form_fields(form):
-        if item.status or item.name == project.record_id:
-            continue
-        if item.field_type not in ANSWERED_TYPES and item.field_type != "descriptive":
-            continue
-        checked = {
-            code for code, _ in item.choices if row.get(checkbox_column(item.name, code)) == "1"
-        }
-        value = row.get(item.name, "")
-        found.append(Question(item, value, checked))
-    return found
-
-
-def flat_row(project: Project, row: RecordRow | None) -> dict[str, str]:
-    """A stored row as the logic engine reads it: every column, checkboxes as 1/0."""
-    flat: dict[str, str] = {}
-    for item in project.data_fields:
-        if item.is_checkbox:
-            ticked = row.checked.get(item.name, set()) if row else set()
-            for code, _ in item.choices:
-                flat[checkbox_column(item.name, code)] = "1" if code in ticked else "0"
-        elif item.holds_data:
-            flat[item.name] = row.values.get(item.name, "") if row else ""
-    return flat
-
-
-def stored_row(db: Database, project: Project, place: Place) -> dict[str, str]:
-    rows = load_rows(db, project, [place.record])
-    repeat = place.form if project.repeats_form(place.event_id, place.form) else ""
-    row = rows.get((place.record, place.event_id, repeat, place.instance))
-    flat = flat_row(project, row)
-    if project.longitudinal:
-        flat[EVENT_COLUMN] = project.event_by_id[place.event_id].unique_name
-    return flat
-
-
-def import_row(
-    project: Project, place: Place, values: dict[str, str], status: str
-) -> dict[str, str]:
-    row: dict[str, str] = {project.record_id: place.record}
-    if project.longitudinal:
-        row[EVENT_COLUMN] = project.event_by_id[place.event_id].unique_name
-    if project.repeats_form(place.event_id, place.form):
-        row["redcap_repeat_instrument"] = place.form
-    if project.repeats_form(place.event_id, place.form) or project.repeats_event(place.event_id):
-        row["redcap_repeat_instance"] = str(place.instance)
-    for item in project.form_fields(place.form):
-        if item.status or item.name == project.record_id:
-            continue
-        if item.is_checkbox:
-            for code, _ in item.choices:
-                column = checkbox_column(item.name, code)
-                row[column] = values.get(column, "0")
-        elif item.field_type in ANSWERED_TYPES:
-            row[item.name] = values.get(item.name, "")
-    row[complete_field(place.form)] = status
-    return row
-
-
-def save_response(
-    db: Database, project: Project, person: Participant, values: dict[str, str], complete: bool
-) -> list[str]:
-    """Save the page; REDCap's import errors when a value is refused (then nothing is saved)."""
-    place = person.place
-    status = "2" if complete else "0"
-    plan = plan_import(project, [import_row(project, place, values, status)], "YMD", False)
-    if plan.errors:
-        return plan.errors
-    number_records(plan, None)
-
-    def record_response() -> None:
-        db.execute(
-            "INSERT INTO responses (project_id, record, event_id, form_name, instance, "
-            "completion_time) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, record, "
-            "event_id, form_name, instance) DO UPDATE SET completion_time = excluded."
-            "completion_time",
-            (
-                project.project_id,
-                place.record,
-                place.event_id,
-                place.form,
-                place.instance,
-                now() if complete else "",
-            ),
-        )
-
-    apply_plan(db, project, plan, True, SURVEY_USERNAME, via="survey", also=record_response)
-    url = trigger_url(project, base_url())
-    if url:
-        fire(
-            url, trigger_payload(project, base_url(), place, status, record_dag(db, project, place))
-        )
-    return []
-
-
-def record_dag(db: Database, project: Project, place: Place) -> str:
-    found = db.rows(
-        "SELECT group_id FROM record_dags WHERE project_id = ? AND record = ?",
-        (project.project_id, place.record),
-    )
-    dag = project.dag_by_id.get(found[0]["group_id"]) if found else None
-    return dag.unique_name if dag else ""
+SCRIPT = Path(__file__).parent / "static" / "branching.js"
 
 
 def page(template: str, status: int = 200, **context: object) -> tuple[str, int]:
+    context.setdefault("say", words("en"))
+    context.setdefault("lang", "en")
     return render_template(template, **context), status
+
+
+def message(visit: Visit | None, status: int, title: str, text: str) -> tuple[str, int]:
+    if visit is None:
+        return page("survey_message.html", status, title=title, message=text)
+    return page("survey_message.html", status, message=text, **{**visit.context(), "title": title})
+
+
+def closed_since(survey: Survey, now: datetime | None = None) -> str:
+    """The survey's expiration when it has passed ("" while it is open)."""
+    if not survey.expiration.strip():
+        return ""
+    try:
+        ends = datetime.fromisoformat(survey.expiration.strip())
+    except ValueError:
+        return ""
+    return survey.expiration.strip() if (now or datetime.now()) >= ends else ""
 
 
 def survey_page(db: Database, hash_: str) -> tuple[str, int]:
     found = participant_by_hash(db, hash_)
     if found is None:
+        say = words(request.accept_languages.best_match(["en", "fr", "es"]) or "en")
         return page(
-            "survey_message.html",
-            404,
-            title="Survey not found",
-            message="This survey link is not valid. Check the link in your invitation.",
+            "survey_message.html", 404, title=say["not_found_title"], message=say["not_found"]
         )
     project = load_project(db, found[0])
     person = found[1]
-    place = person.place
-    if place.form not in project.survey_forms:
-        return page(
-            "survey_message.html",
-            404,
-            title="Survey not active",
-            message="This survey is not active at the moment.",
-        )
-    survey = project.surveys[place.form]
-    status, _ = response_status(db, project, place)
-    context = {"title": survey.title or project.form_map[place.form].label}
-    if status == COMPLETE:
-        return page(
-            "survey_message.html",
-            title=context["title"],
-            message="Thank you: this survey has already been completed.",
-        )
-    request.max_content_length = page_body_limit(project, place.form, ANSWERED_TYPES)
+    if person.place.form not in project.survey_forms:
+        say = words("en")
+        return message(None, 404, say["not_active_title"], say["not_active"])
+    request.max_content_length = page_body_limit(project, person.place.form, ANSWERED_TYPES)
     whole_body()  # refused (413) past the page's limit, before the form is read
-    code = request.form.get("__return_code", "").strip().upper()
-    needs_code = status == PARTIAL and survey.save_and_return
-    if needs_code:
-        refused = check_return_code(db, person, code, context["title"])
+    action = request.form.get("__action", "") if request.method == "POST" else ""
+    languages = available(db, project, person.place.form)
+    asked = action[5:] if action.startswith("lang:") else ""
+    language = chosen(
+        languages, asked or request.form.get("__lang") or request.args.get("lang", "")
+    )
+    visit = Visit(
+        db,
+        project,
+        person,
+        project.surveys[person.place.form],
+        language,
+        languages,
+        survey_fields(project, person.place.form),
+        {},
+    )
+    ended = closed_since(visit.survey)
+    if ended:
+        return message(visit, 200, visit.title, visit.say["closed"].format(date=ended[:10]))
+    status, _ = response_status(db, project, visit.place)
+    if status == COMPLETE:
+        return message(visit, 200, visit.title, visit.say["already_done"])
+    if status == PARTIAL and visit.survey.save_and_return:
+        visit.return_code = request.form.get("__return_code", "").strip().upper()
+        refused = check_return_code(visit)
         if refused is not None:
             return refused
-    current = stored_row(db, project, place)
-    action = request.form.get("__action", "") if request.method == "POST" else ""
-    errors: list[str] = []
-    field_errors: dict[str, str] = {}
-    if action in ("submit", "save"):
-        values = submitted_values(project, place, current)
-        questions_asked = asked(project, place.form, ANSWERED_TYPES)
-        # Only a finished response needs every required answer (Save & Return stores it as is).
-        missing = {}
-        if action == "submit":
-            showing = {
-                item.name
-                for item in questions_asked
-                if shown(project, item.row.get("branching_logic", ""), values)
-            }
-            missing = required_missing(project, questions_asked, values, showing)
-        errors = (
-            too_long(questions_asked, values)
-            or [
-                f"'{plain_text(project.field_map[name].label)}': {why}"
-                for name, why in missing.items()
-            ]
-            or save_response(db, project, person, values, complete=action == "submit")
+    visit.stored = stored_row(db, project, visit.place)
+    if status == NOT_STARTED:
+        visit.stored.update(defaults(visit.fields, visit.stored))
+    visit.pages = sheets(visit.fields)
+    if request.method != "POST" or not action:
+        return draw(visit, first_page(visit, visit.stored), visit.stored)
+    return step(visit, action)
+
+
+def step(visit: Visit, action: str) -> tuple[str, int]:
+    where = current_page(visit)
+    values = collected(visit, where)
+    shown = showing(visit.project, visit.fields, values)
+    say = visit.say
+    if action.startswith("page:") and action[5:].isdigit():
+        return draw(visit, min(int(action[5:]), len(visit.pages) - 1), values)
+    if action == "previous":
+        return draw(visit, neighbour(visit, where, shown, False), values)
+    if action == "next" and isinstance(where, int):
+        sheet = visit.pages[where]
+        # Without the script, questions these answers bring up were never seen: show them first.
+        drawn = set(request.form.get("__shown", "").split())
+        brought = {
+            item.name
+            for item in sheet
+            if item.name in shown and item.name not in drawn and item.holds_data
+        }
+        if request.form.get("__js") == "1":
+            brought = set()
+        problems = page_problems(sheet, values, visit.stored, shown - brought, say)
+        if problems:
+            return draw(visit, where, values, problems, status=400)
+        if brought:
+            return draw(visit, where, values, note=say["more_questions"])
+        return draw(visit, neighbour(visit, where, shown, True), values)
+    if action in ("save", "submit"):
+        complete = action == "submit"
+        problems = page_problems(visit.fields, values, visit.stored, shown, say, required=complete)
+        if problems:
+            return draw(visit, page_of(visit, next(iter(problems))), values, problems, status=400)
+        refused = save_response(visit.db, visit.project, visit.person, values, complete)
+        if refused:
+            problems = by_field(refused, say)
+            at = page_of(visit, next(iter(problems))) if problems else where
+            return draw(visit, at, values, problems, errors=refused, status=400)
+        if complete:
+            ending = visit.language.acknowledgement or (
+                visit.survey.acknowledgement if visit.language is visit.languages[0] else ""
+            )
+            return message(visit, 200, visit.title, ending or say["thanks"])
+        return page(
+            "survey_saved.html",
+            200,
+            return_code=visit.person.return_code,
+            link=survey_link(visit.person.hash),
+            save_and_return=visit.survey.save_and_return,
+            **visit.context(),
         )
-        field_errors = missing or by_field(errors)
-        if not errors and action == "submit":
-            return page(
-                "survey_message.html",
-                title=context["title"],
-                message="Thank you for taking the survey.",
+    return draw(visit, where, values)
+
+
+def draw(
+    visit: Visit,
+    where: int | str,
+    values: dict[str, str],
+    problems: dict[str, str] | None = None,
+    *,
+    note: str = "",
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The page ``where`` (or the review) with ``values`` and each problem at its question."""
+    problems = problems or {}
+    shown = showing(visit.project, visit.fields, values)
+    pages = asking(visit, shown)
+    texts = visit.language.fields
+    common = {
+        **visit.context(),
+        "languages": visit.languages if len(visit.languages) > 1 else [],
+        "save_and_return": visit.survey.save_and_return,
+        "return_code": visit.return_code,
+        "pages": len(pages),
+    }
+    if where == REVIEW:
+        sections = []
+        for number, index in enumerate(pages, start=1):
+            drawn = questions(visit.pages[index], values, shown, texts)
+            heading = drawn[0].header_lines[0] or visit.say["page_of"].format(
+                page=number, pages=len(pages)
             )
-        if not errors:
-            return page(
-                "survey_saved.html",
-                title=context["title"],
-                return_code=person.return_code,
-                link=survey_link(person.hash),
-                save_and_return=survey.save_and_return,
-            )
-        current = values
+            answers = [q for q in drawn if q.visible and q.field.holds_data]
+            sections.append((index, number, heading, answers))
+        return page(
+            "survey_review.html",
+            status,
+            sections=sections,
+            answers=json.dumps({c: values.get(c, "") for c in columns(visit.fields)}),
+            page=REVIEW,
+            number=len(pages) + 1,
+            **common,
+        )
+    index = int(where)
+    sheet = visit.pages[index]
+    on_page = set(columns(sheet))
+    carried = {c: values.get(c, "") for c in columns(visit.fields) if c not in on_page}
+    logic = page_logic(visit.project, visit.fields)  # a question elsewhere may hide one here
+    logic["values"] = referenced_values(logic, values)
+    instructions = visit.language.instructions or (
+        visit.survey.instructions if visit.language is visit.languages[0] else ""
+    )
+    listed = [
+        (q.name, q.label, problems[q.name])
+        for q in questions(sheet, values, shown, texts)
+        if q.name in problems
+    ]
     return page(
         "survey_form.html",
-        400 if errors else 200,
-        errors=errors,
-        questions=questions(project, place.form, current),
-        field_errors=field_errors,
-        save_and_return=survey.save_and_return,
-        return_code=code if needs_code else "",
-        **context,
+        status,
+        questions=questions(sheet, values, shown, texts),
+        field_errors=problems,
+        listed=listed,
+        errors=[] if listed else (errors or []),
+        note=note,
+        page=index,
+        number=(pages.index(index) + 1) if index in pages else 1,
+        first=not pages or index <= pages[0],
+        instructions=instructions if not pages or index == pages[0] else "",
+        answers=json.dumps(carried),
+        shown=" ".join(sorted(item.name for item in sheet if item.name in shown)),
+        branching=script_json(logic),
+        **common,
     )
 
 
-def check_return_code(
-    db: Database, person: Participant, code: str, title: str
-) -> tuple[str, int] | None:
-    """None when ``code`` is the participant's return code; else the page that asks for it
-    again, or says the link is locked after too many wrong codes (``survey_guard``)."""
+def check_return_code(visit: Visit) -> tuple[str, int] | None:
+    """None when the page was sent the participant's return code; else the page that asks for
+    it again, or says the link is locked after too many wrong codes (``survey_guard``)."""
+    db, person, code = visit.db, visit.person, visit.return_code
     wait = locked_for(db, person.hash)
     if not wait and code and hmac.compare_digest(code.encode(), person.return_code.encode()):
         right_code(db, person.hash)
@@ -305,20 +286,20 @@ def check_return_code(
         wait = locked_for(db, person.hash)
     if wait:
         minutes = math.ceil(wait / 60)
-        return page(
-            "survey_message.html",
+        return message(
+            visit,
             429,
-            title=title,
-            message=(
-                f"This survey link is locked for {minutes} more minute"
-                f"{'s' if minutes != 1 else ''}: a wrong return code was entered {TRIES} times. "
-                "Wait, then enter the return code shown when your answers were saved (the "
-                "survey team can send it to you again)."
-            ),
+            visit.title,
+            f"This survey link is locked for {minutes} more minute"
+            f"{'s' if minutes != 1 else ''}: a wrong return code was entered {TRIES} times. "
+            "Wait, then enter the return code shown when your answers were saved (the "
+            "survey team can send it to you again).",
         )
     wrong = bool(code)
     left = tries_left(db, person.hash)
-    return page("survey_code.html", 403 if wrong else 200, wrong=wrong, left=left, title=title)
+    return page(
+        "survey_code.html", 403 if wrong else 200, wrong=wrong, left=left, **visit.context()
+    )
 
 
 def queue_page(db: Database, hash_: str) -> tuple[str, int]:
@@ -360,6 +341,10 @@ def _record_arm(db: Database, project: Project, record: str) -> int:
 
 def register(app: Flask) -> None:
     """Add the survey pages to a localcap app."""
+
+    @app.route("/surveys/branching.js")
+    def branching_script() -> Response:
+        return send_file(SCRIPT, mimetype="text/javascript", max_age=3600)
 
     @app.route("/surveys/", methods=["GET", "POST"])
     def surveys() -> tuple[str, int]:

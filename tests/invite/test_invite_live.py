@@ -137,3 +137,16 @@ def test_inviting_tells_its_progress_link_by_link(instance: Instance, deployed: 
             client, scan, people, InvitationStore(instance.invitations), lambda *s: told.append(s)
         )
     assert made.created == 3 and told == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_member_invited_in_french_gets_a_link_that_opens_in_french(
+    instance: Instance, lasting: RunningServer, tmp_path: Path
+) -> None:
+    members = tmp_path / "members-fr.csv"
+    members.write_text("name,email,language\nAlpha CME,alpha@example.org,fr\n", encoding="utf-8")
+    qiscan("invite", "provider_scan", str(members), "-o", str(tmp_path / "mm.csv"))
+    [row] = mail_merge(tmp_path / "mm.csv")
+    assert row["survey_link"].endswith("&lang=fr")
+    page = requests.get(opened(row["survey_link"], lasting), timeout=30)
+    assert '<html lang="fr">' in page.text and "Suivant" in page.text
+

@@ -81,3 +81,27 @@ def test_a_list_saved_as_utf16_is_read_and_a_binary_file_refused():
         assert (member.name, member.email) == ("École Santé", "ecole@example.org")
     with pytest.raises(MemberListError, match=r"line 2\] holds NUL bytes"):
         read_members(b"name,email\n\x00\x01\x02,x@example.org\n", file="m.csv", org_field=None)
+
+
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+
+
+def test_a_language_column_names_each_members_page_language_by_code_or_name():
+    members = read_members(
+        "name,email,language\nAlpha,alpha@example.org,fr\nBeta,beta@example.org,español\n"
+        "Gamma,gamma@example.org,\n".encode(),
+        file="members.csv",
+        org_field=ORG,
+        languages=LANGUAGES,
+    )
+    assert [m.language for m in members] == ["fr", "es", ""]
+    with pytest.raises(MemberListError) as caught:
+        read_members(
+            b"name,email,language\nAlpha,alpha@example.org,de\n",
+            file="members.csv",
+            org_field=ORG,
+            languages=LANGUAGES,
+        )
+    assert "line 2: language 'de' is not one the survey is in: en (English), fr (Fran" in str(
+        caught.value
+    )

@@ -15,7 +15,9 @@ import pytest
 import requests
 from redcap import Project
 
+from instruments.dictionary.columns import API_COLUMNS
 from plugin.localcap import RunningServer, create_app, serve_in_thread
+from plugin.localcap.storage import enable_surveys
 
 PROJECTS = Path(__file__).resolve().parents[1] / "fixtures" / "redcap-projects"
 SUPER_TOKEN = "C0FFEE" * 10 + "ABCD"
@@ -98,3 +100,91 @@ def backdate_log(database: str, project: Project, ts: str = "2020-01-02 03:04:05
             connection.execute("UPDATE log SET ts = ? WHERE project_id = ?", (ts, project_id))
     finally:
         connection.close()
+
+
+# --- a designer's own survey -----------------------------------------------------------------
+
+CHECKIN = [
+    {"field_name": "record_id", "field_type": "text", "field_label": "Record ID"},
+    {
+        "field_name": "role",
+        "field_type": "radio",
+        "section_header": "About you",
+        "field_label": "Which describes you best?",
+        "select_choices_or_calculations": "1, Provider | 2, Supporter | 3, Other",
+        "required_field": "y",
+    },
+    {
+        "field_name": "role_other",
+        "field_type": "text",
+        "field_label": "Which other role?",
+        "branching_logic": "[role] = '3'",
+        "required_field": "y",
+    },
+    {
+        "field_name": "staff",
+        "field_type": "text",
+        "section_header": "Your team",
+        "field_label": "How many staff work on education?",
+        "text_validation_type_or_show_slider_number": "integer",
+        "text_validation_min": "1",
+        "text_validation_max": "500",
+    },
+    {
+        "field_name": "tools",
+        "field_type": "checkbox",
+        "field_label": "Which tools do you use?",
+        "select_choices_or_calculations": "1, Surveys | 2, Audits | 99, None of these",
+        "field_annotation": "@NONEOFTHEABOVE='99'",
+    },
+    {
+        "field_name": "site_code",
+        "field_type": "text",
+        "field_label": "Your site code",
+        "field_annotation": "@READONLY @DEFAULT='S-01'",
+    },
+    {
+        "field_name": "internal",
+        "field_type": "text",
+        "field_label": "For the survey team only",
+        "field_annotation": "@HIDDEN-SURVEY",
+    },
+    {
+        "field_name": "comment",
+        "field_type": "notes",
+        "section_header": "Comments",
+        "field_label": "Anything else?",
+        "field_annotation": "@CHARLIMIT=20 @PLACEHOLDER='A few words'",
+    },
+]
+
+FRENCH_CHECKIN = {
+    "format": "qiscan-translation/1",
+    "language": {"code": "fr", "name": "Français"},
+    "primary_language": "en",
+    "instruments": [{"id": "checkin", "version": "1.0.0"}],
+    "forms": {"checkin": {"label": "Point", "survey": {"title": "Point d'étape"}}},
+    "fields": {
+        "role": {
+            "label": "Qu'est-ce qui vous décrit le mieux ?",
+            "section_header": "À propos de vous",
+            "choices": {"1": "Prestataire", "2": "Soutien", "3": "Autre"},
+        }
+    },
+    "untranslated": [],
+}
+
+
+def checkin_dictionary() -> list[dict[str, str]]:
+    return [{**dict.fromkeys(API_COLUMNS, ""), "form_name": "checkin", **row} for row in CHECKIN]
+
+
+@pytest.fixture
+def checkin(make_project: Callable[[str], Project], database: str) -> Project:
+    """A survey of three sections (pages) with branching, required answers, validation and
+    action tags, record 1 created."""
+    project = make_project("test_simple_project")
+    project.import_metadata(checkin_dictionary())
+    enable_surveys(database, str(project.token), {"checkin": "Check-in"})
+    project.import_records([{"record_id": "1"}])
+    return project

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import http.client
 import re
 import socket
@@ -26,7 +27,7 @@ from plugin.localcap.survey_checks import ANSWERED_TYPES
 from plugin.localcap.survey_guard import MAX_ANSWER_BYTES, TRIES, WINDOW, page_body_limit
 from plugin.target import Instance
 from tests.localcap.conftest import SUPER_TOKEN, post
-from tests.localcap.test_surveys import ENROLLMENT, contact_link, open_page
+from tests.localcap.test_surveys import ENROLLMENT, contact_link, open_page, question_html
 
 
 def send(
@@ -125,8 +126,9 @@ def test_an_answer_longer_than_redcap_keeps_is_refused_and_nothing_saved(long: P
     too_long = "é" * (MAX_ANSWER_BYTES // 2) + "ab"  # 65,536 bytes in 32,769 letters
     page = open_page(link, __action="submit", dialysis_schedule_time=too_long)
     assert page.status_code == 400
-    assert "The answer to &#34;Next of Kin Contact Address&#34; is 65,536 bytes long" in page.text
-    assert "nothing was stored" in page.text
+    said = html.unescape(question_html(page.text, "dialysis_schedule_time"))
+    assert "longer than a survey can keep (65,535 bytes" in said, "said at the question"
+    assert "Nothing has been submitted yet" in page.text
     [listed] = long.export_survey_participant_list("contact_info", event=ENROLLMENT)
     assert listed["response_status"] == 0
     elsewhere = {"study_id": "1", "redcap_event_name": ENROLLMENT, "first_name": "n" * 70_000}
@@ -189,13 +191,14 @@ def test_wrong_tries_spread_over_more_than_the_window_do_not_lock(
 # --- headers -------------------------------------------------------------------------------
 
 
-def test_survey_pages_forbid_framing_scripts_sniffing_and_referrers(
+def test_survey_pages_forbid_framing_other_scripts_sniffing_and_referrers(
     server: RunningServer, long: Project
 ) -> None:
     page = open_page(contact_link(long))
     policy = page.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
-    assert "script-src" not in policy and "unsafe-inline" not in policy
+    assert "script-src 'self';" in policy, "the branching script, from localcap itself only"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     [style] = re.findall(r"<style>(.*?)</style>", page.text, re.S)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"style-src 'sha256-{digest}'" in policy, "the page's own stylesheet is allowed"

@@ -12,6 +12,7 @@ from redcap import Project
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.localcap.test_surveys import ENROLLMENT, contact_link
@@ -31,6 +32,11 @@ def test_the_survey_page_works_under_its_policy(browser: WebDriver, long: Projec
     width = "return getComputedStyle(document.body).maxWidth"
     assert browser.execute_script(width) == "704px", "44rem of the page's own stylesheet"
     browser.find_element(By.ID, "dialysis_schedule_days").send_keys("Tuesdays")
+    assert browser.execute_script("return typeof window.qiscanLogic") == "object", "script ran"
+    while not browser.find_elements(By.CSS_SELECTOR, "button[value=submit]"):
+        going = browser.find_element(By.CSS_SELECTOR, "button[value=next]")
+        going.click()  # page by page, on to the review
+        WebDriverWait(browser, 10).until(staleness_of(going))
     browser.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
     WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda page: "Thank you" in page.find_element(By.TAG_NAME, "body").text

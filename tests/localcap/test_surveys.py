@@ -61,6 +61,13 @@ def open_page(link: str, **form: str | list[str]) -> requests.Response:
     return requests.get(link, timeout=30)
 
 
+def question_html(page: str, name: str) -> str:
+    """The part of a survey page that asks question ``name`` (up to the next question)."""
+    found = re.search(rf'id="{name}-question".*?(?=id="\w+-question"|</form>)', page, re.S)
+    assert found is not None, f"question {name} is on the page"
+    return found.group()
+
+
 def contact_link(long: Project, record: str = "1") -> str:
     return str(long.export_survey_link(record, "contact_info", event=ENROLLMENT))
 
@@ -214,9 +221,9 @@ def test_a_refused_value_is_shown_back_and_nothing_is_saved(database: str, long:
     before = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
     page = open_page(link, __action="submit", weight="heavy", comments="Mondays")
     assert page.status_code == 400
-    assert "nothing was stored" in page.text
-    assert "weight" in page.text and "heavy" in page.text
-    assert ">Mondays</textarea>" in page.text, "the respondent's answers are kept on the page"
+    assert "Nothing has been submitted yet" in page.text
+    assert 'value="heavy"' in question_html(page.text, "weight"), "the refused value stays"
+    assert "Mondays" in page.text, "the respondent's other answers are kept with the page"
     after = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
     assert after == before
     [listed] = long.export_survey_participant_list("demographics", event=ENROLLMENT)
@@ -343,16 +350,13 @@ def test_a_required_question_left_blank_is_refused_beside_it(database: str, long
     needed, other = require(long, "demographics")
     link = long.export_survey_link("1", "demographics", event=ENROLLMENT)
     before = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
-    form = open_page(link)
-    assert re.search(rf'for="{needed}">[^<]*<span class="required">\(required\)</span>', form.text)
-    refused = open_page(link, __action="submit", **{other: "kept as typed"})
+    refused = open_page(link, __action="submit", **{other: "kept as typed", needed: ""})
     assert refused.status_code == 400
-    question = re.search(
-        rf'<fieldset id="{needed}-question"[^>]*>.*?</fieldset>', refused.text, re.S
-    )
-    assert question is not None and 'aria-describedby="' + needed + '-error"' in question.group()
-    assert "This question needs an answer." in question.group()
-    assert 'value="kept as typed"' in refused.text, "every other answer is kept"
+    question = question_html(refused.text, needed)
+    assert re.search(rf'for="{needed}">[^<]*<span class="required">\(required\)</span>', question)
+    assert f'aria-describedby="{needed}-error"' in question and 'aria-invalid="true"' in question
+    assert "This question needs an answer." in question
+    assert "kept as typed" in refused.text, "every other answer is kept"
     after = long.export_records(records=["1"], events=[ENROLLMENT], forms=["demographics"])
     assert after == before, "nothing was stored"
     saved = open_page(link, __action="save", **{other: "kept as typed"})
@@ -367,8 +371,11 @@ def test_a_refused_value_is_said_beside_its_question(database: str, long: Projec
     enable_surveys(database, token_of(long), {"demographics": "Demographics"})
     link = long.export_survey_link("1", "demographics", event=ENROLLMENT)
     page = open_page(link, __action="submit", weight="heavy")
-    question = re.search(r'<fieldset id="weight-question"[^>]*>.*?</fieldset>', page.text, re.S)
-    assert question is not None and "'heavy' was not accepted" in html.unescape(question.group())
+    question = html.unescape(question_html(page.text, "weight"))
+    [weight] = [row for row in long.export_metadata() if row["field_name"] == "weight"]
+    assert weight["text_validation_type_or_show_slider_number"] == "integer"
+    assert "Enter a whole number, for example 12." in question, "in the respondent's words"
+    assert "The value of" not in page.text, "never the API's wording"
 
 
 def test_the_page_never_shows_branching_logic_to_a_respondent(database: str, long: Project) -> None:
