@@ -66,6 +66,8 @@ class Definition:
     events: list[EventDefinition] = field(default_factory=list)
     repeating: list[tuple[str, str, str]] = field(default_factory=list)
     surveys: list[tuple[str, str, int]] = field(default_factory=list)
+    # form, instructions, acknowledgement, expiration: what respondents read around a survey
+    survey_settings: list[tuple[str, str, str, str]] = field(default_factory=list)
     dags: list[str] = field(default_factory=list)
     values: list[tuple[str, str, int, str, str]] = field(default_factory=list)
     record_dags: dict[str, str] = field(default_factory=dict)
@@ -163,6 +165,11 @@ def _write_design(db: Database, project_id: int, definition: Definition) -> None
     db.executemany(
         "INSERT INTO surveys (project_id, form_name, title, save_and_return) VALUES (?, ?, ?, ?)",
         [(project_id, *survey) for survey in definition.surveys],
+    )
+    db.executemany(
+        "INSERT INTO survey_settings (project_id, form_name, instructions, acknowledgement, "
+        "expiration) VALUES (?, ?, ?, ?, ?)",
+        [(project_id, *settings) for settings in definition.survey_settings],
     )
     taken: set[str] = set()
     for name in definition.dags:

@@ -110,6 +110,14 @@ def _read_globals(glob: ET.Element, definition: Definition) -> None:
                     int(survey.get("save_and_return", "0") == "1"),
                 )
             )
+            definition.survey_settings.append(
+                (
+                    survey.get("form_name", ""),
+                    survey.get("instructions", ""),
+                    survey.get("acknowledgement", ""),
+                    survey.get("survey_expiration", ""),
+                )
+            )
     if any(queue.get("active") == "1" for queue in glob.iter(f"{RC}SurveysQueue")):
         definition.settings["survey_queue_enabled"] = "1"
 

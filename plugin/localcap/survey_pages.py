@@ -185,10 +185,7 @@ def step(visit: Visit, action: str) -> tuple[str, int]:
             at = page_of(visit, next(iter(problems))) if problems else where
             return draw(visit, at, values, problems, errors=refused, status=400)
         if complete:
-            ending = visit.language.acknowledgement or (
-                visit.survey.acknowledgement if visit.language is visit.languages[0] else ""
-            )
-            return message(visit, 200, visit.title, ending or say["thanks"])
+            return message(visit, 200, visit.title, visit.acknowledgement or say["thanks"])
         return page(
             "survey_saved.html",
             200,
@@ -246,9 +243,6 @@ def draw(
     carried = {c: values.get(c, "") for c in columns(visit.fields) if c not in on_page}
     logic = page_logic(visit.project, visit.fields)  # a question elsewhere may hide one here
     logic["values"] = referenced_values(logic, values)
-    instructions = visit.language.instructions or (
-        visit.survey.instructions if visit.language is visit.languages[0] else ""
-    )
     listed = [
         (q.name, q.label, problems[q.name])
         for q in questions(sheet, values, shown, texts)
@@ -265,7 +259,7 @@ def draw(
         page=index,
         number=(pages.index(index) + 1) if index in pages else 1,
         first=not pages or index <= pages[0],
-        instructions=instructions if not pages or index == pages[0] else "",
+        instructions=visit.instructions if not pages or index == pages[0] else "",
         answers=json.dumps(carried),
         shown=" ".join(sorted(item.name for item in sheet if item.name in shown)),
         branching=script_json(logic),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import request
 
+from instruments.labels import plain_text
 from instruments.naming import checkbox_column
 from plugin.localcap.action_tags import kept_readonly
 from plugin.localcap.project import Field, Project, Survey
@@ -54,6 +55,19 @@ class Visit:
     def title(self) -> str:
         form = self.project.form_map[self.place.form].label
         return self.language.title or self.survey.title or form
+
+    @property
+    def instructions(self) -> str:
+        """The survey's instructions in the page's language, as plain lines (REDCap keeps them
+        as rich text)."""
+        own = self.survey.instructions if self.language is self.languages[0] else ""
+        return plain_text(self.language.instructions or own)
+
+    @property
+    def acknowledgement(self) -> str:
+        """The closing message in the page's language, as plain lines."""
+        own = self.survey.acknowledgement if self.language is self.languages[0] else ""
+        return plain_text(self.language.acknowledgement or own)
 
     def context(self) -> dict[str, object]:
         return {"title": self.title, "say": self.say, "lang": self.language.code}

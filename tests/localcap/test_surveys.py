@@ -385,3 +385,15 @@ def test_the_page_never_shows_branching_logic_to_a_respondent(database: str, lon
     page = open_page(long.export_survey_link("1", "demographics", event=ENROLLMENT))
     assert "Answer only if" not in page.text
     assert not any(expression in page.text for expression in logic)
+
+
+def test_a_project_xml_brings_its_surveys_instructions_and_closing_message(long: Project) -> None:
+    # test_long_project.xml: contact_info's <redcap:Surveys instructions=... acknowledgement=...>
+    link = contact_link(long)
+    page = open_page(link)
+    assert '<div class="instructions">Please complete the survey below.\nThank you!</div>' in (
+        page.text
+    ), "REDCap's rich text as plain lines"
+    done = open_page(link, __action="submit")
+    assert "Thank you for taking the survey.\nHave a nice day!" in done.text
+    assert "<strong>" not in html.unescape(done.text.split("<main>")[1])
