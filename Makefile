@@ -2,6 +2,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core, the accessibility engine the survey pages' browser test loads (tests/localcap/axe.py),
+# installed from package-lock.json when missing or older than it (touched: npm may unpack files
+# with the package's own old dates).
+AXE := node_modules/axe-core/package.json
 
 .PHONY: demo test properties lint clean
 
@@ -11,6 +15,11 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(AXE); \
+	elif [ -n "$$CI" ]; then echo "npm is missing: CI runs the accessibility check" >&2; exit 1; \
+	else echo "npm not found: the survey pages' accessibility check will be skipped" >&2; fi
+
 demo: $(STAMP)
 	$(BIN)/qiscan demo --out out
 
@@ -18,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(AXE)
 	$(BIN)/python -m pytest
 
 # The property tests once more, randomised: new examples on every run (the "random" profile in
@@ -31,4 +40,4 @@ properties: $(STAMP)
 	  $(PROPERTY_TESTS)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis node_modules
