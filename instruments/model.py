@@ -9,10 +9,11 @@ dictionary survives the trip through this model unchanged.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
+
+from instruments.action_tags import none_of_the_above
 
 FieldType = Literal[
     "text",
@@ -37,8 +38,6 @@ Rescale = Literal["0-100", "0-1"]
 MissingMeaning = Literal["not_applicable", "dont_know", "refused", "not_asked", "other"]
 WaveMode = Literal["events", "repeating"]
 
-# REDCap's @NONEOFTHEABOVE action tag: @NONEOFTHEABOVE='0' or "0,99" (quotes optional).
-NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*(['\"]?)([^'\"\s]+)\1", re.IGNORECASE)
 YESNO_CHOICES = (("1", "Yes"), ("0", "No"))
 TRUEFALSE_CHOICES = (("1", "True"), ("0", "False"))
 
@@ -123,11 +122,8 @@ class Field:
         does not have are ignored, as REDCap ignores them)."""
         if self.type != "checkbox":
             return ()
-        found = NONE_OF_THE_ABOVE.search(self.annotation)
-        if found is None:
-            return ()
         codes = self.choice_codes()
-        return tuple(code for code in found.group(2).split(",") if code.strip() in codes)
+        return tuple(code for code in none_of_the_above(self.annotation) if code in codes)
 
 
 @dataclass

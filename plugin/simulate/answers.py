@@ -24,7 +24,6 @@ from plugin.simulate.state import Columns, Fill
 OTHER_WEIGHT = 0.04  # an "Other" choice is rarely the answer
 OTHER_TICK_RATE = 0.06
 NOTA_RATE = 0.08  # respondents who tick a "none of the above" option
-_NOTA = re.compile(r"@NONEOFTHEABOVE\s*=\s*(['\"]?)([^'\"\s]+)\1", re.IGNORECASE)
 _NAME_WORDS = ("name", "facilitator", "coder", "moderator", "interviewer")
 
 
@@ -89,11 +88,7 @@ def single_choice(fld: Field, fill: Fill) -> np.ndarray:
 
 def exclusive_codes(fld: Field) -> list[str]:
     """Codes REDCap's ``@NONEOFTHEABOVE`` makes exclusive of every other option."""
-    found = _NOTA.search(fld.annotation)
-    if found is None:
-        return []
-    codes = fld.choice_codes()
-    return [code for code in found.group(2).split(",") if code in codes]
+    return list(fld.none_codes())
 
 
 def checkbox(fld: Field, fill: Fill) -> Columns:

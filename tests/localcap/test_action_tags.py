@@ -10,9 +10,12 @@ import pytest
 
 from instruments import load_shipped, shipped_names
 from instruments.action_tags import Tags, parse
+from instruments.model import Choice
+from instruments.model import Field as InstrumentField
 from plugin.localcap.action_tags import defaults, kept_readonly, on_survey, tag_errors, tags
 from plugin.localcap.project import Field
 from plugin.localcap.survey_words import words
+from plugin.simulate.answers import exclusive_codes
 
 TOPICS = "1, Quality | 2, Safety | 3, Equity | 98, None of these | 99, Prefer not to say"
 
@@ -292,3 +295,16 @@ def test_a_hidden_default_is_kept_on_a_new_response() -> None:
     assert kept == {"version": "v2", "answer": "yes"}
     saved = {"version": "v1", "answer": "no"}
     assert kept_readonly(questions, {"version": "v2", "answer": "yes"}, saved)["version"] == "v1"
+
+
+def test_the_instrument_model_and_the_simulator_read_none_of_the_above_as_redcap_does() -> None:
+    choices = [Choice("1", "Audits"), Choice("98", "Don't know"), Choice("99", "None")]
+    quoted = InstrumentField(
+        "tools", "f", "checkbox", choices=choices, annotation="@NONEOFTHEABOVE='98, 99'"
+    )
+    assert quoted.none_codes() == ("98", "99"), "a space after the comma, inside quotes"
+    assert exclusive_codes(quoted) == ["98", "99"], "the simulator asks the model"
+    lower = InstrumentField(
+        "tools", "f", "checkbox", choices=choices, annotation="@noneoftheabove=99"
+    )
+    assert lower.none_codes() == (), "REDCap's tags are upper case"
