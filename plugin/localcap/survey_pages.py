@@ -39,6 +39,7 @@ from plugin.localcap.survey_answers import page_problems
 from plugin.localcap.survey_checks import ANSWERED_TYPES, by_field
 from plugin.localcap.survey_guard import (
     TRIES,
+    asked,
     locked_for,
     page_body_limit,
     right_code,
@@ -114,9 +115,9 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
     whole_body()  # refused (413) past the page's limit, before the form is read
     action = request.form.get("__action", "") if request.method == "POST" else ""
     languages = available(db, project, person.place.form)
-    asked = action[5:] if action.startswith("lang:") else ""
+    switched = action[5:] if action.startswith("lang:") else ""
     language = chosen(
-        languages, asked or request.form.get("__lang") or request.args.get("lang", "")
+        languages, switched or request.form.get("__lang") or request.args.get("lang", "")
     )
     visit = Visit(
         db,
@@ -140,8 +141,9 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
         if refused is not None:
             return refused
     visit.stored = stored_row(db, project, visit.place)
-    if status == NOT_STARTED:
-        visit.stored.update(defaults(visit.fields, visit.stored))
+    if status == NOT_STARTED:  # hidden questions' defaults too (@HIDDEN @DEFAULT='web')
+        answers = asked(project, visit.place.form, ANSWERED_TYPES)
+        visit.stored.update(defaults(answers, visit.stored))
     visit.pages = sheets(visit.fields)
     if request.method != "POST" or not action:
         return draw(visit, first_page(visit, visit.stored), visit.stored)

@@ -143,4 +143,7 @@ def neighbour(visit: Visit, where: int | str, shown: set[str], ahead: bool) -> i
 
 
 def page_of(visit: Visit, name: str) -> int:
-    return next(i for i, sheet in enumerate(visit.pages) if any(f.name == name for f in sheet))
+    """The page that asks ``name`` (the first page for a field no page shows, such as one an
+    action tag hides, which the import may still refuse)."""
+    found = (i for i, sheet in enumerate(visit.pages) if any(f.name == name for f in sheet))
+    return next(found, 0)

@@ -144,6 +144,12 @@ CHECKIN = [
         "field_annotation": "@READONLY @DEFAULT='S-01'",
     },
     {
+        "field_name": "channel",
+        "field_type": "text",
+        "field_label": "How the response came in",
+        "field_annotation": "@HIDDEN @DEFAULT='web'",
+    },
+    {
         "field_name": "internal",
         "field_type": "text",
         "field_label": "For the survey team only",

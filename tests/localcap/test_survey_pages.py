@@ -140,6 +140,8 @@ def test_the_review_shows_every_answer_and_submit_stores_codes(
     row = stored(checkin)
     assert (row["role"], row["staff"], row["tools___1"], row["tools___2"]) == ("2", "40", "1", "1")
     assert row["site_code"] == "S-01" and row["checkin_complete"] == "2"
+    assert row["channel"] == "web", "a hidden question's @DEFAULT is saved, as REDCap saves it"
+    assert row["internal"] == "", "a question hidden from the survey is left as it was"
 
 
 def test_save_and_return_keeps_the_pages_answers_and_the_code_brings_them_back(
