@@ -161,6 +161,11 @@ def compile_command(names: tuple[str, ...], fmt: str, headers: str, output: Path
         sys.exit(1)
     write_atomically(output, to_csv(rows, headers=headers) if fmt == "csv" else to_json(rows))
     say(f"wrote {output}: {len(rows)} fields")
+    write_translations(output, loaded)
+
+
+def write_translations(output: Path, loaded: list[Instrument]) -> None:
+    """Write a translation file per language other than the primary one beside ``output``."""
     for code, texts in translation_files(loaded).items():
         path = translation_path(output, code)
         write_atomically(path, json.dumps(texts, indent=2, ensure_ascii=False) + "\n")

@@ -20,6 +20,7 @@ from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
+from plugin.cli_instruments import write_translations
 from plugin.demo_reports import write_reports
 from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
@@ -143,6 +144,7 @@ def compile_all(out: Path) -> list[Instrument]:
         write_atomically(csv_path, to_csv(rows))
         write_atomically(json_path, to_json(rows))
         say(f"{name:<20} {len(rows):>4} fields  {csv_path}  {json_path}")
+        write_translations(csv_path, [result.instrument])
         instruments.append(result.instrument)
     if failed:
         say("some instruments have errors; see above")

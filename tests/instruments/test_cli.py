@@ -146,3 +146,6 @@ def test_demo_compiles_every_shipped_instrument(tmp_path):
     for name in shipped_names():
         assert (tmp_path / f"{name}.csv").read_text().startswith("Variable / Field Name")
         assert json.loads((tmp_path / f"{name}.json").read_text())[0]["field_name"] == "record_id"
+    french = json.loads((tmp_path / "provider_scan.fr.json").read_text(encoding="utf-8"))
+    assert french["language"] == {"code": "fr", "name": "Français"}, "compiled like compile does"
+    assert french["untranslated"] == [], "the shipped French scan is complete"
