@@ -9,11 +9,13 @@ import refuses is still said beside its question.
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 
 from instruments.logic import LogicError, UnknownFieldError, evaluate, parse, truthy
 from plugin.localcap.project import Project
 from plugin.localcap.record_filters import logic_context
 
+parsed = lru_cache(maxsize=4096)(parse)  # a page reads the same logic many times over
 ANSWERED_TYPES = frozenset(
     {"text", "notes", "radio", "dropdown", "yesno", "truefalse", "checkbox", "slider"}
 )
@@ -24,7 +26,7 @@ def shown(project: Project, logic: str, values: dict[str, str]) -> bool:
     if not logic.strip():
         return True
     try:
-        return truthy(evaluate(parse(logic), values, logic_context(project)))
+        return truthy(evaluate(parsed(logic), values, logic_context(project)))
     except (LogicError, UnknownFieldError):
         return True
 

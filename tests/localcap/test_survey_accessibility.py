@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,9 +140,10 @@ def deployed(live: Live) -> dict[str, Deployed]:
     return found
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    started = headless_chromium(tmp_path / "profile", "--window-size=1280,900")
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One browser for the module: each test opens its own survey link."""
+    started = headless_chromium(tmp_path_factory.mktemp("profile"), "--window-size=1280,900")
     yield started
     started.quit()
 

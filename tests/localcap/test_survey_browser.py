@@ -30,9 +30,10 @@ def started(folder: Path, language: str = "en") -> WebDriver:
     return headless_chromium(folder, "--window-size=1280,900", f"--accept-lang={language}")
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    driver = started(tmp_path / "profile")
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One browser for the module: each test opens its own project's survey link."""
+    driver = started(tmp_path_factory.mktemp("profile"))
     yield driver
     driver.quit()
 
@@ -41,7 +42,7 @@ def press(browser: WebDriver, action: str) -> None:
     """Click the button that sends ``action`` and wait for the next page."""
     button = browser.find_element(By.CSS_SELECTOR, f"button[value='{action}']")
     button.click()
-    WebDriverWait(browser, 10).until(staleness_of(button))
+    WebDriverWait(browser, 30).until(staleness_of(button))
 
 
 def shown(browser: WebDriver, name: str) -> bool:
@@ -114,7 +115,7 @@ def test_save_and_return_and_the_review_work_in_a_browser(
     browser.get(link)
     browser.find_element(By.ID, "__return_code").send_keys(code)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.NAME, "role"))
+    WebDriverWait(browser, 30).until(lambda page: page.find_elements(By.NAME, "role"))
     assert browser.find_element(By.CSS_SELECTOR, "input[name=role][value='2']").is_selected()
     press(browser, "next")
     press(browser, "next")
