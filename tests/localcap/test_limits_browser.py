@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from redcap import Project
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser import click_through
 from tests.localcap.test_surveys import ENROLLMENT, contact_link
 from tests.service.test_browser import headless_chromium
 
@@ -35,12 +33,9 @@ def test_the_survey_page_works_under_its_policy(browser: WebDriver, long: Projec
     assert browser.execute_script("return typeof window.qiscanLogic") == "object", "script ran"
     while not browser.find_elements(By.CSS_SELECTOR, "button[value=submit]"):
         going = browser.find_element(By.CSS_SELECTOR, "button[value=next]")
-        going.click()  # page by page, on to the review
-        WebDriverWait(browser, 10).until(staleness_of(going))
-    browser.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
-    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda page: "Thank you" in page.find_element(By.TAG_NAME, "body").text
-    )
+        click_through(browser, going)  # page by page, on to the review
+    click_through(browser, browser.find_element(By.CSS_SELECTOR, "button[value=submit]"))
+    assert "Thank you" in browser.find_element(By.TAG_NAME, "body").text
     problems = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not problems, "the pages ran without a policy error: " + str(problems)
     [row] = long.export_records(records=["1"], events=[ENROLLMENT], forms=["contact_info"])

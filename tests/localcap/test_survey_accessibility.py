@@ -18,11 +18,8 @@ from typing import Any
 
 import pytest
 import requests
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
 
 from instruments import load_shipped, shipped_names
 from instruments.model import Instrument
@@ -31,6 +28,7 @@ from plugin.deploy.apply import deploy
 from plugin.localcap.storage import enable_surveys
 from plugin.redcap import RedcapClient
 from plugin.target import describe_surveys
+from tests.browser import click_through
 from tests.live import Live
 from tests.localcap.axe import describe, violations
 from tests.service.test_browser import headless_chromium
@@ -173,17 +171,6 @@ def press(browser: WebDriver, *actions: str) -> bool:
             click_through(browser, found[0])
             return True
     return False
-
-
-def click_through(browser: WebDriver, element: WebElement) -> None:
-    """Click ``element`` and wait for the page it leads to (the old page's mark gone)."""
-    browser.execute_script("window.__before = true")
-    element.click()
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
-        lambda page: page.execute_script(
-            "return !window.__before && document.readyState === 'complete'"
-        )
-    )
 
 
 def errors_shown(browser: WebDriver) -> bool:

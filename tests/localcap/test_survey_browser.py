@@ -14,13 +14,12 @@ import pytest
 from redcap import Project
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
 
 from instruments import load_shipped
 from plugin.deploy.apply import deploy
 from plugin.localcap.storage import enable_surveys, set_translation
 from plugin.target import describe_surveys, survey_titles
+from tests.browser import click_through
 from tests.live import Live
 from tests.localcap.conftest import FRENCH_CHECKIN
 from tests.service.test_browser import headless_chromium
@@ -40,9 +39,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 def press(browser: WebDriver, action: str) -> None:
     """Click the button that sends ``action`` and wait for the next page."""
-    button = browser.find_element(By.CSS_SELECTOR, f"button[value='{action}']")
-    button.click()
-    WebDriverWait(browser, 30).until(staleness_of(button))
+    click_through(browser, browser.find_element(By.CSS_SELECTOR, f"button[value='{action}']"))
 
 
 def shown(browser: WebDriver, name: str) -> bool:
@@ -114,8 +111,7 @@ def test_save_and_return_and_the_review_work_in_a_browser(
     assert stored(checkin)["staff"] == "40"
     browser.get(link)
     browser.find_element(By.ID, "__return_code").send_keys(code)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda page: page.find_elements(By.NAME, "role"))
+    click_through(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert browser.find_element(By.CSS_SELECTOR, "input[name=role][value='2']").is_selected()
     press(browser, "next")
     press(browser, "next")
