@@ -22,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+from instruments.dictionary import API_COLUMNS
 from plugin.pull import SnapshotStore, pull
 from plugin.redcap import RedcapClient, RedcapConfig
 from plugin.redcap.transport import RateLimiter
@@ -40,68 +41,23 @@ def free_port() -> int:
 
 
 def metadata(fields: int) -> list[dict[str, str]]:
-    blank = dict.fromkeys(
-        [
-            "section_header",
-            "field_note",
-            "text_validation_min",
-            "text_validation_max",
-            "identifier",
-            "branching_logic",
-            "required_field",
-            "custom_alignment",
-            "question_number",
-            "matrix_group_name",
-            "matrix_ranking",
-            "field_annotation",
-        ],
-        "",
-    )
-    rows = [
-        {
-            "field_name": "record_id",
-            "form_name": "survey",
-            "field_type": "text",
-            "field_label": "Record",
-            "select_choices_or_calculations": "",
-            "text_validation_type_or_show_slider_number": "",
-            **blank,
-        }
-    ]
+    """A one-form dictionary of ``fields`` fields (every third a text, the rest Likert radios),
+    its columns in the API's order (``instruments.dictionary.API_COLUMNS``)."""
+    rows = [{"field_name": "record_id", "field_type": "text", "field_label": "Record"}]
     for i in range(1, fields):
         kind = "radio" if i % 3 else "text"
         rows.append(
             {
                 "field_name": f"q{i}",
-                "form_name": "survey",
                 "field_type": kind,
                 "field_label": f"Question {i}",
                 "select_choices_or_calculations": LIKERT if kind == "radio" else "",
-                "text_validation_type_or_show_slider_number": "",
-                **blank,
             }
         )
-    order = [
-        "field_name",
-        "form_name",
-        "section_header",
-        "field_type",
-        "field_label",
-        "select_choices_or_calculations",
-        "field_note",
-        "text_validation_type_or_show_slider_number",
-        "text_validation_min",
-        "text_validation_max",
-        "identifier",
-        "branching_logic",
-        "required_field",
-        "custom_alignment",
-        "question_number",
-        "matrix_group_name",
-        "matrix_ranking",
-        "field_annotation",
+    return [
+        {column: {"form_name": "survey", **row}.get(column, "") for column in API_COLUMNS}
+        for row in rows
     ]
-    return [{key: row[key] for key in order} for row in rows]
 
 
 def fill(client: RedcapClient, records: int, fields: int) -> float:

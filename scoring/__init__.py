@@ -1,1 +1,3 @@
-"""Pure computation on pandas frames: decoding, scale scores, statistics (a later issue)."""
+"""Pure computation on pandas frames: decoding responses, scale scores, descriptive statistics,
+group tests, progress across waves, and the definitions every output shares (a respondent, a
+base, a suppressed cell, a response rate). No network, no files, no Flask."""

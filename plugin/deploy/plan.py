@@ -71,10 +71,6 @@ class Plan:
         """Whether REDCap's dictionary or structure differs (``manual`` steps aside)."""
         return any(getattr(self, area) for area in AREAS)
 
-    @property
-    def metadata_changed(self) -> bool:
-        return bool(self.fields)
-
     def loss_at(self, area: str, key: str) -> DataLoss | None:
         """The data loss caused by the field (``area`` "field") or structure item at ``key``."""
         return next((loss for loss in self.data_loss if place(loss) == (area, key)), None)

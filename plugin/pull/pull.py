@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 LOG_TIME = "%Y-%m-%d %H:%M"
-RANGE_TIME = "%Y-%m-%d %H:%M:%S"
 # REDCap's clock may sit anywhere from UTC-12 to UTC+14; looking back this far from its UTC
 # Date header is certain to include its local "now".
 WIDEST_OFFSET = timedelta(hours=14)
