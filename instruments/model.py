@@ -30,7 +30,14 @@ FieldType = Literal[
     "sql",
 ]
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
-CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
+# The one vocabulary of choice fields, by what a field type does with its choices:
+# LISTED_CHOICE_TYPES write their choices in the dictionary (column F); yes/no and true/false
+# have REDCap's fixed ones; categorical fields hold one of a set of codes per option or answer;
+# single-choice fields hold one code (a checkbox holds a 0/1 per option).
+LISTED_CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
+FIXED_CHOICE_TYPES = frozenset({"yesno", "truefalse"})
+CATEGORICAL_TYPES = LISTED_CHOICE_TYPES | FIXED_CHOICE_TYPES
+SINGLE_CHOICE_TYPES = CATEGORICAL_TYPES - {"checkbox"}
 Kind = Literal["survey", "assessment", "coding"]
 Alignment = Literal["LV", "LH", "RV", "RH"]
 ScaleMethod = Literal["mean", "sum", "prorated_sum"]
@@ -100,6 +107,22 @@ class Field:
     # yes/no and true/false labels in another language (instruments.translate); REDCap's own
     # English labels when empty
     fixed_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def lists_choices(self) -> bool:
+        """Whether the field writes its own choices in the dictionary (radio, dropdown,
+        checkbox)."""
+        return self.type in LISTED_CHOICE_TYPES
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the field's answers are choice codes (its own or yes/no, true/false)."""
+        return self.type in CATEGORICAL_TYPES
+
+    @property
+    def single_choice(self) -> bool:
+        """Whether the field holds one choice code (every categorical type but checkbox)."""
+        return self.type in SINGLE_CHOICE_TYPES
 
     def choice_codes(self) -> list[str]:
         """Codes a value of this field may take; yes/no and true/false have fixed ones."""

@@ -17,8 +17,6 @@ from scoring.cohort_groups import all_units, group_medians, latest_wave, unit_gr
 from scoring.scales import ScaleInfo
 from scoring.wave_scores import WaveScores
 
-CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
-
 
 def headline(scores: WaveScores) -> ScaleInfo | None:
     """The score the breakdowns are of: the last scale with bands (the overall score), else the
@@ -35,9 +33,7 @@ def grouping_fields(scores: WaveScores) -> list[tuple[str, str]]:
     return [
         (name, fields[name].label)
         for name in scores.responses.instrument.grouping
-        if name in fields
-        and fields[name].type in CHOICE_TYPES
-        and name in scores.responses.frame.columns
+        if name in fields and fields[name].single_choice and name in scores.responses.frame.columns
     ]
 
 

@@ -56,7 +56,6 @@ from scoring.field_stats import described_fields
 from scoring.questions import Options, likert_grid, question_kind
 from scoring.respondents import Respondents
 from scoring.statistics import statistics_table
-from scoring.values import CHOICE_FIELD_TYPES
 
 DENOMINATORS = (
     "Each percentage is out of the respondents who were shown the question; questions shown "
@@ -218,7 +217,7 @@ def _profile_field(instrument: Instrument) -> Field | None:
     """The grouping field that describes the respondent (e.g. org_type), if it has choices."""
     fields = instrument.field_map()
     for name in instrument.grouping:
-        if name in fields and fields[name].type in CHOICE_FIELD_TYPES:
+        if name in fields and fields[name].single_choice:
             return fields[name]
     return None
 

@@ -26,7 +26,6 @@ from scoring.groups import compare_option
 from scoring.independence import independence_test
 from scoring.proportions import FrequencyTable
 from scoring.small_cells import small_cells
-from scoring.values import CHOICE_FIELD_TYPES
 
 TEST_COLUMNS = (
     Column("test", "Test"),
@@ -41,8 +40,8 @@ TEST_COLUMNS = (
 def comparable(first: Field, second: Field) -> bool:
     """Both single-choice questions with the same choice codes (their wording may differ)."""
     return (
-        first.type in CHOICE_FIELD_TYPES
-        and second.type in CHOICE_FIELD_TYPES
+        first.single_choice
+        and second.single_choice
         and sorted(first.choice_codes()) == sorted(second.choice_codes())
     )
 

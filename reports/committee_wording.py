@@ -18,7 +18,6 @@ from instruments.logic import (
     parse,
 )
 from instruments.model import Field, Instrument
-from scoring.values import CHOICE_FIELD_TYPES
 
 
 def question_title(instrument: Instrument, fld: Field) -> str:
@@ -53,7 +52,7 @@ def shown_when(instrument: Instrument, fld: Field) -> str:
         return fallback
     source = fields[terms[0][0].field]
     question = plain_text(source.label)
-    labels = source.choice_labels() if source.type in (*CHOICE_FIELD_TYPES, "checkbox") else {}
+    labels = source.choice_labels() if source.categorical else {}
     if len({ref.field for ref, _ in terms}) == 1 and all(ref.code is None for ref, _ in terms):
         answers = " or ".join(f"'{plain_text(labels.get(code, code))}'" for _, code in terms)
         return f"Shown only to respondents who answered '{question}' with {answers}."

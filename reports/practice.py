@@ -37,7 +37,6 @@ from reports import practice_text as say
 from reports.model import Facts, Provenance, Report, Section, Table, Text, with_simulated
 from reports.practice_page1 import glance_blocks
 from reports.practice_parts import (
-    CHOICE_TYPES,
     DECIMALS,
     Comparison,
     Practice,
@@ -265,7 +264,7 @@ def _facts(scores: WaveScores, practice: Practice) -> Facts:
         value: Any = recorded.iloc[0] if len(recorded) else None
         if value is None:
             shown = "not recorded"
-        elif fields[key].type in CHOICE_TYPES:
+        elif fields[key].single_choice:
             shown = responses.labels(key).get(str(value), str(value))
         else:
             shown = str(value)

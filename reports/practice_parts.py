@@ -15,7 +15,6 @@ from scoring.peer_groups import PeerGroup
 from scoring.wave_scores import WaveScores
 
 DECIMALS = 0  # scores as the feedback sentences show them
-CHOICE_TYPES = ("radio", "dropdown", "yesno", "truefalse")
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,7 +27,6 @@ from reports.model import (
     TextList,
 )
 from reports.practice_parts import (
-    CHOICE_TYPES,
     DECIMALS,
     Comparison,
     Practice,
@@ -218,7 +217,7 @@ def _drivers(scores: WaveScores, practice: Practice, info: ScaleInfo) -> list[Bl
     fields = responses.instrument.field_map()
     lines = []
     for driver in chosen:
-        labels = responses.labels(driver.item) if fields[driver.item].type in CHOICE_TYPES else {}
+        labels = responses.labels(driver.item) if fields[driver.item].single_choice else {}
         answer = labels.get(f"{driver.answer:g}", f"{driver.answer:g}")
         template = say.DRIVER_REVERSED if driver.reversed else say.DRIVER
         lines.append(template.format(question=fields[driver.item].label, answer=answer))

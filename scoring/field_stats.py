@@ -49,7 +49,6 @@ from scoring.questions import (
 )
 from scoring.respondents import Respondents, designated_forms, respondents
 from scoring.tidy import RESPONSE_FIELD, TidyRow, Where
-from scoring.values import CHOICE_FIELD_TYPES
 from scoring.withheld import withhold_rows
 
 RESPONSE_LABEL = "Who responded"
@@ -377,7 +376,7 @@ def group_labels(responses: Responses, by: str) -> pd.Series:
             f"(its grouping keys: {known})"
         )
     values = responses.frame[by]
-    if fields[by].type in CHOICE_FIELD_TYPES:
+    if fields[by].single_choice:
         labels = responses.labels(by)
         named = values.astype("object").map(
             lambda code: labels.get(str(code), str(code)) if pd.notna(code) else None

@@ -31,7 +31,7 @@ from scoring.decode import Responses, decode
 from scoring.respondents import designated_forms
 from scoring.tidy import TidyRow, tidy_frame
 from scoring.units import DUPLICATE_UNIT, NO_UNIT_ID, check_units
-from scoring.values import CHOICE_FIELD_TYPES, value_kind
+from scoring.values import value_kind
 from scoring.wave_rows import (
     EVENT,
     REDCAP_PREFIX,
@@ -301,7 +301,7 @@ def invalid_values(responses: Responses) -> pd.DataFrame:
     invalid = responses.invalid
     fields = responses.instrument.field_map()
     statuses = {complete_field(form.name) for form in responses.instrument.forms}
-    choice = {name for name, fld in fields.items() if fld.type in CHOICE_FIELD_TYPES}
+    choice = {name for name, fld in fields.items() if fld.single_choice}
     names = invalid["field"].astype(str)
     kind = np.where(
         names.isin(list(statuses)),

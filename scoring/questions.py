@@ -28,7 +28,7 @@ from scoring.decode import Responses
 from scoring.describe import LikertSummary, NumericSummary, describe_likert, describe_numeric
 from scoring.proportions import HIGH_LEVELS, Choices, FrequencyTable, frequencies
 from scoring.respondents import Partials
-from scoring.values import CHOICE_FIELD_TYPES, value_kind
+from scoring.values import value_kind
 
 QuestionKind = Literal["choice", "likert", "checkall", "numeric", "text"]
 Adjustment = Literal["holm", "fdr_bh"]
@@ -59,7 +59,7 @@ class Options:
 
 def question_kind(instrument: Instrument, item: Field) -> QuestionKind | None:
     """How ``item`` is summarised; None for a field with no summary of its own (a file)."""
-    if item.type in CHOICE_FIELD_TYPES:
+    if item.single_choice:
         return "likert" if is_likert(instrument, item) else "choice"
     if item.type == "checkbox":
         return "checkall"

@@ -21,7 +21,6 @@ from instruments.model import Field
 from instruments.validation_types import ValidationType, lookup
 
 ValueKind = Literal["choice", "checkbox", "integer", "number", "date", "datetime", "time", "text"]
-CHOICE_FIELD_TYPES = frozenset({"radio", "dropdown", "yesno", "truefalse"})
 NUMBER_FIELD_TYPES = frozenset({"slider", "calc"})
 
 _INTEGER = r"\s*[+-]?[0-9]+\s*"
@@ -59,7 +58,7 @@ def value_kind(field: Field) -> ValueKind:
     an email is not checked for an @): the family fixes the type, REDCap checked the rest.
     Reference: REDCap's field and validation types (instruments.validation_types).
     """
-    if field.type in CHOICE_FIELD_TYPES:
+    if field.single_choice:
         return "choice"
     if field.type == "checkbox":
         return "checkbox"

@@ -4,7 +4,7 @@ missing-data codes, and the warning for fields no report or scale will ever use.
 from __future__ import annotations
 
 from instruments.checks.report import Reporter
-from instruments.model import CHOICE_TYPES, Instrument
+from instruments.model import Instrument
 from instruments.naming import CHOICE_CODE_PATTERN
 from instruments.problems import ErrorCode, Problem, did_you_mean
 
@@ -75,9 +75,6 @@ def _missing_codes(instrument: Instrument, report: Reporter) -> None:
                 )
 
 
-CATEGORICAL = CHOICE_TYPES | {"yesno", "truefalse"}
-
-
 def _coding(instrument: Instrument, report: Reporter) -> None:
     coding = instrument.coding
     if coding is None:
@@ -97,7 +94,7 @@ def _coding(instrument: Instrument, report: Reporter) -> None:
                 name=name,
                 suggestion=did_you_mean(name, fields),
             )
-        elif "/codes/" in pointer and fields[name].type not in CATEGORICAL:
+        elif "/codes/" in pointer and not fields[name].categorical:
             report(
                 ErrorCode.CODING_NOT_CATEGORICAL, pointer, name, name=name, type=fields[name].type
             )

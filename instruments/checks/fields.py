@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from instruments import validation_types
 from instruments.checks.report import Reporter
-from instruments.model import CHOICE_TYPES, Field, Instrument
+from instruments.model import Field, Instrument
 from instruments.naming import CHOICE_CODE_PATTERN, checkbox_column
 from instruments.problems import ErrorCode, Problem, did_you_mean
 
@@ -25,10 +25,10 @@ def check(instrument: Instrument) -> list[Problem]:
 
 
 def _choices(fld: Field, report: Reporter) -> None:
-    if fld.type in CHOICE_TYPES and not fld.choices:
+    if fld.lists_choices and not fld.choices:
         report(ErrorCode.CHOICES_MISSING, fld.pointer, fld.name, type=fld.type)
         return
-    if fld.type not in CHOICE_TYPES and fld.choices:
+    if not fld.lists_choices and fld.choices:
         report(ErrorCode.CHOICES_NOT_ALLOWED, f"{fld.pointer}/choices", fld.name, type=fld.type)
         return
     codes: set[str] = set()

@@ -12,7 +12,7 @@ import json
 
 from instruments.dictionary.choices import format_choices, format_slider_labels
 from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
-from instruments.model import CHOICE_TYPES, Field, Instrument
+from instruments.model import Field, Instrument
 from instruments.problems import ErrorCode, InstrumentError, Problem, problem
 
 Row = dict[str, str]
@@ -116,7 +116,7 @@ def field_row(fld: Field) -> Row:
 
 
 def _column_f(fld: Field) -> str:
-    if fld.type in CHOICE_TYPES:
+    if fld.lists_choices:
         return format_choices(fld.choices)
     if fld.type == "calc":
         return fld.calculation

@@ -17,7 +17,7 @@ from typing import Any
 from instruments.csv_text import CsvFileError, csv_rows, decode_csv
 from instruments.dictionary.choices import parse_choices, parse_slider_labels
 from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
-from instruments.model import CHOICE_TYPES
+from instruments.model import LISTED_CHOICE_TYPES
 from instruments.validation_types import LEGACY_NAMES
 
 
@@ -157,7 +157,7 @@ def _field(row: dict[str, str], file: str, warnings: list[str]) -> dict[str, Any
     column_f = row["select_choices_or_calculations"]
     kind_h = row["text_validation_type_or_show_slider_number"].strip()
     low, high = row["text_validation_min"], row["text_validation_max"]
-    if ftype in CHOICE_TYPES:
+    if ftype in LISTED_CHOICE_TYPES:
         out["choices"] = [
             {"code": c.code} if c.label is None else {"code": c.code, "label": c.label}
             for c in parse_choices(column_f)

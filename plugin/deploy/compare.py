@@ -16,7 +16,7 @@ from instruments.dictionary.choices import (
     parse_choices,
     parse_slider_labels,
 )
-from instruments.model import CHOICE_TYPES, Choice
+from instruments.model import LISTED_CHOICE_TYPES, Choice
 from plugin.deploy.changes import ColumnChange
 from plugin.deploy.project import Row
 
@@ -43,7 +43,7 @@ def comparable(row: Row, *, first: bool) -> Row:
     out[VALIDATION] = LEGACY_VALIDATION.get(out[VALIDATION], out[VALIDATION])
     for flag in FLAGS:
         out[flag] = "y" if out[flag].lower() == "y" else ""
-    if kind in CHOICE_TYPES:
+    if kind in LISTED_CHOICE_TYPES:
         out[CHOICES] = format_choices(parse_choices(out[CHOICES]))
     elif kind == "slider":
         out[CHOICES] = format_slider_labels(parse_slider_labels(out[CHOICES]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from instruments.dictionary import to_csv
-from instruments.model import CHOICE_TYPES
+from instruments.model import LISTED_CHOICE_TYPES
 from plugin.deploy.changes import ColumnChange, DataLoss, FieldChange, FormChange, ItemChange
 from plugin.deploy.compare import CHOICES, choice_edits
 from plugin.deploy.plan import Plan
@@ -116,7 +116,7 @@ def _field_items(change: FieldChange, loss: DataLoss | None) -> list[str]:
         item += f", moves {_place(change.after)}"
     if loss is not None:
         item += f". **Loses data**: {loss.describe()}"
-    choice_field = change.field_type in CHOICE_TYPES
+    choice_field = change.field_type in LISTED_CHOICE_TYPES
     return [item] + [f"  - {_column(column, choice_field)}" for column in change.columns]
 
 

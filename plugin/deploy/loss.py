@@ -18,7 +18,7 @@ new validation on values already stored, another record-ID field) are warnings, 
 
 from __future__ import annotations
 
-from instruments.model import CHOICE_TYPES
+from instruments.model import LISTED_CHOICE_TYPES
 from plugin.deploy.changes import ChoiceLoss, DataLoss, FieldChange, ItemChange, holding
 from plugin.deploy.compare import (
     CHOICES,
@@ -48,7 +48,7 @@ def field_losses(changes: list[FieldChange], usage: FieldUsage) -> list[DataLoss
                 losses.append(DataLoss("field_type", change.name, change.form, held, detail))
             continue
         column = change.column(CHOICES)
-        if column is not None and new_type in CHOICE_TYPES:
+        if column is not None and new_type in LISTED_CHOICE_TYPES:
             lost = lost_choices(change.name, column.old, column.new, usage)
             if lost:
                 records = sum(choice.records for choice in lost)
@@ -99,7 +99,8 @@ def field_warnings(changes: list[FieldChange], usage: FieldUsage) -> list[str]:
         if old_type != new_type and not _same_storage(old_type, new_type):
             continue  # already a loss: the values go
         choices = change.column(CHOICES)
-        if choices is not None and old_type in CHOICE_TYPES and new_type in CHOICE_TYPES:
+        listed = {old_type, new_type} <= LISTED_CHOICE_TYPES
+        if choices is not None and listed:
             warnings += _relabelled(change.name, choices.old, choices.new, usage)
         validation = change.column(VALIDATION)
         if validation is not None and new_type == "text" and validation.new:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from instruments.model import CHOICE_TYPES
+from instruments.model import LISTED_CHOICE_TYPES
 from plugin.deploy.changes import ColumnChange, DataLoss, FieldChange, FormChange, ItemChange
 from plugin.deploy.compare import CHOICES, choice_edits
 from plugin.deploy.plan import AREAS, Plan
@@ -111,7 +111,7 @@ def field_lines(change: FieldChange, loss: DataLoss | None) -> list[str]:
     if loss is not None:
         head += f" [data loss: {loss.records} record{'s' if loss.records != 1 else ''}]"
     lines = [head]
-    choice_field = change.field_type in CHOICE_TYPES
+    choice_field = change.field_type in LISTED_CHOICE_TYPES
     lines += [f"{INDENT * 2}{_column_line(column, choice_field)}" for column in change.columns]
     return lines
 

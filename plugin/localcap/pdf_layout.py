@@ -39,6 +39,7 @@ from reportlab.platypus import (
 
 from instruments.dictionary.choices import parse_slider_labels
 from instruments.labels import plain_text
+from instruments.model import CATEGORICAL_TYPES
 from plugin.localcap.project import Field
 
 FONT = "LocalcapVera"
@@ -57,7 +58,6 @@ GREY = colors.Color(0.4, 0.4, 0.4)
 RULE = colors.Color(0.8, 0.8, 0.8)
 SHADE = colors.Color(0.9, 0.9, 0.9)
 BOXED_TYPES = frozenset({"checkbox"})
-CHOICE_TYPES = frozenset({"radio", "dropdown", "yesno", "truefalse", "checkbox"})
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def _slider(item: Field, section: Section, styles: dict[str, ParagraphStyle]) ->
 
 
 def _answer(item: Field, section: Section, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    if (item.field_type in CHOICE_TYPES or item.status) and item.choices:
+    if (item.field_type in CATEGORICAL_TYPES or item.status) and item.choices:
         return [_choices(item, section, styles)]
     if item.field_type == "slider":
         return _slider(item, section, styles)

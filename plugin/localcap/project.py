@@ -12,10 +12,12 @@ from functools import cached_property
 
 from instruments.dictionary.choices import parse_choices
 from instruments.dictionary.columns import API_COLUMNS
+from instruments.model import LISTED_CHOICE_TYPES
 from instruments.naming import checkbox_column, complete_field
 from plugin.localcap.storage import Database
 
-CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox", "sql"})
+# Types whose choices the dictionary cell holds: the listed ones, and sql (its query's rows).
+CHOICE_TYPES = LISTED_CHOICE_TYPES | {"sql"}
 FIXED_CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "yesno": (("1", "Yes"), ("0", "No")),
     "truefalse": (("1", "True"), ("0", "False")),
