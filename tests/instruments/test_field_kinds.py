@@ -1,5 +1,6 @@
 """The one vocabulary of choice fields: what each REDCap field type does with choices, asked of
-the field (``Field.lists_choices``, ``categorical``, ``single_choice``) wherever a layer needs it."""
+the field (``Field.lists_choices``, ``categorical``, ``single_choice``) wherever a layer needs
+it."""
 
 from __future__ import annotations
 
