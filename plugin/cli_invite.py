@@ -33,7 +33,11 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
-@click.command("invite")
+@click.command(
+    "invite",
+    short_help="Create a record per member in MEMBERS, with their survey links and a mail-merge "
+    "file.",
+)
 @click.argument("instrument")
 @click.argument(
     "members", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)

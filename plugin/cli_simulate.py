@@ -19,7 +19,9 @@ from plugin.simulated_import import RealAnswersFound, mark_simulated, safe_rows
 from plugin.target import open_for
 
 
-@click.command("simulate")
+@click.command(
+    "simulate", short_help="Simulate REDCap responses for INSTRUMENT (a shipped name or a path)."
+)
 @click.argument("instrument")
 @click.option(
     "-n",
