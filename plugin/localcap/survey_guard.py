@@ -29,7 +29,6 @@ import time
 
 from flask import Flask, Response, request
 
-from instruments.labels import plain_text
 from plugin.localcap.project import Field, Project
 from plugin.localcap.storage import Database
 
@@ -56,21 +55,6 @@ def asked(project: Project, form: str, answered_types: frozenset[str]) -> list[F
 def page_body_limit(project: Project, form: str, answered_types: frozenset[str]) -> int:
     """The largest body a page of ``form`` can need: each question at the longest answer."""
     return len(asked(project, form, answered_types)) * 3 * MAX_ANSWER_BYTES + PAGE_OVERHEAD
-
-
-def too_long(questions: list[Field], values: dict[str, str]) -> list[str]:
-    """What is wrong with the answers to ``questions`` longer than REDCap keeps, one sentence
-    each (only this page's: a longer value stored through the API is not the respondent's)."""
-    problems = []
-    for item in questions:
-        size = len(values.get(item.name, "").encode("utf-8", errors="surrogatepass"))
-        if size > MAX_ANSWER_BYTES:
-            problems.append(
-                f'The answer to "{plain_text(item.label) or item.name}" is {size:,} bytes long; '
-                f"REDCap keeps at most {MAX_ANSWER_BYTES:,} bytes (about 65,000 letters) in one "
-                "answer: shorten it."
-            )
-    return problems
 
 
 def locked_for(db: Database, link_hash: str, now: float | None = None) -> int:
