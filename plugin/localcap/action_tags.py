@@ -30,14 +30,12 @@ from instruments.action_tags import Tags, parse
 from instruments.labels import plain_text
 from instruments.naming import checkbox_column
 from plugin.localcap.project import Field
+from plugin.localcap.survey_checks import ANSWERED_TYPES
 from plugin.localcap.survey_words import words
 
 __all__ = ["Tags", "defaults", "kept_readonly", "on_survey", "tag_errors", "tags"]
 
 TYPED = frozenset({"text", "notes"})  # the boxes @CHARLIMIT and @PLACEHOLDER apply to
-DEFAULTED = frozenset(
-    {"text", "notes", "radio", "dropdown", "yesno", "truefalse", "checkbox", "slider"}
-)
 
 
 def tags(field: Field) -> Tags:
@@ -68,16 +66,10 @@ def changeable(field: Field) -> bool:
     return on_survey(field) and not tags(field).readonly
 
 
-def columns(field: Field) -> list[str]:
-    """The row's columns for ``field``: one per checkbox option, else its own name."""
-    if field.is_checkbox:
-        return [checkbox_column(field.name, code) for code, _ in field.choices]
-    return [field.name]
-
-
 def answered(field: Field, values: dict[str, str]) -> bool:
+    """Whether ``values`` answer ``field``: an option ticked, or a value that is not blank."""
     if field.is_checkbox:
-        return any(values.get(column) == "1" for column in columns(field))
+        return any(values.get(column) == "1" for column in field.export_columns())
     return bool(values.get(field.name, "").strip())
 
 
@@ -94,7 +86,7 @@ def defaults(fields: Iterable[Field], stored_values: dict[str, str]) -> dict[str
     found: dict[str, str] = {}
     for item in fields:
         default = tags(item).default
-        if not default or item.status or item.field_type not in DEFAULTED:
+        if not default or item.status or item.field_type not in ANSWERED_TYPES:
             continue
         if item.is_checkbox:
             for code in (code.strip() for code in default.split(",")):
@@ -117,7 +109,7 @@ def kept_readonly(
     for item in fields:
         if item.status or changeable(item):
             continue
-        for column in columns(item):
+        for column in item.export_columns():
             if item.is_checkbox:
                 kept[column] = "1" if start.get(column) == "1" else "0"
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from instruments.model import SINGLE_CHOICE_TYPES
 from instruments.validation_types import lookup
 from plugin.localcap.project import Field
 
@@ -19,7 +20,7 @@ _DATE_HINT = {"YMD": "Y-M-D", "MDY": "M/D/Y", "DMY": "D/M/Y"}
 _INTEGER = re.compile(r"^[-+]?\d+$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[-+]?(\d+(,\d*)?|,\d+)$")
-_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 _YMD = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 _OTHER = re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _TIME = {
@@ -36,7 +37,7 @@ def not_a_category(field: str) -> str:
 
 def check_value(item: Field, value: str, date_order: str) -> tuple[str, str | None]:
     """The value to store and, when REDCap would refuse it, the reason."""
-    if item.status or item.field_type in ("radio", "dropdown", "yesno", "truefalse"):
+    if item.status or item.field_type in SINGLE_CHOICE_TYPES:
         if value not in item.labels:
             return value, not_a_category(item.name)
         return value, None
@@ -60,7 +61,7 @@ def _validated(item: Field, value: str, date_order: str) -> tuple[str, str | Non
     name = item.validation
     kind = lookup(name)
     if kind is None:
-        if name == "email" and not _EMAIL.match(value):
+        if name == "email" and not EMAIL.match(value):
             return value, "Email address is not properly formatted."
         return value, None
     if kind.family == "integer":
@@ -76,7 +77,7 @@ def _validated(item: Field, value: str, date_order: str) -> tuple[str, str | Non
         if not pattern.match(value) or not _parses(value, fmt):
             return value, f"The value of {item.name} is not a valid time."
         return value, None
-    if kind.name == "email" and not _EMAIL.match(value):
+    if kind.name == "email" and not EMAIL.match(value):
         return value, "Email address is not properly formatted."
     return value, None
 

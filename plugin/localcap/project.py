@@ -61,6 +61,11 @@ class Field:
         return self.row.get("text_validation_type_or_show_slider_number", "")
 
     @property
+    def required(self) -> bool:
+        """REDCap's "Required?" column: ``y`` (a survey page refuses to finish without it)."""
+        return self.row.get("required_field", "").strip().lower() == "y"
+
+    @property
     def is_checkbox(self) -> bool:
         return self.field_type == "checkbox"
 

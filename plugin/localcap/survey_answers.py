@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 
-from instruments.naming import checkbox_column
+from instruments.model import SINGLE_CHOICE_TYPES
 from instruments.validation_types import ValidationType, lookup, parse_value
-from plugin.localcap.action_tags import tag_errors
+from plugin.localcap.action_tags import answered, tag_errors
+from plugin.localcap.import_values import EMAIL
 from plugin.localcap.project import Field
 from plugin.localcap.survey_guard import MAX_ANSWER_BYTES
 
@@ -45,19 +46,13 @@ def normalised(item: Field, text: str) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}{rest}"
 
 
-def answered(item: Field, values: dict[str, str]) -> bool:
-    if item.is_checkbox:
-        return any(values.get(checkbox_column(item.name, c)) == "1" for c, _ in item.choices)
-    return bool(values.get(item.name, "").strip())
-
-
 def value_problem(item: Field, value: str, say: dict[str, str]) -> str | None:
     """The sentence for a value its question does not allow; None when it is allowed."""
     if not value:
         return None
     if len(value.encode("utf-8", errors="surrogatepass")) > MAX_ANSWER_BYTES:
         return say["too_long"].format(limit=f"{MAX_ANSWER_BYTES:,}")
-    if item.field_type in ("radio", "dropdown", "yesno", "truefalse"):
+    if item.field_type in SINGLE_CHOICE_TYPES:
         return None if value in item.labels else say["choose_option"]
     if item.field_type == "slider":
         low = item.row.get("text_validation_min") or "0"
@@ -65,7 +60,7 @@ def value_problem(item: Field, value: str, say: dict[str, str]) -> str | None:
         return _bounded(lookup("integer"), value, low, high, say, say["whole_number"])
     kind = lookup(item.validation) if item.field_type == "text" else None
     if kind is None:
-        if item.validation == "email" and not re.match(r"^[^\s@]+@[^\s@]+\.[^\s@]+$", value):
+        if item.validation == "email" and not EMAIL.match(value):
             return say["email"]
         return None
     low = item.row.get("text_validation_min", "")
@@ -126,7 +121,7 @@ def page_problems(
         if item.name not in shown:
             continue
         if not answered(item, values):
-            if required and item.row.get("required_field", "").strip().lower() == "y":
+            if required and item.required:
                 problems[item.name] = say["needs_answer"]
             continue
         if not item.is_checkbox:

@@ -245,15 +245,12 @@ def draw(
     carried = {c: values.get(c, "") for c in columns(visit.fields) if c not in on_page}
     logic = page_logic(visit.project, visit.fields)  # a question elsewhere may hide one here
     logic["values"] = referenced_values(logic, values)
-    listed = [
-        (q.name, q.label, problems[q.name])
-        for q in questions(sheet, values, shown, texts)
-        if q.name in problems
-    ]
+    drawn = questions(sheet, values, shown, texts)
+    listed = [(q.name, q.label, problems[q.name]) for q in drawn if q.name in problems]
     return page(
         "survey_form.html",
         status,
-        questions=questions(sheet, values, shown, texts),
+        questions=drawn,
         field_errors=problems,
         listed=listed,
         errors=[] if listed else (errors or []),

@@ -65,7 +65,7 @@ class Question:
 
     @property
     def required(self) -> bool:
-        return self.field.row.get("required_field", "").strip().lower() == "y"
+        return self.field.required
 
     @property
     def choices(self) -> tuple[tuple[str, str], ...]:
