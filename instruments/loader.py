@@ -16,7 +16,14 @@ from marshmallow import Schema, ValidationError, fields
 
 from instruments.checks import check_instrument
 from instruments.model import Instrument
-from instruments.problems import ErrorCode, Problem, ValidationResult, did_you_mean, problem
+from instruments.problems import (
+    ErrorCode,
+    Problem,
+    ValidationResult,
+    did_you_mean,
+    pointer_token,
+    problem,
+)
 from instruments.schema import InstrumentSchema
 
 
@@ -124,7 +131,7 @@ def _schema_problems(messages: Any, schema: Schema | None, pointer: str, raw: An
         if key == "_schema":
             yield from _schema_problems(sub, None, pointer, raw, file)
             continue
-        child_pointer = f"{pointer}/{_escape(key)}"
+        child_pointer = f"{pointer}/{pointer_token(key)}"
         child_raw = _child(raw, key)
         declared = _declared(schema, key) if isinstance(key, str) else None
         if isinstance(sub, list):
@@ -185,7 +192,3 @@ def _child(raw: Any, key: Any) -> Any:
     if isinstance(raw, list) and isinstance(key, int) and key < len(raw):
         return raw[key]
     return None
-
-
-def _escape(key: Any) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")

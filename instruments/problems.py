@@ -576,6 +576,11 @@ def problem(
     return Problem(rule, rule.template.format(**values), file, pointer, field)
 
 
+def pointer_token(key: Any) -> str:
+    """A name as one step of a JSON pointer (RFC 6901: ``~`` as ``~0``, ``/`` as ``~1``)."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 def did_you_mean(word: str, candidates: Any, *, brackets: bool = False) -> str:
     """A ' Did you mean ...?' suffix for the closest candidate, or ''."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

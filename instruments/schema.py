@@ -23,6 +23,7 @@ from marshmallow import (
 )
 
 from instruments import model
+from instruments.problems import pointer_token
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
@@ -497,13 +498,9 @@ class InstrumentSchema(Closed):
 
 def _translation(code: str, texts: dict[str, Any]) -> model.Translation:
     """A translation with the language code it is keyed by, each node knowing where it was read."""
-    pointer = f"/translations/{_escape(code)}"
+    pointer = f"/translations/{pointer_token(code)}"
     for name, form in texts["forms"].items():
-        form.pointer = f"{pointer}/forms/{_escape(name)}"
+        form.pointer = f"{pointer}/forms/{pointer_token(name)}"
     for name, fld in texts["fields"].items():
-        fld.pointer = f"{pointer}/fields/{_escape(name)}"
+        fld.pointer = f"{pointer}/fields/{pointer_token(name)}"
     return model.Translation(language=code, pointer=pointer, **texts)
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")

@@ -8,11 +8,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from instruments.checks.report import Reporter
-from instruments.model import Field, FieldTexts, Form, FormTexts, Instrument, Translation
-from instruments.problems import ErrorCode, Problem, did_you_mean
+from instruments.model import (
+    FIXED_CHOICE_TYPES,
+    Field,
+    FieldTexts,
+    Form,
+    FormTexts,
+    Instrument,
+    Translation,
+)
+from instruments.problems import ErrorCode, Problem, did_you_mean, pointer_token
 
 SURVEY_TEXTS = ("title", "instructions", "acknowledgement")
-FIXED_CHOICES = {"yesno": ("1", "0"), "truefalse": ("1", "0")}
 
 
 def check(instrument: Instrument) -> list[Problem]:
@@ -45,7 +52,7 @@ def _names(instrument: Instrument, translation: Translation, report: Reporter) -
     domains = [d.name for d in instrument.domains]
     for name in translation.domains:
         if name not in domains:
-            where = f"{translation.pointer}/domains/{_escape(name)}"
+            where = f"{translation.pointer}/domains/{pointer_token(name)}"
             _unknown(report, language, where, "domain", name, domains)
     forms = instrument.form_map()
     for name, texts in translation.forms.items():
@@ -88,10 +95,10 @@ def _field_names(fld: Field, texts: FieldTexts, language: str, report: Reporter)
         if getattr(texts, key) and not getattr(fld, key):
             what = f"a {key.replace('_', ' ')}"
             _extra(report, language, f"{texts.pointer}/{key}", what, fld.name)
-    codes = list(FIXED_CHOICES.get(fld.type, fld.choice_codes()))
+    codes = fld.choice_codes()
     for code in texts.choices:
         if code not in codes:
-            where = f"{texts.pointer}/choices/{_escape(code)}"
+            where = f"{texts.pointer}/choices/{pointer_token(code)}"
             _unknown(report, language, where, "choice code", code, codes, fld.name)
     primary = fld.slider.labels if fld.slider is not None else ()
     for j, label in enumerate(texts.slider_labels):
@@ -177,7 +184,7 @@ def _field_texts(fld: Field, translation: Translation) -> Iterator[tuple[str, st
             given = getattr(texts, key) if texts is not None else ""
             yield f"{fld.pointer}/{key}", fld.name, f"the {key.replace('_', ' ')}", given
     choices = texts.choices if texts is not None else {}
-    if fld.type in FIXED_CHOICES:
+    if fld.type in FIXED_CHOICE_TYPES:
         for code, label in fld.choice_labels().items():
             what = f"the {fld.type} choice '{code}' ({label})"
             yield fld.pointer, fld.name, what, choices.get(code, "")
@@ -196,7 +203,3 @@ def _field_texts(fld: Field, translation: Translation) -> Iterator[tuple[str, st
                     what,
                     given[j] if j < len(given) else "",
                 )
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
