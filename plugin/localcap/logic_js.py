@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from instruments.logic import LogicError, parse
+from instruments.logic import LogicError
 from instruments.logic.lookup import column_of
 from instruments.logic.nodes import (
     Arithmetic,
@@ -46,9 +46,10 @@ from instruments.logic.nodes import (
     StringLit,
 )
 from instruments.naming import checkbox_column
-from instruments.validation_types import lookup
 from plugin.localcap.project import Field, Project
 from plugin.localcap.record_filters import logic_context
+from plugin.localcap.survey_answers import date_order
+from plugin.localcap.survey_checks import parsed
 
 Tree = dict[str, Any]
 
@@ -67,7 +68,7 @@ def compile_logic(text: str) -> Tree | None:
     if not text.strip():
         return None
     try:
-        return compile_node(parse(text).root)
+        return compile_node(parsed(text).root)
     except (LogicError, NotCompiled):
         return None
 
@@ -128,17 +129,8 @@ def page_context(project: Project, now: datetime.datetime | None = None) -> dict
         "record_id": context.record_id,
         "event_column": context.event_column,
         "now": moment.strftime("%Y-%m-%d %H:%M:%S"),
-        "dates": {item.name: _date_order(item) for item in project.fields if _is_date(item)},
+        "dates": {item.name: date_order(item) for item in project.fields if date_order(item)},
     }
-
-
-def _is_date(item: Field) -> bool:
-    kind = lookup(item.validation)
-    return kind is not None and kind.family in ("date", "datetime")
-
-
-def _date_order(item: Field) -> str:
-    return item.validation.rsplit("_", 1)[-1]
 
 
 def page_logic(

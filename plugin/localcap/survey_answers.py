@@ -29,16 +29,24 @@ _EXAMPLES = {1: "2.5", 2: "2.50", 3: "2.500", 4: "2.5000"}
 _PLACES = re.compile(r"^number_(\d)dp")
 
 
+def date_order(item: Field) -> str:
+    """The order a date or date-time field shows its dates in (``ymd``, ``mdy``, ``dmy``);
+    "" for any other field."""
+    kind = lookup(item.validation)
+    if kind is None or kind.family not in ("date", "datetime"):
+        return ""
+    return item.validation.rsplit("_", 1)[-1]
+
+
 def normalised(item: Field, text: str) -> str:
     """An answer as stored: a browser's date-time (``2026-03-31T14:30``) with a space, a date
     typed in the field's own order (``03-31-2026`` on ``date_mdy``) as year-month-day."""
     text = text.strip()
-    kind = lookup(item.validation)
-    if kind is None or kind.family not in ("date", "datetime"):
+    order = date_order(item)
+    if not order:
         return text
     text = text.replace("T", " ", 1)
     typed = _MDY_DMY.match(text)
-    order = item.validation.rsplit("_", 1)[-1]
     if typed is None or order not in ("mdy", "dmy"):
         return text
     first, second, year, rest = typed.groups()
