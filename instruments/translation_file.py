@@ -32,10 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from instruments.checks.translations import primary_texts
 from instruments.model import Field, Instrument
+from instruments.schema import Closed
 from instruments.translate import languages, translated
 
 FORMAT = "qiscan-translation/1"
@@ -103,7 +104,7 @@ def page_texts(instrument: Instrument, language: str) -> PageTexts:
 
 
 def _field_texts(fld: Field) -> FieldPageTexts:
-    choices = fld.choice_labels() if fld.type in ("yesno", "truefalse") or fld.choices else {}
+    choices = fld.choice_labels() if fld.categorical else {}
     return FieldPageTexts(
         label=fld.label,
         note=fld.note,
@@ -176,17 +177,12 @@ def translation_files(instruments: list[Instrument]) -> dict[str, dict[str, Any]
 # -- reading it back ---------------------------------------------------------------------------
 
 
-class _Closed(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class _Language(_Closed):
+class _Language(Closed):
     code = fields.String(required=True)
     name = fields.String(required=True)
 
 
-class _Survey(_Closed):
+class _Survey(Closed):
     title = fields.String(load_default="")
     instructions = fields.String(load_default="")
     acknowledgement = fields.String(load_default="")
@@ -196,7 +192,7 @@ class _Survey(_Closed):
         return SurveyPageTexts(**data)
 
 
-class _Form(_Closed):
+class _Form(Closed):
     label = fields.String(load_default="")
     survey = fields.Nested(_Survey, load_default=None)
 
@@ -205,7 +201,7 @@ class _Form(_Closed):
         return FormPageTexts(**data)
 
 
-class _Field(_Closed):
+class _Field(Closed):
     label = fields.String(load_default="")
     note = fields.String(load_default="")
     section_header = fields.String(load_default="")
@@ -217,7 +213,7 @@ class _Field(_Closed):
         return FieldPageTexts(**{**data, "slider_labels": tuple(data["slider_labels"])})
 
 
-class _File(_Closed):
+class _File(Closed):
     format = fields.String(required=True, validate=validate.Equal(FORMAT))
     language = fields.Nested(_Language, required=True)
     primary_language = fields.String(load_default="")
