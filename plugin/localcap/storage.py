@@ -143,6 +143,7 @@ CREATE TABLE IF NOT EXISTS return_code_tries (
 CREATE INDEX IF NOT EXISTS return_code_tries_by_hash ON return_code_tries (hash, failed_at);
 """
 
+SURVEY_LANGUAGE = "survey_language"  # the setting naming the dictionary's language: "code|name"
 ADMIN_USER = "site_admin"  # the name REDCap gives its first administrator
 PRIVATE_FILE = 0o600
 _TOKEN = re.compile(r"^[A-Za-z0-9]+$")
@@ -414,7 +415,7 @@ def set_survey_language(path: str | Path, token: str, code: str, name: str) -> N
     with open_database(path) as db:
         project_id = _project_of(db, token)
         with db.transaction():
-            db.set_setting(project_id, "survey_language", f"{code}|{name}")
+            db.set_setting(project_id, SURVEY_LANGUAGE, f"{code}|{name}")
 
 
 def set_data_entry_trigger(path: str | Path, token: str, url: str) -> None:

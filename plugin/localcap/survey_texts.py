@@ -17,10 +17,8 @@ from flask import request
 
 from instruments.translation_file import FieldPageTexts, read_translation_file
 from plugin.localcap.project import Project
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import SURVEY_LANGUAGE, Database
 from plugin.localcap.survey_words import words
-
-PRIMARY_SETTING = "survey_language"  # "code|name" of the dictionary's own language
 
 
 @dataclass
@@ -38,7 +36,7 @@ class Language:
 
 
 def primary(project: Project) -> tuple[str, str]:
-    code, _, name = project.settings.get(PRIMARY_SETTING, "en|English").partition("|")
+    code, _, name = project.settings.get(SURVEY_LANGUAGE, "en|English").partition("|")
     return code or "en", name or code or "English"
 
 
