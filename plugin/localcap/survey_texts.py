@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask import request
 
-from instruments.translation_file import FieldPageTexts, read_translation_file
+from instruments.translation_file import FieldPageTexts, PageTexts, read_translation_file
 from plugin.localcap.project import Project
 from plugin.localcap.storage import SURVEY_LANGUAGE, Database
 from plugin.localcap.survey_words import words
@@ -50,7 +51,7 @@ def available(db: Database, project: Project, form: str) -> list[Language]:
     ):
         if row["language"] == code:
             continue
-        texts = read_translation_file(json.loads(row["content"]))
+        texts = _read(row["content"])
         form_texts = texts.forms.get(form)
         survey = form_texts.survey if form_texts else None
         found.append(
@@ -64,6 +65,12 @@ def available(db: Database, project: Project, form: str) -> list[Language]:
             )
         )
     return found
+
+
+@lru_cache(maxsize=64)
+def _read(content: str) -> PageTexts:
+    """A stored translation file read once per content, not on every page request."""
+    return read_translation_file(json.loads(content))
 
 
 def chosen(languages: list[Language], asked: str) -> Language:
