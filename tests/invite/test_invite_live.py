@@ -149,4 +149,3 @@ def test_a_member_invited_in_french_gets_a_link_that_opens_in_french(
     assert row["survey_link"].endswith("&lang=fr")
     page = requests.get(opened(row["survey_link"], lasting), timeout=30)
     assert '<html lang="fr">' in page.text and "Suivant" in page.text
-

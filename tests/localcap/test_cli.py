@@ -13,7 +13,7 @@ import requests
 from click.testing import CliRunner
 from redcap import Project
 
-import plugin.cli_localcap as cli
+import plugin.cli.localcap as cli
 from plugin.localcap import create_app, serve_in_thread
 from plugin.localcap.storage import open_database
 from plugin.target import Instance, embedded_client, embedded_localcap

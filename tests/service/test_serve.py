@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from instruments import load_shipped
-from plugin.cli_serve import DEMO_INSTRUMENTS, lasting_localcap, set_up
-from plugin.demo import DEMO_SIZES
+from plugin.cli.demo import DEMO_SIZES
+from plugin.cli.serve import DEMO_INSTRUMENTS, lasting_localcap, set_up
 from plugin.localcap import RunningServer, serve_in_thread
 from plugin.localcap.storage import open_database
 from plugin.pull.pull import record_ids

@@ -23,7 +23,7 @@ import pandas as pd
 
 from instruments.model import Instrument
 from instruments.reference_values import SHIPPED, References, ReferenceValuesError, find_references
-from plugin.cli_stats import LANGUAGE_HELP, in_language, instrument_for
+from plugin.cli.stats import LANGUAGE_HELP, in_language, instrument_for
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
 from plugin.target import Instance

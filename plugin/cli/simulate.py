@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from instruments.model import Instrument
-from plugin.cli_instruments import resolve
+from plugin.cli.instruments import resolve
 from plugin.files import write_atomically
 from plugin.redcap import RedcapProblem
 from plugin.simulate import simulate

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from instruments.model import Instrument
 from instruments.reference_values import SHIPPED, References, find_references
-from plugin.cli_report import Pulled, build
+from plugin.cli.report import Pulled, build
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import provenance, snapshot_records
 from reports.model import Report

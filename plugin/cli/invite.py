@@ -9,7 +9,7 @@ import click
 
 from instruments.model import Instrument
 from instruments.translate import languages
-from plugin.cli_instruments import resolve
+from plugin.cli.instruments import resolve
 from plugin.files import write_atomically
 from plugin.invite import (
     InvitationStore,

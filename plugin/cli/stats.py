@@ -14,7 +14,7 @@ import click
 
 from instruments.model import Instrument
 from instruments.translate import UnknownLanguage, translated
-from plugin.cli_instruments import resolve
+from plugin.cli.instruments import resolve
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records

@@ -20,8 +20,8 @@ from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
-from plugin.cli_instruments import write_translations
-from plugin.demo_reports import write_reports
+from plugin.cli.demo_reports import write_reports
+from plugin.cli.instruments import write_translations
 from plugin.deploy.apply import deploy
 from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore, pull

@@ -16,52 +16,52 @@ import click
 # name -> (module, attribute, one-line help), in the order ``qiscan --help`` lists them.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "instruments": (
-        "plugin.cli_instruments",
+        "plugin.cli.instruments",
         "instruments",
         "Instrument definitions: list, show, validate, compile to REDCap, import from REDCap.",
     ),
     "demo": (
-        "plugin.demo",
+        "plugin.cli.demo",
         "demo",
         "Compile, deploy to embedded localcap, simulate responses and pull snapshots.",
     ),
     "simulate": (
-        "plugin.cli_simulate",
+        "plugin.cli.simulate",
         "simulate_command",
         "Simulate REDCap responses for INSTRUMENT (a shipped name or a path).",
     ),
     "deploy": (
-        "plugin.cli_redcap",
+        "plugin.cli.redcap",
         "deploy_command",
         "Compare instruments with the REDCap project, print the plan, and apply it.",
     ),
     "pull": (
-        "plugin.cli_redcap",
+        "plugin.cli.redcap",
         "pull_command",
         "Pull the project's records into a new local snapshot.",
     ),
     "localcap": (
-        "plugin.cli_localcap",
+        "plugin.cli.localcap",
         "localcap",
         "The embedded REDCap-compatible API server (SQLite).",
     ),
     "invite": (
-        "plugin.cli_invite",
+        "plugin.cli.invite",
         "invite_command",
         "Create a record per member in MEMBERS, with their survey links and a mail-merge file.",
     ),
     "stats": (
-        "plugin.cli_stats",
+        "plugin.cli.stats",
         "stats_command",
         "Write the statistics of SNAPSHOT (an id, or an instrument's latest) as one long CSV.",
     ),
     "report": (
-        "plugin.cli_report",
+        "plugin.cli.report",
         "report_command",
         "Write the KIND report of one or more pulled snapshots to OUTPUT.",
     ),
     "serve": (
-        "plugin.cli_serve",
+        "plugin.cli.serve",
         "serve_command",
         "Run the scoring service and its job worker until interrupted.",
     ),

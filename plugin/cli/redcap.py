@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from instruments.model import Instrument
-from plugin.cli_instruments import resolve
+from plugin.cli.instruments import resolve
 from plugin.deploy import apply_steps, desired_project, draft_mode_package, render_plan
 from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.steps import DeployRefused

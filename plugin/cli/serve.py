@@ -30,7 +30,7 @@ from werkzeug.serving import WSGIRequestHandler
 from instruments import load_shipped
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
-from plugin.demo import DEMO_SIZES
+from plugin.cli.demo import DEMO_SIZES
 from plugin.deploy.apply import deploy
 from plugin.deploy.steps import DeployRefused
 from plugin.localcap import RunningServer, serve_in_thread
