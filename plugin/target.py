@@ -3,7 +3,9 @@
 With ``QISCAN_REDCAP_URL`` and a token set, every command works against that REDCap project.
 Without, qiscan starts localcap in-process on a loopback port, over the SQLite file in its
 instance folder, and keeps one project per name (an instrument id by default), creating it on
-first use. The tokens of those projects, and localcap's super token, are kept in files only
+first use. What REDCap's API cannot set (surveys, missing-data codes, survey texts) is set
+through localcap's own project setup over HTTP (:class:`LocalcapAdmin`), never by writing its
+database. The tokens of those projects, and localcap's super token, are kept in files only
 their owner may read; they are never printed.
 """
 
@@ -12,25 +14,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
 
 from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from instruments.translate import languages
 from instruments.translation_file import translation_files
 from plugin.localcap import create_app, serve_in_thread
-from plugin.localcap.storage import (
-    enable_surveys,
-    set_missing_data_codes,
-    set_survey_language,
-    set_survey_settings,
-    set_translation,
-)
+from plugin.localcap.admin import LocalcapAdmin
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
 
 INSTANCE_ENV = "QISCAN_INSTANCE"
@@ -38,10 +32,6 @@ BASE_URL_ENV = "QISCAN_LOCALCAP_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765/"
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
-ITEM = (
-    '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'
-    "<purpose>0</purpose><is_longitudinal>{longitudinal}</is_longitudinal></item>"
-)
 
 
 @dataclass(frozen=True)
@@ -133,123 +123,90 @@ def instance_super_token(instance: Instance) -> str:
     return super_token
 
 
+@dataclass(frozen=True)
+class Localcap:
+    """A running localcap the embedded default talks to: the instance whose database it serves
+    (and whose secrets keep the projects' tokens), its API address and its super token."""
+
+    instance: Instance
+    url: str
+    super_token: str = field(repr=False)
+
+    @property
+    def admin(self) -> LocalcapAdmin:
+        """localcap's interface for what REDCap's API cannot set (surveys, codes, trigger)."""
+        return LocalcapAdmin(self.url, self.super_token)
+
+
 @contextmanager
-def embedded_localcap(instance: Instance) -> Iterator[tuple[str, str]]:
-    """localcap running in a thread for the duration of the block: (API URL, super token)."""
+def embedded_localcap(instance: Instance) -> Iterator[Localcap]:
+    """localcap over the instance's database, running in a thread for the block."""
     super_token = instance_super_token(instance)
     app = create_app(instance.localcap_db, base_url=embedded_base_url(), super_token=super_token)
     server = serve_in_thread(app)
     try:
-        yield server.url, super_token
+        yield Localcap(instance, server.url, super_token)
     finally:
         server.shutdown()
 
 
-def localcap_project(
-    instance: Instance,
-    url: str,
-    super_token: str,
-    name: str,
-    *,
-    longitudinal: bool,
-    missing_data_codes: str = "",
-) -> str:
-    """The token of the embedded project called ``name``, created on first use with the
-    instruments' missing-data codes (which REDCap's API cannot set; see ``storage``)."""
-    stored = instance.read_secrets()
-    key = f"project:{name}"
-    if key in stored:
-        return stored[key]
-    data = {
-        "token": super_token,
-        "content": "project",
-        "format": "xml",
-        "data": ITEM.format(title=name, longitudinal=int(longitudinal)),
-    }
-    response = requests.post(url, data=data, timeout=60)
-    response.raise_for_status()
-    token = response.text.strip()[-32:]
-    if missing_data_codes:
-        set_missing_data_codes(instance.localcap_db, token, missing_data_codes)
-    instance.write_secrets({**instance.read_secrets(), key: token})
-    return token
-
-
 @contextmanager
-def open_client(
-    name: str,
+def open_for(
+    instruments: list[Instrument],
+    project: str | None = None,
     *,
-    longitudinal: bool = False,
-    missing_data_codes: str = "",
-    surveys: dict[str, str] | None = None,
-    instance: Instance | None = None,
-    design: list[Instrument] | None = None,
+    localcap: Localcap | None = None,
+    extra_surveys: Mapping[str, str] | None = None,
 ) -> Iterator[RedcapClient]:
-    """A client for project ``name``: the configured REDCap, or the embedded localcap."""
+    """A client for the project that holds ``instruments`` (named after the first by default).
+
+    On ``localcap`` when one is given; else on the configured REDCap; else on localcap run for
+    the block over the default instance. On localcap the project is created on first use and
+    given the instruments' surveys (with ``extra_surveys``, form -> title, besides) and their
+    survey texts (:func:`embedded_project`).
+    """
+    if localcap is not None:
+        yield embedded_project(localcap, instruments, project, extra_surveys=extra_surveys)
+        return
     config = config_from_env()
     if config is not None:
         yield RedcapClient(config)
         return
-    instance = instance or Instance.default()
-    with embedded_localcap(instance) as (url, super_token):
-        yield embedded_client(
-            instance,
-            url,
-            super_token,
-            name,
-            longitudinal=longitudinal,
-            missing_data_codes=missing_data_codes,
-            surveys=surveys,
-            design=design,
-        )
+    with embedded_localcap(Instance.default()) as started:
+        yield embedded_project(started, instruments, project, extra_surveys=extra_surveys)
 
 
-def embedded_client(
-    instance: Instance,
-    url: str,
-    super_token: str,
-    name: str,
+def embedded_project(
+    localcap: Localcap,
+    instruments: list[Instrument],
+    project: str | None = None,
     *,
-    longitudinal: bool = False,
-    missing_data_codes: str = "",
-    surveys: dict[str, str] | None = None,
-    design: list[Instrument] | None = None,
+    extra_surveys: Mapping[str, str] | None = None,
 ) -> RedcapClient:
-    """A client for the embedded project ``name`` on a running localcap (created if new).
+    """A client for the localcap project holding ``instruments``, created on first use with their
+    structure and missing-data codes (which REDCap's API cannot set).
 
-    ``surveys`` (form -> title) are enabled as surveys with Save & Return, the step a designer
-    takes in REDCap's Online Designer; enabling is idempotent, so forms added later join them.
-    With ``design``, the instruments' survey settings and translations are set too
-    (``describe_surveys``).
+    Their survey forms are enabled as surveys with Save & Return, the step a designer takes in
+    REDCap's Online Designer (idempotent, so forms added later join them), and given their
+    settings and translations (:func:`describe_surveys`).
     """
-    token = localcap_project(
-        instance,
-        url,
-        super_token,
-        name,
-        longitudinal=longitudinal,
-        missing_data_codes=missing_data_codes,
-    )
-    if surveys:
-        enable_surveys(instance.localcap_db, token, surveys)
-    if design:
-        describe_surveys(instance.localcap_db, token, design)
-    # The embedded server listens on a new port each run; its instance folder names it.
-    return RedcapClient(RedcapConfig(url, token), identity=f"localcap:{instance.folder.resolve()}")
-
-
-def open_for(
-    instruments: list[Instrument], project: str | None = None
-) -> AbstractContextManager[RedcapClient]:
-    """A client for the project that holds ``instruments`` (named after the first by default)."""
     structure = project_structure(instruments)
-    return open_client(
-        project or instruments[0].id,
-        longitudinal=structure.longitudinal,
-        missing_data_codes=structure.missing_data_codes,
-        surveys=survey_titles(instruments),
-        design=instruments,
-    )
+    name = project or instruments[0].id
+    stored = localcap.instance.read_secrets()
+    token = stored.get(f"project:{name}")
+    admin = localcap.admin
+    if token is None:
+        token = admin.create_project(name, longitudinal=structure.longitudinal)
+        if structure.missing_data_codes:
+            admin.set_missing_data_codes(token, structure.missing_data_codes)
+        localcap.instance.write_secrets({**stored, f"project:{name}": token})
+    surveys = {**survey_titles(instruments), **(extra_surveys or {})}
+    if surveys:
+        admin.enable_surveys(token, surveys)
+    describe_surveys(admin, token, instruments)
+    # The embedded server listens on a new port each run; its instance folder names it.
+    identity = f"localcap:{localcap.instance.folder.resolve()}"
+    return RedcapClient(RedcapConfig(localcap.url, token), identity=identity)
 
 
 def survey_titles(instruments: list[Instrument]) -> dict[str, str]:
@@ -264,19 +221,18 @@ def survey_titles(instruments: list[Instrument]) -> dict[str, str]:
     }
 
 
-def describe_surveys(path: Path, token: str, instruments: list[Instrument]) -> None:
-    """Give the embedded project's surveys what their respondents read besides the questions:
-    each survey's settings (instructions, closing message, end), the language of the dictionary
-    and a translation per other language. In REDCap a designer sets these in the Online
-    Designer and Multi-Language Management; the API cannot."""
+def describe_surveys(admin: LocalcapAdmin, token: str, instruments: list[Instrument]) -> None:
+    """Give the project's surveys what their respondents read besides the questions: each
+    survey's settings (instructions, closing message, end), the language of the dictionary and
+    a translation per other language. In REDCap a designer sets these in the Online Designer
+    and Multi-Language Management; the API cannot."""
     for instrument in instruments:
         for form in instrument.forms:
             settings = form.survey_settings
             if not form.survey or settings is None:
                 continue
             closes = settings.closes_at()
-            set_survey_settings(
-                path,
+            admin.set_survey_settings(
                 token,
                 form.name,
                 title=settings.title,
@@ -286,6 +242,6 @@ def describe_surveys(path: Path, token: str, instruments: list[Instrument]) -> N
             )
     if instruments:
         code, name = languages(instruments[0])[0]
-        set_survey_language(path, token, code, name)
+        admin.set_survey_language(token, code, name)
     for code, content in translation_files(instruments).items():
-        set_translation(path, token, code, json.dumps(content, ensure_ascii=False))
+        admin.set_translation(token, code, json.dumps(content, ensure_ascii=False))

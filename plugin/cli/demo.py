@@ -18,7 +18,6 @@ import click
 
 from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
-from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from plugin.cli.demo_reports import write_reports
 from plugin.cli.instruments import write_translations
@@ -28,7 +27,7 @@ from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
 from plugin.simulated_import import safe_rows
 from plugin.snapshots import snapshot_records
-from plugin.target import Instance, embedded_client, embedded_localcap, survey_titles
+from plugin.target import Instance, embedded_localcap, open_for
 from reports.tables import to_csv as table_csv
 from scoring.decode import decode
 from scoring.statistics import statistics_table
@@ -67,26 +66,16 @@ def demo(out: Path, seed: int) -> None:
         shutil.rmtree(instance.folder)  # the demo's own folder: every run starts clean
     store = SnapshotStore(instance.snapshots)
     started = time.perf_counter()
-    with embedded_localcap(instance) as (url, super_token):
-        say(f"\nlocalcap is running at {url} over {instance.localcap_db}")
+    with embedded_localcap(instance) as localcap:
+        say(f"\nlocalcap is running at {localcap.url} over {instance.localcap_db}")
         pulled: dict[str, tuple[Snapshot, Instrument]] = {}
         for instrument in instruments:
-            structure = project_structure([instrument])
-            client = embedded_client(
-                instance,
-                url,
-                super_token,
-                instrument.id,
-                longitudinal=structure.longitudinal,
-                missing_data_codes=structure.missing_data_codes,
-                surveys=survey_titles([instrument]),
-                design=[instrument],
-            )
-            _, steps = deploy(client, [instrument])
-            rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
-            safe = safe_rows(client, instrument, rows)
-            written = client.import_in_batches(safe.rows, instrument.record_id)
-            result = pull(client, store, instruments={instrument.id: instrument.version})
+            with open_for([instrument], localcap=localcap) as client:
+                _, steps = deploy(client, [instrument])
+                rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
+                safe = safe_rows(client, instrument, rows)
+                written = client.import_in_batches(safe.rows, instrument.record_id)
+                result = pull(client, store, instruments={instrument.id: instrument.version})
             snap = result.snapshot
             pulled[instrument.id] = (snap, instrument)
             count = write_statistics(

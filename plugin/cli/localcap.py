@@ -18,13 +18,9 @@ from plugin.localcap.creation import create_project, new_token
 from plugin.localcap.errors import ApiError
 from plugin.localcap.odm import read_odm
 from plugin.localcap.server import serve_forever
-from plugin.localcap.storage import (
-    has_super_token,
-    initialise,
-    open_database,
-    set_data_entry_trigger,
-)
-from plugin.target import Instance
+from plugin.localcap.storage import has_super_token, initialise, open_database
+from plugin.redcap import RedcapProblem
+from plugin.target import Instance, embedded_localcap
 
 SUPER_TOKEN_ENV = "QISCAN_LOCALCAP_SUPER_TOKEN"
 
@@ -122,5 +118,9 @@ def trigger_command(project: str, url: str) -> None:
             f"no embedded project '{project}' in {instance.folder}; deploy it first "
             f"(qiscan deploy {project} --apply)"
         )
-    set_data_entry_trigger(instance.localcap_db, token, url)
+    with embedded_localcap(instance) as running:
+        try:
+            running.admin.set_data_entry_trigger(token, url)
+        except RedcapProblem as exc:
+            raise click.ClickException(str(exc)) from None
     say(f"data entry trigger of '{project}': {url or '(none)'}")

@@ -28,7 +28,6 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
 from instruments import load_shipped
-from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from plugin.cli.demo import DEMO_SIZES
 from plugin.deploy.apply import deploy
@@ -36,7 +35,6 @@ from plugin.deploy.steps import DeployRefused
 from plugin.localcap import RunningServer, serve_in_thread
 from plugin.localcap import create_app as create_localcap
 from plugin.localcap.server import LocalcapServer
-from plugin.localcap.storage import set_data_entry_trigger
 from plugin.pull.pull import record_ids
 from plugin.redcap import ConfigError, RedcapClient, RedcapProblem, config_from_env
 from plugin.service import create_app
@@ -47,13 +45,7 @@ from plugin.service.models import ApiKey, Connection
 from plugin.service.rescore import rescore_records
 from plugin.simulate import simulate
 from plugin.simulated_import import mark_simulated
-from plugin.target import (
-    BASE_URL_ENV,
-    Instance,
-    embedded_client,
-    instance_super_token,
-    survey_titles,
-)
+from plugin.target import BASE_URL_ENV, Instance, Localcap, instance_super_token, open_for
 from plugin.writeback import score_fields
 
 # The readiness assessment, and both sides of the CME scan (the committee summary compares them).
@@ -106,9 +98,9 @@ class ServiceServer(LocalcapServer):
 @contextmanager
 def lasting_localcap(
     instance: Instance, port: int = LOCALCAP_PORT
-) -> Iterator[tuple[RunningServer, str]]:
+) -> Iterator[tuple[RunningServer, Localcap]]:
     """localcap over the instance's database on ``port`` (a free one when it is busy), with
-    the instance's super token: (the running server, the super token)."""
+    the instance's super token: (the running server, how the embedded default reaches it)."""
     super_token = instance_super_token(instance)
     base_url = os.environ.get(BASE_URL_ENV, "").strip() or None
     app = create_localcap(instance.localcap_db, base_url=base_url, super_token=super_token)
@@ -117,7 +109,7 @@ def lasting_localcap(
     except OSError:
         running = serve_in_thread(app)
     try:
-        yield running, super_token
+        yield running, Localcap(instance, running.url, super_token)
     finally:
         running.shutdown()
 
@@ -146,33 +138,24 @@ def register(
 
 def demo_project(
     app: Flask,
-    instance: Instance,
-    localcap: tuple[str, str],
+    localcap: Localcap,
     service_url: str,
     instrument: Instrument,
     *,
     seed: int = SEED,
 ) -> DemoProject:
-    structure = project_structure([instrument])
-    client = embedded_client(
-        instance,
-        *localcap,
-        instrument.id,
-        longitudinal=structure.longitudinal,
-        missing_data_codes=structure.missing_data_codes,
-        surveys={**survey_titles([instrument]), **DEMO_SURVEYS.get(instrument.id, {})},
-        design=[instrument],
-    )
-    deploy(client, [instrument])
-    simulated = 0
-    if not record_ids(client, instrument.record_id):
-        rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
-        marked = mark_simulated(rows, instrument.record_id)
-        simulated = client.import_in_batches(marked, instrument.record_id)
-        if score_fields(instrument):
-            rescore_records(client, instrument, record_ids(client, instrument.record_id))
-    connection_id, created, trigger_url = register(app, instrument, client, service_url)
-    set_data_entry_trigger(instance.localcap_db, client.config.token, trigger_url)
+    extra = DEMO_SURVEYS.get(instrument.id)
+    with open_for([instrument], localcap=localcap, extra_surveys=extra) as client:
+        deploy(client, [instrument])
+        simulated = 0
+        if not record_ids(client, instrument.record_id):
+            rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
+            marked = mark_simulated(rows, instrument.record_id)
+            simulated = client.import_in_batches(marked, instrument.record_id)
+            if score_fields(instrument):
+                rescore_records(client, instrument, record_ids(client, instrument.record_id))
+        connection_id, created, trigger_url = register(app, instrument, client, service_url)
+        localcap.admin.set_data_entry_trigger(client.config.token, trigger_url)
     return DemoProject(instrument.id, connection_id, created, simulated)
 
 
@@ -191,20 +174,17 @@ def set_up(
     app: Flask,
     service_url: str,
     *,
-    localcap: tuple[str, str] | None = None,
+    localcap: Localcap | None = None,
     new_key: bool = False,
     seed: int = SEED,
     tell: Say = say,
 ) -> Setup:
-    """Make the service ready to use: with ``localcap`` (its API URL and super token) the demo
-    projects, and an admin key when there is none (or ``new_key`` asks for another)."""
+    """Make the service ready to use: with ``localcap`` the demo projects, and an admin key
+    when there is none (or ``new_key`` asks for another)."""
     projects = []
     if localcap is not None:
-        instance = Instance(Path(app.config["INSTANCE"]))
         for name in DEMO_INSTRUMENTS:
-            made = demo_project(
-                app, instance, localcap, service_url, load_shipped(name).unwrap(), seed=seed
-            )
+            made = demo_project(app, localcap, service_url, load_shipped(name).unwrap(), seed=seed)
             filled = f"{made.simulated} records simulated" if made.simulated else "records kept"
             tell(f"  {name:<20} connection {made.connection_id} ({filled}), trigger set")
             projects.append(made)
@@ -247,14 +227,13 @@ def serve_command(host: str, port: int, new_key: bool) -> None:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         stack.callback(server.server_close)
         service_url = f"http://{reachable(host)}:{server.port}"
-        localcap = None
+        localcap: Localcap | None = None
         if configured is None:
             instance = Instance(Path(app.config["INSTANCE"]))
-            running, super_token = stack.enter_context(lasting_localcap(instance))
+            running, localcap = stack.enter_context(lasting_localcap(instance))
             if running.port != LOCALCAP_PORT:
                 say(f"port {LOCALCAP_PORT} is busy: survey links made now point to {running.port}")
             say(f"localcap API at {running.url} over {instance.localcap_db}; demo projects:")
-            localcap = (running.url, super_token)
         else:
             say(f"REDCap at {configured.url}; register its projects with POST /projects")
         try:

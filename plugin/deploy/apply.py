@@ -7,7 +7,6 @@ itself is pure (``plugin.deploy.plan``).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -196,12 +195,9 @@ def run_steps(
 
 
 def _run(client: RedcapClient, step: Step) -> Any:
-    data = step.payload.get("data")
     if step.content == "project_settings":
-        # PyCap wraps no project-settings import; its generic call still does the HTTP.
-        payload = client.project._initialize_payload(content="project_settings", format_type="json")
-        payload["data"] = json.dumps(data)
-        return client.call("_call_api", payload, "str")
+        return client.import_project_settings(step.payload["data"])
+    data = step.payload.get("data")
     if step.action == "delete":
         method = {"event": "delete_events", "arm": "delete_arms"}[step.content]
         return client.call(method, step.payload[f"{step.content}s"])

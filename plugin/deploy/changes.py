@@ -173,8 +173,10 @@ class DataLoss:
 
 
 def count(records: int) -> str:
+    """ "1 record" or "N records"."""
     return "1 record" if records == 1 else f"{records} records"
 
 
 def holding(records: int, what: str) -> str:
+    """ "N records hold <what>", in the number ``records`` asks for."""
     return f"{count(records)} {'holds' if records == 1 else 'hold'} {what}"

@@ -63,6 +63,7 @@ def column_changes(old: Row, new: Row, *, old_first: bool, new_first: bool) -> l
 
 
 def choice_map(text: str) -> dict[str, str]:
+    """A choices string ("1, Yes | 0, No") as code -> label shown."""
     return {choice.code: _shown(choice) for choice in parse_choices(text)}
 
 
@@ -89,4 +90,5 @@ def choice_edits(old: str, new: str) -> list[str]:
 
 
 def normalise_label(label: str) -> str:
+    """``label`` lower-cased with its whitespace collapsed, to match a choice that moved code."""
     return " ".join(label.lower().split())

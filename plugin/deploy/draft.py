@@ -25,6 +25,9 @@ REPORT_FILE = "change_report.md"
 
 @dataclass(frozen=True)
 class DraftPackage:
+    """What a production project's designer gets instead of a deploy: the dictionary to upload
+    in Draft Mode and the report of what it changes."""
+
     dictionary_csv: str
     report: str
 
@@ -44,6 +47,7 @@ def draft_mode_package(plan: Plan, desired: DesiredProject) -> DraftPackage:
 
 
 def change_report(plan: Plan) -> str:
+    """The Markdown report of the plan's changes, for a designer applying them in Draft Mode."""
     names = ", ".join(plan.desired.instruments) or "no instruments"
     lines = [
         f"# Draft Mode change report: {names}",

@@ -93,6 +93,7 @@ def _moved_within_forms(desired: list[Row], current: list[Row]) -> set[str]:
 
 
 def form_order(rows: list[Row]) -> list[str]:
+    """The forms of a dictionary in the order their first field comes."""
     return list(dict.fromkeys(row["form_name"] for row in rows))
 
 

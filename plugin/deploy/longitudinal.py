@@ -87,6 +87,7 @@ def diff_repeating(desired: list[Row], current: list[Row]) -> list[ItemChange]:
 
 
 def diff_longitudinal(desired: bool, current: bool) -> list[ItemChange]:
+    """The change of ``is_longitudinal`` when the instruments want another than the project has."""
     if desired == current:
         return []
     row = {"is_longitudinal": "1" if desired else "0"}

@@ -34,6 +34,8 @@ SAME_STORAGE = (frozenset({"radio", "dropdown"}), frozenset({"text", "notes"}))
 
 
 def field_losses(changes: list[FieldChange], usage: FieldUsage) -> list[DataLoss]:
+    """The data a field change would destroy: a removed field, or a type or choice change that
+    loses stored values, counted in records."""
     losses: list[DataLoss] = []
     for change in changes:
         held = usage.in_field(change.name)
@@ -72,6 +74,7 @@ def _same_storage(old_type: str, new_type: str) -> bool:
 
 
 def lost_choices(name: str, old: str, new: str, usage: FieldUsage) -> list[ChoiceLoss]:
+    """Choices holding data whose code goes, or whose code would come to mean another label."""
     before, after = choice_map(old), choice_map(new)
     code_of_label = {normalise_label(label): code for code, label in after.items()}
     lost: list[ChoiceLoss] = []
@@ -90,6 +93,8 @@ def lost_choices(name: str, old: str, new: str, usage: FieldUsage) -> list[Choic
 
 
 def field_warnings(changes: list[FieldChange], usage: FieldUsage) -> list[str]:
+    """Changes to fields that hold data which keep the values but may change their meaning
+    (relabelled choices, a new validation)."""
     warnings: list[str] = []
     for change in changes:
         held = usage.in_field(change.name)
@@ -132,6 +137,7 @@ def structure_losses(
     removed_forms: set[str],
     usage: FieldUsage,
 ) -> list[DataLoss]:
+    """The data removed events, event-form mappings and repeating settings would take with them."""
     losses: list[DataLoss] = []
     removed_events = {c.key for c in events if c.kind == "removed"}
     for change in events:
@@ -156,6 +162,7 @@ def structure_losses(
 
 
 def record_id_warning(old_first: str, new_first: str) -> list[str]:
+    """A warning when the dictionary's first field, REDCap's record ID, changes."""
     if not old_first or old_first == new_first:
         return []
     return [

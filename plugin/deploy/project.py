@@ -116,6 +116,7 @@ def clean_metadata(rows: Export) -> list[Row]:
 
 
 def clean_arms(rows: Export) -> list[Row]:
+    """Exported arms as text rows, the way the plan compares them."""
     return [{"arm_num": text(r.get("arm_num")), "name": text(r.get("name"))} for r in rows]
 
 
@@ -131,6 +132,7 @@ EVENT_KEYS = (
 
 
 def clean_events(rows: Export) -> list[Row]:
+    """Exported events as text rows of the keys the plan compares."""
     # Offsets are exported only when scheduling is on; a key that is absent stays absent so
     # that an unknown offset is never reported as a change.
     return [{key: text(r[key]) for key in EVENT_KEYS if key in r} for r in rows]

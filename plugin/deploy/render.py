@@ -24,6 +24,7 @@ NO_CHANGES = "No changes: the REDCap project already matches the instruments."
 
 
 def render_plan(plan: Plan) -> str:
+    """The plan as text for a person: forms and fields, structure, data loss and warnings."""
     blocks: list[list[str]] = []
     if not plan.has_changes:
         blocks.append([NO_CHANGES])
@@ -81,6 +82,7 @@ def summary(plan: Plan) -> str:
 
 
 def form_lines(plan: Plan) -> list[str]:
+    """Each changed form with its field changes and the fields that moved out of it."""
     lines: list[str] = []
     for form in plan.forms:
         lines.append(_form_title(form))
@@ -103,6 +105,7 @@ def _form_title(form: FormChange) -> str:
 
 
 def field_lines(change: FieldChange, loss: DataLoss | None) -> list[str]:
+    """One field change: its heading line and a line per changed column."""
     head = f"{INDENT}{MARK[change.kind]} {change.name} ({change.field_type})"
     if change.kind != "changed":
         head += f" {_quote(_short(change.label))}"

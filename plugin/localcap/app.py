@@ -1,4 +1,5 @@
-"""The localcap Flask application: REDCap's single ``/api/`` endpoint.
+"""The localcap Flask application: REDCap's single ``/api/`` endpoint (and, beside it, the survey
+pages and localcap's project setup, :mod:`plugin.localcap.project_setup`).
 
 Every call is a form-encoded POST dispatched on ``content`` and ``action`` (§1.2): the token is
 checked first (403 in the requested format for a missing, malformed or unknown one), then the
@@ -16,7 +17,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from plugin.localcap import answers, survey_guard, survey_pages
+from plugin.localcap import answers, project_setup, survey_guard, survey_pages
 from plugin.localcap.dags import (
     delete_dags,
     export_dags,
@@ -46,6 +47,7 @@ from plugin.localcap.project_info import (
     next_name,
     version,
 )
+from plugin.localcap.project_settings import import_project_settings
 from plugin.localcap.records_delete import delete_records
 from plugin.localcap.records_export import export_records
 from plugin.localcap.records_import import import_records
@@ -98,6 +100,7 @@ WRITES: dict[tuple[str, str], Write] = {
     ("record", "import"): import_records,
     ("record", "delete"): delete_records,
     ("metadata", "import"): import_metadata,
+    ("project_settings", "import"): import_project_settings,
     ("arm", "import"): import_arms,
     ("arm", "delete"): delete_arms,
     ("event", "import"): import_events,
@@ -211,6 +214,8 @@ def create_app(
             message = survey_guard.PAGE_TOO_LARGE
             return survey_pages.page("survey_message.html", 413, title="Survey", message=message)
         message = BODY_TOO_LARGE.format(limit=request.max_content_length or MAX_BODY)
+        if request.path.startswith(project_setup.PATH):
+            return _respond(answers.error(message, "json", 413))
         # The body, which would name the format, is not read: the query's, else REDCap's xml.
         return _respond(answers.error(message, Params(request.args).return_format, 413))
 
@@ -218,4 +223,5 @@ def create_app(
     app.jinja_env.lstrip_blocks = True
     survey_pages.register(app)
     survey_guard.register(app)
+    project_setup.register(app)
     return app

@@ -35,6 +35,7 @@ def calc_text(value: object) -> str:
 
 
 def store_items(store: Store) -> Iterable[tuple[str, int, int, str, str]]:
+    """Every stored value as a ``data`` table row: (record, event id, instance, field, value)."""
     for (record, event_id, instance, name), values in store.items():
         for value in values:
             yield record, event_id, instance, name, value

@@ -241,6 +241,8 @@ def _form_label(name: str) -> str:
 def replace_dictionary(
     db: Database, project: Project, rows: list[dict[str, str]], username: str
 ) -> None:
+    """Write ``rows`` as the project's whole dictionary, dropping the data of fields and forms
+    that are no longer in it, and log the upload."""
     pid = project.project_id
     forms = list(dict.fromkeys(row["form_name"] for row in rows))
     labels = {form.name: form.label for form in project.forms}

@@ -41,6 +41,9 @@ NOT_REPEATING = "This row is not repeating, so redcap_repeat_instance must be bl
 
 @dataclass
 class PlannedRow:
+    """One checked import row: where it goes (record as sent, event, form, instance) and what
+    it writes."""
+
     sent: str
     event_id: int
     form: str
@@ -53,6 +56,9 @@ class PlannedRow:
 
 @dataclass
 class Plan:
+    """The rows of an import once checked, and every problem found (any problem: nothing is
+    written)."""
+
     rows: list[PlannedRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -217,6 +223,7 @@ class RowChecker:
 
 
 def plan_import(project: Project, rows: list[dict[str, str]], date_order: str, auto: bool) -> Plan:
+    """Check every row of a record import against the project, all problems in one pass."""
     plan = Plan()
     if rows and not any(project.record_id in row for row in rows):
         message = (

@@ -32,6 +32,7 @@ _DECIMALS = re.compile(r"^number_(\d)dp")
 
 
 def not_a_category(field: str) -> str:
+    """REDCap's message for a value that is not one of a categorical field's codes."""
     return f"The value is not a valid category for {field}"
 
 

@@ -71,9 +71,11 @@ class Field:
 
     @property
     def holds_data(self) -> bool:
+        """Every field but a descriptive one holds a value."""
         return self.field_type != "descriptive"
 
     def export_columns(self) -> list[str]:
+        """The field's export columns: one per option for a checkbox, else its name."""
         if self.is_checkbox:
             return [checkbox_column(self.name, code) for code, _ in self.choices]
         return [self.name]
@@ -197,6 +199,7 @@ class Project:
         return [item for item in self.data_fields if item.form == form]
 
     def designated(self, event_id: int, form: str) -> bool:
+        """Whether ``form`` is collected on the event (every form is, in a classic project)."""
         if not self.longitudinal:
             return True
         return form in self.mappings.get(event_id, set())

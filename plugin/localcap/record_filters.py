@@ -36,6 +36,7 @@ _TIME_FORMATS = (TIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
 def logic_context(project: Project) -> Context:
+    """What REDCap logic needs of the project to be evaluated on its rows (``filterLogic``)."""
     return Context(
         missing_codes=missing_codes(project),
         checkbox_fields=frozenset(item.name for item in project.fields if item.is_checkbox),
@@ -120,6 +121,8 @@ def records_changed(db: Database, project_id: int, begin: str, end: str) -> set[
 
 
 def date_window(begin: str, end: str, now: str) -> tuple[str, str]:
+    """The ``dateRangeBegin``/``dateRangeEnd`` window as times; an open end is the earliest
+    time, or now."""
     return (
         parse_time("dateRangeBegin", begin) if begin.strip() else EARLIEST,
         parse_time("dateRangeEnd", end, end=True) if end.strip() else now,
@@ -127,4 +130,5 @@ def date_window(begin: str, end: str, now: str) -> tuple[str, str]:
 
 
 def restrict(records: Iterable[str], allowed: set[str]) -> list[str]:
+    """``records`` that are in ``allowed``, in their own order."""
     return [record for record in records if record in allowed]

@@ -164,6 +164,8 @@ def _plain(label: str) -> str:
 
 @dataclass
 class Column:
+    """One column of a flat record export: its name, its label header and what fills it."""
+
     name: str
     header: str
     kind: str  # "id", "fixed", "timestamp", "field", "option"
@@ -172,6 +174,8 @@ class Column:
 
 
 def flat_columns(project: Project, selected: list[Field], options: ExportOptions) -> list[Column]:
+    """The columns of a flat record export in REDCap's order: the record id, the event, repeat
+    and DAG columns, then the selected fields (a checkbox's one per option)."""
     columns: list[Column] = []
     by_name = {item.name: item for item in selected}
     record_id = by_name.get(project.record_id)
@@ -212,6 +216,7 @@ def flat_columns(project: Project, selected: list[Field], options: ExportOptions
 def flat_values(
     project: Project, row: RecordRow, columns: Sequence[Column], writer: ValueWriter
 ) -> dict[str, Cell]:
+    """One export row's cells by column; a form the row does not own leaves its columns blank."""
     out: dict[str, Cell] = {}
     boxes: dict[str, list[str]] = {}
     for column in columns:
@@ -253,6 +258,7 @@ def flat_answer(
     lookups: Lookups,
     options: ExportOptions,
 ) -> answers.Answer:
+    """The flat record export in the requested format (JSON, CSV or XML)."""
     columns = flat_columns(project, selected, options)
     writer = ValueWriter(project, lookups, options)
     values = [flat_values(project, row, columns, writer) for row in rows]

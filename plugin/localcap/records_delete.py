@@ -43,6 +43,8 @@ class Scope:
 
 
 def read_scope(project: Project, params: Params) -> Scope:
+    """What a delete removes, from ``arm``, ``event``, ``instrument`` and ``repeat_instance``;
+    REDCap's error for a value the project does not have."""
     events = [event.event_id for event in project.events]
     arm = params.text("arm").strip()
     if arm:

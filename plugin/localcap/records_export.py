@@ -76,6 +76,7 @@ def select_fields(project: Project, fields: list[str], forms: list[str]) -> list
 
 
 def select_events(project: Project, events: list[str]) -> set[int] | None:
+    """The event ids named by ``events`` (None: every event); REDCap's error for an unknown name."""
     if not events:
         return None
     unknown = [name for name in events if name not in project.event_map]
@@ -85,6 +86,8 @@ def select_events(project: Project, events: list[str]) -> set[int] | None:
 
 
 def candidate_records(db: Database, project: Project, params: Params) -> list[str]:
+    """The records an export may return: those listed in ``records`` and changed within the
+    date range, when given."""
     records = record_names(db, project.project_id)
     wanted = params.listing("records")
     if wanted:

@@ -127,6 +127,7 @@ class Writer:
 
 
 def existing_records(db: Database, project_id: int, records: list[str]) -> set[str]:
+    """Which of ``records`` already hold data in the project."""
     found: set[str] = set()
     for part in chunks(records):
         marks = ", ".join("?" for _ in part)
@@ -139,6 +140,7 @@ def existing_records(db: Database, project_id: int, records: list[str]) -> set[s
 
 
 def write_store(db: Database, project_id: int, store: Store, keys: set[StoreKey]) -> None:
+    """Replace the stored values of every key in ``keys`` with the ones ``store`` holds."""
     ordered_keys = sorted(keys)
     db.executemany(
         "DELETE FROM data WHERE project_id = ? AND record = ? AND event_id = ? AND instance = ? "

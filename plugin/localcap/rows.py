@@ -52,11 +52,13 @@ def row_slot(project: Project, event_id: int, name: str, instance: int) -> tuple
 
 
 def record_names(db: Database, project_id: int) -> list[str]:
+    """Every record that holds data in the project."""
     rows = db.rows("SELECT DISTINCT record FROM data WHERE project_id = ?", (project_id,))
     return [row["record"] for row in rows]
 
 
 def chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    """``items`` in slices small enough for one SQL ``IN`` list."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -78,6 +80,7 @@ def stored_values(db: Database, project_id: int, records: list[str]) -> Iterator
 
 
 def build_rows(project: Project, values: Iterable[Stored]) -> dict[RowKey, RecordRow]:
+    """Stored values gathered into rows, one per (record, event, repeating form, instance)."""
     rows: dict[RowKey, RecordRow] = {}
     for record, event_id, instance, name, value in values:
         slot = row_slot(project, event_id, name, instance)

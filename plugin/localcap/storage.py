@@ -275,6 +275,7 @@ def initialise(path: str | Path, super_token: str | None = None) -> None:
 
 
 def owner_only(path: Path) -> None:
+    """Create ``path`` if missing and narrow it to its owner only (0600)."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
     if path.stat().st_mode & 0o777 != PRIVATE_FILE:
         path.chmod(PRIVATE_FILE)
@@ -294,8 +295,8 @@ def has_super_token(path: str | Path) -> bool:
 def set_production(path: str | Path, token: str, in_production: bool = True) -> None:
     """Move the token's project to production (or back to development).
 
-    REDCap's API has no method for this; an administrator does it in the web interface. Tests and
-    the deploy code use this to reach REDCap's production-status behaviour.
+    REDCap's API has no method for this; an administrator does it in the web interface. Tests use
+    this to reach REDCap's production-status behaviour.
     """
     with open_database(path) as db:
         project_id = _project_of(db, token)
@@ -309,8 +310,8 @@ def set_production(path: str | Path, token: str, in_production: bool = True) -> 
 def set_missing_data_codes(path: str | Path, token: str, codes: str) -> None:
     """Set the token's project's missing-data codes (``"NA, Not applicable | UNK, Unknown"``).
 
-    REDCap's API cannot set them: a designer does it in Project Setup. For the embedded localcap
-    qiscan does that step itself, so deployed instruments can hold their declared codes.
+    REDCap's API cannot set them: a designer does it in Project Setup. localcap takes them over
+    HTTP in its project setup (:mod:`plugin.localcap.project_setup`), which calls this.
     """
     with open_database(path) as db:
         project_id = _project_of(db, token)
@@ -335,8 +336,8 @@ def enable_surveys(
 ) -> None:
     """Enable the forms ``surveys`` (form name -> survey title) as surveys of the token's project.
 
-    REDCap's API cannot do this: a designer enables each survey in the Online Designer. For the
-    embedded localcap qiscan does that step itself. A form that does not exist yet may be named;
+    REDCap's API cannot do this: a designer enables each survey in the Online Designer; localcap
+    takes it in its project setup. A form that does not exist yet may be named;
     it becomes a survey once a data dictionary brings it. Existing survey settings are kept.
     """
     with open_database(path) as db:

@@ -45,6 +45,7 @@ def export_arms(project: Project, params: Params) -> answers.Answer:
 
 
 def event_row(project: Project, event: Event) -> dict[str, str | int | float]:
+    """An event as REDCap exports it; the day offsets only when scheduling is enabled."""
     row: dict[str, str | int | float] = {"event_name": event.name, "arm_num": event.arm_num}
     if project.settings.get("scheduling_enabled") == "1":
         row["day_offset"] = _number(event.day_offset)
@@ -91,6 +92,7 @@ def export_mappings(project: Project, params: Params) -> answers.Answer:
 
 
 def repeating_rows(project: Project) -> list[dict[str, str]]:
+    """The repeating settings as REDCap exports them (``form_name`` blank for a repeating event)."""
     rows = []
     for event in project.events:
         for form in ["", *(item.name for item in project.forms)]:

@@ -84,6 +84,7 @@ def tries_left(db: Database, link_hash: str, now: float | None = None) -> int:
 
 
 def wrong_code(db: Database, link_hash: str) -> None:
+    """Count a wrong return code against the survey link ``link_hash``."""
     now = time.time()
     with db.transaction():
         db.execute(
@@ -96,6 +97,7 @@ def wrong_code(db: Database, link_hash: str) -> None:
 
 
 def right_code(db: Database, link_hash: str) -> None:
+    """Forget the wrong return codes of ``link_hash`` once the right one is given."""
     with db.transaction():
         db.execute("DELETE FROM return_code_tries WHERE hash = ?", (link_hash,))
 

@@ -31,6 +31,7 @@ def flat_row(project: Project, row: RecordRow | None) -> dict[str, str]:
 
 
 def stored_row(db: Database, project: Project, place: Place) -> dict[str, str]:
+    """The stored values at ``place`` as one flat row (blank when nothing is stored)."""
     rows = load_rows(db, project, [place.record])
     repeat = place.form if project.repeats_form(place.event_id, place.form) else ""
     row = rows.get((place.record, place.event_id, repeat, place.instance))
@@ -43,6 +44,7 @@ def stored_row(db: Database, project: Project, place: Place) -> dict[str, str]:
 def import_row(
     project: Project, place: Place, values: dict[str, str], status: str
 ) -> dict[str, str]:
+    """A survey page's answers at ``place`` as a record import row with the form's status."""
     row: dict[str, str] = {project.record_id: place.record}
     if project.longitudinal:
         row[EVENT_COLUMN] = project.event_by_id[place.event_id].unique_name
@@ -100,6 +102,7 @@ def save_response(
 
 
 def record_dag(db: Database, project: Project, place: Place) -> str:
+    """The unique name of the record's data access group, or ""."""
     found = db.rows(
         "SELECT group_id FROM record_dags WHERE project_id = ? AND record = ?",
         (project.project_id, place.record),

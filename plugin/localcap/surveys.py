@@ -96,6 +96,7 @@ def _code(length: int) -> str:
 
 
 def survey_form(project: Project, name: str) -> str:
+    """``name`` when it is a form enabled as a survey; REDCap's error otherwise."""
     if not name or name not in project.form_map:
         raise ApiError(BAD_INSTRUMENT)
     if name not in project.survey_forms:
@@ -124,6 +125,7 @@ def event_id_of(project: Project, event: Event | None) -> int:
 
 
 def repeats(project: Project, event_id: int, form: str) -> bool:
+    """Whether ``form`` repeats on the event, by itself or as part of a repeating event."""
     return project.repeats_form(event_id, form) or project.repeats_event(event_id)
 
 
@@ -193,6 +195,7 @@ def participant_by_hash(db: Database, hash_: str) -> tuple[int, Participant] | N
 
 
 def queue_hash(db: Database, project: Project, record: str) -> str:
+    """The record's survey queue hash, made on first use."""
     where = "SELECT hash FROM queue_links WHERE project_id = ? AND record = ?"
     found = db.rows(where, (project.project_id, record))
     if not found:
@@ -206,6 +209,7 @@ def queue_hash(db: Database, project: Project, record: str) -> str:
 
 
 def queue_by_hash(db: Database, hash_: str) -> tuple[int, str] | None:
+    """The project id and record a survey queue hash belongs to, or None."""
     found = db.rows("SELECT project_id, record FROM queue_links WHERE hash = ?", (hash_,))
     return (int(found[0]["project_id"]), str(found[0]["record"])) if found else None
 

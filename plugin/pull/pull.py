@@ -252,7 +252,7 @@ def server_clock(client: RedcapClient) -> str:
     """REDCap's own "now", as its log writes times: the newest log entry, or failing that the
     earliest its local time could be given its UTC Date header."""
     client.version()
-    utc = _parse_http_date(client.judge.last_date)
+    utc = _parse_http_date(client.judge.last_reply_date)
     earliest_local = (utc - WIDEST_OFFSET).replace(tzinfo=None)
     entries = client.logging(begin_time=earliest_local)
     stamps = [str(e.get("timestamp", "")) for e in entries if e.get("timestamp")]

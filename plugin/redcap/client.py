@@ -7,7 +7,8 @@ the transport fails, and fails with one of two exceptions (``RedcapApiError`` wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redcap
@@ -92,12 +93,29 @@ class RedcapClient:
             except PASSED_THROUGH:
                 raise
             except requests.RequestException as exc:  # PyCap's RedcapError: REDCap said no
-                raise self._refusal(exc) from None
+                raise self._refusal(exc.args[0] if exc.args else str(exc)) from None
 
         return with_retries(attempt, self.retry, on_retry=self.on_retry)
 
-    def _refusal(self, exc: requests.RequestException) -> RedcapApiError:
-        body = exc.args[0] if exc.args else str(exc)
+    def post(self, fields: Mapping[str, str]) -> str:
+        """One API call PyCap does not wrap (``fields`` besides the token), under the same
+        bounds as :meth:`call`; the answer's text. Errors are asked for in JSON."""
+        data = {**fields, "token": self.config.token, "returnFormat": "json"}
+
+        def attempt() -> str:
+            self.limiter.wait()
+            response = requests.post(
+                self.config.url, data=data, timeout=self.timeout, hooks={"response": [self.judge]}
+            )
+            error = _error_in(response.text)
+            if error is not None or response.status_code >= 400:
+                raise self._refusal(response.text if error is None else error)
+            return response.text
+
+        return with_retries(attempt, self.retry, on_retry=self.on_retry)
+
+    def _refusal(self, body: object) -> RedcapApiError:
+        """REDCap's answer ``body`` (its decoded JSON error, or text) as a redacted refusal."""
         if isinstance(body, dict):
             body = body.get("error", body)
         message = redact(str(body).strip(), (self.config.token,))
@@ -142,6 +160,14 @@ class RedcapClient:
             out["repeating"] = []  # REDCap answers "no repeating instruments" with an error
         return out
 
+    def import_project_settings(self, settings: Mapping[str, str | int]) -> int:
+        """Change project attributes (e.g. ``is_longitudinal``); REDCap's count of accepted ones.
+        REDCap's Import Project Information, which PyCap does not wrap."""
+        answer = self.post(
+            {"content": "project_settings", "format": "json", "data": json.dumps(dict(settings))}
+        )
+        return int(answer.strip() or 0)
+
     def export_records(self, **kwargs: Any) -> list[dict[str, Any]]:
         kwargs.setdefault("format_type", "json")
         kwargs.setdefault("raw_or_label", "raw")
@@ -170,3 +196,12 @@ class RedcapClient:
 
     def logging(self, **kwargs: Any) -> list[dict[str, Any]]:
         return list(self.call("export_logging", **kwargs))
+
+
+def _error_in(text: str) -> str | None:
+    """The message of a JSON error body (``{"error": ...}``), or None for any other answer."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return str(body["error"]) if isinstance(body, dict) and "error" in body else None

@@ -22,6 +22,8 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9]{32}$")
 
 @dataclass(frozen=True)
 class RedcapConfig:
+    """A REDCap project's API address and token, checked when made; the token is never shown."""
+
     url: str
     token: str = field(repr=False)
 

@@ -37,12 +37,12 @@ class ReplyJudge:
 
     secrets: tuple[str, ...] = ()
     last_status: int | None = None
-    last_date: str = ""  # the server's HTTP Date header: its clock, in UTC
+    last_reply_date: str = ""  # the last reply's HTTP Date header: the server's clock, in UTC
     warnings: list[str] = field(default_factory=list)
 
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.last_status = response.status_code
-        self.last_date = response.headers.get("Date", "")
+        self.last_reply_date = response.headers.get("Date", "")
         status = response.status_code
         # Read the whole body first, whatever follows: a reply raised on unread keeps its
         # connection out of the pool, and the socket is left for the garbage collector.

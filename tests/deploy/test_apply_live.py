@@ -61,6 +61,19 @@ def test_the_readiness_assessment_deploys_its_waves_as_events(live):
     ).has_changes
 
 
+def test_an_instrument_with_waves_turns_a_classic_project_longitudinal_and_back(live):
+    """The switch is REDCap's Import Project Information, sent through the client wrapper."""
+    client = live.client(live.create(title="readiness"))
+    instrument = load_shipped("practice_readiness").unwrap()
+    deploy(client, [instrument])
+    assert client.project_info()["is_longitudinal"] == 1
+    assert len(client.structure()["events"]) == 5
+    assert not deploy(client, [instrument]).has_changes
+    deploy(client, [classic_instrument()], allow_data_loss=True)
+    assert client.project_info()["is_longitudinal"] == 0
+    assert client.metadata() == compile_dictionary([classic_instrument()])
+
+
 def test_removing_a_field_that_holds_data_is_refused_with_counts(live):
     client = live.client(live.create(title="mini"))
     instrument = classic_instrument()

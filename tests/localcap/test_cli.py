@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from redcap import Project
 
 import plugin.cli.localcap as cli
+from instruments import load_shipped
 from plugin.localcap import create_app, serve_in_thread
 from plugin.localcap.storage import open_database
-from plugin.target import Instance, embedded_client, embedded_localcap
+from plugin.target import Instance, embedded_localcap, open_for
 from tests.localcap.conftest import PROJECTS
 
 
@@ -124,12 +125,13 @@ def test_trigger_sets_the_embedded_projects_url(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     instance = Instance(tmp_path / "instance")
+    scan = load_shipped("provider_scan").unwrap()
     monkeypatch.setenv("QISCAN_INSTANCE", str(instance.folder))
     missing = CliRunner().invoke(cli.localcap, ["trigger", "provider_scan", "http://x/det"])
     assert missing.exit_code == 1
     assert "no embedded project 'provider_scan'" in missing.stderr
-    with embedded_localcap(instance) as (url, super_token):
-        embedded_client(instance, url, super_token, "provider_scan")
+    with embedded_localcap(instance) as localcap, open_for([scan], localcap=localcap):
+        pass
     result = CliRunner().invoke(
         cli.localcap, ["trigger", "provider_scan", "http://127.0.0.1:5000/det"]
     )
@@ -137,3 +139,5 @@ def test_trigger_sets_the_embedded_projects_url(
     with open_database(instance.localcap_db) as db:
         [row] = db.rows("SELECT value FROM settings WHERE name = 'data_entry_trigger_url'")
     assert row["value"] == "http://127.0.0.1:5000/det"
+    refused = CliRunner().invoke(cli.localcap, ["trigger", "provider_scan", "ftp://x/det"])
+    assert refused.exit_code == 1 and "must be an http or https address" in refused.stderr

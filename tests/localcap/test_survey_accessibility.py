@@ -25,11 +25,11 @@ from instruments import load_shipped, shipped_names
 from instruments.model import Instrument
 from instruments.naming import unique_event_name
 from plugin.deploy.apply import deploy
-from plugin.localcap.storage import enable_surveys
+from plugin.localcap.admin import LocalcapAdmin
 from plugin.redcap import RedcapClient
 from plugin.target import describe_surveys
 from tests.browser import click_through
-from tests.live import Live
+from tests.live import SUPER_TOKEN, Live
 from tests.localcap.axe import describe, violations
 from tests.service.test_browser import headless_chromium
 
@@ -131,9 +131,10 @@ def deployed(live: Live) -> dict[str, Deployed]:
         client = live.client(token)
         deploy(client, [instrument])
         surveys = {form: instrument.form_map()[form].label for n, form in FORMS if n == name}
-        enable_surveys(live.server.app.config["LOCALCAP_DB"], token, surveys)
-        # What the embedded default gives a survey: its settings and its languages.
-        describe_surveys(live.server.app.config["LOCALCAP_DB"], token, [instrument])
+        # What the embedded default gives a survey, through localcap's project setup.
+        admin = LocalcapAdmin(live.server.url, SUPER_TOKEN)
+        admin.enable_surveys(token, surveys)
+        describe_surveys(admin, token, [instrument])
         found[name] = Deployed(client, instrument)
     return found
 

@@ -17,10 +17,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from instruments import load_shipped
 from plugin.deploy.apply import deploy
-from plugin.localcap.storage import enable_surveys, set_translation
+from plugin.localcap.admin import LocalcapAdmin
+from plugin.localcap.storage import set_translation
 from plugin.target import describe_surveys, survey_titles
 from tests.browser import click_through
-from tests.live import Live
+from tests.live import SUPER_TOKEN, Live
 from tests.localcap.conftest import FRENCH_CHECKIN
 from tests.service.test_browser import headless_chromium
 
@@ -151,9 +152,9 @@ def test_the_french_provider_scan_shows_french_words_and_stores_the_same_codes(
     scan = load_shipped("provider_scan").unwrap()
     token = live.create(title="provider_scan")
     client = live.client(token)
-    database = live.server.app.config["LOCALCAP_DB"]
-    enable_surveys(database, token, survey_titles([scan]))
-    describe_surveys(database, token, [scan])
+    admin = LocalcapAdmin(live.server.url, SUPER_TOKEN)
+    admin.enable_surveys(token, survey_titles([scan]))
+    describe_surveys(admin, token, [scan])
     deploy(client, [scan])
     client.import_records([{"record_id": "1"}])
     link = client.project.export_survey_link("1", "provider_scan")

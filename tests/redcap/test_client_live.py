@@ -108,3 +108,35 @@ def test_retry_after_as_an_http_date_is_honoured(live, long_token):
     started = time.monotonic()
     assert client.metadata()[0]["field_name"] == "study_id"
     assert time.monotonic() - started >= 1.0  # the date has whole seconds: at least 1 s is left
+
+
+def test_project_settings_are_imported_through_the_wrapper(live):
+    client = live.client(live.create(title="settings"))
+    assert client.project_info()["is_longitudinal"] == 0
+    assert client.import_project_settings({"is_longitudinal": 1, "project_notes": "qi"}) == 2
+    info = client.project_info()
+    assert info["is_longitudinal"] == 1 and info["project_notes"] == "qi"
+    # REDCap designates the forms for the project's one event when it turns longitudinal.
+    assert [m["form"] for m in client.structure()["mappings"]] == ["my_first_instrument"]
+
+
+def test_a_project_settings_import_is_retried_like_every_call(live):
+    client = live.client(live.create(title="settings"))
+    live.faults.add("server_error", content="project_settings")
+    assert client.import_project_settings({"project_notes": "after a 500"}) == 1
+    assert live.faults.hits == {"server_error": 1}
+    assert client.project_info()["project_notes"] == "after a 500"
+
+
+def test_a_refused_project_settings_import_is_not_retried_and_hides_the_token(live):
+    token = live.create(title="settings")
+    client = live.client(token)
+    live.faults.add("echo_token", content="project_settings", status=400)
+    with pytest.raises(RedcapApiError) as caught:
+        client.import_project_settings({"project_notes": "never"})
+    assert caught.value.status == 400 and token.lower() not in str(caught.value).lower()
+    with pytest.raises(RedcapApiError, match="is_longitudinal must be 0 or 1") as refused:
+        client.import_project_settings({"is_longitudinal": 2})
+    assert refused.value.status == 400
+    assert live.faults.hits == {"echo_token": 1}
+    assert client.project_info()["project_notes"] == ""

@@ -23,7 +23,7 @@ from plugin.service import jobs
 from plugin.service.crypto import decrypt
 from plugin.service.db import worker_session
 from plugin.service.models import ApiKey, Connection, Job
-from plugin.target import Instance
+from plugin.target import Instance, Localcap
 from plugin.writeback import format_score
 from scoring.decode import decode
 from scoring.scale_stats import scale_scores
@@ -40,10 +40,10 @@ def served(app: Flask) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def localcap(app: Flask) -> Iterator[tuple[str, str]]:
+def localcap(app: Flask) -> Iterator[Localcap]:
     # Port 0: a test must not take the lasting port a developer's localcap may hold.
-    with lasting_localcap(Instance(Path(app.config["INSTANCE"])), port=0) as (server, token):
-        yield server.url, token
+    with lasting_localcap(Instance(Path(app.config["INSTANCE"])), port=0) as (_, running):
+        yield running
 
 
 def rows_of(app: Flask) -> tuple[list[Connection], int]:
@@ -62,7 +62,7 @@ def trigger_url(instance: Instance, token: str) -> str:
 
 
 def test_setup_makes_the_demo_ready_once(
-    app: Flask, client: FlaskClient, served: RunningServer, localcap: tuple[str, str]
+    app: Flask, client: FlaskClient, served: RunningServer, localcap: Localcap
 ) -> None:
     instance = Instance(Path(app.config["INSTANCE"]))
     service_url = f"http://127.0.0.1:{served.port}"
@@ -76,9 +76,9 @@ def test_setup_makes_the_demo_ready_once(
     ]
     connections, key_count = rows_of(app)
     assert [(c.name, c.instrument, c.url) for c in connections] == [
-        ("demo practice_readiness", "practice_readiness", localcap[0]),
-        ("demo provider_scan", "provider_scan", localcap[0]),
-        ("demo supporter_scan", "supporter_scan", localcap[0]),
+        ("demo practice_readiness", "practice_readiness", localcap.url),
+        ("demo provider_scan", "provider_scan", localcap.url),
+        ("demo supporter_scan", "supporter_scan", localcap.url),
     ]
     secrets = instance.read_secrets()
     tokens = {name: secrets[f"project:{name}"] for name in DEMO_INSTRUMENTS}
@@ -93,7 +93,7 @@ def test_setup_makes_the_demo_ready_once(
     assert not any(token in line for line in said for token in tokens.values())
 
     # The simulated practices were scored into their score fields.
-    readiness = RedcapClient(RedcapConfig(localcap[0], tokens["practice_readiness"]))
+    readiness = RedcapClient(RedcapConfig(localcap.url, tokens["practice_readiness"]))
     exported = readiness.export_records(records=["SIM-1", "SIM-2"])  # simulated: marked
     responses = decode(exported, READINESS)
     expected = zip(
