@@ -1,9 +1,17 @@
-"""Reading pulled snapshots back for statistics and reports: find one, its records as a frame,
-and the provenance a report prints so that it can be reproduced."""
+"""Reading pulled snapshots back for statistics and reports: find one, load it with the
+instrument it was pulled for (:func:`load`: its records as a frame and their decoded
+responses), and the provenance a report prints so that it can be reproduced.
+
+The command line and the service load a snapshot the same way; they differ only in where an
+uploaded instrument is looked up (:mod:`plugin.service.definitions` gives both the resolver).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from importlib.metadata import version
 
 import pandas as pd
@@ -11,10 +19,86 @@ import pandas as pd
 from instruments.model import Instrument
 from plugin.pull import Snapshot, SnapshotStore
 from reports.model import Provenance
+from scoring.decode import Responses, decode
+
+# An instrument by id and, where known, the version a snapshot was pulled with; a LookupError
+# when there is none, a ValueError when its definition does not load.
+Resolve = Callable[[str, str | None], Instrument]
 
 
 class SnapshotNotFound(LookupError):
     """No snapshot answers to the name; the message lists what there is."""
+
+
+class SnapshotUnusable(LookupError):
+    """A snapshot that is not there (status 404) or cannot be read with its instrument (409);
+    the message says which and why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    """A snapshot with the instrument it is read with and its raw records; the decoded
+    responses are made on first use (the data-quality report reads records that do not
+    decode)."""
+
+    snapshot: Snapshot
+    instrument: Instrument
+    records: pd.DataFrame
+
+    @cached_property
+    def responses(self) -> Responses:
+        """The records decoded with the instrument; SnapshotUnusable (409) when they do not."""
+        try:
+            return decode(self.records, self.instrument)
+        except ValueError as exc:
+            raise SnapshotUnusable(409, f"snapshot {self.snapshot.id}: {exc}") from None
+
+    @property
+    def version_note(self) -> str:
+        """Said when the instrument is not the version the snapshot was pulled with (a shipped
+        instrument updated since); "" when it is."""
+        pulled = self.snapshot.instruments.get(self.instrument.id)
+        if not pulled or pulled == self.instrument.version:
+            return ""
+        return (
+            f"snapshot {self.snapshot.id} was pulled for {self.instrument.id} {pulled}; "
+            f"read with version {self.instrument.version}"
+        )
+
+
+def pulled_for(snapshot: Snapshot) -> tuple[str, str | None]:
+    """The one instrument (id, version) a snapshot was pulled for; SnapshotUnusable (409) when
+    it was pulled for none or several."""
+    if len(snapshot.instruments) != 1:
+        listed = ", ".join(snapshot.instruments) or "none recorded"
+        raise SnapshotUnusable(409, f"snapshot {snapshot.id} was pulled for {listed}, not one")
+    name, pulled = next(iter(snapshot.instruments.items()))
+    return name, pulled or None
+
+
+def instrument_for(snapshot: Snapshot, resolve: Resolve) -> Instrument:
+    """The instrument (and version) the snapshot was pulled for, found by ``resolve``;
+    SnapshotUnusable (409) when it was pulled for none or several, or that instrument is not
+    there or does not load."""
+    name, pulled = pulled_for(snapshot)
+    try:
+        return resolve(name, pulled)
+    except LookupError as exc:
+        raise SnapshotUnusable(
+            409, f"snapshot {snapshot.id} was pulled for '{name}': {exc}"
+        ) from None
+    except ValueError as exc:
+        raise SnapshotUnusable(409, f"the instrument '{name}' does not load: {exc}") from None
+
+
+def load(store: SnapshotStore, snapshot: Snapshot, instrument: Instrument) -> Loaded:
+    """The snapshot with its records, read with ``instrument``."""
+    return Loaded(snapshot, instrument, snapshot_records(store, snapshot))
 
 
 def find_snapshot(store: SnapshotStore, name: str) -> Snapshot:

@@ -27,7 +27,7 @@ from scoring.respondents import simulated_records
 
 ColumnKind = Literal["text", "integer", "number", "percent", "p_value"]
 TextKind = Literal["paragraph", "lead", "note", "warning"]
-ReportKind = Literal["committee", "practice", "cohort", "coding", "quality"]
+
 NAN = math.nan
 
 
@@ -276,7 +276,7 @@ def with_simulated(provenance: Provenance, *responses: Responses) -> Provenance:
 
 @dataclass(frozen=True)
 class Report:
-    kind: ReportKind
+    kind: str  # a kind of reports.catalogue
     title: str
     subtitle: str
     sections: tuple[Section, ...]

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from instruments.model import Instrument
-from instruments.reference_values import SHIPPED, References, find_references
-from plugin.cli.report import Pulled, build
+from instruments.reference_values import SHIPPED, find_references
 from plugin.pull import Snapshot, SnapshotStore
-from plugin.snapshots import provenance, snapshot_records
+from plugin.snapshots import load, provenance
+from reports.catalogue import build, report_formats
+from reports.kind import Request
 from reports.model import Report
-from reports.render import FORMATS, render, render_all
+from reports.render import Format, render, render_all
 
 # report kind -> the instruments it reads (the committee summary compares the two scans)
 PLAN: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -36,40 +37,29 @@ def write_reports(
     for kind, names in PLAN:
         if not all(name in pulled for name in names):
             continue
-        sources = [
-            Pulled(pulled[n][0], pulled[n][1], snapshot_records(store, pulled[n][0])) for n in names
-        ]
-        source = provenance([p.snapshot for p in sources], [p.instrument for p in sources])
-        made = build(
-            kind,
+        sources = [load(store, *pulled[name]) for name in names]
+        instruments = [p.instrument for p in sources]
+        request = Request(
             sources,
-            source,
-            practice=None,
-            suppress_below=None,
+            provenance([p.snapshot for p in sources], instruments),
             field_period="simulated responses",
-            references=_references(kind, sources),
+            # the committee's comparison with the earlier scan the source document reports
+            references=find_references(SHIPPED, instruments) if kind == "committee" else None,
         )
+        made = build(kind, request)
         stem = kind if kind != "quality" else f"quality-{names[0]}"
-        written += _render(made, folder / stem)
+        written += _render(made, folder / stem, report_formats(kind))
     say(f"{len(written)} report files:")
     for path in written:
         say(f"  {path}")
     return written
 
 
-def _references(kind: str, sources: list[Pulled]) -> References | None:
-    """The committee's comparison with the earlier scan the source document reports."""
-    if kind != "committee":
-        return None
-    return find_references(SHIPPED, [p.instrument for p in sources])
-
-
-def _render(made: Report | list[Report], stem: Path) -> list[Path]:
+def _render(made: Report | list[Report], stem: Path, formats: tuple[Format, ...]) -> list[Path]:
     if isinstance(made, list):
         # Practice feedback: every practice's PDF in one zip, and one example as HTML.
         return [
             render_all(made, stem.with_suffix(".zip"), "pdf"),
             render(made[0], stem.with_name(f"{stem.name}-example.html"), "html"),
         ]
-    formats = [f for f in FORMATS if made.tidy is not None or f not in ("csv", "json")]
     return [render(made, stem.with_suffix(f".{fmt}"), fmt) for fmt in formats]

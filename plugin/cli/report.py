@@ -14,112 +14,29 @@ grouping field (its region, its size) instead of the whole cohort.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
 import click
-import pandas as pd
 
-from instruments.model import Instrument
-from instruments.reference_values import SHIPPED, References, ReferenceValuesError, find_references
-from plugin.cli.stats import LANGUAGE_HELP, in_language, instrument_for
-from plugin.pull import Snapshot, SnapshotStore
-from plugin.snapshots import SnapshotNotFound, find_snapshot, provenance, snapshot_records
-from plugin.target import Instance
-from reports.catalogue import KINDS, report_formats, unfit
-from reports.coding import build_coding
-from reports.cohort import build_cohort
-from reports.committee import build_committee
-from reports.model import Provenance, Report
-from reports.practice import build_practice, build_practices
-from reports.quality import build_quality
+from instruments.reference_values import SHIPPED, ReferenceValuesError, find_references
+from plugin.cli.output import say
+from plugin.cli.reading import LANGUAGE_HELP, all_in_language, read_snapshots
+from plugin.snapshots import SnapshotUnusable, provenance
+from reports.catalogue import KINDS, build, misplaced, report_formats, unfit
+from reports.kind import Request
 from reports.render import FORMATS, Format, render, render_all
-from scoring.decode import Responses, decode
 from scoring.peer_groups import check_comparison_field
 
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@dataclass(frozen=True)
-class Pulled:
-    snapshot: Snapshot
-    instrument: Instrument
-    records: pd.DataFrame
-
-    def responses(self) -> Responses:
-        try:
-            return decode(self.records, self.instrument)
-        except ValueError as exc:
-            raise click.ClickException(
-                f"snapshot {self.snapshot.id}: {exc} (qiscan report quality lists such problems)"
-            ) from None
-
-
-def load(store: SnapshotStore, names: tuple[str, ...], language: str | None = None) -> list[Pulled]:
-    """The snapshots and their instruments, with labels in ``language`` where given. An
-    instrument not translated into it keeps its own labels, said on stderr, so a committee
-    report of a translated provider scan and an untranslated supporter scan can still be made;
-    no instrument translated into it is a usage error."""
-    found = []
-    for name in names:
-        try:
-            snapshot = find_snapshot(store, name)
-        except SnapshotNotFound as exc:
-            raise click.ClickException(str(exc)) from None
-        found.append(
-            Pulled(snapshot, instrument_for(snapshot, None), snapshot_records(store, snapshot))
-        )
-    if language is None:
-        return found
-    speaks = [language in (p.instrument.language, *p.instrument.translations) for p in found]
-    if not any(speaks):
-        in_language(found[0].instrument, language)  # the usage error, naming the languages
-    for p, speaking in zip(found, speaks, strict=True):
-        if not speaking:
-            say(
-                f"warning: {p.instrument.id} has no '{language}' translation; its labels stay "
-                f"in '{p.instrument.language}'"
-            )
-    return [
-        replace(p, instrument=in_language(p.instrument, language)) if speaking else p
-        for p, speaking in zip(found, speaks, strict=True)
-    ]
-
-
-def build(
-    kind: str,
-    pulled: list[Pulled],
-    source: Provenance,
-    *,
-    practice: str | None,
-    suppress_below: int | None,
-    field_period: str,
-    compare_by: str | None = None,
-    references: References | None = None,
-) -> Report | list[Report]:
-    first = pulled[0]
-    if kind == "committee":
-        supporters = pulled[1].responses() if len(pulled) > 1 else None
-        return build_committee(
-            first.responses(),
-            supporters,
-            provenance=source,
-            field_period=field_period,
-            suppress_below=suppress_below,
-            references=references,
-        )
-    if kind == "quality":
-        return build_quality(first.records, first.instrument, provenance=source)
-    if kind == "cohort":
-        return build_cohort(first.responses(), provenance=source)
-    if kind == "coding":
-        return build_coding(first.responses(), provenance=source)
-    if practice is not None:
-        return build_practice(first.responses(), practice, provenance=source, compare_by=compare_by)
-    return build_practices(first.responses(), provenance=source, compare_by=compare_by)
+# The command's option of each option the report kinds take (reports.kind.OPTIONS).
+OPTION_FLAGS = {
+    "practice": "--practice",
+    "compare_by": "--compare-by",
+    "supporters": "a second --snapshot",
+    "suppress_below": "--suppress-below",
+    "reference": "--reference",
+    "field_period": "--field-period",
+}
 
 
 @click.command("report")
@@ -169,40 +86,38 @@ def report_command(
     language: str | None,
 ) -> None:
     """Write the KIND report of one or more pulled snapshots to OUTPUT."""
-    pulled = load(SnapshotStore(Instance.default().snapshots), snapshots, language)
+    pulled = all_in_language(read_snapshots(snapshots), language)
     first = pulled[0]
     problem = unfit(kind, first.instrument, fmt)
     if problem:
         raise click.ClickException(f"snapshot {first.snapshot.id}: {problem}")
-    if practice is not None and kind != "practice":
-        raise click.ClickException("--practice is for practice feedback only")
-    if compare_by is not None and kind != "practice":
-        raise click.ClickException("--compare-by is for practice feedback only")
-    if reference is not None and kind != "committee":
-        raise click.ClickException("--reference is for the committee report only")
-    references = None
-    if reference is not None:
-        try:
-            references = find_references(reference, [p.instrument for p in pulled])
-        except ReferenceValuesError as exc:
-            raise click.ClickException(str(exc)) from None
-    if kind == "practice":
-        try:
-            check_comparison_field(first.instrument, compare_by)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
-    source = provenance([p.snapshot for p in pulled], [p.instrument for p in pulled])
+    given = {
+        "practice": practice,
+        "compare_by": compare_by,
+        "supporters": pulled[1] if len(pulled) > 1 else None,
+        "suppress_below": suppress_below,
+        "reference": reference,
+        "field_period": field_period or None,
+    }
+    for option, message in misplaced(kind, given).items():
+        raise click.ClickException(f"{OPTION_FLAGS[option]}: {message}")
+    instruments = [p.instrument for p in pulled]
     try:
-        made = build(
-            kind,
-            pulled,
-            source,
-            practice=practice,
-            suppress_below=suppress_below,
-            field_period=field_period,
-            compare_by=compare_by,
-            references=references,
-        )
+        references = None if reference is None else find_references(reference, instruments)
+        check_comparison_field(first.instrument, compare_by)
+    except (ReferenceValuesError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    request = Request(
+        pulled,
+        provenance([p.snapshot for p in pulled], instruments),
+        practice=practice,
+        compare_by=compare_by,
+        suppress_below=suppress_below,
+        field_period=field_period,
+        references=references,
+    )
+    try:
+        made = build(kind, request)
         if isinstance(made, list):
             with click.progressbar(
                 length=len(made), label=f"rendering {len(made)} reports", file=sys.stderr
@@ -214,6 +129,10 @@ def report_command(
         else:
             written = render(made, output, cast(Format, fmt))
             say(f"{kind} report in {written}")
+    except SnapshotUnusable as exc:
+        raise click.ClickException(
+            f"{exc.message} (qiscan report quality lists such problems)"
+        ) from None
     except ValueError as exc:
         say(f"error {exc}")
         sys.exit(1)

@@ -1,72 +1,27 @@
 """``qiscan stats``: the tidy statistics table of a pulled snapshot, as CSV.
 
 SNAPSHOT is a snapshot id, or an instrument id (the latest snapshot pulled for it). The records
-are decoded with the instrument (the snapshot's own when it was pulled for one), every statistic
-is computed and the long table is written with text cells neutralised for spreadsheets.
+are decoded with the instrument the snapshot was pulled for (shipped, or uploaded to the
+instance's service), or the one ``--instrument`` names; every statistic is computed and the
+long table is written with text cells neutralised for spreadsheets.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import cast, get_args
 
 import click
 
-from instruments.model import Instrument
-from instruments.translate import UnknownLanguage, translated
-from plugin.cli.instruments import resolve
+from plugin.cli.output import say
+from plugin.cli.reading import LANGUAGE_HELP, in_language, read_snapshots
 from plugin.files import write_atomically
-from plugin.pull import Snapshot, SnapshotStore
-from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
-from plugin.target import Instance
 from reports.tables import to_csv
 from scoring.decode import Responses, decode
-from scoring.questions import Options
+from scoring.questions import Adjustment, Options
+from scoring.respondents import Partials
 from scoring.statistics import statistics_table
 from scoring.units import check_units
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def instrument_for(snapshot: Snapshot, name: str | None) -> Instrument:
-    if name is None:
-        if len(snapshot.instruments) != 1:
-            listed = ", ".join(snapshot.instruments) or "none recorded"
-            raise click.UsageError(
-                f"snapshot {snapshot.id} was pulled for {listed}: name one with --instrument"
-            )
-        name = next(iter(snapshot.instruments))
-    result = resolve(name)
-    for problem in result.errors:
-        say(f"error {problem}")
-    if result.instrument is None or not result.ok:
-        sys.exit(1)
-    pulled = snapshot.instruments.get(result.instrument.id)
-    if pulled is not None and pulled != result.instrument.version:
-        say(
-            f"warning: snapshot {snapshot.id} was pulled for {result.instrument.id} "
-            f"{pulled}; scoring with version {result.instrument.version}"
-        )
-    return result.instrument
-
-
-def in_language(instrument: Instrument, language: str | None) -> Instrument:
-    """The instrument with its labels in ``language`` (as it is without one); a language it is
-    not translated into is a usage error naming those it is."""
-    if language is None:
-        return instrument
-    try:
-        return translated(instrument, language)
-    except UnknownLanguage as exc:
-        raise click.BadParameter(str(exc), param_hint="'--language'") from None
-
-
-LANGUAGE_HELP = (
-    "Labels in this language: a code the instrument is translated into (e.g. fr). "
-    "Codes and numbers are the same in every language."
-)
 
 
 def report_invalid(responses: Responses) -> None:
@@ -94,7 +49,7 @@ def report_invalid(responses: Responses) -> None:
 )
 @click.option(
     "--partials",
-    type=click.Choice(["include", "exclude"]),
+    type=click.Choice(get_args(Partials)),
     default="include",
     show_default=True,
     help="Partial responses: counted for the questions they answered, or left out.",
@@ -112,7 +67,7 @@ def report_invalid(responses: Responses) -> None:
 )
 @click.option(
     "--adjust",
-    type=click.Choice(["holm", "fdr_bh"]),
+    type=click.Choice(get_args(Adjustment)),
     help="Adjust the group tests' p-values across questions.",
 )
 @click.option("--language", metavar="CODE", help=LANGUAGE_HELP)
@@ -130,21 +85,18 @@ def stats_command(
     output: Path,
 ) -> None:
     """Write the statistics of SNAPSHOT (an id, or an instrument's latest) as one long CSV."""
-    store = SnapshotStore(Instance.default().snapshots)
+    (loaded,) = read_snapshots((snapshot,), instrument_name)
+    found = loaded.snapshot
+    instrument = in_language(loaded.instrument, language)
     try:
-        found = find_snapshot(store, snapshot)
-    except SnapshotNotFound as exc:
-        raise click.ClickException(str(exc)) from None
-    instrument = in_language(instrument_for(found, instrument_name), language)
-    records = snapshot_records(store, found)
-    try:
-        check = check_units(decode(records, instrument))
+        check = check_units(decode(loaded.records, instrument))
         responses = check.responses  # the rows the service's results read too
         options = Options(
             keep_missing=keep_missing,
             suppress_below=suppress_below,
-            adjust=adjust,  # type: ignore[arg-type]
-            partials=partials,  # type: ignore[arg-type]
+            # click checked both against the same Literal types (the options' choices)
+            adjust=cast(Adjustment | None, adjust),
+            partials=cast(Partials, partials),
         )
         table = statistics_table(responses, options, by=by, waves=waves)
     except ValueError as exc:

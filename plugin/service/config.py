@@ -17,6 +17,7 @@ from typing import Any
 
 from plugin.target import PRIVATE_FOLDER, Instance, private
 
+SNAPSHOTS_VARIABLE = "QISCAN_SNAPSHOTS"  # a path or URL: the snapshot store, wherever it is
 SESSION_HOURS = 8  # a web page session ends after a working day
 MAX_BODY = 2 * 1024 * 1024  # request bodies: an instrument definition is far smaller
 # Seconds a job of each kind may run before its worker stops it (plugin.service.jobs; a kind
@@ -27,14 +28,13 @@ JOB_TIME_LIMITS = {"report": 15 * 60, "pull": 60 * 60, "rescore": 10 * 60}
 def service_config(instance: Instance, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     config: dict[str, Any] = {
         "INSTANCE": str(instance.folder),
-        "DATABASE_URL": os.environ.get("QISCAN_DATABASE_URL")
-        or f"sqlite:///{instance.service_db.resolve()}",
+        "DATABASE_URL": database_url(instance),
         "SECRET_KEY": os.environ.get("QISCAN_SECRET_KEY") or stored_secret_key(instance),
         "MAX_CONTENT_LENGTH": MAX_BODY,
         "MAX_FORM_MEMORY_SIZE": MAX_BODY,  # one limit, whatever the body's encoding
         "REPORTS_DIR": str(instance.folder / "reports"),
         # None: the service database on PostgreSQL, else the instance's snapshots.sqlite
-        "SNAPSHOTS": os.environ.get("QISCAN_SNAPSHOTS") or None,
+        "SNAPSHOTS": os.environ.get(SNAPSHOTS_VARIABLE) or None,
         "START_WORKER": True,
         "JOB_TIME_LIMITS": dict(JOB_TIME_LIMITS),
         "SESSION_COOKIE_NAME": "qiscan_session",
@@ -51,6 +51,34 @@ def service_config(instance: Instance, test_config: dict[str, Any] | None = None
     }
     config.update(test_config or {})
     return config
+
+
+def database_url(instance: Instance) -> str:
+    """The service database: ``QISCAN_DATABASE_URL``, else SQLite in the instance folder."""
+    return os.environ.get("QISCAN_DATABASE_URL") or f"sqlite:///{instance.service_db.resolve()}"
+
+
+def snapshot_target(config: dict[str, Any]) -> str:
+    """Where the snapshot store is: ``SNAPSHOTS`` when set, else the service database when that
+    is PostgreSQL (every process shares it), else the instance's ``snapshots.sqlite``."""
+    if config.get("SNAPSHOTS"):
+        return str(config["SNAPSHOTS"])
+    database = str(config["DATABASE_URL"])
+    if database.startswith("postgresql"):
+        return database
+    return str(Instance(Path(config["INSTANCE"])).snapshots)
+
+
+def instance_snapshots(instance: Instance) -> str:
+    """The snapshot store the service of ``instance`` reads, for the command line: the same
+    place, by the same rule."""
+    return snapshot_target(
+        {
+            "SNAPSHOTS": os.environ.get(SNAPSHOTS_VARIABLE),
+            "DATABASE_URL": database_url(instance),
+            "INSTANCE": str(instance.folder),
+        }
+    )
 
 
 def stored_secret_key(instance: Instance) -> str:

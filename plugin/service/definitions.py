@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +27,7 @@ from instruments.model import Instrument
 from instruments.problems import Problem
 from plugin.service.errors import ApiProblem
 from plugin.service.models import InstrumentDefinition
+from plugin.snapshots import Resolve
 
 BODY_NAME = "request body"
 PROBLEM_KEYS = ("code", "message", "pointer", "field", "hint")
@@ -130,6 +135,41 @@ def resolve(db: Session, instrument_id: str, version: str | None = None) -> Inst
             f"there is no instrument {asked}; known: {', '.join(known_ids(db))}"
         )
     return loaded(row)
+
+
+def resolver(db: Session) -> Resolve:
+    """:func:`resolve` over ``db``, as :func:`plugin.snapshots.load` asks for an instrument."""
+    return lambda instrument_id, version: resolve(db, instrument_id, version)
+
+
+@contextmanager
+def resolver_at(database_url: str) -> Iterator[Resolve]:
+    """The resolver of the service database at ``database_url``, for the command line: the
+    instruments uploaded to the service are read as the service reads them. A database the
+    service has not set up yet holds no upload (nothing is made here): then only shipped
+    instruments are found."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        yield _shipped_only
+        return
+    engine = sa.create_engine(url)
+    try:
+        if not sa.inspect(engine).has_table(InstrumentDefinition.__tablename__):
+            yield _shipped_only
+            return
+        with Session(engine) as db:
+            yield resolver(db)
+    finally:
+        engine.dispose()
+
+
+def _shipped_only(instrument_id: str, version: str | None) -> Instrument:
+    if is_shipped(instrument_id):
+        return _shipped(instrument_id)
+    raise UnknownInstrument(
+        f"there is no instrument '{instrument_id}' (nothing is uploaded to this instance's "
+        f"service); shipped: {', '.join(sorted(shipped_ids()))}"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -24,15 +24,11 @@ from plugin.service.db import worker_session
 from plugin.service.job_stop import ChildFailed, Step, run_in_child
 from plugin.service.jobs import Progress, handler
 from plugin.service.models import Job, ReportFile
-from plugin.service.tasks import Decoded, JobFailed, SnapshotUnusable, decoded
-from plugin.snapshots import provenance
-from reports.catalogue import report_formats, unfit
-from reports.coding import build_coding
-from reports.cohort import build_cohort
-from reports.committee import build_committee
+from plugin.service.tasks import JobFailed, decoded
+from plugin.snapshots import Loaded, SnapshotUnusable, provenance
+from reports.catalogue import build, report_formats, unfit
+from reports.kind import Request
 from reports.model import Report
-from reports.practice import build_practice, build_practices
-from reports.quality import build_quality
 from reports.render import Format, render, render_all
 
 CONTENT_TYPES = {
@@ -47,38 +43,27 @@ CONTENT_TYPES = {
 
 def build_report(
     kind: str,
-    main: Decoded,
-    supporters: Decoded | None,
+    main: Loaded,
+    supporters: Loaded | None,
     *,
     practice: str | None,
     suppress_below: int | None,
     compare_by: str | None = None,
     reference: str | None = None,
 ) -> Report | list[Report]:
-    """The ``kind`` report, as ``qiscan report`` builds it (practice: all practices when
-    ``practice`` is None, compared with the practices sharing their ``compare_by`` value
-    when it names a grouping field, else with the whole cohort; committee: beside the shipped
-    earlier scan ``reference`` names)."""
+    """The ``kind`` report, as ``qiscan report`` builds it (:func:`reports.catalogue.build`;
+    committee: beside the shipped earlier scan ``reference`` names)."""
     both = [main] if supporters is None else [main, supporters]
-    source = provenance([d.snapshot for d in both], [d.instrument for d in both])
-    if kind == "committee":
-        instruments = [d.instrument for d in both]
-        return build_committee(
-            main.responses,
-            supporters.responses if supporters else None,
-            provenance=source,
-            suppress_below=suppress_below,
-            references=None if reference is None else find_references(reference, instruments),
-        )
-    if kind == "quality":
-        return build_quality(main.records, main.instrument, provenance=source)
-    if kind == "cohort":
-        return build_cohort(main.responses, provenance=source)
-    if kind == "coding":
-        return build_coding(main.responses, provenance=source)
-    if practice is not None:
-        return build_practice(main.responses, practice, provenance=source, compare_by=compare_by)
-    return build_practices(main.responses, provenance=source, compare_by=compare_by)
+    instruments = [d.instrument for d in both]
+    request = Request(
+        both,
+        provenance([d.snapshot for d in both], instruments),
+        practice=practice,
+        compare_by=compare_by,
+        suppress_below=suppress_below,
+        references=None if reference is None else find_references(reference, instruments),
+    )
+    return build(kind, request)
 
 
 def report_filename(kind: str, snapshot_id: int, fmt: str, practice: str | None) -> str:
@@ -97,8 +82,8 @@ def safe_name(text: str) -> str:
 def make_report_file(
     step: Step,
     params: dict[str, Any],
-    main: Decoded,
-    supporters: Decoded | None,
+    main: Loaded,
+    supporters: Loaded | None,
     folder: str,
 ) -> dict[str, str]:
     """Build and render the report ``params`` describes into ``folder`` (in the job's child

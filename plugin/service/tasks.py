@@ -2,13 +2,11 @@
 
 A pull job reaches its connection's REDCap project and pulls it into the snapshot store,
 reporting each batch as progress (where a cancel or the time limit stops it; a stopped pull
-leaves no snapshot listed). The store is the service's
-own database when that is PostgreSQL (every process shares it), else the instance's
-``snapshots.sqlite``, which ``qiscan pull`` and ``qiscan report`` read too;
-``QISCAN_SNAPSHOTS`` (a path or URL) overrides. The ``report`` job is
-:mod:`plugin.service.report_jobs`. Snapshots never change once written, so their decoded
-responses are kept per app in a small LRU cache (:func:`cache`, which the result endpoints use
-for their statistics and scores too).
+leaves no snapshot listed). Where the store is follows one rule
+(:func:`plugin.service.config.snapshot_target`), which ``qiscan stats`` and ``qiscan report``
+follow too. The ``report`` job is :mod:`plugin.service.report_jobs`. Snapshots never change
+once written, so their decoded responses are kept per app in a small LRU cache (:func:`cache`,
+which the result endpoints use for their statistics and scores too).
 """
 
 from __future__ import annotations
@@ -16,36 +14,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import pandas as pd
 from flask import Flask
 
-from instruments.model import Instrument
-from plugin.pull import Snapshot, SnapshotStore, pull
+from plugin.pull import SnapshotStore, pull
 from plugin.redcap.errors import redact
+from plugin.service.config import snapshot_target
 from plugin.service.connections import client_for
 from plugin.service.db import worker_session
-from plugin.service.definitions import UnknownInstrument, resolve
+from plugin.service.definitions import resolve, resolver
 from plugin.service.jobs import Progress, handler
 from plugin.service.models import Connection, Job
-from plugin.snapshots import snapshot_records
-from plugin.target import Instance
-from scoring.decode import Responses, decode
+from plugin.snapshots import Loaded, SnapshotUnusable, instrument_for, load
+from scoring.decode import Responses
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class SnapshotUnusable(LookupError):
-    """A snapshot that is not there (404) or cannot be read with its instrument (409)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class JobFailed(RuntimeError):
@@ -75,16 +60,6 @@ class Lru(Generic[K, V]):
         return value
 
 
-@dataclass(frozen=True, eq=False)
-class Decoded:
-    """A snapshot with its instrument, raw records and decoded responses."""
-
-    snapshot: Snapshot
-    instrument: Instrument
-    records: pd.DataFrame
-    responses: Responses
-
-
 def store_of(app: Flask) -> SnapshotStore:
     """The app's snapshot store, made once (see the module's note on where it is)."""
     found: SnapshotStore | None = app.extensions.get("qiscan.snapshots")
@@ -101,15 +76,6 @@ def store_of(app: Flask) -> SnapshotStore:
     return found
 
 
-def snapshot_target(config: dict[str, Any]) -> str:
-    if config.get("SNAPSHOTS"):
-        return str(config["SNAPSHOTS"])
-    database = str(config["DATABASE_URL"])
-    if database.startswith("postgresql"):
-        return database
-    return str(Instance(Path(config["INSTANCE"])).snapshots)
-
-
 _STORE_LOCK = threading.Lock()
 
 
@@ -120,42 +86,24 @@ def cache(app: Flask, name: str, default_size: int) -> Lru[Any, Any]:
     return found
 
 
-def instrument_of(app: Flask, snapshot: Snapshot) -> Instrument:
-    """The instrument the snapshot was pulled for: shipped, or the uploaded version it used."""
-    if len(snapshot.instruments) != 1:
-        listed = ", ".join(snapshot.instruments) or "none recorded"
-        raise SnapshotUnusable(409, f"snapshot {snapshot.id} was pulled for {listed}, not one")
-    name, version = next(iter(snapshot.instruments.items()))
-    try:
-        with worker_session(app) as db:
-            return resolve(db, name, version or None)
-    except UnknownInstrument:
-        raise SnapshotUnusable(
-            409, f"snapshot {snapshot.id} was pulled for '{name}', which this service lacks"
-        ) from None
-    except ValueError as exc:
-        raise SnapshotUnusable(409, f"the instrument '{name}' does not load: {exc}") from None
+def decoded(app: Flask, snapshot_id: int) -> Loaded:
+    """The snapshot loaded with its instrument and decoded (cached per app: snapshots never
+    change); SnapshotUnusable when it is not there (404) or does not decode (409)."""
 
-
-def decoded(app: Flask, snapshot_id: int) -> Decoded:
-    """The snapshot decoded with its instrument (cached per app: snapshots never change)."""
-
-    def make() -> Decoded:
+    def make() -> Loaded:
         store = store_of(app)
         try:
             snapshot = store.get(snapshot_id)
         except KeyError:
             raise SnapshotUnusable(404, f"there is no snapshot {snapshot_id}") from None
-        instrument = instrument_of(app, snapshot)
-        records = snapshot_records(store, snapshot)
-        try:
-            responses = decode(records, instrument)
-        except ValueError as exc:
-            raise SnapshotUnusable(409, f"snapshot {snapshot_id}: {exc}") from None
-        return Decoded(snapshot, instrument, records, responses)
+        with worker_session(app) as db:
+            instrument = instrument_for(snapshot, resolver(db))
+        found = load(store, snapshot, instrument)
+        _ = found.responses  # decoded now: a snapshot that does not decode is not cached
+        return found
 
-    found: Decoded = cache(app, "decoded", 8).get(snapshot_id, make)
-    return found
+    loaded: Loaded = cache(app, "decoded", 8).get(snapshot_id, make)
+    return loaded
 
 
 def unit_of(responses: Responses, practice: str) -> str | None:

@@ -196,7 +196,7 @@ def test_practice_feedback_in_csv_or_json_is_refused_at_the_request(
             assert refused.status_code == 422, refused.json
             assert refused.json["errors"] == {
                 "format": [
-                    f"practice feedback is made as html, pdf or xlsx, not {fmt}: it has no "
+                    f"a practice report is made as html, pdf or xlsx, not {fmt}: it has no "
                     "result table to write as CSV or JSON"
                 ]
             }

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from plugin import snapshots
 from plugin.service import tasks
 from plugin.simulate import simulate
 from plugin.snapshots import snapshot_records
@@ -179,7 +180,7 @@ def test_a_snapshot_is_decoded_once_for_every_result(
         calls.append(1)
         return decode(records, instrument)
 
-    monkeypatch.setattr(tasks, "decode", counting)
+    monkeypatch.setattr(snapshots, "decode", counting)
     analyst = auth(keys["analyst"])
     for path in ("scores", "progress", f"benchmarks?practice={OWN}", "scores?wave=baseline"):
         assert client.get(f"/snapshots/{snapshot}/{path}", headers=analyst).status_code == 200

@@ -109,7 +109,8 @@ def test_an_unknown_snapshot_is_a_clear_error(
         ),
         (
             ("practice", "--snapshot", "practice_readiness", "--format", "csv"),
-            "a practice report is made as html, pdf, xlsx, not csv",
+            "a practice report is made as html, pdf or xlsx, not csv: it has no result table to "
+            "write as CSV or JSON",
         ),
         (
             ("practice", "--snapshot", "practice_readiness", "--practice", "PRA-999"),
@@ -121,7 +122,7 @@ def test_an_unknown_snapshot_is_a_clear_error(
         ),
         (
             ("cohort", "--snapshot", "practice_readiness", "--compare-by", "region"),
-            "--compare-by is for practice feedback only",
+            "--compare-by: only practice feedback is compared by a group; a cohort report does not",
         ),
         (
             ("committee", "--snapshot", "provider_scan", "--reference", "alliance_2016"),
@@ -129,7 +130,8 @@ def test_an_unknown_snapshot_is_a_clear_error(
         ),
         (
             ("quality", "--snapshot", "provider_scan", "--reference", "alliance_2017"),
-            "--reference is for the committee report only",
+            "--reference: only the committee summary sets an earlier scan beside this one; a "
+            "quality report does not",
         ),
     ],
 )

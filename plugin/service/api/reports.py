@@ -26,17 +26,18 @@ from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.jobs import enqueue
 from plugin.service.models import MAX_ID, Job, ReportFile
-from reports.catalogue import KINDS, report_formats, report_kinds
+from reports.catalogue import KINDS, misplaced, report_kinds, wrong_format
 from reports.render import FORMATS
 from scoring.peer_groups import check_comparison_field
 
 blp = Blueprint("reports", __name__, description="Report files of snapshots, made as jobs")
-TITLES = {
-    "committee": "the committee summary",
-    "practice": "practice feedback",
-    "cohort": "cohort progress",
-    "coding": "coder agreement",
-    "quality": "the data-quality report",
+# The request's field of each option the report kinds take (reports.kind.OPTIONS).
+OPTION_FIELDS = {
+    "practice": "practice",
+    "compare_by": "compare_by",
+    "supporters": "supporters_snapshot",
+    "suppress_below": "suppress_below",
+    "reference": "reference",
 }
 
 
@@ -74,22 +75,15 @@ class ReportIn(Schema):
 
     @validates_schema
     def options_fit_the_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
-        kind = data.get("kind")
-        if "practice" in data and kind != "practice":
-            raise ValidationError("only practice feedback is made for one practice", "practice")
-        if "compare_by" in data and kind != "practice":
-            raise ValidationError("only practice feedback is compared by a group", "compare_by")
-        for name in ("supporters_snapshot", "suppress_below", "reference"):
-            if name in data and kind != "committee":
-                raise ValidationError("only the committee report takes this", name)
-        fmt = data.get("format")
-        if kind in KINDS and fmt in FORMATS and fmt not in report_formats(kind):
-            made_as = ", ".join(report_formats(kind)[:-1]) + f" or {report_formats(kind)[-1]}"
-            raise ValidationError(
-                f"{TITLES[kind]} is made as {made_as}, not {fmt}: it has no result table to "
-                "write as CSV or JSON",
-                "format",
-            )
+        kind, fmt = data.get("kind"), data.get("format")
+        if kind not in KINDS:
+            return
+        given = {option: data.get(name) for option, name in OPTION_FIELDS.items()}
+        errors = {OPTION_FIELDS[o]: [m] for o, m in misplaced(kind, given).items()}
+        if fmt in FORMATS and wrong_format(kind, fmt):
+            errors["format"] = [wrong_format(kind, fmt)]
+        if errors:
+            raise ValidationError(errors)
 
 
 class ReportQuery(Schema):

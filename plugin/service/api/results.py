@@ -27,7 +27,8 @@ from marshmallow import Schema, fields, validate
 
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
-from plugin.service.tasks import Decoded, SnapshotUnusable, cache, decoded, unit_of
+from plugin.service.tasks import cache, decoded, unit_of
+from plugin.snapshots import Loaded, SnapshotUnusable
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
 from scoring.scale_stats import ALL_WAVES, BASELINE_TO_LATEST, long_scores, scale_scores
@@ -186,7 +187,7 @@ class BenchmarksOut(Schema):
     data_quality = DATA_QUALITY
 
 
-def snapshot_or_problem(snapshot_id: int) -> Decoded:
+def snapshot_or_problem(snapshot_id: int) -> Loaded:
     try:
         return decoded(current_app, snapshot_id)
     except SnapshotUnusable as exc:
@@ -198,7 +199,7 @@ class Usable:
     """A snapshot's units that results can use (:func:`scoring.units.check_units`: ``check``
     holds their responses and what was set aside) and their scale scores, per row and long."""
 
-    found: Decoded
+    found: Loaded
     check: UnitCheck
     scores: ScaleScores
     long: pd.DataFrame
@@ -253,7 +254,7 @@ def usable_statistics(
     return found
 
 
-def visible_unit(found: Decoded, practice: str) -> str:
+def visible_unit(found: Loaded, practice: str) -> str:
     """The unit the caller asked for (its id trimmed, or a record id); 404 when it is not in
     the snapshot or not the caller's, 409 naming the records when it is set aside."""
     check = usable(found.snapshot.id).check

@@ -47,7 +47,7 @@ from plugin.service.web.signin import (
     sign_in,
     signed_in_key,
 )
-from reports.catalogue import report_kinds
+from reports.catalogue import kind_of, report_kinds
 from reports.render import FORMATS
 
 blp = Blueprint(
@@ -115,13 +115,17 @@ def project(connection_id: int) -> str:
             .limit(100)
         )
     )
+    kinds = kinds_of(connection.instrument)
+    # the options some kind of this project's takes: the form asks for those only
+    takes = {option for kind in kinds for option in kind_of(kind).takes}
     return render_template(
         "web/project.html",
         connection=connection,
         snapshots=project_snapshots(connection_id, limit=20),
         files=files,
         jobs=project_jobs(connection_id),
-        kinds=kinds_of(connection.instrument),
+        kinds=kinds,
+        takes=takes,
         formats=FORMATS,
     )
 
