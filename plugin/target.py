@@ -26,12 +26,11 @@ from instruments.translation_file import translation_files
 from plugin.localcap import create_app, serve_in_thread
 from plugin.localcap.admin import LocalcapAdmin
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
+from reports.files import PRIVATE_FILE, PRIVATE_FOLDER, write_atomically
 
 INSTANCE_ENV = "QISCAN_INSTANCE"
 BASE_URL_ENV = "QISCAN_LOCALCAP_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765/"
-PRIVATE_FOLDER = 0o700
-PRIVATE_FILE = 0o600
 
 
 @dataclass(frozen=True)
@@ -90,12 +89,7 @@ class Instance:
 
     def write_secrets(self, values: dict[str, str]) -> None:
         self.private_folder()
-        temporary = self._secrets.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        os.fchmod(descriptor, PRIVATE_FILE)  # a leftover temporary keeps its old mode otherwise
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(values, out, indent=1)
-        os.replace(temporary, self._secrets)
+        write_atomically(self._secrets, json.dumps(values, indent=1))
 
 
 def private(path: Path, mode: int) -> None:

@@ -1,23 +1,18 @@
-"""Report files written whole or not at all, and many reports (one per practice) as one zip.
-
-A report file that a crash leaves half-written looks like a report and is not one, so every
-file is written beside its destination under a temporary name and renamed into place: a reader
-sees the old file or the new one, never a fragment.
-"""
+"""Many reports (one per practice) as one zip, with an index, under file names every system
+accepts; written whole or not at all, as every file is (:mod:`reports.files`)."""
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
 import pandas as pd
 
+from reports.files import replacing
 from reports.model import Report
 from reports.tables import to_csv
 
@@ -29,38 +24,6 @@ WINDOWS_RESERVED = frozenset(
     | {f"com{i}" for i in range(1, 10)}
     | {f"lpt{i}" for i in range(1, 10)}
 )
-
-
-@contextmanager
-def replacing(out: Path) -> Iterator[Path]:
-    """A temporary path beside ``out``, renamed onto ``out`` when the block succeeds and
-    removed when it raises (an existing ``out`` is then left as it was)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, out)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    # Reading the umask means setting it; the moment in between errs on the private side.
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(out: Path, data: bytes) -> Path:
-    """Write ``data`` to ``out`` whole or not at all."""
-    with replacing(out) as temporary:
-        temporary.write_bytes(data)
-    return out
 
 
 def file_stem(text: str) -> str:

@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from reports import charts
-from reports.bundle import write_atomically
+from reports.files import write_atomically
 from reports.long_text import readable
 from reports.model import (
     Block,

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from reports.bundle import write_atomically
+from reports.files import write_atomically
 from reports.model import Report
 from reports.render_html import to_html
 

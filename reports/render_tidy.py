@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reports.bundle import write_atomically
+from reports.files import write_atomically
 from reports.model import Provenance, Report
 from reports.tables import to_csv
 

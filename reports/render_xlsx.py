@@ -48,7 +48,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from reports.bundle import write_atomically
+from reports.files import write_atomically
 from reports.long_text import ELLIPSIS, XLSX_CELL_LIMIT, xlsx_length
 from reports.model import (
     Cell,

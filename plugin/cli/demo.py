@@ -21,13 +21,14 @@ from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.model import Instrument
 from plugin.cli.demo_reports import write_reports
 from plugin.cli.instruments import write_translations
+from plugin.cli.output import say
 from plugin.deploy.apply import deploy
-from plugin.files import write_atomically
 from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
 from plugin.simulated_import import safe_rows
 from plugin.snapshots import snapshot_records
 from plugin.target import Instance, embedded_localcap, open_for
+from reports.files import write_atomically
 from reports.tables import to_csv as table_csv
 from scoring.decode import decode
 from scoring.statistics import statistics_table
@@ -42,10 +43,6 @@ DEMO_SIZES = {
     "focus_group": 18,
     "qualitative_coding": 60,
 }
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 @click.command()

@@ -15,11 +15,8 @@ from instruments.json_schema import instrument_json_schema
 from instruments.model import Instrument
 from instruments.problems import InstrumentError, ValidationResult
 from instruments.translation_file import translation_files
-from plugin.files import write_atomically
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
+from plugin.cli.output import say
+from reports.files import write_atomically
 
 
 def resolve(name_or_path: str) -> ValidationResult:

@@ -10,7 +10,7 @@ import click
 from instruments.model import Instrument
 from instruments.translate import languages
 from plugin.cli.instruments import resolve
-from plugin.files import write_atomically
+from plugin.cli.output import say
 from plugin.invite import (
     InvitationStore,
     MemberListError,
@@ -25,12 +25,9 @@ from plugin.pull.pull import project_key
 from plugin.redcap import RedcapClient, RedcapProblem
 from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
 from plugin.target import Instance, open_for
+from reports.files import write_atomically
 from scoring.decode import decode
 from scoring.respondents import respondents
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 @click.command(

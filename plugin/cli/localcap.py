@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from plugin.cli.output import say
 from plugin.localcap.app import SUPER_TOKEN, create_app
 from plugin.localcap.creation import create_project, new_token
 from plugin.localcap.errors import ApiError
@@ -23,10 +24,6 @@ from plugin.redcap import RedcapProblem
 from plugin.target import Instance, embedded_localcap
 
 SUPER_TOKEN_ENV = "QISCAN_LOCALCAP_SUPER_TOKEN"
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 def super_token_from(environ: Mapping[str, str]) -> tuple[str, bool]:

@@ -10,18 +10,15 @@ import click
 
 from instruments.model import Instrument
 from plugin.cli.instruments import resolve
+from plugin.cli.output import say
 from plugin.deploy import apply_steps, desired_project, draft_mode_package, render_plan
 from plugin.deploy.apply import deploy, run_steps
 from plugin.deploy.steps import DeployRefused
-from plugin.files import write_atomically
 from plugin.pull import SnapshotStore, pull
 from plugin.pull.writer import TakenOver
 from plugin.redcap import RedcapProblem
 from plugin.target import Instance, open_for
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
+from reports.files import write_atomically
 
 
 def load_all(names: tuple[str, ...]) -> list[Instrument]:

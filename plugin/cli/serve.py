@@ -30,6 +30,7 @@ from werkzeug.serving import WSGIRequestHandler
 from instruments import load_shipped
 from instruments.model import Instrument
 from plugin.cli.demo import DEMO_SIZES
+from plugin.cli.output import say
 from plugin.deploy.apply import deploy
 from plugin.deploy.steps import DeployRefused
 from plugin.localcap import RunningServer, serve_in_thread
@@ -59,10 +60,6 @@ KEY_LABEL = "admin (qiscan serve)"
 SEED = 2017
 TRIGGER_PATH = re.compile(r"^(/trigger/[^/]+/)[^/]+")
 Say = Callable[[str], None]
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 @dataclass(frozen=True)

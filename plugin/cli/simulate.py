@@ -12,11 +12,12 @@ import click
 
 from instruments.model import Instrument
 from plugin.cli.instruments import resolve
-from plugin.files import write_atomically
+from plugin.cli.output import say
 from plugin.redcap import RedcapProblem
 from plugin.simulate import simulate
 from plugin.simulated_import import RealAnswersFound, mark_simulated, safe_rows
 from plugin.target import open_for
+from reports.files import write_atomically
 
 
 @click.command(
@@ -94,10 +95,6 @@ def simulate_command(
     if into_redcap:
         imported = import_rows(result.instrument, rows, project, batch_size, fill_missing)
         say(f"imported {imported} simulated records into {project or result.instrument.id}")
-
-
-def say(message: str) -> None:
-    click.echo(message, err=True)
 
 
 def import_rows(

@@ -15,7 +15,7 @@ import click
 
 from plugin.cli.output import say
 from plugin.cli.reading import LANGUAGE_HELP, in_language, read_snapshots
-from plugin.files import write_atomically
+from reports.files import write_atomically
 from reports.tables import to_csv
 from scoring.decode import Responses, decode
 from scoring.questions import Adjustment, Options

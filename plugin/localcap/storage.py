@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin.localcap.errors import NO_PERMISSION, ApiError
+from reports.files import PRIVATE_FILE
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -145,7 +146,6 @@ CREATE INDEX IF NOT EXISTS return_code_tries_by_hash ON return_code_tries (hash,
 
 SURVEY_LANGUAGE = "survey_language"  # the setting naming the dictionary's language: "code|name"
 ADMIN_USER = "site_admin"  # the name REDCap gives its first administrator
-PRIVATE_FILE = 0o600
 _TOKEN = re.compile(r"^[A-Za-z0-9]+$")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from plugin.target import PRIVATE_FOLDER, Instance, private
+from plugin.target import Instance, private
+from reports.files import PRIVATE_FOLDER
 
 SNAPSHOTS_VARIABLE = "QISCAN_SNAPSHOTS"  # a path or URL: the snapshot store, wherever it is
 SESSION_HOURS = 8  # a web page session ends after a working day

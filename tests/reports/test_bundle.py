@@ -11,7 +11,8 @@ from zipfile import ZipFile
 
 import pytest
 
-from reports.bundle import file_stem, render_zip, write_atomically
+from reports.bundle import file_stem, render_zip
+from reports.files import write_atomically
 from reports.model import Provenance, Report
 
 
@@ -101,14 +102,17 @@ def test_no_reports_is_an_error_not_an_empty_zip(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_atomic_write_gets_the_mode_the_umask_gives_not_a_private_one(tmp_path: Path) -> None:
+def test_a_report_file_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    """Reports hold respondents' open-text answers: owner-only, as every file qiscan writes
+    (the command line's tables were 0600 and its reports took the umask's 0644 until one
+    helper wrote both)."""
     previous = os.umask(0o022)
     try:
         out = write_atomically(tmp_path / "sub" / "r.csv", b"a\n")
     finally:
         os.umask(previous)
     assert out.read_bytes() == b"a\n"
-    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_each_file_bundled_is_told_as_progress(tmp_path: Path) -> None:

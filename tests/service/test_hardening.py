@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plugin.files import write_atomically
 from plugin.localcap import RunningServer, serve_in_thread
 from plugin.service import create_app
 from plugin.service.config import reports_dir
 from plugin.service.inputs import MAX_DEPTH, too_deep
+from reports.files import write_atomically
 from tests.service.conftest import auth
 from tests.service.test_instruments import classic
 
