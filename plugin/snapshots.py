@@ -129,12 +129,11 @@ def provenance(snapshots: list[Snapshot], instruments: list[Instrument]) -> Prov
     """qiscan's version, the instruments' versions, and the (first) snapshot's id, hash and
     pull time: what a reader needs to reproduce the report."""
     first = snapshots[0] if snapshots else None
-    hashes = ", ".join(s.content_hash[:12] for s in snapshots)
     return Provenance(
         qiscan_version=version("qiscan"),
         instruments=tuple((i.id, i.version) for i in instruments),
         snapshot_id=first.id if first else None,
-        content_hash=hashes,
+        content_hashes=tuple(s.content_hash[:12] for s in snapshots),
         pulled_at=", ".join(s.server_time for s in snapshots),
         project=", ".join(s.project for s in snapshots),
         generated_at=datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -179,7 +179,7 @@ class _Fit:
             instruments=tuple(
                 (self.heading(i), self.heading(v)) for i, v in provenance.instruments
             ),
-            content_hash=self.heading(provenance.content_hash),
+            content_hashes=tuple(self.heading(h) for h in provenance.content_hashes),
             pulled_at=self.heading(provenance.pulled_at),
             project=self.heading(provenance.project),
             generated_at=self.heading(provenance.generated_at),

@@ -261,7 +261,7 @@ class Provenance:
     qiscan_version: str
     instruments: tuple[tuple[str, str], ...]  # (id, version)
     snapshot_id: int | None = None
-    content_hash: str = ""
+    content_hashes: tuple[str, ...] = ()  # of each snapshot read, in order
     pulled_at: str = ""  # the REDCap server time of the pull
     project: str = ""
     generated_at: str = ""

@@ -74,7 +74,7 @@ def provenance_dict(provenance: Provenance) -> dict[str, object]:
             {"id": instrument, "version": version} for instrument, version in provenance.instruments
         ],
         "snapshot_id": provenance.snapshot_id,
-        "content_hash": provenance.content_hash,
+        "content_hashes": list(provenance.content_hashes),
         "pulled_at": provenance.pulled_at,
         "project": provenance.project,
         "generated_at": provenance.generated_at,

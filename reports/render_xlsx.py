@@ -323,7 +323,7 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
         ("qiscan version", provenance.qiscan_version),
         *(instruments or [("Instrument", "")]),
         ("Snapshot id", snapshot),
-        ("Content hash", provenance.content_hash),
+        ("Content hash", ", ".join(provenance.content_hashes)),
         ("Pulled at", provenance.pulled_at),
         ("REDCap project", provenance.project),
         ("Generated at", provenance.generated_at),

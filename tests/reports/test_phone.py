@@ -72,7 +72,7 @@ def phone_report() -> Report:
                 ),
             ),
         ),
-        Provenance("0.1.0", (("provider_scan", "1.2.0"),), content_hash="sha256:" + "9f" * 32),
+        Provenance("0.1.0", (("provider_scan", "1.2.0"),), content_hashes=("sha256:" + "9f" * 32,)),
     )
 
 

@@ -185,7 +185,7 @@ def test_the_provenance_ends_the_report(soup: BeautifulSoup) -> None:
     assert footer is soup.select_one(".page").find_all(recursive=False)[-1]
     facts = {d.dt.get_text(): d.dd.get_text() for d in footer.select("div.fact")}
     assert facts["Snapshot"] == str(PROVENANCE.snapshot_id)
-    assert facts["Content hash"] == PROVENANCE.content_hash
+    assert facts["Content hash"] == PROVENANCE.content_hashes[0]
     assert facts["Instruments"] == "provider_scan 1.2.0, supporter_scan 1.1.0"
     assert facts["qiscan version"] == "0.1.0"
     assert facts["Pulled from REDCap"] == PROVENANCE.pulled_at

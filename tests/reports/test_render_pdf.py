@@ -79,7 +79,7 @@ def test_the_provenance_is_printed_at_the_end(pages: list[str]) -> None:
     assert "Provenance" in pages[-1]
     for text in (
         f"Snapshot{PROVENANCE.snapshot_id}",
-        PROVENANCE.content_hash,
+        PROVENANCE.content_hashes[0],
         "provider_scan1.2.0",
         PROVENANCE.pulled_at,
     ):

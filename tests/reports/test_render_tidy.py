@@ -74,7 +74,7 @@ def tidy_report() -> Report:
             qiscan_version="0.1.0",
             instruments=(("provider_scan", "1.2.0"),),
             snapshot_id=17,
-            content_hash="sha256:abc123",
+            content_hashes=("sha256:abc123",),
             pulled_at="2024-05-01 10:00:00",
             project="Scan 2024",
             generated_at="2024-05-02T12:30:00+02:00",
