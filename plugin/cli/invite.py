@@ -23,6 +23,7 @@ from plugin.invite import (
 from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.pull.pull import project_key
 from plugin.redcap import RedcapClient, RedcapProblem
+from plugin.service.config import instance_snapshots
 from plugin.snapshots import SnapshotNotFound, find_snapshot, snapshot_records
 from plugin.target import Instance, open_for
 from reports.files import write_atomically
@@ -115,7 +116,7 @@ def show_status(
 ) -> None:
     """Each invited member's state in a snapshot (pulled now unless named), then the counts and
     response rates of the whole snapshot, as the committee report gives them."""
-    snapshots = SnapshotStore(Instance.default().snapshots)
+    snapshots = SnapshotStore(instance_snapshots(Instance.default()))
     found = _status_snapshot(client, instrument, snapshots, name)
     responses = decode(snapshot_records(snapshots, found), instrument)
     who = respondents(responses)

@@ -17,6 +17,7 @@ from plugin.deploy.steps import DeployRefused
 from plugin.pull import SnapshotStore, pull
 from plugin.pull.writer import TakenOver
 from plugin.redcap import RedcapProblem
+from plugin.service.config import instance_snapshots
 from plugin.target import Instance, open_for
 from reports.files import write_atomically
 
@@ -89,14 +90,15 @@ def deploy_command(
 @click.option(
     "--store",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Snapshot database (default: the instance folder's).",
+    help="Snapshot database (default: the one the instance's service reads; QISCAN_SNAPSHOTS "
+    "overrides).",
 )
 def pull_command(
     names: tuple[str, ...], project: str | None, full: bool, batch_size: int, store: Path | None
 ) -> None:
     """Pull the project's records into a new local snapshot."""
     instruments = load_all(names)
-    snapshots = SnapshotStore(store or Instance.default().snapshots)
+    snapshots = SnapshotStore(store or instance_snapshots(Instance.default()))
     versions = {i.id: i.version for i in instruments}
     try:
         with open_for(instruments, project) as client:
