@@ -65,6 +65,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "serve_command",
         "Run the scoring service and its job worker until interrupted.",
     ),
+    "db": (
+        "plugin.cli.db",
+        "db",
+        "Upgrade the service database and snapshot store, or show their revisions.",
+    ),
 }
 
 

@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from plugin import migrations
+
 metadata = sa.MetaData()
 snapshot_table = sa.Table(
     "snapshot",
@@ -66,6 +68,14 @@ progress_table = sa.Table(
     sa.Column("done", sa.Integer, nullable=False),
     sa.Column("owner", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
+)
+# The tables are made and upgraded by the snapshot history of plugin.migrations (version table
+# apart from the service's: on PostgreSQL the store shares the service's database).
+SNAPSHOTS = migrations.History(
+    name="snapshots",
+    version_table="alembic_version_snapshots",
+    metadata=metadata,
+    lock=7254332,  # the advisory lock's number: the snapshot store's migrations, on PostgreSQL
 )
 KEY = ("record", "event", "repeat_instrument", "repeat_instance")
 BATCH = 1000  # rows per fetch when streaming, and per statement when deleting records
@@ -145,7 +155,7 @@ def sqlite_engine(path: Path) -> Engine:
 
 class SnapshotStore:
     """Snapshots in a SQLite file (a path) or in a database (a SQLAlchemy URL or engine); the
-    tables are made on first use."""
+    tables are made, or brought to the newest revision, on first use."""
 
     def __init__(self, target: Path | str | Engine) -> None:
         if isinstance(target, Engine):
@@ -156,7 +166,7 @@ class SnapshotStore:
             self.engine, self._owned = sa.create_engine(target, pool_pre_ping=True), True
         else:
             self.engine, self._owned = sqlite_engine(Path(target)), True
-        metadata.create_all(self.engine, checkfirst=True)
+        migrations.upgrade(self.engine, SNAPSHOTS)
 
     def dispose(self) -> None:
         """Close the store's connections (an engine handed in is left to its owner)."""

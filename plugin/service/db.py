@@ -1,25 +1,61 @@
 """The service database: an engine per app, a session per request, migrations on start.
 
 ``QISCAN_DATABASE_URL`` selects it (``postgresql+psycopg://...`` in production); by default
-SQLite in the instance folder. :func:`migrate` brings any database to the newest schema.
+SQLite in the instance folder. :func:`migrate` brings any database to the newest schema with
+the service history of :mod:`plugin.migrations`, a database made before Alembic too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from flask import Flask, current_app, g
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from plugin.service.migrations import MIGRATIONS, Migration
+from plugin import migrations
+from plugin.service.models import Base
 
-VERSION_TABLE = "schema_version"
-MIGRATION_LOCK = 7254331  # the advisory lock's number: qiscan's migrations, on PostgreSQL
+# Before Alembic, qiscan numbered its migrations by hand (1 to 5) and kept the last one applied
+# here; revision service_000N is hand migration N, unchanged.
+HAND_NUMBERED = "schema_version"
+LAST_HAND_NUMBERED = 5
+
+
+def hand_numbered_version(connection: Connection) -> int | None:
+    """The last hand-numbered migration a database made before Alembic records (None: it has
+    no record of them, made by Alembic or empty)."""
+    if not sa.inspect(connection).has_table(HAND_NUMBERED):
+        return None
+    return int(connection.execute(sa.text(f"SELECT version FROM {HAND_NUMBERED}")).scalar() or 0)
+
+
+def before_alembic(connection: Connection) -> str | None:
+    """The revision a database of the hand-numbered migrations stands at. Its record of them is
+    dropped in the transaction that stamps the revision, so that an older qiscan started on the
+    upgraded database stops at once (it would create its first table again) instead of taking a
+    newer schema for its own."""
+    number = hand_numbered_version(connection)
+    if number is None:
+        return None
+    if not 0 <= number <= LAST_HAND_NUMBERED:
+        raise RuntimeError(
+            f"the database's {HAND_NUMBERED} is {number}, newer than this qiscan knows "
+            f"({LAST_HAND_NUMBERED}): upgrade qiscan"
+        )
+    connection.execute(sa.text(f"DROP TABLE {HAND_NUMBERED}"))
+    return f"service_{number:04d}" if number else None
+
+
+SERVICE = migrations.History(
+    name="service",
+    version_table="alembic_version",
+    metadata=Base.metadata,
+    lock=7254331,  # the advisory lock's number: the service's migrations, on PostgreSQL
+    before_alembic=before_alembic,
+)
 
 
 def engine_for(url: str) -> Engine:
@@ -29,45 +65,15 @@ def engine_for(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def schema_version(engine: Engine) -> int:
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table(VERSION_TABLE):
-            return 0
-        found = connection.execute(sa.text(f"SELECT version FROM {VERSION_TABLE}")).scalar()
-        return int(found or 0)
+def schema_revision(engine: Engine) -> str | None:
+    """The service history's revision the database stands at (None: not made yet)."""
+    return migrations.current(engine, SERVICE)
 
 
-def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    """Apply every migration not applied yet, each in its own transaction; the new version.
+def migrate(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the database to the newest schema (or to ``revision``); the revision it stands at.
     Processes that start together take turns (on PostgreSQL, an advisory lock)."""
-    with migration_lock(engine):
-        version = schema_version(engine)
-        for number, upgrade in enumerate(migrations, start=1):
-            if number <= version:
-                continue
-            with engine.begin() as connection:
-                if number == 1:
-                    connection.execute(sa.text(f"CREATE TABLE {VERSION_TABLE} (version INTEGER)"))
-                    connection.execute(sa.text(f"INSERT INTO {VERSION_TABLE} VALUES (0)"))
-                upgrade(Operations(MigrationContext.configure(connection)))
-                connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version = {number}"))
-            version = number
-        return version
-
-
-@contextmanager
-def migration_lock(engine: Engine) -> Iterator[None]:
-    if engine.dialect.name != "postgresql":
-        yield  # SQLite: one file, one process (its own lock serialises the writers)
-        return
-    with engine.connect() as lock:
-        lock.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-        lock.commit()
-        try:
-            yield
-        finally:
-            lock.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-            lock.commit()
+    return migrations.upgrade(engine, SERVICE, revision)
 
 
 def init_app(app: Flask) -> None:

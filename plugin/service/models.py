@@ -4,7 +4,8 @@ generated report files and uploaded instrument definitions.
 Pulled data lives in the snapshot store (``plugin.pull``, which makes its own tables, in this
 database on PostgreSQL); a pull job names the snapshot it made (``Job.snapshot_id``), which ties
 a snapshot to its connection. Tokens are ciphertext (:mod:`plugin.service.crypto`), API keys and
-trigger secrets hashes. The schema is created and upgraded by the migrations in ``migrations/``.
+trigger secrets hashes. The schema is created and upgraded by the service history of
+:mod:`plugin.migrations`; a test holds these declarations and the migrated schema the same.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 ROLES = ("admin", "analyst", "facilitator")
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL); a larger one is no id
+QUEUED_WITH_KEY = "state = 'queued' AND dedupe_key <> ''"
 
 
 def utcnow() -> datetime:
@@ -79,6 +92,19 @@ class Job(Base):
     """A background job (a pull, a report, a trigger's rescore) and where it stands."""
 
     __tablename__ = "job"
+    __table_args__ = (
+        Index("job_by_state", "state"),
+        Index("job_by_dedupe", "dedupe_key"),
+        Index("job_by_snapshot", "snapshot_id"),
+        # At most one queued job per dedupe key, kept by the database.
+        Index(
+            "job_one_queued_per_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text(QUEUED_WITH_KEY),
+            postgresql_where=text(QUEUED_WITH_KEY),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -111,6 +137,7 @@ class WebSession(Base):
     when it ends. Signing out deletes the row, which ends every copy of the cookie."""
 
     __tablename__ = "web_session"
+    __table_args__ = (Index("web_session_by_key", "key_id"),)
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"))
@@ -143,6 +170,9 @@ class InstrumentDefinition(Base):
     version never changes once stored; a new one is uploaded under a new version)."""
 
     __tablename__ = "instrument_definition"
+    __table_args__ = (
+        UniqueConstraint("instrument_id", "version", name="one_definition_per_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instrument_id: Mapped[str] = mapped_column(String(100))

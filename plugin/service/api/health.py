@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from plugin.localcap import VERSION as REDCAP_LEVEL
 from plugin.service.auth import require
-from plugin.service.db import schema_version, session
+from plugin.service.db import schema_revision, session
 
 blp = Blueprint("health", __name__, description="Is the service up, and which version is it")
 
@@ -28,10 +28,11 @@ class Health(MethodView):
 class Version(MethodView):
     @require("facilitator")
     def get(self) -> dict[str, Any]:
-        """qiscan's version, the schema version, and the REDCap behaviour localcap emulates."""
+        """qiscan's version, the database schema's revision, and the REDCap behaviour localcap
+        emulates."""
         engine = session().get_bind()
         return {
             "qiscan": version("qiscan"),
-            "schema": schema_version(engine),  # type: ignore[arg-type]
+            "schema": schema_revision(engine),  # type: ignore[arg-type]
             "localcap_redcap_level": REDCAP_LEVEL,
         }

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic import op
+
+revision = "service_0003"
+down_revision = "service_0002"
+branch_labels = None
+depends_on = None
 
 
-def upgrade(op: Operations) -> None:
+def upgrade() -> None:
     op.create_table(
         "instrument_definition",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -18,3 +23,7 @@ def upgrade(op: Operations) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("instrument_id", "version", name="one_definition_per_version"),
     )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("qiscan's migrations go forward only: restore a backup to go back")

@@ -5,13 +5,22 @@ change of its own."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic import op
+
+revision = "service_0004"
+down_revision = "service_0003"
+branch_labels = None
+depends_on = None
 
 
-def upgrade(op: Operations) -> None:
+def upgrade() -> None:
     op.add_column(
         "job", sa.Column("cancel_requested_at", sa.DateTime(timezone=True), nullable=True)
     )
     op.add_column(
         "job", sa.Column("cancelled_by", sa.String(200), nullable=False, server_default="")
     )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("qiscan's migrations go forward only: restore a backup to go back")

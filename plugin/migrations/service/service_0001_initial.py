@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic import op
+
+revision = "service_0001"
+down_revision = None
+branch_labels = None
+depends_on = None
 
 
-def upgrade(op: Operations) -> None:
+def upgrade() -> None:
     op.create_table(
         "connection",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -68,3 +73,7 @@ def upgrade(op: Operations) -> None:
         sa.Column("practice", sa.String(100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("qiscan's migrations go forward only: restore a backup to go back")

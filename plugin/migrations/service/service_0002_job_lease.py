@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic import op
+
+revision = "service_0002"
+down_revision = "service_0001"
+branch_labels = None
+depends_on = None
 
 QUEUED_WITH_KEY = "state = 'queued' AND dedupe_key <> ''"
 
 
-def upgrade(op: Operations) -> None:
+def upgrade() -> None:
     op.add_column("job", sa.Column("owner", sa.String(100), nullable=False, server_default=""))
     op.add_column("job", sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("job", sa.Column("snapshot_id", sa.Integer, nullable=True))
@@ -43,3 +48,7 @@ def upgrade(op: Operations) -> None:
         sqlite_where=sa.text(QUEUED_WITH_KEY),
         postgresql_where=sa.text(QUEUED_WITH_KEY),
     )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("qiscan's migrations go forward only: restore a backup to go back")

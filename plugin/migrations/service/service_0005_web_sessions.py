@@ -4,10 +4,15 @@ when it ends, so that signing out ends the session itself and not only one copy 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic import op
+
+revision = "service_0005"
+down_revision = "service_0004"
+branch_labels = None
+depends_on = None
 
 
-def upgrade(op: Operations) -> None:
+def upgrade() -> None:
     op.create_table(
         "web_session",
         sa.Column("id_hash", sa.String(64), primary_key=True),
@@ -19,3 +24,7 @@ def upgrade(op: Operations) -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("web_session_by_key", "web_session", ["key_id"])
+
+
+def downgrade() -> None:
+    raise NotImplementedError("qiscan's migrations go forward only: restore a backup to go back")

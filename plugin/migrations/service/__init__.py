@@ -1,0 +1,1 @@
+"""The service history's revisions (loaded by Alembic from this folder, not imported)."""

@@ -1,0 +1,1 @@
+"""The snapshot store's revisions (loaded by Alembic from this folder, not imported)."""
