@@ -62,7 +62,7 @@ class Loaded:
     def version_note(self) -> str:
         """Said when the instrument is not the version the snapshot was pulled with (a shipped
         instrument updated since); "" when it is."""
-        pulled = self.snapshot.instruments.get(self.instrument.id)
+        pulled = self.snapshot.instrument_versions.get(self.instrument.id)
         if not pulled or pulled == self.instrument.version:
             return ""
         return (
@@ -74,10 +74,10 @@ class Loaded:
 def pulled_for(snapshot: Snapshot) -> tuple[str, str | None]:
     """The one instrument (id, version) a snapshot was pulled for; SnapshotUnusable (409) when
     it was pulled for none or several."""
-    if len(snapshot.instruments) != 1:
-        listed = ", ".join(snapshot.instruments) or "none recorded"
+    if len(snapshot.instrument_versions) != 1:
+        listed = ", ".join(snapshot.instrument_versions) or "none recorded"
         raise SnapshotUnusable(409, f"snapshot {snapshot.id} was pulled for {listed}, not one")
-    name, pulled = next(iter(snapshot.instruments.items()))
+    name, pulled = next(iter(snapshot.instrument_versions.items()))
     return name, pulled or None
 
 
@@ -108,10 +108,10 @@ def find_snapshot(store: SnapshotStore, name: str) -> Snapshot:
             return store.get(int(name))
         except KeyError:
             pass
-    matching = [s for s in store.snapshots() if name == s.project or name in s.instruments]
+    matching = [s for s in store.snapshots() if name == s.project or name in s.instrument_versions]
     if matching:
         return matching[-1]
-    known = sorted({i for s in store.snapshots() for i in s.instruments})
+    known = sorted({i for s in store.snapshots() for i in s.instrument_versions})
     listed = ", ".join(known) if known else "none yet (run qiscan pull first)"
     raise SnapshotNotFound(f"no snapshot '{name}'; instruments with snapshots: {listed}")
 

@@ -91,7 +91,7 @@ class Snapshot:
     server_time: str
     mode: str
     parent_id: int | None
-    instruments: dict[str, str]
+    instrument_versions: dict[str, str]  # instrument id -> the version pulled for
     record_count: int
     row_count: int
     content_hash: str
@@ -106,7 +106,7 @@ class Unfinished:
     server_time: str
     mode: str
     parent_id: int | None
-    instruments: dict[str, str]
+    instrument_versions: dict[str, str]  # instrument id -> the version pulled for
     metadata: list[dict[str, Any]]
     structure: dict[str, Any]
     ids: list[str]
@@ -282,7 +282,7 @@ def _snapshot(row: Any) -> Snapshot:
         server_time=row["server_time"],
         mode=row["mode"],
         parent_id=row["parent_id"],
-        instruments=json.loads(row["instruments"]),
+        instrument_versions=json.loads(row["instruments"]),
         record_count=row["record_count"],
         row_count=row["row_count"],
         content_hash=row["content_hash"],
@@ -296,7 +296,7 @@ def _unfinished(row: Any) -> Unfinished:
         server_time=row["server_time"],
         mode=row["mode"],
         parent_id=row["parent_id"],
-        instruments=json.loads(row["instruments"]),
+        instrument_versions=json.loads(row["instruments"]),
         metadata=json.loads(row["metadata"]),
         structure=json.loads(row["structure"]),
         ids=json.loads(row["ids"]),

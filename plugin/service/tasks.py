@@ -148,7 +148,7 @@ def run_pull(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
         "records": snapshot.record_count,
         "rows": snapshot.row_count,
         "mode": result.mode,
-        "instruments": snapshot.instruments,
+        "instruments": snapshot.instrument_versions,
         "exported_records": result.exported_records,
         "deleted_records": result.deleted_records,
         "batches": result.batches,

@@ -45,7 +45,7 @@ def test_a_full_pull_holds_exactly_what_redcap_exports(live, store):
     assert any(key.endswith("_timestamp") for key in exported[0])
     assert keyed(store.rows(result.snapshot.id)) == keyed(exported)
     assert sorted(map(str, store.rows(result.snapshot.id))) == sorted(map(str, exported))
-    assert result.snapshot.instruments == {"test": "1.0.0"}
+    assert result.snapshot.instrument_versions == {"test": "1.0.0"}
     assert store.header(result.snapshot.id)["metadata"] == client.metadata()
 
 

@@ -71,7 +71,7 @@ def test_a_store_made_by_create_all_is_taken_in_with_its_snapshots(database_url:
     store = SnapshotStore(engine)
     assert migrations.current(engine, SNAPSHOTS) == migrations.head(SNAPSHOTS)
     assert [s.id for s in store.snapshots()] == [1]
-    assert store.get(1).instruments == {"test": "1.0.0"}
+    assert store.get(1).instrument_versions == {"test": "1.0.0"}
     assert list(store.rows(1)) == ROWS
     assert migrations.differences(engine, SNAPSHOTS) == []
     engine.dispose()
