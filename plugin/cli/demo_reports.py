@@ -9,7 +9,7 @@ from instruments.model import Instrument
 from instruments.reference_values import SHIPPED, find_references
 from plugin.pull import Snapshot, SnapshotStore
 from plugin.snapshots import load, provenance
-from reports.catalogue import build, report_formats
+from reports.catalogue import build, kind_of, report_formats
 from reports.kind import Request
 from reports.model import Report
 from reports.render import Format, render, render_all
@@ -38,13 +38,14 @@ def write_reports(
         if not all(name in pulled for name in names):
             continue
         sources = [load(store, *pulled[name]) for name in names]
+        takes = kind_of(kind).takes
         instruments = [p.instrument for p in sources]
         request = Request(
             sources,
             provenance([p.snapshot for p in sources], instruments),
             field_period="simulated responses",
-            # the committee's comparison with the earlier scan the source document reports
-            references=find_references(SHIPPED, instruments) if kind == "committee" else None,
+            # beside the earlier scan the source document reports, where the kind sets one
+            references=find_references(SHIPPED, instruments) if "reference" in takes else None,
         )
         made = build(kind, request)
         stem = kind if kind != "quality" else f"quality-{names[0]}"

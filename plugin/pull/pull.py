@@ -160,7 +160,9 @@ def _take_over(
         if not (same_design and current):
             _drop(store, left)
             continue
-        fits = left.instrument_versions == design["instruments"] and (incremental or left.mode == "full")
+        fits = left.instrument_versions == design["instruments"] and (
+            incremental or left.mode == "full"
+        )
         if resume and fits and taken is None:
             writer = SnapshotWriter.take_over(store.engine, left, record_id)
             if writer is not None:

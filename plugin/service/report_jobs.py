@@ -66,11 +66,13 @@ def build_report(
     return build(kind, request)
 
 
-def report_filename(kind: str, snapshot_id: int, fmt: str, practice: str | None) -> str:
-    if practice is not None:
-        return f"practice-{safe_name(practice)}.{fmt}"
-    if kind == "practice":
-        return f"practices-snapshot-{snapshot_id}.zip"
+def report_filename(kind: str, snapshot_id: int, fmt: str, unit: str | None, many: bool) -> str:
+    """The file's name: after the unit it is for (a practice), else its snapshot; a zip of
+    one report per unit in the plural."""
+    if unit is not None:
+        return f"{kind}-{safe_name(unit)}.{fmt}"
+    if many:
+        return f"{kind}s-snapshot-{snapshot_id}.zip"
     return f"{kind}-snapshot-{snapshot_id}.{fmt}"
 
 
@@ -103,14 +105,14 @@ def make_report_file(
     step(1, 1 + files)
     snapshot_id = int(params["snapshot_id"])
     if isinstance(made, list):
-        filename, practice = report_filename(kind, snapshot_id, fmt, None), ""
+        filename, practice = report_filename(kind, snapshot_id, fmt, None, many=True), ""
         path = render_all(
             made, Path(folder) / filename, fmt, lambda done, _: step(1 + done, 1 + files)
         )
         content_type = CONTENT_TYPES["zip"]
     else:
-        practice = made.audience if kind == "practice" else ""
-        filename = report_filename(kind, snapshot_id, fmt, practice or None)
+        practice = made.audience if params.get("practice") else ""  # the one it was asked for
+        filename = report_filename(kind, snapshot_id, fmt, practice or None, many=False)
         path = render(made, Path(folder) / filename, fmt)
         content_type = CONTENT_TYPES[fmt]
     path.chmod(0o600)  # respondent data, as the instance's other files
