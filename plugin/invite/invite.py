@@ -1,6 +1,6 @@
 """Inviting members: a record each, their personal survey link and return code, a mail-merge
-file; and later, where each member stands (not started, partial, complete) in a pulled
-snapshot, counted as every report counts respondents."""
+file; and where each member stands (not started, partial, complete) in a pulled snapshot,
+counted as every report counts respondents."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from scoring.respondents import Respondents
 
 @dataclass(frozen=True)
 class InviteResult:
+    """What inviting did: every invitation of the project (earlier ones too), how many members were
+    new, and warnings (e.g. no return codes)."""
+
     invitations: list[Invitation]
     created: int
     warnings: list[str]

@@ -21,6 +21,9 @@ LANGUAGE_COLUMN = "language"
 
 @dataclass(frozen=True)
 class Member:
+    """One row of the member list: its line, the member's name, e-mail, organisation type, and
+    the language of their survey page."""
+
     line: int
     name: str
     email: str
@@ -29,6 +32,8 @@ class Member:
 
 
 class MemberListError(ValueError):
+    """A member list with bad rows, each named with its line and problem: nothing is created."""
+
     def __init__(self, file: str, problems: list[str]) -> None:
         self.problems = problems
         listed = "\n".join(f"  {p}" for p in problems)

@@ -31,6 +31,9 @@ COLUMNS = "project, instrument, record, name, email, org_code, survey_link, retu
 
 @dataclass(frozen=True)
 class Invitation:
+    """A member invited to a project: their record, contact details, and personal survey link and
+    return code ("" until fetched)."""
+
     project: str
     instrument: str
     record: str
@@ -50,6 +53,9 @@ class Invitation:
 
 
 class InvitationStore:
+    """The invitations, kept in a local SQLite file that opening the store makes or brings up to
+    date."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +68,7 @@ class InvitationStore:
                 )
 
     def invitations(self, project: str) -> list[Invitation]:
+        """The project's invitations, in record order."""
         with closing(sqlite3.connect(self.path)) as connection:
             rows = connection.execute(
                 f"SELECT {COLUMNS} FROM invitation WHERE project = ?"
@@ -71,6 +78,7 @@ class InvitationStore:
         return [Invitation(*row) for row in rows]
 
     def save(self, invitations: list[Invitation]) -> None:
+        """Add invitations, or replace those with the same project and e-mail."""
         with closing(sqlite3.connect(self.path)) as connection, connection:
             connection.executemany(
                 f"INSERT OR REPLACE INTO invitation ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

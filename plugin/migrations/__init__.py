@@ -54,6 +54,7 @@ class History:
 
     @property
     def versions(self) -> str:
+        """The history's revision folder, as Alembic's version location (a package resource)."""
         return f"{ENVIRONMENT}/{self.name}"
 
     def owns(self, name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
@@ -86,6 +87,7 @@ def config(history: History, connection: Connection | None = None) -> Config:
 
 @cache
 def scripts(history: History) -> ScriptDirectory:
+    """Alembic's view of the history's revision files, read once per process."""
     return ScriptDirectory.from_config(config(history))
 
 
@@ -102,6 +104,8 @@ def current(engine: Engine, history: History) -> str | None:
 
 
 def revision_of(connection: Connection, history: History) -> str | None:
+    """The revision the database stands at, read on ``connection`` inside the caller's transaction
+    (None: not stamped)."""
     context = MigrationContext.configure(connection, opts={"version_table": history.version_table})
     return context.get_current_revision()
 
@@ -143,6 +147,8 @@ def differences(engine: Engine, history: History) -> list[Any]:
 
 @contextmanager
 def migration_lock(engine: Engine, key: int) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock ``key`` while the block runs, so that processes migrate one
+    at a time; other databases take no lock here."""
     if engine.dialect.name != "postgresql":
         yield
         return

@@ -39,6 +39,9 @@ class IdConverter(IntegerConverter):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The service app: configured from the defaults, the environment and then ``test_config``, its
+    database migrated, every blueprint registered, jobs left running by a stopped process ended,
+    and the worker started unless ``START_WORKER`` is false."""
     instance = Instance.default()
     app = Flask("qiscan", instance_path=str(instance.folder.resolve()))
     app.url_map.converters["int"] = IdConverter  # before any route is added

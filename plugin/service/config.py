@@ -27,6 +27,8 @@ JOB_TIME_LIMITS = {"report": 15 * 60, "pull": 60 * 60, "rescore": 10 * 60}
 
 
 def service_config(instance: Instance, test_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's configuration for ``instance``: the defaults and the environment's settings, with
+    ``test_config`` over them."""
     config: dict[str, Any] = {
         "INSTANCE": str(instance.folder),
         "DATABASE_URL": database_url(instance),

@@ -73,6 +73,8 @@ def check_redcap(url: str, token: str) -> dict[str, Any]:
 
 
 def registration_problem(exc: RedcapProblem, token: str) -> ApiProblem:
+    """The answer to a failed check of a project being registered, the token redacted: 422 on
+    ``token`` when REDCap refuses it, 422 on ``url`` when no REDCap API answers there, else 502."""
     message = redact(str(exc), (token,))
     if isinstance(exc, RedcapApiError):
         if exc.status in REFUSED_TOKEN:

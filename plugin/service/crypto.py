@@ -20,6 +20,7 @@ class SecretKeyError(RuntimeError):
 
 
 def fernet(secret_key: str) -> Fernet:
+    """The Fernet cipher whose key is derived from the service's secret key."""
     digest = hashlib.sha256(("qiscan-token-encryption:" + secret_key).encode("utf-8")).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -29,6 +30,8 @@ def encrypt(secret_key: str, text: str) -> str:
 
 
 def decrypt(secret_key: str, cipher: str) -> str:
+    """The text ``cipher`` holds; SecretKeyError when the secret key is not the one it was encrypted
+    with, or the cipher is damaged."""
     try:
         return fernet(secret_key).decrypt(cipher.encode("ascii")).decode("utf-8")
     except InvalidToken:
@@ -39,10 +42,12 @@ def decrypt(secret_key: str, cipher: str) -> str:
 
 
 def hash_key(key: str) -> str:
+    """The SHA-256 hex digest an API key or trigger secret is stored as."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def same_hash(key: str, stored: str) -> bool:
+    """Whether ``key`` hashes to ``stored``, compared in constant time."""
     return hmac.compare_digest(hash_key(key), stored)
 
 

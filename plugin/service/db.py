@@ -59,6 +59,8 @@ SERVICE = migrations.History(
 
 
 def engine_for(url: str) -> Engine:
+    """An engine for the database URL; SQLite's connections are shared across threads and wait up to
+    30 seconds for a writer."""
     if url.startswith("sqlite"):
         # Worker threads share the file; each connection waits for a writer instead of failing.
         return sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -77,6 +79,8 @@ def migrate(engine: Engine, revision: str = "head") -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    """Migrate the app's database to the newest schema and give the app its session factory; a
+    request's session closes with its app context."""
     engine = engine_for(app.config["DATABASE_URL"])
     migrate(engine)
     app.extensions["qiscan.db"] = sessionmaker(engine, expire_on_commit=False)

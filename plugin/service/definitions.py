@@ -106,6 +106,7 @@ def uploaded(db: Session) -> list[InstrumentDefinition]:
 
 
 def known_ids(db: Session) -> list[str]:
+    """Every instrument id a project may name, shipped and uploaded, sorted."""
     return sorted({*shipped_ids(), *(row.instrument_id for row in uploaded(db))})
 
 

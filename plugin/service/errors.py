@@ -45,6 +45,8 @@ class ApiProblem(Exception):
 
 
 def envelope(status: int, message: str, errors: Any = None, code: str = "") -> Response:
+    """The failure answer: the JSON envelope, or an error page when a person's page asked
+    (``/web/``)."""
     page = current_app.extensions.get("qiscan.error_page")
     if page is not None and page[0]():
         # A person's page (the web part) gets its error as a page, not as JSON.
@@ -61,6 +63,10 @@ def envelope(status: int, message: str, errors: Any = None, code: str = "") -> R
 
 
 def init_app(app: Flask) -> None:
+    """Answer every failure in the envelope: an ApiProblem, a body over the size limit, any HTTP
+    error (a rejected body's field errors in ``errors``), and an unexpected exception (logged, as
+    a 500)."""
+
     @app.errorhandler(ApiProblem)
     def _problem(error: ApiProblem) -> Response:
         return envelope(error.status, error.message, error.errors, error.code)

@@ -39,6 +39,7 @@ HINTS = {
 
 
 def text_problems(text: str) -> list[str]:
+    """What is wrong with one text: ``nul``, ``surrogate``, both, or nothing."""
     found = ["nul"] if NUL in text else []
     return found + (["surrogate"] if SURROGATE.search(text) else [])
 
@@ -92,6 +93,8 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> str | None:
 
 
 def key_text(token: str) -> str:
+    """The text a JSON string token holds, to name a key: unescaped, or as written when its escape
+    is broken."""
     try:
         return str(json.loads(token))
     except ValueError:  # a broken escape: the parser will say so; name the key as written
@@ -99,6 +102,8 @@ def key_text(token: str) -> str:
 
 
 def check_json_depth() -> None:
+    """Refuse (422, naming where) a JSON body nested deeper than MAX_DEPTH levels, from its text
+    before it is parsed."""
     text = whole_body().decode("utf-8", errors="replace")
     where = too_deep(text)
     if where is not None:
@@ -110,6 +115,8 @@ def check_json_depth() -> None:
 
 
 def check_request() -> None:
+    """Refuse a body over the size limit (413), then, with 422 naming each place, a NUL or lone
+    surrogate anywhere in the request and a JSON body nested too deep."""
     whole_body()  # first: a chunked body past the limit is refused, not read cut short
     places: dict[str, list[str]] = {}
     if NUL in request.path:

@@ -82,6 +82,7 @@ class Control:
         self._lock = threading.Lock()
 
     def stop(self, state: str, reason: str) -> None:
+        """Set why the job must stop, unless a reason is set already (the first one is kept)."""
         with self._lock:
             if self._stopped is None:
                 self._stopped = JobStopped(state, reason)
@@ -229,6 +230,7 @@ def run_in_child(
 
 
 def died(exitcode: int | None) -> str:
+    """The error of a job whose child process ended without an answer: its exit code or signal."""
     how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else "stopped"
     return (
         f"the job's child process {how} without finishing (exit code {exitcode}); "

@@ -157,6 +157,8 @@ def enqueue(
 
 
 def retry(db: Session, job: Job) -> Job:
+    """Queue a failed or cancelled job again, its progress and error cleared (the caller commits);
+    ValueError for a job in another state, or when an equal job is queued already."""
     if job.state not in ("failed", "cancelled"):
         raise ValueError(
             f"job {job.id} is {job.state}; only a failed job can be retried, or a cancelled one"
@@ -231,6 +233,8 @@ def time_limit(app: Flask, kind: str) -> float:
 
 
 def overtime(kind: str, limit: float) -> str:
+    """The error of a job stopped at its time limit: how long it ran, where the limit is set, and
+    what to do."""
     hint = OVERTIME_HINTS.get(kind, "retry it, or raise the limit")
     return (
         f"stopped after {duration(limit)}: a {kind} job may run {duration(limit)} at most "
@@ -266,6 +270,7 @@ def claimed(app: Flask, owner: str, lane: Lane | None) -> int | None:
 
 
 def lane_kinds(lane: Lane | None) -> sa.ColumnElement[bool]:
+    """The condition that picks the jobs ``lane`` claims (every job for None)."""
     if lane is None:
         return sa.true()
     if lane.kinds is not None:
@@ -358,11 +363,14 @@ class Worker:
         ]
 
     def start(self) -> Worker:
+        """Start every lane's thread; the worker itself."""
         for thread in self._threads:
             thread.start()
         return self
 
     def stop(self) -> None:
+        """Ask every lane to stop and wait up to 30 seconds for each thread; a running job ends
+        failed ("interrupted")."""
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=30)

@@ -35,6 +35,7 @@ QUEUED_WITH_KEY = "state = 'queued' AND dedupe_key <> ''"
 
 
 def utcnow() -> datetime:
+    """Now, as an aware time in UTC."""
     return datetime.now(UTC)
 
 
@@ -57,7 +58,8 @@ class UtcTimestamp(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of the service's tables; its metadata is what the service's
+    migrations must make."""
 
 
 class Connection(Base):

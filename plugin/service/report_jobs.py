@@ -126,6 +126,9 @@ def make_report_file(
 
 @handler("report")
 def run_report(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
+    """Build and render the report the job's params ask for (in a child process) and record the
+    file; its result names the report and file. JobFailed when the snapshot cannot be used, the
+    format does not fit, or the build fails."""
     params = job.params
     kind, fmt, snapshot_id = params["kind"], params["format"], int(params["snapshot_id"])
     if fmt not in report_formats(kind):  # queued before the request refused it

@@ -156,6 +156,9 @@ def rescore_records(
 
 @handler(KIND)
 def run_rescore(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
+    """Rescore the triggered record and write its changed scores back to REDCap; its result says
+    what was written. RescoreFailed, never holding the token, when the project is gone, its
+    instrument does not load, or the rescore fails."""
     record = str(job.params["record"])
     with worker_session(app) as db:
         connection = db.get(Connection, job.connection_id) if job.connection_id else None

@@ -47,6 +47,8 @@ class Lru(Generic[K, V]):
         self._lock = threading.Lock()
 
     def get(self, key: K, make: Callable[[], V]) -> V:
+        """The value kept for ``key``, else ``make()``'s, which is then kept (the least recently
+        used value goes past ``size``)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -122,6 +124,9 @@ def unit_of(responses: Responses, practice: str) -> str | None:
 
 @handler("pull")
 def run_pull(app: Flask, job: Job, progress: Progress) -> dict[str, Any]:
+    """Pull the job's project into the snapshot store, each batch reported as progress; its result
+    describes the snapshot made. JobFailed, never holding the token, when the project is gone or
+    the pull fails."""
     with worker_session(app) as db:
         connection = db.get(Connection, job.connection_id) if job.connection_id else None
     if connection is None:

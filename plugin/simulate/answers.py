@@ -46,6 +46,7 @@ def generic(fld: Field, fill: Fill) -> Columns:
 
 
 def is_other(label: str | None) -> bool:
+    """Whether a choice label is an "Other" option: it starts with "Other"."""
     return (label or "").strip().lower().startswith("other")
 
 
@@ -77,6 +78,8 @@ def choice_weights(fld: Field, fill: Fill) -> np.ndarray:
 
 
 def single_choice(fld: Field, fill: Fill) -> np.ndarray:
+    """A radio or dropdown field's code per row: from the row's latent level when the field is in a
+    trait group, else drawn by its choice weights."""
     group = fill.groups.get(fld.name)
     if group is not None:
         index, reverse = group
@@ -92,6 +95,9 @@ def exclusive_codes(fld: Field) -> list[str]:
 
 
 def checkbox(fld: Field, fill: Fill) -> Columns:
+    """One ``field___code`` column per option, each ticked at its own rate (the profile's, else
+    drawn): a row with no other tick ticks "none of the above" when there is one, and a required
+    field has at least one tick."""
     codes = fld.choice_codes()
     labels = fld.choice_labels()
     exclusive = exclusive_codes(fld)
@@ -123,6 +129,8 @@ def checkbox(fld: Field, fill: Fill) -> Columns:
 
 
 def slider(fld: Field, fill: Fill) -> np.ndarray:
+    """A slider position per row, a whole number between its min and max (0 to 100 by default),
+    centred by the row's latent level when the field is in a trait group."""
     low = parse_number(fld.slider.min) if fld.slider and fld.slider.min else None
     high = parse_number(fld.slider.max) if fld.slider and fld.slider.max else None
     low, high = (0.0 if low is None else low), (100.0 if high is None else high)
@@ -138,6 +146,8 @@ def slider(fld: Field, fill: Fill) -> np.ndarray:
 
 
 def text(fld: Field, fill: Fill) -> np.ndarray:
+    """A text field's value per row: numbers or dates by its validation, a formatted value (e-mail,
+    telephone, ...), the profile's phrases, or a phrase, name or id that fits its name and label."""
     rows = fill.rows.count
     vtype = validation_types.lookup(fld.validation.type) if fld.validation else None
     if vtype is not None and vtype.family in ("integer", "number"):
@@ -172,6 +182,8 @@ def bound(fld: Field, which: str, vtype: validation_types.ValidationType, fill: 
 
 
 def numbers(fld: Field, vtype: validation_types.ValidationType, fill: Fill) -> np.ndarray:
+    """Numbers for a number- or integer-validated field: within its bounds and the profile's
+    plausible range, with the validation's decimal places (and comma)."""
     rows, rng = fill.rows.count, fill.rng
     low, high = bound(fld, "min", vtype, fill), bound(fld, "max", vtype, fill)
     low = float(low) if isinstance(low, float) else None
@@ -211,6 +223,8 @@ def _decimal_places(name: str) -> int:
 
 
 def moments(fld: Field, vtype: validation_types.ValidationType, fill: Fill) -> np.ndarray:
+    """Dates, datetimes or times for a date- or time-validated field: within its bounds and the
+    options' dates, on the rows' own dates when they are dated."""
     rows, rng, options = fill.rows.count, fill.rng, fill.options
     hours, minutes, seconds = (
         rng.integers(8, 18, rows),

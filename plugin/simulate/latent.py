@@ -31,6 +31,9 @@ ORDINAL_TYPES = frozenset({"radio", "dropdown"})
 
 @dataclass(frozen=True)
 class TraitGroup:
+    """Items answered from one latent level: a scale's ordinal items (with its reverse-keyed ones),
+    or the radio items of a matrix group no scale covers."""
+
     name: str
     items: tuple[str, ...]
     reverse: frozenset[str]

@@ -46,6 +46,9 @@ class Slot:
 
 @dataclass(frozen=True)
 class Layout:
+    """The slots to fill for an instrument, and how its rows are keyed: by event when longitudinal,
+    by repeat instance when a form repeats."""
+
     instrument: Instrument
     slots: tuple[Slot, ...]
     longitudinal: bool
@@ -54,9 +57,12 @@ class Layout:
 
     @property
     def has_waves(self) -> bool:
+        """Whether a record has several rows: events, or instances of a repeating form."""
         return self.longitudinal or self.repeats
 
     def key_columns(self) -> list[str]:
+        """The columns every row starts with: the record id, then the event and repeat columns where
+        the project has them."""
         keys = [self.instrument.record_id]
         if self.longitudinal:
             keys.append(EVENT_COLUMN)

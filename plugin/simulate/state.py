@@ -33,6 +33,8 @@ class Rows:
 
     @classmethod
     def plain(cls, count: int, day: np.ndarray, levels: np.ndarray) -> Rows:
+        """One row per unit at a single occasion whose date means nothing: no repeat instance, no
+        coder."""
         zeros = np.zeros(count, dtype=np.int64)
         return cls(
             unit=np.arange(count),

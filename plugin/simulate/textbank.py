@@ -63,6 +63,7 @@ def pick(rng: np.random.Generator, bank: tuple[str, ...] | list[str], size: int)
 
 
 def person_names(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` fictional full names, given name and surname drawn apart."""
     given, family = pick(rng, GIVEN_NAMES, size), pick(rng, SURNAMES, size)
     return np.asarray([f"{g} {f}" for g, f in zip(given, family, strict=True)], dtype=object)
 
@@ -82,6 +83,7 @@ def sentences(rng: np.random.Generator, bank: tuple[str, ...], size: int) -> np.
 
 
 def emails(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` fictional e-mail addresses at ``example.org``."""
     given, family = pick(rng, GIVEN_NAMES, size), pick(rng, SURNAMES, size)
     number = rng.integers(1, 100, size)
     return np.asarray(
@@ -100,6 +102,7 @@ def unit_ids(prefix: str, count: int) -> np.ndarray:
 
 
 def id_prefix(label: str) -> str:
+    """The start of unit ids: the first three letters of ``label`` in capitals, else ``ID``."""
     letters = "".join(ch for ch in label.upper() if ch.isalpha())
     return letters[:3] or "ID"
 

@@ -47,6 +47,9 @@ class InstrumentBody(Schema):
 
 
 class InstrumentListed(Schema):
+    """An instrument as the list shows it, and as an upload is answered: id, version, title,
+    kind and origin."""
+
     id = fields.String()
     version = fields.String()
     title = fields.String()
@@ -55,6 +58,8 @@ class InstrumentListed(Schema):
 
 
 class VersionQuery(Schema):
+    """Which stored version of an uploaded instrument to show."""
+
     version = fields.String(
         validate=validate.Length(min=1, max=50),
         metadata={"description": "an uploaded instrument's version (default: the newest)"},
@@ -62,6 +67,9 @@ class VersionQuery(Schema):
 
 
 class FormSummary(Schema):
+    """A form of the instrument: its name and label, whether it is a survey, and its fields'
+    count."""
+
     name = fields.String()
     label = fields.String()
     survey = fields.Boolean()
@@ -69,6 +77,9 @@ class FormSummary(Schema):
 
 
 class ScaleSummary(Schema):
+    """A scale of the instrument (of items) or a composite (of scales), with its scoring method and
+    score field."""
+
     name = fields.String()
     label = fields.String()
     kind = fields.Method(
@@ -81,10 +92,13 @@ class ScaleSummary(Schema):
     score_field = fields.String()
 
     def kind_of(self, scale: Scale) -> str:
+        """``composite`` for a scale made of scales, else ``scale``."""
         return "composite" if scale.scales else "scale"
 
 
 class WaveSummary(Schema):
+    """A wave: its month after the first and the forms asked at it."""
+
     name = fields.String()
     label = fields.String()
     month = fields.Float()
@@ -92,6 +106,8 @@ class WaveSummary(Schema):
 
 
 class WavesSummary(Schema):
+    """How the instrument's waves are kept: as events, or as a repeating form with a date field."""
+
     mode = fields.String(metadata={"description": "events, or repeating"})
     events = fields.List(fields.Nested(WaveSummary))
     form = fields.String()
@@ -99,6 +115,9 @@ class WavesSummary(Schema):
 
 
 class InstrumentSummary(InstrumentListed):
+    """One instrument with counts in place of its fields: its forms, scales, waves, grouping keys
+    and missing-data codes."""
+
     respondent = fields.String()
     description = fields.String()
     source = fields.String()
@@ -113,6 +132,9 @@ class InstrumentSummary(InstrumentListed):
 
 
 class ProblemOut(Schema):
+    """One problem in a definition: its code, the JSON pointer and field it is about, and the
+    fix."""
+
     code = fields.String()
     message = fields.String()
     pointer = fields.String()
@@ -121,6 +143,8 @@ class ProblemOut(Schema):
 
 
 class Validation(Schema):
+    """The answer to a validation: whether the definition loads, with every error and warning."""
+
     ok = fields.Boolean()
     errors = fields.List(fields.Nested(ProblemOut))
     warnings = fields.List(fields.Nested(ProblemOut))
@@ -159,6 +183,8 @@ def summary(instrument: Instrument) -> dict[str, Any]:
 
 
 def found(instrument_id: str, version: str | None = None) -> Instrument:
+    """The shipped or uploaded instrument (an uploaded one's newest version unless ``version`` names
+    one); 404 when there is none."""
     try:
         return resolve(session(), instrument_id, version)
     except UnknownInstrument as exc:
@@ -166,6 +192,7 @@ def found(instrument_id: str, version: str | None = None) -> Instrument:
 
 
 def listed(instrument: Instrument, origin: str) -> dict[str, Any]:
+    """The instrument as the list shows it, with its origin (shipped or uploaded)."""
     return {
         "id": instrument.id,
         "version": instrument.version,

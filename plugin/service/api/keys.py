@@ -23,6 +23,8 @@ blp = Blueprint("keys", __name__, description="API keys and their roles (admin)"
 
 
 class KeyIn(Schema):
+    """The body of a new key: its label, its role, and a facilitator key's practices."""
+
     label = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     practices = fields.List(
@@ -33,6 +35,8 @@ class KeyIn(Schema):
 
     @validates_schema
     def practices_fit_the_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuses a practice listed twice, a facilitator key without practices, and an admin or
+        analyst key with any."""
         practices = data.get("practices", [])
         if len(set(practices)) != len(practices):
             raise ValidationError("list each practice once", "practices")
@@ -47,6 +51,8 @@ class KeyIn(Schema):
 
 
 class KeyOut(Schema):
+    """A key as listed: never the key itself or its hash."""
+
     id = fields.Integer()
     label = fields.String()
     role = fields.String()
@@ -55,6 +61,8 @@ class KeyOut(Schema):
 
 
 class CreatedKey(KeyOut):
+    """A new key, with the key itself (shown only in this answer)."""
+
     key = fields.String(metadata={"description": "the key itself: shown only in this answer"})
 
 

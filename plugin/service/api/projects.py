@@ -44,6 +44,7 @@ blp = Blueprint("projects", __name__, description="REDCap projects the service p
 
 
 def redcap_api_url(url: str) -> None:
+    """Refuses a URL that does not end in ``/api/``, as every REDCap API URL does."""
     if not url.endswith("/api/"):
         raise ValidationError(
             "a REDCap API URL ends in /api/, e.g. https://redcap.example.org/api/"
@@ -51,6 +52,8 @@ def redcap_api_url(url: str) -> None:
 
 
 def token_shape(token: str) -> None:
+    """Refuses a value that is not shaped like a REDCap token (32 letters or digits), naming only
+    its length."""
     # The message gives the length only: the value is a password, even when it is a wrong one.
     if not TOKEN_PATTERN.match(token):
         raise ValidationError(
@@ -59,6 +62,8 @@ def token_shape(token: str) -> None:
 
 
 class ProjectIn(Schema):
+    """The body of a new project: its name, REDCap API URL, token and instrument."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     url = fields.URL(
         required=True,
@@ -81,6 +86,7 @@ class ProjectIn(Schema):
 
     @pre_load
     def strip(self, data: Any, **kwargs: Any) -> Any:
+        """Every text value without its surrounding whitespace, before it is validated."""
         # A pasted token or URL often carries a space or the newline an editor left.
         if not isinstance(data, dict):
             return data
@@ -88,6 +94,8 @@ class ProjectIn(Schema):
 
 
 class ProjectOut(Schema):
+    """A registered project: never its token."""
+
     id = fields.Integer()
     name = fields.String()
     url = fields.String()
@@ -96,6 +104,8 @@ class ProjectOut(Schema):
 
 
 class CreatedProject(ProjectOut):
+    """A newly registered project, with its Data Entry Trigger path (shown only in this answer)."""
+
     trigger_url = fields.String(
         metadata={
             "description": "the path of the project's Data Entry Trigger, with its secret: "
@@ -105,17 +115,23 @@ class CreatedProject(ProjectOut):
 
 
 class ColumnOut(Schema):
+    """One column of a changed row: its value before and after."""
+
     column = fields.String()
     old = fields.String()
     new = fields.String()
 
 
 class Change(Schema):
+    """What a change does (added, removed or changed) and the columns that differ."""
+
     kind = fields.String(metadata={"description": "added, removed or changed"})
     columns = fields.List(fields.Nested(ColumnOut))
 
 
 class FieldChangeOut(Change):
+    """A field the plan adds, removes or changes, and the field it now follows when it moves."""
+
     name = fields.String()
     form = fields.String()
     field_type = fields.String()
@@ -125,6 +141,9 @@ class FieldChangeOut(Change):
 
 
 class FormChangeOut(Schema):
+    """A form the plan adds, removes or changes: fields moved in or out or reordered, and its
+    place among the forms."""
+
     name = fields.String()
     kind = fields.String()
     fields_ = fields.Integer(attribute="fields", data_key="fields")
@@ -136,12 +155,18 @@ class FormChangeOut(Schema):
 
 
 class ItemChangeOut(Change):
+    """An arm, event, form-event mapping, repeating setting or project setting the plan changes, as
+    REDCap's API takes its row."""
+
     area = fields.String()
     key = fields.String()
     row = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class ChoiceLossOut(Schema):
+    """A choice code records hold that a change removes or recodes, how many records hold it, and
+    what becomes of it."""
+
     code = fields.String()
     label = fields.String()
     records = fields.Integer()
@@ -149,6 +174,8 @@ class ChoiceLossOut(Schema):
 
 
 class DataLossOut(Schema):
+    """Data records hold that a change would lose: what, where, and how many records lose it."""
+
     kind = fields.String()
     subject = fields.String()
     form = fields.String()
@@ -159,6 +186,9 @@ class DataLossOut(Schema):
 
 
 class PlanOut(Schema):
+    """The deploy plan (``qiscan deploy --json``'s): every change, the data it would lose, warnings,
+    what is left to do by hand, and its text."""
+
     instruments = fields.List(fields.String())
     in_production = fields.Boolean()
     has_changes = fields.Boolean()
@@ -179,6 +209,7 @@ class PlanOut(Schema):
 
 
 def name_taken(name: str) -> ApiProblem:
+    """The 409 answer to a project name already in use."""
     return ApiProblem(
         409, f"a project named '{name}' exists already", {"name": ["choose another name"]}
     )
@@ -237,16 +268,22 @@ class ProjectById(MethodView):
 
 
 class DeployIn(Schema):
+    """The body of an apply: whether a change may lose data that records hold."""
+
     allow_data_loss = fields.Boolean(load_default=False)
 
 
 class StepOut(Schema):
+    """One call the apply makes to REDCap, and why."""
+
     content = fields.String()
     action = fields.String()
     why = fields.String()
 
 
 class Applied(Schema):
+    """What applying did: the calls made, a summary, warnings, and what is left to do by hand."""
+
     steps = fields.List(fields.Nested(StepOut), metadata={"description": "the calls made"})
     summary = fields.String()
     warnings = fields.List(fields.String())
@@ -256,6 +293,9 @@ class Applied(Schema):
 
 
 def planned(connection_id: int) -> tuple[Plan, RedcapClient]:
+    """The deploy plan of the project's instrument against its REDCap project, and the client that
+    read it; 404 for no such project, 409 when the instrument is gone or REDCap's design cannot
+    be planned on, 502 when REDCap fails."""
     connection = get_connection(connection_id)
     try:
         instrument = resolve(session(), connection.instrument)
@@ -272,6 +312,8 @@ def planned(connection_id: int) -> tuple[Plan, RedcapClient]:
 
 
 def refusal(plan: Plan, allow_data_loss: bool) -> ApiProblem | None:
+    """Why applying ``plan`` is refused (409), or None: a production project with changes, or data
+    loss that ``allow_data_loss`` does not allow."""
     if plan.in_production and plan.has_changes:
         return ApiProblem(
             409,

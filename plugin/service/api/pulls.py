@@ -41,6 +41,9 @@ class JsonBoolean(fields.Boolean):
 
 
 class PullIn(Schema):
+    """The body of a pull: full or incremental, and how many records each export request
+    asks for."""
+
     full = JsonBoolean(
         load_default=False,
         metadata={"description": "pull every record again instead of the changes since the last"},
@@ -54,6 +57,8 @@ class PullIn(Schema):
 
 
 class JobOut(Schema):
+    """A job: its kind, state, progress (done of total), parameters, and its result or error."""
+
     id = fields.Integer()
     kind = fields.String()
     state = fields.String(metadata={"description": ", ".join(JOB_STATES)})
@@ -74,12 +79,17 @@ class JobOut(Schema):
 
 
 class JobQuery(Schema):
+    """Filters of the job list: state and kind, and how many jobs at most."""
+
     state = fields.String(validate=validate.OneOf(JOB_STATES))
     kind = fields.String(validate=validate.OneOf(("pull", "report", "rescore")))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class SnapshotOut(Schema):
+    """A snapshot a pull made: when, in which mode, how many records and rows, its hash and
+    instrument versions."""
+
     id = fields.Integer()
     created_at = fields.String(metadata={"description": "when the pull wrote it (UTC)"})
     server_time = fields.String(metadata={"description": "REDCap's clock when the pull began"})
@@ -91,6 +101,8 @@ class SnapshotOut(Schema):
 
 
 def may_see_job(job: Job) -> bool:
+    """Whether the caller sees the job: an analyst or admin every job, a facilitator only the report
+    jobs of their practices."""
     key = caller()
     if key.role != "facilitator":
         return True
@@ -111,6 +123,7 @@ def canceller() -> str:
 
 
 def job_or_404(job_id: int) -> Job:
+    """The job, or 404 when there is none or the caller may not see it."""
     job = session().get(Job, job_id)
     if job is None or not may_see_job(job):
         raise ApiProblem(404, f"there is no job {job_id}; GET /jobs lists them")

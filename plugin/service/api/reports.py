@@ -42,6 +42,8 @@ OPTION_FIELDS = {
 
 
 class ReportIn(Schema):
+    """The body of a report request: its kind and format, and the options its kind takes."""
+
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     format = fields.String(required=True, validate=validate.OneOf(FORMATS))
     practice = fields.String(
@@ -75,6 +77,7 @@ class ReportIn(Schema):
 
     @validates_schema
     def options_fit_the_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuses an option the kind does not take, and a format the kind is not made in."""
         kind, fmt = data.get("kind"), data.get("format")
         if kind not in KINDS:
             return
@@ -87,11 +90,15 @@ class ReportIn(Schema):
 
 
 class ReportQuery(Schema):
+    """Filters of the report list: kind and snapshot."""
+
     kind = fields.String(validate=validate.OneOf(KINDS))
     snapshot_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ReportOut(Schema):
+    """A report file: its kind, format, snapshot and practice, and the path to download it."""
+
     id = fields.Integer()
     kind = fields.String()
     format = fields.String(attribute="fmt")
@@ -167,6 +174,8 @@ def queue_report(snapshot_id: int, body: dict[str, Any]) -> Job:
 
 
 def visible_reports() -> sa.Select[ReportFile]:
+    """The query of the report files the caller may see (a facilitator: practice feedback of their
+    practices only)."""
     select = sa.select(ReportFile)
     key = caller()
     if key.role == "facilitator":

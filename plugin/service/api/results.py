@@ -44,6 +44,8 @@ CHANGE_WAVES = (BASELINE_TO_LATEST, ALL_WAVES)
 
 
 class TidyRowOut(Schema):
+    """One row of the tidy statistics table (the columns of ``scoring.tidy``)."""
+
     class Meta:
         ordered = True
 
@@ -65,6 +67,8 @@ class TidyRowOut(Schema):
 
 
 class SetAsideOut(Schema):
+    """A practice or record set aside from the results, and why."""
+
     class Meta:
         ordered = True
 
@@ -82,6 +86,9 @@ DATA_QUALITY = fields.List(
 
 
 class TableOut(Schema):
+    """The answer of the statistics and progress endpoints: tidy rows of the snapshot, and what was
+    set aside."""
+
     snapshot_id = fields.Integer()
     instrument = fields.String()
     version = fields.String()
@@ -90,6 +97,9 @@ class TableOut(Schema):
 
 
 class StatisticsQuery(Schema):
+    """How to make the statistics table (grouping, waves, suppression, partials, p-value adjustment)
+    and which rows to keep."""
+
     by = fields.String(
         metadata={"description": "a grouping field: each group's rows beside the overall ones"}
     )
@@ -115,27 +125,37 @@ class StatisticsQuery(Schema):
 
 
 class ProgressQuery(Schema):
+    """Which rows of the change across waves to keep."""
+
     field = fields.String(metadata={"description": "only this scale"})
     statistic = fields.String(metadata={"description": "only this statistic (e.g. mean_change)"})
 
 
 class PracticeQuery(Schema):
+    """Which scores to keep: one practice, one wave."""
+
     practice = fields.String(metadata={"description": "the practice's unit id, e.g. PRA-001"})
     wave = fields.String(metadata={"description": "only this wave (e.g. baseline)"})
 
 
 class BenchmarkQuery(Schema):
+    """The practice to set against its cohort, and the wave."""
+
     practice = fields.String(required=True)
     wave = fields.String(metadata={"description": "default: the practice's latest scored wave"})
 
 
 class ScaleOut(Schema):
+    """A scale or composite the scores hold."""
+
     name = fields.String()
     label = fields.String()
     kind = fields.String()
 
 
 class ScoreRowOut(Schema):
+    """One record's row: its practice and wave, and each scale's score and band."""
+
     unit = fields.String()
     record = fields.String()
     wave = fields.String()
@@ -146,6 +166,9 @@ class ScoreRowOut(Schema):
 
 
 class ScoresOut(Schema):
+    """The answer of the scores endpoint: the scales, a row per practice and wave, and what was set
+    aside."""
+
     snapshot_id = fields.Integer()
     instrument = fields.String()
     version = fields.String()
@@ -155,6 +178,9 @@ class ScoresOut(Schema):
 
 
 class BenchmarkOut(Schema):
+    """One score of the practice beside its cohort: the cohort's size, median and quartiles, and the
+    practice's percentile rank."""
+
     score = fields.String()
     label = fields.String()
     value = fields.Float(allow_none=True)
@@ -167,6 +193,9 @@ class BenchmarkOut(Schema):
 
 
 class FeedbackOut(Schema):
+    """A strength or opportunity of the practice: the score, why it was chosen, and the sentence its
+    report shows."""
+
     kind = fields.String()
     reason = fields.String()
     score = fields.String()
@@ -177,6 +206,9 @@ class FeedbackOut(Schema):
 
 
 class BenchmarksOut(Schema):
+    """The answer of the benchmarks endpoint: one practice at one wave against its cohort, with its
+    strengths and opportunities."""
+
     snapshot_id = fields.Integer()
     practice = fields.String()
     wave = fields.String()
@@ -188,6 +220,8 @@ class BenchmarksOut(Schema):
 
 
 def snapshot_or_problem(snapshot_id: int) -> Loaded:
+    """The decoded snapshot; 404 when it is not there, 409 when it cannot be read with its
+    instrument."""
     try:
         return decoded(current_app, snapshot_id)
     except SnapshotUnusable as exc:
@@ -274,6 +308,7 @@ def visible_unit(found: Loaded, practice: str) -> str:
 
 
 def number(value: Any) -> float | None:
+    """A table value as JSON takes it: a float, or None when missing or NaN."""
     if value is None or pd.isna(value):
         return None
     found = float(value)
@@ -281,6 +316,8 @@ def number(value: Any) -> float | None:
 
 
 def table_answer(made: Usable, table: pd.DataFrame, query: dict[str, Any]) -> dict[str, Any]:
+    """The answer of a statistics table: its rows (only the query's wave, field and statistic, when
+    named) with the snapshot's id and instrument and what was set aside."""
     for column in ("wave", "field", "statistic"):
         if column in query:
             table = table.loc[table[column] == query[column]]
@@ -396,6 +433,7 @@ def score_rows(snapshot_id: int) -> dict[str, Any]:
 
 
 def band(value: Any) -> str | None:
+    """A score's band as text, or None when the score has none."""
     return None if value is None or pd.isna(value) else str(value)
 
 
@@ -456,6 +494,7 @@ class Benchmarks(MethodView):
 
 
 def item_answer(item: FeedbackItem) -> dict[str, Any]:
+    """A strength or opportunity as the benchmarks answer lists it."""
     return {
         "kind": item.kind,
         "reason": item.reason,

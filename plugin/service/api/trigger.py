@@ -47,6 +47,8 @@ class TriggerFields(Schema):
 
 
 class Queued(Schema):
+    """The answer to a trigger: the rescore job that was queued, or joined while it waits."""
+
     queued = fields.Integer(metadata={"description": "the id of the rescore job"})
 
 

@@ -28,6 +28,8 @@ POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    """Add the web page to the app: its sessions, its pages and the API's documentation, ``/``,
+    error pages for its paths, and the security headers its answers carry."""
     app.session_interface = EndingSessions()
     app.register_blueprint(pages.blp)
     app.register_blueprint(docs.blp)
@@ -55,14 +57,18 @@ def init_app(app: Flask) -> None:
 
 
 def front() -> BaseResponse:
+    """``/`` leads to the web page."""
     return redirect(url_for("web.projects"))
 
 
 def wants_page() -> bool:
+    """Whether this request's failure is answered as a page: the web page's paths, except a job's
+    state poll."""
     return request.path.startswith(PREFIXES) and not request.path.endswith("/state")
 
 
 def error_page(status: int, message: str) -> tuple[str, int]:
+    """A failure as the web page's error page, with its status."""
     return render_template("web/error.html", status=status, message=message), status
 
 

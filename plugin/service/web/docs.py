@@ -14,6 +14,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @blp.get("/api/docs")
 def api_docs() -> str:
+    """The API's documentation page: each endpoint grouped by tag with its summary, least role,
+    parameters, body fields and statuses, from the OpenAPI document."""
     spec = current_app.extensions["qiscan.api"].spec.to_dict()
     schemas = spec.get("components", {}).get("schemas", {})
     roles = endpoint_roles()
@@ -63,6 +65,8 @@ def endpoint_roles() -> dict[tuple[str, str], str]:
 
 
 def body_fields(operation: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields of an operation's request body (its schema resolved), the read-only ones left
+    out."""
     content: dict[str, Any] = operation.get("requestBody", {}).get("content", {})
     first: dict[str, Any] = next(iter(content.values()), {})
     schema: dict[str, Any] = first.get("schema", {})

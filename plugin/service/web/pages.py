@@ -63,6 +63,8 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 
 @blp.route("/sign-in", methods=["GET", "POST"])
 def sign_in_page() -> str | BaseResponse | tuple[str, int]:
+    """The sign-in form; posting a known API key signs in and goes on to ``next`` (401 with the form
+    again for an unknown key)."""
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
         if signed_in_key() is not None:
@@ -80,6 +82,7 @@ def sign_in_page() -> str | BaseResponse | tuple[str, int]:
 @blp.post("/sign-out")
 @page("facilitator")
 def sign_out() -> BaseResponse:
+    """End the session and go back to the sign-in form."""
     cookie.clear()
     flash("You are signed out.")
     return redirect(url_for("web.sign_in_page"))
@@ -88,6 +91,8 @@ def sign_out() -> BaseResponse:
 @blp.get("/")
 @page("facilitator")
 def projects() -> str | BaseResponse:
+    """Every project with its latest snapshot and last pull; a facilitator gets their reports
+    instead."""
     if g.api_key.role == "facilitator":
         return redirect(url_for("web.reports"))  # a facilitator's page is their reports
     rows = []
@@ -106,6 +111,8 @@ def projects() -> str | BaseResponse:
 @blp.get("/projects/<int:connection_id>")
 @page("analyst")
 def project(connection_id: int) -> str:
+    """One project: its snapshots, reports and latest jobs, and the report form with the kinds its
+    instrument makes."""
     connection = get_connection(connection_id)
     files = list(
         session().scalars(
@@ -133,6 +140,7 @@ def project(connection_id: int) -> str:
 @blp.post("/projects/<int:connection_id>/pull")
 @page("analyst")
 def pull(connection_id: int) -> BaseResponse:
+    """Queue a pull of the project (incremental unless ``full`` is ticked) and show its job."""
     job = queue_pull(connection_id, full=request.form.get("full") == "on")
     return redirect(url_for("web.job", job_id=job.id))
 
@@ -140,6 +148,8 @@ def pull(connection_id: int) -> BaseResponse:
 @blp.post("/snapshots/<int:snapshot_id>/reports")
 @page("facilitator")
 def make_report(snapshot_id: int) -> BaseResponse:
+    """Queue the report the form asks for and show its job; a refused request goes back to the form
+    with its errors."""
     back = safe_next(request.form.get("back")) or url_for("web.reports")
     try:
         job = queue_report(snapshot_id, ReportIn().load(report_form()))
@@ -167,6 +177,7 @@ def report_form() -> dict[str, Any]:
 @blp.get("/jobs/<int:job_id>")
 @page("facilitator")
 def job(job_id: int) -> str:
+    """A job's page: its state and progress, and cancel or retry where the caller may."""
     found = job_or_404(job_id)
     return render_template(
         "web/job.html", job=found, state=job_state(found), may_cancel=may_cancel(found)
@@ -176,12 +187,14 @@ def job(job_id: int) -> str:
 @blp.get("/jobs/<int:job_id>/state")
 @page("facilitator")
 def job_state_json(job_id: int) -> Response:
+    """The job's state as JSON, for its page to poll."""
     return jsonify(job_state(job_or_404(job_id)))
 
 
 @blp.post("/jobs/<int:job_id>/retry")
 @page("analyst")
 def retry_job(job_id: int) -> BaseResponse:
+    """Queue a failed or cancelled job again and show its page, which says why not for another."""
     found = job_or_404(job_id)
     try:
         retry(session(), found)
@@ -195,6 +208,8 @@ def retry_job(job_id: int) -> BaseResponse:
 @blp.post("/jobs/<int:job_id>/cancel")
 @page("facilitator")
 def cancel_job(job_id: int) -> BaseResponse:
+    """Cancel the job and show its page (which says why not, for a finished one); 403 for a kind the
+    caller may not cancel."""
     found = job_or_404(job_id)
     if not may_cancel(found):
         abort(403, f"cancelling a {found.kind} job needs the analyst role")
@@ -212,6 +227,7 @@ def cancel_job(job_id: int) -> BaseResponse:
 @blp.get("/reports")
 @page("facilitator")
 def reports() -> str:
+    """The report files the caller may see, the 500 newest."""
     files = list(session().scalars(visible_reports().order_by(ReportFile.id.desc()).limit(500)))
     return render_template("web/reports.html", files=files)
 
@@ -226,6 +242,7 @@ def download(report_id: int) -> Response:
 
 
 def last_job(connection_id: int) -> Job | None:
+    """The project's newest pull job, or None before its first."""
     return session().scalar(
         sa.select(Job)
         .where(Job.kind == "pull", Job.connection_id == connection_id)
@@ -279,6 +296,7 @@ def job_state(job: Job) -> dict[str, Any]:
 
 
 def progress_text(job: Job, percent: int | None) -> str:
+    """How far a job is, in words for its page."""
     if job.state == "running" and job.cancel_requested_at is not None:
         return "stopping: a cancel was asked for"
     if percent is not None:

@@ -88,6 +88,8 @@ COMMENTS = (
 
 
 def provider_profile(options: SimulationOptions) -> Profile:
+    """The provider scan's proportions; the shares of QI involvement from
+    ``options.provider_qi_involvement``."""
     involvement = options.provider_qi_involvement
     return _scan(
         {
@@ -98,6 +100,8 @@ def provider_profile(options: SimulationOptions) -> Profile:
 
 
 def supporter_profile(options: SimulationOptions) -> Profile:
+    """The supporter scan's proportions; the share that has supported QI from
+    ``options.supporter_qi_supported``, the rest split 2:1 between "never" and "not relevant"."""
     supported = options.supporter_qi_supported
     rest = 1.0 - supported
     return _scan(

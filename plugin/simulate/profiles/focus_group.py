@@ -26,6 +26,8 @@ MODERATOR_NOTES = (
 
 
 def profile(options: SimulationOptions) -> Profile:
+    """The focus groups' proportions: participants split between the groups, each group meeting on
+    one day, and summaries and notes from the discussion's paraphrases."""
     summaries = {f"q{number:02d}_summary": AREAS[area] for number, area in QUESTION_AREA.items()}
     return Profile(
         choice_weights={

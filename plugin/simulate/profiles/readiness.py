@@ -55,6 +55,8 @@ NOTES = (
 
 
 def profile(options: SimulationOptions) -> Profile:
+    """The readiness assessment's proportions and rules: a practice keeps its facilitator, feedback
+    names its strongest and weakest elements, and the strategies follow its readiness."""
     return Profile(
         choice_weights={
             "region": {"1": 0.2, "2": 0.2, "3": 0.2, "4": 0.2, "5": 0.2},

@@ -26,6 +26,8 @@ MEMOS = (
 
 
 def profile(options: SimulationOptions) -> Profile:
+    """The transcript coding's proportions: excerpts spread over the groups and questions, with ids
+    and texts that fit them, most carrying one or two themes."""
     themes = {str(code): THEME_RATE for code in range(1, 15)}
     return Profile(
         choice_weights={
