@@ -13,6 +13,8 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def instrument_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the instrument format, built from the marshmallow
+    schemas."""
     defs: dict[str, Any] = {}
     root = _object(InstrumentSchema(), defs)
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from instruments.action_tags import none_of_the_above
 
@@ -29,7 +29,7 @@ FieldType = Literal[
     "file",
     "sql",
 ]
-FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 # The one vocabulary of choice fields, by what a field type does with its choices:
 # LISTED_CHOICE_TYPES write their choices in the dictionary (column F); yes/no and true/false
 # have REDCap's fixed ones; categorical fields hold one of a set of codes per option or answer;
@@ -44,6 +44,12 @@ ScaleMethod = Literal["mean", "sum", "prorated_sum"]
 Rescale = Literal["0-100", "0-1"]
 MissingMeaning = Literal["not_applicable", "dont_know", "refused", "not_asked", "other"]
 WaveMode = Literal["events", "repeating"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+ALIGNMENTS: tuple[Alignment, ...] = get_args(Alignment)
+SCALE_METHODS: tuple[ScaleMethod, ...] = get_args(ScaleMethod)
+RESCALES: tuple[Rescale, ...] = get_args(Rescale)
+MISSING_MEANINGS: tuple[MissingMeaning, ...] = get_args(MissingMeaning)
+WAVE_MODES: tuple[WaveMode, ...] = get_args(WaveMode)
 
 YESNO_CHOICES = (("1", "Yes"), ("0", "No"))
 TRUEFALSE_CHOICES = (("1", "True"), ("0", "False"))
@@ -57,11 +63,14 @@ class Choice:
 
     @property
     def shown(self) -> str:
+        """What the respondent sees: the label, or the code of a legacy choice that has none."""
         return self.code if self.label is None else self.label
 
 
 @dataclass
 class Validation:
+    """A text field's REDCap validation: the type and its min and max, as REDCap writes them."""
+
     type: str
     min: str = ""
     max: str = ""
@@ -78,15 +87,19 @@ class Slider:
 
 @dataclass
 class Matrix:
+    """The matrix group a field is shown in; a ranking group lets each column be chosen once."""
+
     group: str
     ranking: bool = False
 
 
 @dataclass
 class Field:
+    """One REDCap field, a row of the data dictionary, with the report domain it belongs to."""
+
     name: str
     form: str
-    type: str
+    type: FieldType
     label: str = ""
     choices: list[Choice] = field(default_factory=list)
     calculation: str = ""
@@ -98,7 +111,7 @@ class Field:
     identifier: bool = False
     branching_logic: str = ""
     required: bool = False
-    alignment: str = ""
+    alignment: Alignment | Literal[""] = ""  # "": REDCap's default
     question_number: str = ""
     matrix: Matrix | None = None
     annotation: str = ""
@@ -133,6 +146,7 @@ class Field:
         return [choice.code for choice in self.choices]
 
     def choice_labels(self) -> dict[str, str]:
+        """Each choice code's label; yes/no and true/false have REDCap's, or their translation."""
         if self.type == "yesno":
             return {**dict(YESNO_CHOICES), **self.fixed_labels}
         if self.type == "truefalse":
@@ -171,6 +185,8 @@ class SurveySettings:
 
 @dataclass
 class Form:
+    """A REDCap instrument (a form), which respondents may fill in as a survey."""
+
     name: str
     label: str
     survey: bool = False
@@ -180,6 +196,8 @@ class Form:
 
 @dataclass
 class Domain:
+    """A report section: fields name the domain they are reported under."""
+
     name: str
     label: str
     pointer: str = ""
@@ -187,14 +205,18 @@ class Domain:
 
 @dataclass
 class MissingCode:
+    """A REDCap missing-data code (e.g. NA) and what it stands for (not applicable, refused...)."""
+
     code: str
     label: str
-    meaning: str
+    meaning: MissingMeaning
     pointer: str = ""
 
 
 @dataclass
 class Unit:
+    """What records are grouped into (e.g. a practice), and the field that holds each one's id."""
+
     label: str
     id_field: str
     pointer: str = ""
@@ -202,6 +224,8 @@ class Unit:
 
 @dataclass
 class WaveEvent:
+    """One wave: a REDCap event ``month`` months after baseline, collecting ``forms``."""
+
     name: str
     label: str
     month: float
@@ -211,7 +235,10 @@ class WaveEvent:
 
 @dataclass
 class Waves:
-    mode: str
+    """How repeated assessments are stored: as REDCap events, or as instances of a repeating form
+    dated by ``date_field``."""
+
+    mode: WaveMode
     events: list[WaveEvent] = field(default_factory=list)
     form: str = ""  # repeating mode: the repeating form
     date_field: str = ""  # repeating mode: the assessment-date field
@@ -220,6 +247,8 @@ class Waves:
 
 @dataclass
 class Band:
+    """One interpretation band: its label for scores from ``min`` to ``max``."""
+
     label: str
     min: float
     max: float
@@ -239,6 +268,8 @@ class Bands:
 
 @dataclass
 class MinAnswered:
+    """How many of a scale's items must be answered for a score: a count or a fraction."""
+
     count: int | None = None
     fraction: float | None = None
 
@@ -251,15 +282,17 @@ class MinAnswered:
 
 @dataclass
 class Scale:
+    """A score: of field ``items`` (a scale) or of other scales (a composite), by ``method``."""
+
     name: str
     label: str
     items: list[str] = field(default_factory=list)  # scales: field names
     scales: list[str] = field(default_factory=list)  # composites: scale or composite names
     reverse: list[str] = field(default_factory=list)
     item_range: tuple[float, float] | None = None
-    method: str = "mean"
+    method: ScaleMethod = "mean"
     min_answered: MinAnswered = field(default_factory=lambda: MinAnswered(fraction=0.5))
-    rescale: str | None = None
+    rescale: Rescale | None = None
     score_field: str = ""
     bands: Bands | None = None
     pointer: str = ""
@@ -298,6 +331,8 @@ class SurveyTexts:
 
 @dataclass
 class FormTexts:
+    """A form's texts in another language; an empty text has no translation."""
+
     label: str = ""
     survey: SurveyTexts | None = None
     pointer: str = ""
@@ -333,10 +368,13 @@ class Translation:
 
 @dataclass
 class Instrument:
+    """One instrument as loaded and checked: its REDCap forms and fields, and what scoring and
+    reports add (scales, waves, the unit, missing codes, translations)."""
+
     id: str
     version: str
     title: str
-    kind: str
+    kind: Kind
     respondent: str
     source: Source
     record_id: str
@@ -365,4 +403,5 @@ class Instrument:
         return [f for f in self.fields if f.form == form]
 
     def all_scales(self) -> list[Scale]:
+        """The scales, then the composites."""
         return [*self.scales, *self.composites]

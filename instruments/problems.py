@@ -553,6 +553,7 @@ class Problem:
         return f"{where}{about} {self.message}{stop} {self.hint} ({self.code.code})"
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON for ``--json`` output and the API."""
         return {
             "code": self.code.code,
             "severity": self.severity,
@@ -573,6 +574,7 @@ def problem(
     field: str = "",
     **values: Any,
 ) -> Problem:
+    """A problem breaking ``rule``, its message filled in from ``values``."""
     return Problem(rule, rule.template.format(**values), file, pointer, field)
 
 
@@ -611,6 +613,7 @@ class ValidationResult:
         return not self.errors
 
     def codes(self) -> list[str]:
+        """The error codes of the problems, in order."""
         return [p.code.code for p in self.problems]
 
     def unwrap(self) -> Instrument:

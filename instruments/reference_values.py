@@ -43,11 +43,14 @@ class Reference:
 
 @dataclass(frozen=True)
 class References:
+    """A set of published reference values, e.g. an earlier scan's shares."""
+
     title: str
     source: str
     values: tuple[Reference, ...]
 
     def get(self, instrument: str, field: str) -> Reference | None:
+        """The reference for a question, or None when the set has none."""
         return next(
             (r for r in self.values if r.instrument == instrument and r.field == field), None
         )
@@ -88,6 +91,8 @@ def load_references(path: Path, instruments: Sequence[Instrument]) -> References
 
 
 def parse_references(data: Any, instruments: Sequence[Instrument], file: str) -> References:
+    """The reference values in ``data``, read from ``file``, checked against ``instruments``."""
+
     def fail(pointer: str, rule: str) -> ReferenceValuesError:
         return ReferenceValuesError(f"{file}#{pointer}: {rule}")
 

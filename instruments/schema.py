@@ -54,6 +54,8 @@ class StrictBool(fields.Boolean):
 
 
 class Closed(Schema):
+    """A schema that rejects unknown keys (every schema of our own files)."""
+
     class Meta:
         unknown = RAISE
 
@@ -188,9 +190,7 @@ class FieldSchema(Closed):
     identifier = StrictBool(load_default=False, metadata={"description": "Holds PHI."})
     branching_logic = fields.String(load_default="")
     required = StrictBool(load_default=False)
-    alignment = fields.String(
-        load_default="", validate=validate.OneOf(["", "LV", "LH", "RV", "RH"])
-    )
+    alignment = fields.String(load_default="", validate=validate.OneOf(["", *model.ALIGNMENTS]))
     question_number = fields.String(load_default="")
     matrix = _nested(MatrixSchema, load_default=None)
     annotation = fields.String(load_default="", metadata={"description": "Action tags and notes."})
@@ -253,10 +253,7 @@ class DomainSchema(Closed):
 class MissingCodeSchema(Closed):
     code = Text(required=True)
     label = fields.String(required=True)
-    meaning = fields.String(
-        required=True,
-        validate=validate.OneOf(model.MissingMeaning.__args__),  # type: ignore[attr-defined]
-    )
+    meaning = fields.String(required=True, validate=validate.OneOf(model.MISSING_MEANINGS))
 
     @post_load
     def make(self, data: dict, **_: Any) -> model.MissingCode:
@@ -284,7 +281,7 @@ class WaveEventSchema(Closed):
 
 
 class WavesSchema(Closed):
-    mode = fields.String(required=True, validate=validate.OneOf(["events", "repeating"]))
+    mode = fields.String(required=True, validate=validate.OneOf(model.WAVE_MODES))
     events = _list_of(WaveEventSchema, load_default=list)
     form = fields.String(load_default="")
     date_field = fields.String(load_default="")
@@ -325,6 +322,7 @@ class MinAnsweredSchema(Closed):
 
     @validates_schema
     def one_of(self, data: dict, **_: Any) -> None:
+        """Exactly one of ``count`` and ``fraction`` is given."""
         if ("count" in data) == ("fraction" in data):
             raise ValidationError("give exactly one of 'count' and 'fraction'")
 
@@ -336,11 +334,9 @@ class MinAnsweredSchema(Closed):
 class _ScaleBase(Closed):
     name = fields.String(required=True)
     label = fields.String(required=True)
-    method = fields.String(
-        load_default="mean", validate=validate.OneOf(["mean", "sum", "prorated_sum"])
-    )
+    method = fields.String(load_default="mean", validate=validate.OneOf(model.SCALE_METHODS))
     min_answered = _nested(MinAnsweredSchema, load_default=lambda: model.MinAnswered(fraction=0.5))
-    rescale = fields.String(load_default=None, validate=validate.OneOf(["0-100", "0-1"]))
+    rescale = fields.String(load_default=None, validate=validate.OneOf(model.RESCALES))
     score_field = fields.String(load_default="")
     bands = _nested(BandsSchema, load_default=None)
 
@@ -455,7 +451,7 @@ class InstrumentSchema(Closed):
     )
     title = fields.String(required=True)
     description = fields.String(load_default="")
-    kind = fields.String(required=True, validate=validate.OneOf(["survey", "assessment", "coding"]))
+    kind = fields.String(required=True, validate=validate.OneOf(model.KINDS))
     respondent = fields.String(required=True, metadata={"description": "Who answers it."})
     source = _nested(SourceSchema, required=True)
     record_id = fields.String(required=True, metadata={"description": "The first field's name."})

@@ -11,6 +11,7 @@ PACKAGE = "instruments.definitions"
 
 
 def shipped_names() -> list[str]:
+    """The instruments qiscan ships, by name (their file names), sorted."""
     folder = resources.files(PACKAGE)
     return sorted(
         p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")

@@ -44,6 +44,8 @@ FORMAT = "qiscan-translation/1"
 
 @dataclass(frozen=True)
 class SurveyPageTexts:
+    """A survey's page texts in one language."""
+
     title: str = ""
     instructions: str = ""
     acknowledgement: str = ""
@@ -51,12 +53,16 @@ class SurveyPageTexts:
 
 @dataclass(frozen=True)
 class FormPageTexts:
+    """A form's texts in one language."""
+
     label: str = ""
     survey: SurveyPageTexts | None = None  # survey forms only
 
 
 @dataclass(frozen=True)
 class FieldPageTexts:
+    """A field's texts in one language, as its survey page shows them."""
+
     label: str = ""
     note: str = ""
     section_header: str = ""

@@ -18,6 +18,8 @@ Family = Literal["date", "datetime", "time", "integer", "number", "text"]
 
 @dataclass(frozen=True)
 class ValidationType:
+    """A REDCap text validation type: how its values are read (``family``) and written."""
+
     name: str
     family: Family
     decimal_comma: bool = False
@@ -25,6 +27,7 @@ class ValidationType:
 
     @property
     def ordered(self) -> bool:
+        """Whether values of the type have an order, so min and max apply."""
         return self.family != "text"
 
 
@@ -87,6 +90,7 @@ _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
 
 
 def lookup(name: str) -> ValidationType | None:
+    """The validation type REDCap calls ``name`` (an older name too), or None."""
     return VALIDATION_TYPES.get(LEGACY_NAMES.get(name, name))
 
 
@@ -105,6 +109,19 @@ def parse_value(vtype: ValidationType, text: str) -> Ordered | None:
         return parser(text.replace(",", ".") if vtype.decimal_comma else text)
     except ValueError:
         return None
+
+
+def order_key(value: Ordered) -> tuple[float, ...]:
+    """A key that orders the values :func:`parse_value` reads for one validation type as the
+    values themselves order: a number, a day, a moment or a time of day, each compared exactly."""
+    match value:
+        case datetime():
+            return (value.toordinal(), value.hour, value.minute, value.second, value.microsecond)
+        case date():
+            return (value.toordinal(),)
+        case time():
+            return (value.hour, value.minute, value.second, value.microsecond)
+    return (value,)
 
 
 def _integer(text: str) -> float:

@@ -59,6 +59,7 @@ def _bar_words(bar: Bar, chart: BarChart, whole: bool = False) -> str:
 
 
 def bar_chart(chart: BarChart, ident: str) -> str:
+    """The SVG of a horizontal bar chart; ``ident`` makes its element ids unique in the page."""
     # The axis runs 0..max_value, widened (never narrowed) to hold every value and interval.
     seen = [
         v
@@ -137,6 +138,7 @@ def _legend(series: tuple[str, ...]) -> tuple[list[str], float]:
 
 
 def colour(series: int) -> str:
+    """The colour of the ``series``-th series, repeating after the palette runs out."""
     return (BLUE, *OTHER_COLOURS)[series % (1 + len(OTHER_COLOURS))]
 
 

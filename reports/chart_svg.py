@@ -31,10 +31,12 @@ CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def esc(text: object) -> str:
+    """``text`` escaped for SVG, without the control characters XML cannot hold."""
     return str(escape(CONTROLS.sub("", str(text))))
 
 
 def open_svg(ident: str, height: float, title: str, desc: str) -> list[str]:
+    """The opening of an accessible chart: the ``svg`` element with its title and description."""
     ident = esc(ident)
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -55,6 +57,7 @@ def one_line(x: float, y: float, text: str, width: float, size: float = 13, **at
 
 
 def tick(value: float, unit: str = "") -> str:
+    """An axis label: the value with thousands separators, and ``%`` for a percent axis."""
     text = f"{value:,.10g}"
     return f"{text}%" if unit == "%" else text
 

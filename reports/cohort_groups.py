@@ -9,6 +9,7 @@ withheld with a :class:`~reports.model.Suppressed` cell saying why.
 from __future__ import annotations
 
 import math
+from typing import SupportsFloat
 
 import pandas as pd
 
@@ -140,5 +141,7 @@ def _withheld(min_cohort: int, unit: str) -> Suppressed:
 
 
 def _number(value: object) -> float | None:
-    number = float(value)  # type: ignore[arg-type]
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"a cohort statistic is {value!r}, not a number")
+    number = float(value)
     return None if math.isnan(number) else number

@@ -92,6 +92,7 @@ class Compared:
 
     @property
     def passes(self) -> bool:
+        """Whether the adjusted p-value is at or below the report's significance level."""
         return self.p_adjusted <= ALPHA
 
 

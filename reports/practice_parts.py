@@ -19,12 +19,15 @@ DECIMALS = 0  # scores as the feedback sentences show them
 
 @dataclass(frozen=True, eq=False)
 class Practice:
+    """One practice's scores, with the waves at which it has any."""
+
     unit: object
     rows: pd.DataFrame  # the practice's rows of the long score frame, in wave order
     waves: tuple[int, ...]  # the waves with at least one score
 
     @property
     def latest(self) -> int | None:
+        """The practice's last wave with a score, or None."""
         return self.waves[-1] if self.waves else None
 
 

@@ -161,6 +161,8 @@ def sheet_names(wanted: Iterable[str], reserved: Sequence[str] = ()) -> list[str
 
 
 def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters as Excel counts them, without the trailing apostrophe
+    a sheet name may not have."""
     # Excel counts UTF-16 code units, so a character outside the BMP counts twice.
     while len(text.encode("utf-16-le")) // 2 > limit:
         text = text[:-1]
@@ -205,6 +207,7 @@ def number_format(column: Column) -> str:
 
 
 def decimal_format(decimals: int) -> str:
+    """Excel's number format for ``decimals`` places, e.g. ``0.00``."""
     return "0." + "0" * decimals if decimals > 0 else "0"
 
 

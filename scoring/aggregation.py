@@ -55,6 +55,8 @@ class OneWayAnova:
 
 @dataclass(frozen=True)
 class Icc:
+    """One intraclass correlation, ICC(1) or ICC(2), with its confidence interval."""
+
     statistic: str  # "icc1" or "icc2"
     value: float
     ci_low: float
@@ -67,6 +69,9 @@ class Icc:
 
 @dataclass(frozen=True)
 class IccResult:
+    """ICC(1) and ICC(2) of a score across groups, and the one-way ANOVA they come from (see
+    :func:`icc_one_way`)."""
+
     icc1: Icc
     icc2: Icc
     anova: OneWayAnova

@@ -10,7 +10,7 @@ branching logic over the raw export, whether the row responded to the field's fo
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from scoring.respondents import Respondents, holds_value, respondents
 from scoring.wave_rows import EVENT, data_fields
 
 AnswerState = Literal["not_asked", "answered", "missing_code", "blank", "invalid", "not_reached"]
-ANSWER_STATES: tuple[AnswerState, ...] = AnswerState.__args__  # type: ignore[attr-defined]
+ANSWER_STATES: tuple[AnswerState, ...] = get_args(AnswerState)
 STATE_DTYPE = pd.CategoricalDtype(pd.Index(list(ANSWER_STATES)))
 ASKED_STATES = ("answered", "missing_code", "blank", "invalid")
 

@@ -105,6 +105,9 @@ def _join(notes: pd.Series, where: pd.Series, text: str | pd.Series) -> pd.Serie
 
 @dataclass(frozen=True)
 class FeedbackItem:
+    """One strength or opportunity: a score's value against its reference, and the neutral
+    sentence a report prints for it."""
+
     kind: Kind
     reason: Reason
     score: str
@@ -116,6 +119,8 @@ class FeedbackItem:
 
 @dataclass(frozen=True)
 class UnitFeedback:
+    """A unit's strengths and opportunities at a wave, and the benchmark rows they come from."""
+
     unit: Hashable
     wave: int
     strengths: tuple[FeedbackItem, ...]

@@ -20,6 +20,7 @@ Every ``p_value`` row is one test of the family that ``Options.adjust`` adjusts.
 from __future__ import annotations
 
 import math
+from typing import Unpack
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ from scoring.group_tests import compare_numeric, compare_proportions_by_group
 from scoring.groups import frequencies_by_group, group_parts
 from scoring.independence import IndependenceTest
 from scoring.questions import Options, checkall_table, choice_inputs, question_kind
-from scoring.tidy import TidyRow, Where
+from scoring.tidy import Option, TidyRow, Where
 
 EFFECTS = {
     "Hedges' g": "hedges_g",
@@ -102,7 +103,9 @@ def numeric_comparison_rows(
     return rows
 
 
-def test_rows(test: IndependenceTest, item: Field, where: Where, **choice: str) -> list[TidyRow]:
+def test_rows(
+    test: IndependenceTest, item: Field, where: Where, **choice: Unpack[Option]
+) -> list[TidyRow]:
     """A test of independence: its p-value (shown as a bound when it is a Monte Carlo floor),
     its chi-square when it has one, and Cramér's V."""
     note = test.method + (f"; {test.note}" if test.note else "")
@@ -151,7 +154,7 @@ def _checkall_rows(
     labels = responses.labels(item.name)
     rows: list[TidyRow] = []
     for code in item.choice_codes():
-        choice = {"choice_code": code, "choice_label": labels[code]}
+        choice: Option = {"choice_code": code, "choice_label": labels[code]}
         ticked = pd.Series({g: tables[g].table.loc[code, "count"] for g in order}, dtype="int64")
         found = compare_proportions_by_group(ticked, bases, confidence=options.confidence)
         if found.difference is not None:

@@ -27,6 +27,7 @@ class FieldPeriod:
 
     @property
     def known(self) -> bool:
+        """Whether any completion time was found."""
         return self.stamped > 0
 
 

@@ -48,7 +48,7 @@ from scoring.questions import (
     question_kind,
 )
 from scoring.respondents import Respondents, designated_forms, respondents
-from scoring.tidy import RESPONSE_FIELD, TidyRow, Where
+from scoring.tidy import RESPONSE_FIELD, Option, TidyRow, Where
 from scoring.withheld import withhold_rows
 
 RESPONSE_LABEL = "Who responded"
@@ -196,7 +196,7 @@ def frequency_rows(table: FrequencyTable, item: Field, where: Where) -> list[Tid
         for reason, count in table.missing.items()
     ]
     for code, option in table.table.iterrows():
-        choice = {"choice_code": str(code), "choice_label": str(option["label"])}
+        choice: Option = {"choice_code": str(code), "choice_label": str(option["label"])}
         note = "small cell; " if bool(option["small"]) else ""
         rows.append(
             where.row(
@@ -288,7 +288,7 @@ def checkall_rows(table: CheckAllTable, item: Field, where: Where) -> list[TidyR
         for reason, count in table.missing.items()
     ]
     for code, option in table.table.iterrows():
-        choice = {"choice_code": str(code), "choice_label": str(option["label"])}
+        choice: Option = {"choice_code": str(code), "choice_label": str(option["label"])}
         small = "small cell; " if bool(option["small"]) else ""
         rows += [
             where.row(

@@ -91,6 +91,7 @@ class NumericComparison:
 
     @property
     def tests(self) -> tuple[GroupTest, GroupTest]:
+        """The test of means, then the rank test."""
         return (self.means_test, self.rank_test)
 
     @property

@@ -54,6 +54,8 @@ def krippendorff_reading(alpha: float) -> str:
 
 
 def coded_alpha(coded: Coded, level: Level) -> AgreementStatistic:
+    """Krippendorff's alpha at ``level`` of ratings already encoded (see
+    :func:`krippendorff_alpha`)."""
     name = f"krippendorff_alpha_{level}"
     if level in ("interval", "ratio") and coded.scores is None:
         raise ValueError(f"{level} alpha needs numeric codes; got text codes {coded.labels[:5]}")

@@ -21,6 +21,8 @@ CONFIDENCE = 0.95
 
 @dataclass(frozen=True)
 class MedianInterval:
+    """A sample median with its distribution-free confidence interval (see :func:`median_ci`)."""
+
     median: float
     low: float
     high: float

@@ -27,6 +27,8 @@ RCI_CRITICAL = 1.96
 
 @dataclass(frozen=True)
 class PairedTTest:
+    """A score's mean change between two waves (see :func:`paired_t`)."""
+
     score: str
     from_wave: int
     to_wave: ToWave
@@ -115,6 +117,8 @@ def paired_t(
 
 @dataclass(frozen=True)
 class SignedRankTest:
+    """A score's median change between two waves, by signed ranks (see :func:`signed_rank`)."""
+
     score: str
     from_wave: int
     to_wave: ToWave
@@ -200,6 +204,9 @@ def signed_rank(
 
 @dataclass(frozen=True)
 class ReliableChange:
+    """How many units improved, stayed or declined beyond the Jacobson-Truax threshold between
+    two waves (see :func:`reliable_change`)."""
+
     score: str
     from_wave: int
     to_wave: ToWave
@@ -305,6 +312,9 @@ def reliable_change(
 
 @dataclass(frozen=True)
 class McNemarChange:
+    """A yes/no item's change between two waves, from the discordant pairs (see
+    :func:`mcnemar_change`)."""
+
     item: str
     from_wave: int
     to_wave: ToWave

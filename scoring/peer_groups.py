@@ -65,6 +65,7 @@ class PeerGroup:
 
     @property
     def is_cohort(self) -> bool:
+        """Whether the unit is compared with the whole cohort, by choice or by fallback."""
         return self.by is None or self.fell_back
 
 

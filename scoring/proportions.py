@@ -266,6 +266,8 @@ def as_codes(values: pd.Series, what: str) -> pd.Series:
 
 
 def missing_code_series(missing: pd.Series | None, index: pd.Index) -> pd.Series:
+    """``missing`` as codes on ``index`` (all NaN when None); a ValueError when its index differs
+    or it holds the code reserved for blank answers."""
     if missing is None:
         return pd.Series(np.nan, index=index, dtype=object)
     if not missing.index.equals(index):

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 Disposition = Literal["I", "P", "R", "NC", "O", "UH", "UO", "NE"]
-DISPOSITIONS: tuple[str, ...] = Disposition.__args__  # type: ignore[attr-defined]
+DISPOSITIONS: tuple[Disposition, ...] = get_args(Disposition)
 InvitationState = Literal["complete", "partial", "not started"]
 PartialAs = Literal["P", "R"]
 NotStartedAs = Literal["NC", "R", "O", "UH", "UO"]

@@ -48,12 +48,15 @@ class AgreementStatistic:
 
 @dataclass(frozen=True)
 class Coded:
+    """Ratings as category indexes, units by coders, with the categories' labels and values."""
+
     codes: np.ndarray  # units x coders: category index, -1 where not rated
     labels: list[str]  # category labels, in category order
     scores: np.ndarray | None  # numeric value of each category; None for text codes
 
     @property
     def k(self) -> int:
+        """The number of categories."""
         return len(self.labels)
 
     def counts(self) -> np.ndarray:
@@ -76,6 +79,9 @@ def wide_ratings(frame: pd.DataFrame, unit: str, coder: str, value: str) -> pd.D
 
 
 def encode(ratings: pd.DataFrame, categories: Sequence[Hashable] | None = None) -> Coded:
+    """``ratings`` (units by coders, blank: not rated) as :class:`Coded`. Categories are numbers
+    when every code is numeric, else text; in ``categories`` order when given (a code outside it
+    is a ValueError), else sorted."""
     cells = pd.Series(ratings.to_numpy(dtype=object).ravel(), dtype=object)
     cells = cells.map(lambda v: v.strip() if isinstance(v, str) else v)
     present = (cells.notna() & (cells.astype(str) != "")).to_numpy()
@@ -106,12 +112,15 @@ def encode(ratings: pd.DataFrame, categories: Sequence[Hashable] | None = None) 
 
 
 def label_of(value: object) -> str:
+    """A category's label: a whole number without ``.0``."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
 def check_records(frame: pd.DataFrame, unit: str, coder: str, values: Sequence[str]) -> None:
+    """A ValueError naming the rows when a column is missing, a record has no unit or coder, or a
+    coder codes a unit twice."""
     missing = [c for c in (unit, coder, *values) if c not in frame.columns]
     if missing:
         raise ValueError(f"columns not in the frame: {', '.join(missing)}")

@@ -17,7 +17,7 @@ be computed (one item, fewer than two respondents, zero variance) is NaN and ``n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -27,13 +27,15 @@ from instruments.model import Instrument, Scale
 from scoring.scales import keyed_items
 
 MissingPolicy = Literal["listwise", "pairwise"]
-MISSING_POLICIES: tuple[str, ...] = MissingPolicy.__args__  # type: ignore[attr-defined]
+MISSING_POLICIES: tuple[MissingPolicy, ...] = get_args(MissingPolicy)
 NAN = float("nan")
 ROUNDING = 1e-12  # a sum of correlations this close to zero is zero
 
 
 @dataclass(frozen=True)
 class Interval:
+    """A confidence interval of a reliability coefficient, and how it was computed."""
+
     low: float
     high: float
     confidence: float
@@ -74,6 +76,9 @@ class ItemTotal:
 
 @dataclass(frozen=True)
 class ItemAnalysis:
+    """Each item's correlation with the rest of its scale and the alpha without it, with the
+    scale's alpha."""
+
     items: tuple[ItemTotal, ...]
     n: int
     missing: MissingPolicy

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from scoring.rates import ResponseRates, response_rates
 from scoring.wave_rows import data_fields, field_columns
 
 FormState = Literal["not started", "partial", "complete"]
-FORM_STATES: tuple[FormState, ...] = FormState.__args__  # type: ignore[attr-defined]
+FORM_STATES: tuple[FormState, ...] = get_args(FormState)
 STATE_DTYPE = pd.CategoricalDtype(pd.Index(list(FORM_STATES)))
 Partials = Literal["include", "exclude"]
 NOT_COMPLETED = "[not completed]"

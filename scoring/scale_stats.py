@@ -35,7 +35,7 @@ from scoring.questions import Options
 from scoring.reliability import Alpha, cronbach_alpha, item_total
 from scoring.respondents import Respondents, respondents
 from scoring.scales import ScaleInfo, ScaleScores, score
-from scoring.tidy import TidyRow
+from scoring.tidy import Option, TidyRow
 from scoring.trend import friedman, mixed_slope
 
 BASELINE_TO_LATEST = "baseline to latest"
@@ -145,7 +145,7 @@ def _item_rows(
     labels = {f.name: f.label for f in instrument.fields}
     rows: list[TidyRow] = []
     for line in analysis.items:
-        item = {"choice_code": line.item, "choice_label": labels.get(line.item, line.item)}
+        item: Option = {"choice_code": line.item, "choice_label": labels.get(line.item, line.item)}
         keyed = " (reverse-keyed)" if line.item in scale.reverse else ""
         note = "; ".join(n for n in (f"listwise{keyed}", line.note) if n)
         rows += [
@@ -172,6 +172,8 @@ def _item_rows(
 
 
 def alpha_rows(alpha: Alpha, scale: Scale, where: Where) -> list[TidyRow]:
+    """The tidy rows of a scale's Cronbach's alpha (with its Feldt interval) and standardized
+    alpha."""
     note = f"{alpha.missing}; {alpha.note}".rstrip("; ")
     return [
         where.row(

@@ -71,6 +71,8 @@ class ScaleInfo:
         return len(self.parts)
 
     def columns(self) -> tuple[str, str, str, str, str]:
+        """The score's columns in the score frame: the score, items answered, prorated, reason,
+        band."""
         n = self.name
         return (n, f"{n}__n", f"{n}__prorated", f"{n}__reason", f"{n}__band")
 

@@ -67,10 +67,12 @@ class Suppression:
 
     @property
     def n_primary(self) -> int:
+        """How many cells are withheld for being small."""
         return int(self.primary.to_numpy().sum())
 
     @property
     def n_complementary(self) -> int:
+        """How many more are withheld so that the small ones cannot be worked out."""
         return int(self.complementary.to_numpy().sum())
 
     @property

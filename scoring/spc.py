@@ -45,6 +45,8 @@ def _require(data: pd.DataFrame, columns: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class AnhoejLimits:
+    """The runs-rule limits for ``n_useful`` points (see :func:`anhoej_limits`)."""
+
     n_useful: int
     longest_run_max: int
     crossings_min: int
@@ -69,6 +71,9 @@ def anhoej_limits(n_useful: int) -> AnhoejLimits:
 
 @dataclass(frozen=True)
 class RunChart:
+    """A run chart's median, runs and crossings, and its signals (None with too few useful points;
+    see :func:`run_chart`)."""
+
     n_points: int
     median: float
     n_useful: int
@@ -146,6 +151,8 @@ def run_chart(
 
 @dataclass(frozen=True)
 class PChart:
+    """A p-chart's centre line and the points outside its limits (see :func:`p_chart`)."""
+
     center: float
     n_points: int
     n_outside: int
@@ -207,6 +214,8 @@ def p_chart(
 
 @dataclass(frozen=True)
 class XmRChart:
+    """An XmR chart's centre line, limits and the points outside them (see :func:`xmr_chart`)."""
+
     center: float
     mr_bar: float
     lcl: float

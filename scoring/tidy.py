@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
@@ -41,6 +42,8 @@ TIDY_COLUMNS = (
 
 @dataclass(frozen=True)
 class TidyRow:
+    """One row of the long result table; the module docstring says what each column holds."""
+
     instrument: str
     version: str
     field: str
@@ -67,6 +70,22 @@ def tidy_frame(rows: Iterable[TidyRow]) -> pd.DataFrame:
     return frame
 
 
+class Option(TypedDict, total=False):
+    """The columns that name a question's option on a row (left out: a question-level row)."""
+
+    choice_code: str
+    choice_label: str
+
+
+class RowDetails(Option, total=False):
+    """What a row may say beyond the statistic's value (the :class:`TidyRow` fields)."""
+
+    n: float
+    ci_low: float
+    ci_high: float
+    note: str
+
+
 @dataclass(frozen=True)
 class Where:
     """What a set of rows is about, for the rows' shared columns."""
@@ -77,7 +96,10 @@ class Where:
     group_by: str = ""
     group: str = ""
 
-    def row(self, name: str, label: str, statistic: str, value: float, **more: object) -> TidyRow:
+    def row(
+        self, name: str, label: str, statistic: str, value: float, **more: Unpack[RowDetails]
+    ) -> TidyRow:
+        """A row of ``statistic`` about field ``name`` in this group and wave."""
         return TidyRow(
             self.instrument,
             self.version,
@@ -88,5 +110,5 @@ class Where:
             group_by=self.group_by,
             group=self.group,
             wave=self.wave,
-            **more,  # type: ignore[arg-type]
+            **more,
         )

@@ -23,6 +23,8 @@ from scoring.change import check_long_frame, score_decimals, wave_table
 
 @dataclass(frozen=True)
 class FriedmanTest:
+    """Whether a score's location differs across waves, by ranks (see :func:`friedman`)."""
+
     score: str
     waves: tuple[int, ...]
     n_units: int
@@ -93,6 +95,9 @@ def friedman(
 
 @dataclass(frozen=True)
 class MixedSlope:
+    """A score's change per month, from a mixed model with a random intercept per unit (see
+    :func:`mixed_slope`)."""
+
     score: str
     estimate: float
     se: float

@@ -87,6 +87,7 @@ class WaveScores:
         return [unit for unit in pd.unique(self.data["unit"].dropna())]
 
     def label(self, wave_index: int) -> str:
+        """The wave's label; "wave N" (counting from 1) for a wave without one."""
         return self.waves.get(wave_index, f"wave {wave_index + 1}")
 
 

@@ -7,6 +7,7 @@ from instruments.checks.report import Reporter
 from instruments.model import Field, Instrument
 from instruments.naming import CHOICE_CODE_PATTERN, checkbox_column
 from instruments.problems import ErrorCode, Problem, did_you_mean
+from instruments.validation_types import order_key
 
 ALL_VALIDATIONS = [*validation_types.VALIDATION_TYPES, *validation_types.SPECIAL]
 
@@ -113,7 +114,7 @@ def _validation(fld: Field, report: Reporter) -> None:
             )
         else:
             bounds[bound] = value
-    if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:  # type: ignore[operator]
+    if "min" in bounds and "max" in bounds and order_key(bounds["min"]) > order_key(bounds["max"]):
         report(
             ErrorCode.VALIDATION_MIN_ABOVE_MAX,
             f"{fld.pointer}/validation",

@@ -4,7 +4,7 @@ first, forms contiguous, matrix groups."""
 from __future__ import annotations
 
 from instruments.checks.report import Reporter
-from instruments.model import Field, Instrument
+from instruments.model import Field, Instrument, Matrix
 from instruments.naming import (
     FIELD_NAME_MAX,
     FIELD_NAME_SOFT_MAX,
@@ -159,7 +159,7 @@ def _contiguous_forms(instrument: Instrument, report: Reporter) -> None:
 
 
 def _matrix_groups(instrument: Instrument, report: Reporter) -> None:
-    groups: dict[str, list[Field]] = {}
+    groups: dict[str, list[tuple[Field, Matrix]]] = {}
     closed: set[str] = set()
     previous = ""
     for fld in instrument.fields:
@@ -172,10 +172,10 @@ def _matrix_groups(instrument: Instrument, report: Reporter) -> None:
             if previous:
                 closed.add(previous)
             previous = group
-        if group:
-            groups.setdefault(group, []).append(fld)
+        if fld.matrix is not None and group:
+            groups.setdefault(group, []).append((fld, fld.matrix))
     for group, members in groups.items():
-        first = members[0]
+        first, first_matrix = members[0]
         check_name(
             group,
             "matrix group",
@@ -185,14 +185,14 @@ def _matrix_groups(instrument: Instrument, report: Reporter) -> None:
             soft=None,
             field=first.name,
         )
-        for fld in members:
+        for fld, matrix in members:
             pointer = f"{fld.pointer}/matrix"
             if fld.type not in ("radio", "checkbox"):
                 report(ErrorCode.MATRIX_FIELD_TYPE, pointer, fld.name, group=group, type=fld.type)
             differences = [
                 ("field types", fld.type != first.type),
                 ("choices", _choice_pairs(fld) != _choice_pairs(first)),
-                ("ranking", fld.matrix.ranking != first.matrix.ranking),  # type: ignore[union-attr]
+                ("ranking", matrix.ranking != first_matrix.ranking),
                 ("forms", fld.form != first.form),
             ]
             for what, differs in differences:

@@ -8,6 +8,9 @@ from instruments.problems import ErrorCode, Problem, problem
 
 
 class Reporter:
+    """Collects one instrument file's problems: each call with a rule, a JSON pointer, the field
+    and the rule's values adds one, located in that file."""
+
     def __init__(self, file: str) -> None:
         self.file = file
         self.found: list[Problem] = []

@@ -20,6 +20,9 @@ DAYS_PER_MONTH = 30.44  # REDCap's own month length in datediff
 
 @dataclass
 class ProjectStructure:
+    """What a REDCap project holds beside its data dictionary, shaped as the API exports it: arms,
+    events, form-event mappings, repeating forms, survey forms and missing-data codes."""
+
     arms: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     mappings: list[dict[str, Any]] = field(default_factory=list)
@@ -29,6 +32,7 @@ class ProjectStructure:
 
     @property
     def longitudinal(self) -> bool:
+        """Whether the project has events, which makes it longitudinal in REDCap."""
         return bool(self.events)
 
 

@@ -11,7 +11,15 @@ Parse once, then evaluate per record or over a whole frame::
 The value model and the treatment of blanks are described in :mod:`instruments.logic.values`,
 references in :mod:`instruments.logic.scalar`, functions in
 :mod:`instruments.logic.scalar_functions` and the grammar in :mod:`instruments.logic.parser`.
+
+Parsing needs neither numpy nor pandas; the evaluators do, so they are imported on first use
+(checking an instrument parses its logic but never evaluates it).
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from instruments.logic.errors import CheckboxFieldError, ErrorKind, LogicError, UnknownFieldError
 from instruments.logic.expression import Expression
@@ -30,9 +38,30 @@ from instruments.logic.nodes import (
     StringLit,
 )
 from instruments.logic.parser import parse
-from instruments.logic.scalar import evaluate
-from instruments.logic.values import Context, Value, truthy
-from instruments.logic.vector import evaluate_frame, truthy_frame
+
+if TYPE_CHECKING:
+    from instruments.logic.scalar import evaluate
+    from instruments.logic.values import Context, Value, truthy
+    from instruments.logic.vector import evaluate_frame, truthy_frame
+
+# name -> the module that defines it, for the names that pull in numpy and pandas
+_EVALUATION = {
+    "evaluate": "instruments.logic.scalar",
+    "Context": "instruments.logic.values",
+    "Value": "instruments.logic.values",
+    "truthy": "instruments.logic.values",
+    "evaluate_frame": "instruments.logic.vector",
+    "truthy_frame": "instruments.logic.vector",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EVALUATION:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EVALUATION[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FUNCTIONS",

@@ -42,6 +42,9 @@ class Clock:
 
 @dataclass(frozen=True)
 class Moment:
+    """A date or date-time read from logic: its calendar parts, and its seconds since the start of
+    day 1 of year 1 for differences."""
+
     year: int
     month: int
     day: int
@@ -49,6 +52,8 @@ class Moment:
 
 
 def clock_for(context: Context) -> Clock:
+    """The evaluation's 'today' and 'now': the context's fixed day or moment, else the system clock,
+    to the second."""
     setting = context.today
     if setting is None:
         now = datetime.datetime.now().replace(microsecond=0)

@@ -20,11 +20,14 @@ from instruments.logic.errors import LogicError
 
 @dataclass(frozen=True)
 class FunctionSpec:
+    """A REDCap logic function's name and how many arguments it takes."""
+
     name: str
     min_args: int
     max_args: int | None  # None: variadic
 
     def arity_text(self) -> str:
+        """The argument count as an error message says it, e.g. "1 to 2 arguments"."""
         if self.max_args is None:
             return f"at least {self.min_args} argument{'s' if self.min_args != 1 else ''}"
         if self.min_args == self.max_args:

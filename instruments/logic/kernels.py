@@ -32,11 +32,14 @@ UNIT_SECONDS = {
 
 
 def finite(values: np.ndarray) -> np.ndarray:
+    """``values`` as floats with infinities made NaN: a result too large to represent is blank."""
     values = np.asarray(values, dtype=np.float64)
     return np.where(np.isfinite(values), values, np.nan)
 
 
 def arithmetic(op: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left op right`` element-wise for ``+ - * / ^``; blank where an operand is blank or the
+    result is not finite (division by zero included)."""
     with np.errstate(all="ignore"):
         if op == "+":
             return finite(left + right)
@@ -85,6 +88,7 @@ def round_to(values: np.ndarray, decimals: np.ndarray, mode: RoundMode) -> np.nd
 
 
 def unary(name: str, values: np.ndarray) -> np.ndarray:
+    """REDCap's ``abs``, ``sqrt`` or ``exp`` element-wise; blank where the result is not finite."""
     with np.errstate(all="ignore"):
         if name == "abs":
             return np.abs(values)
@@ -167,4 +171,5 @@ def datediff(
 
 
 def is_integer(values: np.ndarray) -> np.ndarray:
+    """Whether each value is a whole number (false for blanks)."""
     return ~np.isnan(values) & (np.floor(values) == values)

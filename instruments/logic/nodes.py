@@ -24,9 +24,12 @@ LogicalOp = Literal["and", "or"]
 
 @dataclass(frozen=True)
 class Node:
+    """A node of a logic tree; ``position`` is where its text starts in the logic."""
+
     position: int | None = field(default=None, compare=False, kw_only=True, repr=False)
 
     def children(self) -> tuple[Node, ...]:
+        """The node's operands or arguments, left to right."""
         return ()
 
 
@@ -60,6 +63,8 @@ class Reference(Node):
 
 @dataclass(frozen=True)
 class Negate(Node):
+    """Unary minus, ``-operand``."""
+
     operand: Node
 
     def children(self) -> tuple[Node, ...]:
@@ -106,6 +111,8 @@ class Logical(Node):
 
 @dataclass(frozen=True)
 class Call(Node):
+    """A function call; ``name`` is in lower case."""
+
     name: str
     args: tuple[Node, ...]
 

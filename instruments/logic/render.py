@@ -8,8 +8,6 @@ back an equal tree.
 
 from __future__ import annotations
 
-import numpy as np
-
 from instruments.logic.nodes import (
     Arithmetic,
     BoolLit,
@@ -37,6 +35,8 @@ def render(node: Node) -> str:
 def render_number(value: float) -> str:
     """A number literal: positional digits only, since REDCap logic has no exponent notation;
     the fewest digits that read back as ``value``, no trailing ``.0``."""
+    import numpy as np  # here, not at the top: parsing and checking an instrument need no numpy
+
     return np.format_float_positional(value, unique=True, trim="-")
 
 

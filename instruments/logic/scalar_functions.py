@@ -51,10 +51,12 @@ COUNT_LIMIT = 1 << 40
 
 
 def to_array(number: float | None) -> np.ndarray:
+    """One value as the one-element float array the shared kernels take (blank: NaN)."""
     return np.array([np.nan if number is None else number], dtype=np.float64)
 
 
 def from_array(values: np.ndarray) -> float | None:
+    """The kernels' one-element result back as one value (NaN: blank, None)."""
     number = float(values[0])
     return None if math.isnan(number) else number
 

@@ -42,6 +42,8 @@ _MISTAKES = {
 
 @dataclass(frozen=True)
 class Token:
+    """A piece of logic text: its kind, its text and where it starts and ends in the logic."""
+
     kind: TokenKind
     text: str
     position: int

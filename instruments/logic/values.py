@@ -85,6 +85,7 @@ def format_number(number: float) -> str:
 
 
 def number_of(value: Value) -> float | None:
+    """``value`` read as a number for comparison (see the module docstring), or None."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -95,12 +96,14 @@ def number_of(value: Value) -> float | None:
 
 
 def arith_of(value: Value, missing_codes: frozenset[str]) -> float | None:
+    """``value`` read as a number for arithmetic: as :func:`number_of`, with missing codes blank."""
     if isinstance(value, str) and value in missing_codes:
         return None
     return number_of(value)
 
 
 def text_of(value: Value) -> str:
+    """``value`` read as text (see the module docstring)."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -57,6 +57,8 @@ def evaluate_frame(
 
 
 def to_series(vec: Vec, index: pd.Index) -> pd.Series:
+    """An evaluated column as a Series on ``index``: float for numbers, bool for Booleans, else
+    object."""
     if isinstance(vec, NumVec):
         return pd.Series(vec.values, index=index, dtype=np.float64)
     if isinstance(vec, BoolVec):

@@ -30,29 +30,37 @@ class Vec(ABC):
     """One value per row."""
 
     @abstractmethod
-    def numbers(self) -> np.ndarray: ...
+    def numbers(self) -> np.ndarray:
+        """Each row as a number for comparison: float64, NaN where it is not a number."""
 
     @abstractmethod
-    def arith(self, missing_codes: frozenset[str]) -> np.ndarray: ...
+    def arith(self, missing_codes: frozenset[str]) -> np.ndarray:
+        """Each row as a number for arithmetic: as :meth:`numbers`, with missing codes NaN."""
 
     @abstractmethod
-    def texts_where(self, rows: np.ndarray) -> np.ndarray: ...
+    def texts_where(self, rows: np.ndarray) -> np.ndarray:
+        """The rows picked by the bool array ``rows``, as text (an object array of ``str``)."""
 
     @abstractmethod
-    def blank(self) -> np.ndarray: ...
+    def blank(self) -> np.ndarray:
+        """Whether each row is blank."""
 
     @abstractmethod
-    def truth(self) -> np.ndarray: ...
+    def truth(self) -> np.ndarray:
+        """Each row read as a truth value, as branching logic reads it."""
 
     @abstractmethod
     def outputs(self) -> np.ndarray:
         """Object array of public values (None for blank), for mixed results."""
 
     def texts(self) -> np.ndarray:
+        """Every row as text."""
         return self.texts_where(np.ones(len(self.blank()), dtype=bool))
 
 
 class NumVec(Vec):
+    """A number per row, NaN for blank."""
+
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
 
@@ -78,6 +86,8 @@ class NumVec(Vec):
 
 
 class BoolVec(Vec):
+    """A Boolean per row, never blank."""
+
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
 

@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qs
 
 FaultKind = Literal[
@@ -53,7 +53,7 @@ FaultKind = Literal[
     "duplicate_records",
     "extra_records",
 ]
-FAULT_KINDS: tuple[str, ...] = FaultKind.__args__  # type: ignore[attr-defined]
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 # Kinds that rewrite a record export's JSON answer; they wait for such a request.
 RECORD_KINDS = ("missing_records", "empty", "duplicate_records", "extra_records")
 

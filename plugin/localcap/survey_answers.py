@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from instruments.model import SINGLE_CHOICE_TYPES
-from instruments.validation_types import ValidationType, lookup, parse_value
+from instruments.validation_types import ValidationType, lookup, order_key, parse_value
 from plugin.localcap.action_tags import answered, tag_errors
 from plugin.localcap.import_values import EMAIL
 from plugin.localcap.project import Field
@@ -101,7 +101,10 @@ def _bounded(
         return wrong
     lower = parse_value(kind, low) if low else None
     upper = parse_value(kind, high) if high else None
-    if (lower is not None and parsed < lower) or (upper is not None and parsed > upper):  # type: ignore[operator]  # one family: same type
+    at = order_key(parsed)
+    if (lower is not None and at < order_key(lower)) or (
+        upper is not None and at > order_key(upper)
+    ):
         if lower is not None and upper is not None:
             return say["between"].format(low=low, high=high)
         if lower is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from flask import g, request
@@ -23,7 +23,8 @@ from plugin.service.db import session
 from plugin.service.errors import ApiProblem
 from plugin.service.models import ROLES, ApiKey
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 # who may do what: a role's own endpoints, and an admin everything
 GRANTS = {
     "admin": set(ROLES),
@@ -54,19 +55,19 @@ def caller() -> ApiKey:
     return stored
 
 
-def require(role: str) -> Callable[[F], F]:
+def require(role: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Only keys whose role grants ``role`` may call the endpoint (403 otherwise)."""
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             key = caller()
             if role not in GRANTS.get(key.role, set()):
                 raise ApiProblem(403, f"this endpoint needs the {role} role; the key is {key.role}")
             return view(*args, **kwargs)
 
-        wrapped.required_role = role  # type: ignore[attr-defined]  # read by the docs page
-        return wrapped  # type: ignore[return-value]
+        wrapped.__dict__["required_role"] = role  # read by the docs page
+        return wrapped
 
     return decorate
 

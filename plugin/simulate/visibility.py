@@ -18,6 +18,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -214,5 +215,7 @@ class Branching:
 def _plain(value: object) -> bool | float | str | None:
     if value is None or isinstance(value, bool | str):
         return value
-    number = float(value)  # type: ignore[arg-type]
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"a calculation gave {value!r}, which is not a logic value")
+    number = float(value)
     return None if np.isnan(number) else number

@@ -19,20 +19,22 @@ import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import unquote
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Request, Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from plugin.service.auth import GRANTS
 from plugin.service.crypto import hash_key
 from plugin.service.db import session as db_session
 from plugin.service.models import ApiKey, WebSession, utcnow
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 CSRF_FIELD = "csrf_token"
 SESSION_ID = "sid"
 # A path of the web part in URL characters only: no control character, space, backslash or
@@ -154,13 +156,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def page(role: str) -> Callable[[F], F]:
+def page(role: str) -> Callable[[Callable[P, R]], Callable[P, R | WerkzeugResponse]]:
     """A page for signed-in keys whose role grants ``role``: signed out, the sign-in page
     (coming back here after); a lesser role, 403. A POST must carry the CSRF token."""
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
             key = signed_in_key()
             if key is None:
                 back = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -172,6 +174,6 @@ def page(role: str) -> Callable[[F], F]:
                 abort(403, f"this page needs the {role} role; you signed in with a {key.role} key")
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorate
