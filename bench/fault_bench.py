@@ -28,7 +28,7 @@ from typing import Any
 import requests
 
 from plugin.localcap import create_app, serve_in_thread
-from plugin.localcap.faults import FAULT_KINDS, FaultInjector, install_faults
+from plugin.localcap.faults import FAULT_KINDS, FaultInjector, FaultKind, install_faults
 from plugin.pull import SnapshotStore, pull
 from plugin.pull.pull import project_key
 from plugin.pull.store import row_key
@@ -79,12 +79,12 @@ def fill(client: RedcapClient, records: int) -> None:
 
 
 def add_faults(
-    faults: FaultInjector, rng: random.Random, token: str, count: int, kinds: list[str]
+    faults: FaultInjector, rng: random.Random, token: str, count: int, kinds: list[FaultKind]
 ) -> None:
     for _ in range(count):
         kind = rng.choice(kinds)
         faults.add(
-            kind,  # type: ignore[arg-type]
+            kind,
             token=token,
             content=rng.choice(CONTENTS),
             skip=rng.randrange(25),
@@ -114,8 +114,9 @@ def main() -> None:
         help="the fault kinds to choose from, comma-separated (default: every kind)",
     )
     args = parser.parse_args()
-    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
-    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    asked = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    kinds = [kind for kind in FAULT_KINDS if kind in asked]
+    unknown = sorted(set(asked) - set(FAULT_KINDS))
     if unknown or not kinds:
         parser.error(f"unknown fault kind(s) {', '.join(unknown)}; choose from {FAULT_KINDS}")
     rng = random.Random(args.seed)

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.engine import Engine
 
 from plugin.localcap import VERSION as REDCAP_LEVEL
 from plugin.service.auth import require
@@ -30,9 +31,10 @@ class Version(MethodView):
     def get(self) -> dict[str, Any]:
         """qiscan's version, the database schema's revision, and the REDCap behaviour localcap
         emulates."""
-        engine = session().get_bind()
+        bind = session().get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
         return {
             "qiscan": version("qiscan"),
-            "schema": schema_revision(engine),  # type: ignore[arg-type]
+            "schema": schema_revision(engine),
             "localcap_redcap_level": REDCAP_LEVEL,
         }
