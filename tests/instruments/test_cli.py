@@ -4,9 +4,12 @@ exit on any error, and nothing written when there is an error."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import jsonschema
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
 from instruments import shipped_names
 from plugin.cli import main
@@ -140,12 +143,47 @@ def test_schema_rejects_unknown_keys_like_the_loader():
     assert len(errors) == 1 and "branching_logc" in errors[0].message
 
 
-def test_demo_compiles_every_shipped_instrument(tmp_path):
-    result = run("demo", "--out", str(tmp_path))
-    assert result.exit_code == 0, result.stderr
+# ``qiscan demo`` runs once for the tests below (about a minute: it deploys, simulates, pulls
+# and reports every shipped instrument); each test checks one thing it leaves behind.
+
+
+@dataclass(frozen=True)
+class Demo:
+    result: Result
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    out = tmp_path_factory.mktemp("demo")
+    return Demo(run("demo", "--out", str(out)), out)
+
+
+@pytest.mark.slow
+def test_demo_succeeds(demo: Demo) -> None:
+    assert demo.result.exit_code == 0, demo.result.stderr
+
+
+@pytest.mark.slow
+def test_demo_compiles_every_shipped_instrument_to_a_csv_dictionary(demo: Demo) -> None:
     for name in shipped_names():
-        assert (tmp_path / f"{name}.csv").read_text().startswith("Variable / Field Name")
-        assert json.loads((tmp_path / f"{name}.json").read_text())[0]["field_name"] == "record_id"
-    french = json.loads((tmp_path / "provider_scan.fr.json").read_text(encoding="utf-8"))
+        assert (demo.out / f"{name}.csv").read_text().startswith("Variable / Field Name")
+
+
+@pytest.mark.slow
+def test_demo_compiles_every_shipped_instrument_to_a_json_dictionary(demo: Demo) -> None:
+    for name in shipped_names():
+        rows = json.loads((demo.out / f"{name}.json").read_text())
+        assert rows[0]["field_name"] == "record_id"
+
+
+@pytest.mark.slow
+def test_demo_writes_the_translation_files_like_compile(demo: Demo) -> None:
+    french = json.loads((demo.out / "provider_scan.fr.json").read_text(encoding="utf-8"))
     assert french["language"] == {"code": "fr", "name": "Français"}, "compiled like compile does"
+
+
+@pytest.mark.slow
+def test_the_shipped_french_scan_is_complete(demo: Demo) -> None:
+    french = json.loads((demo.out / "provider_scan.fr.json").read_text(encoding="utf-8"))
     assert french["untranslated"] == [], "the shipped French scan is complete"

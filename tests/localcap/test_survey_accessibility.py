@@ -33,6 +33,8 @@ from tests.live import SUPER_TOKEN, Live
 from tests.localcap.axe import describe, violations
 from tests.service.test_browser import headless_chromium
 
+pytestmark = pytest.mark.slow  # a real browser: seconds per test
+
 STEPS = 40  # pages a walk through one survey may take before it is called stuck
 
 # Fill what a respondent must: the first option of each unanswered choice, the first real

@@ -25,6 +25,8 @@ from tests.live import SUPER_TOKEN, Live
 from tests.localcap.conftest import FRENCH_CHECKIN
 from tests.service.test_browser import headless_chromium
 
+pytestmark = pytest.mark.slow  # a real browser: seconds per test
+
 
 def started(folder: Path, language: str = "en") -> WebDriver:
     return headless_chromium(folder, "--window-size=1280,900", f"--accept-lang={language}")

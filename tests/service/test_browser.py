@@ -28,6 +28,8 @@ from tests.live import Live
 from tests.service.conftest import Service
 from tests.service.test_pulls import READINESS, add_connection, live_project
 
+pytestmark = pytest.mark.slow  # a real browser: seconds per test
+
 PRACTICES = 8
 WAIT = 60  # seconds for a job to finish in the browser
 

@@ -4,6 +4,7 @@ follows the job by itself, comes to show it cancelled and by whom."""
 
 from __future__ import annotations
 
+import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,6 +18,8 @@ from tests.live import Live
 from tests.service.conftest import Service
 from tests.service.test_browser import WAIT, browser, downloads, job_finishes  # noqa: F401
 from tests.service.test_pulls import READINESS, add_connection, live_project
+
+pytestmark = pytest.mark.slow  # a real browser: seconds per test
 
 PRACTICES = 12  # every practice's PDF takes many seconds: long enough to cancel
 
