@@ -69,7 +69,7 @@ def _load_data(data: dict[str, Any], file: str) -> ValidationResult:
     except ValidationError as exc:
         found = list(_schema_problems(exc.messages, InstrumentSchema(), "", data, file))
         return ValidationResult(None, found)
-    instrument.path = file
+    instrument.read_from = file
     located = locate(instrument)
     return ValidationResult(instrument, [*located, *check_instrument(instrument)])
 
@@ -93,7 +93,7 @@ def locate(instrument: Instrument) -> list[Problem]:
                 problems.append(
                     problem(
                         ErrorCode.FORM_MISSING,
-                        file=instrument.path,
+                        file=instrument.read_from,
                         pointer=fld.pointer,
                         field=fld.name,
                         count=len(instrument.forms),

@@ -391,7 +391,7 @@ class Instrument:
     coding: Coding | None = None
     language: str = "en"  # the primary language: the data dictionary's texts
     translations: dict[str, Translation] = field(default_factory=dict)
-    path: str = "<memory>"
+    read_from: str = "<memory>"  # as messages name where it was read from: a file, a body
 
     def field_map(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}

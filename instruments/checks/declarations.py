@@ -10,7 +10,7 @@ from instruments.problems import ErrorCode, Problem, did_you_mean
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     _domains(instrument, report)
     _keys(instrument, report)
     _missing_codes(instrument, report)

@@ -13,7 +13,7 @@ ALL_VALIDATIONS = [*validation_types.VALIDATION_TYPES, *validation_types.SPECIAL
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     for fld in instrument.fields:
         _choices(fld, report)
         _validation(fld, report)

@@ -18,7 +18,7 @@ from instruments.problems import ErrorCode, Problem, did_you_mean
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     _form_names(instrument, report)
     _field_names(instrument, report)
     _record_id(instrument, report)

@@ -23,7 +23,7 @@ TEXT_ONLY_FUNCTIONS = frozenset({"contains", "not_contain", "starts_with", "ends
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     fields = instrument.field_map()
     known = set(fields) | {complete_field(form.name) for form in instrument.forms}
     events = set(unique_event_names(instrument))

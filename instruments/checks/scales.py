@@ -17,7 +17,7 @@ Span = tuple[float, float]  # the lowest and highest value a score or item can t
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     fields = instrument.field_map()
     names: set[str] = set()
     for scale in instrument.all_scales():

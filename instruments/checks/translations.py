@@ -23,7 +23,7 @@ SURVEY_TEXTS = ("title", "instructions", "acknowledgement")
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     for form in instrument.forms:
         if form.survey_settings is not None and not form.survey:
             report(

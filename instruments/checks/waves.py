@@ -12,7 +12,7 @@ from instruments.waves import ARM
 
 
 def check(instrument: Instrument) -> list[Problem]:
-    report = Reporter(instrument.path)
+    report = Reporter(instrument.read_from)
     waves = instrument.waves
     if waves is None:
         return []

@@ -45,7 +45,7 @@ def project_problems(instruments: list[Instrument]) -> list[Problem]:
             found.append(
                 problem(
                     ErrorCode.PROJECT_RECORD_ID,
-                    file=instrument.path,
+                    file=instrument.read_from,
                     pointer="/record_id",
                     instrument=instrument.id,
                     name=instrument.record_id,
@@ -57,14 +57,14 @@ def project_problems(instruments: list[Instrument]) -> list[Problem]:
                 found.append(
                     problem(
                         ErrorCode.NAME_DUPLICATE,
-                        file=instrument.path,
+                        file=instrument.read_from,
                         pointer=f"{form.pointer}/name",
                         what="form",
                         name=form.name,
                         first=forms[form.name],
                     )
                 )
-            forms.setdefault(form.name, f"{instrument.path} {form.pointer}")
+            forms.setdefault(form.name, f"{instrument.read_from} {form.pointer}")
         for fld in instrument.fields:
             if position and fld.name == instrument.record_id:
                 continue
@@ -72,7 +72,7 @@ def project_problems(instruments: list[Instrument]) -> list[Problem]:
                 found.append(
                     problem(
                         ErrorCode.NAME_DUPLICATE,
-                        file=instrument.path,
+                        file=instrument.read_from,
                         pointer=f"{fld.pointer}/name",
                         field=fld.name,
                         what="field",
@@ -80,7 +80,7 @@ def project_problems(instruments: list[Instrument]) -> list[Problem]:
                         first=fields[fld.name],
                     )
                 )
-            fields.setdefault(fld.name, f"{instrument.path} {fld.pointer}")
+            fields.setdefault(fld.name, f"{instrument.read_from} {fld.pointer}")
     return found
 
 

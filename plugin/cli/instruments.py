@@ -113,7 +113,7 @@ def validate_command(paths: tuple[str, ...], as_json: bool) -> None:
         _print_problems(result)
         if result.instrument is not None and result.ok:
             say(
-                f"ok   {result.instrument.path}: {len(result.instrument.fields)} fields, "
+                f"ok   {result.instrument.read_from}: {len(result.instrument.fields)} fields, "
                 f"{len(result.warnings)} warning(s)"
             )
     if as_json:
