@@ -23,7 +23,7 @@ from scipy.stats import contingency
 from statsmodels.stats.multitest import multipletests
 
 TestMethod = Literal["auto", "chi-square", "fisher"]
-Adjustment = Literal["holm", "fdr_bh"]
+Adjustment = Literal["holm", "fdr_bh"]  # of p-values across a family of tests
 
 CHI_SQUARE = "Pearson chi-square"
 CHI_SQUARE_YATES = "Pearson chi-square with Yates continuity correction"

@@ -26,12 +26,12 @@ from instruments.naming import checkbox_column
 from scoring.checkall import CheckAllTable, check_all
 from scoring.decode import Responses
 from scoring.describe import LikertSummary, NumericSummary, describe_likert, describe_numeric
+from scoring.independence import Adjustment
 from scoring.proportions import HIGH_LEVELS, Choices, FrequencyTable, frequencies
 from scoring.respondents import Partials
 from scoring.values import value_kind
 
 QuestionKind = Literal["choice", "likert", "checkall", "numeric", "text"]
-Adjustment = Literal["holm", "fdr_bh"]
 LIKERT_MIN_CHOICES = 3
 
 
