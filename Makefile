@@ -27,8 +27,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every test, on as many processes as the machine has cores: a test module stays in one process
+# (its module-scoped servers and demo run once), and each test keeps its own files, ports and
+# PostgreSQL schema, so they never meet.
 test: lint $(AXE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The property tests once more, randomised: new examples on every run (the "random" profile in
 # tests/conftest.py), where `make test` runs the same derandomised ones each time. Only the
