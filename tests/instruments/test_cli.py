@@ -3,7 +3,10 @@ exit on any error, and nothing written when there is an error."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,10 @@ from click.testing import CliRunner, Result
 
 from instruments import shipped_names
 from plugin.cli import main
+from plugin.cli.demo import DEMO_SIZES
+from plugin.cli.demo_reports import PLAN
+from plugin.pull import SnapshotStore
+from reports.catalogue import kind_of, report_formats
 from tests.instruments.helpers import base, field
 
 FIXTURE = "tests/fixtures/dictionaries/classic_demographics.csv"
@@ -187,3 +194,45 @@ def test_demo_writes_the_translation_files_like_compile(demo: Demo) -> None:
 def test_the_shipped_french_scan_is_complete(demo: Demo) -> None:
     french = json.loads((demo.out / "provider_scan.fr.json").read_text(encoding="utf-8"))
     assert french["untranslated"] == [], "the shipped French scan is complete"
+
+
+@pytest.mark.slow
+def test_demo_pulls_one_snapshot_per_instrument_of_its_simulated_records(demo: Demo) -> None:
+    store = SnapshotStore(demo.out / "instance" / "snapshots.sqlite")
+    pulled = {next(iter(s.instrument_versions)): s.record_count for s in store.snapshots()}
+    assert set(pulled) == set(shipped_names())
+    coders = pulled.pop("qualitative_coding") / DEMO_SIZES["qualitative_coding"]
+    assert coders == 3, "each excerpt is a record per coder"
+    assert pulled == {name: n for name, n in DEMO_SIZES.items() if name != "qualitative_coding"}
+
+
+@pytest.mark.slow
+def test_demo_writes_each_planned_report_in_each_format_of_its_kind(demo: Demo) -> None:
+    folder = demo.out / "reports"
+    for kind, names in PLAN:
+        if kind_of(kind).tidy:
+            stem = kind if kind != "quality" else f"quality-{names[0]}"
+            for fmt in report_formats(kind):
+                assert (folder / f"{stem}.{fmt}").stat().st_size > 0, (stem, fmt)
+        else:  # one report per practice: a zip of PDFs and one page to look at
+            with zipfile.ZipFile(folder / f"{kind}.zip") as bundle:
+                pdfs = [name for name in bundle.namelist() if name.endswith(".pdf")]
+            assert len(pdfs) == DEMO_SIZES["practice_readiness"]
+            assert (folder / f"{kind}-example.html").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_demo_statistics_and_the_committee_table_agree_row_for_row(demo: Demo) -> None:
+    """One definition everywhere: the committee report's tidy table repeats the providers'
+    statistics CSV, every row the same, counts, percents and intervals alike."""
+    statistics = read_rows(demo.out / "stats" / "provider_scan.csv")
+    committee = [
+        row
+        for row in read_rows(demo.out / "reports" / "committee.csv")
+        if row["instrument"] == "provider_scan"
+    ]
+    assert len(statistics) > 300 and committee == statistics
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
