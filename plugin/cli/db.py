@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from plugin import migrations
 from plugin.cli.output import say
-from plugin.pull.store import SNAPSHOTS, sqlite_engine
+from plugin.pull.store import SNAPSHOTS, store_engine
 from plugin.service.config import database_url, instance_snapshots
 from plugin.service.db import SERVICE, engine_for, hand_numbered_version
 from plugin.target import Instance
@@ -102,14 +101,6 @@ def standing(engine: Engine, history: migrations.History) -> str:
         if number is not None:
             return f"hand-numbered version {number}"
     return "empty"
-
-
-def store_engine(target: str) -> Engine:
-    if target.startswith("sqlite:///"):
-        return sqlite_engine(Path(target[len("sqlite:///") :]))
-    if "://" in target:
-        return engine_for(target)
-    return sqlite_engine(Path(target))
 
 
 def shown(engine: Engine) -> str:

@@ -153,6 +153,16 @@ def sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+def store_engine(target: Path | str) -> Engine:
+    """The engine of a snapshot store at ``target``: a SQLite file's path, or a SQLAlchemy URL
+    (a SQLite one gets the file's settings too)."""
+    if isinstance(target, str) and target.startswith("sqlite:///"):
+        return sqlite_engine(Path(target[len("sqlite:///") :]))
+    if isinstance(target, str) and "://" in target:
+        return sa.create_engine(target, pool_pre_ping=True)
+    return sqlite_engine(Path(target))
+
+
 class SnapshotStore:
     """Snapshots in a SQLite file (a path) or in a database (a SQLAlchemy URL or engine); the
     tables are made, or brought to the newest revision, on first use."""
@@ -160,12 +170,8 @@ class SnapshotStore:
     def __init__(self, target: Path | str | Engine) -> None:
         if isinstance(target, Engine):
             self.engine, self._owned = target, False
-        elif isinstance(target, str) and target.startswith("sqlite:///"):
-            self.engine, self._owned = sqlite_engine(Path(target[len("sqlite:///") :])), True
-        elif isinstance(target, str) and "://" in target:
-            self.engine, self._owned = sa.create_engine(target, pool_pre_ping=True), True
         else:
-            self.engine, self._owned = sqlite_engine(Path(target)), True
+            self.engine, self._owned = store_engine(target), True
         migrations.upgrade(self.engine, SNAPSHOTS)
 
     def dispose(self) -> None:
