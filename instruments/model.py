@@ -57,6 +57,8 @@ TRUEFALSE_CHOICES = (("1", "True"), ("0", "False"))
 
 @dataclass
 class Choice:
+    """One option of a choice field: the code REDCap stores and the label the respondent sees."""
+
     code: str
     label: str | None = None  # None: a legacy choice written without a comma, code and label alike
     pointer: str = ""
@@ -79,6 +81,9 @@ class Validation:
 
 @dataclass
 class Slider:
+    """A slider's labels and range, which REDCap keeps in the choices and validation min/max
+    columns."""
+
     labels: tuple[str, ...] = ()  # left, middle, right, as REDCap shows them
     show_number: bool = False
     min: str = ""  # REDCap's default range is 0..100
@@ -315,6 +320,9 @@ class Coding:
 
 @dataclass
 class Source:
+    """Where an instrument's wording comes from (its citation, a link) and on what terms it may
+    be reused."""
+
     citation: str
     licence_note: str = ""
     url: str = ""

@@ -1,7 +1,7 @@
 """REDCap's naming rules, written once: field and form names, checkbox columns, unique event names.
 
 Every rule here mirrors what REDCap itself does on metadata import or data export, so that the
-compiler, the logic engine and (later) localcap agree on the names REDCap will produce.
+compiler, the logic engine and localcap agree on the names REDCap produces.
 """
 
 from __future__ import annotations

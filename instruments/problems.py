@@ -610,6 +610,7 @@ class ValidationResult:
 
     @property
     def ok(self) -> bool:
+        """True when no problem is an error; warnings do not count."""
         return not self.errors
 
     def codes(self) -> list[str]:

@@ -123,6 +123,8 @@ def _list_of(schema: type[Schema], **kwargs: Any) -> fields.List:
 
 
 class ChoiceSchema(Closed):
+    """One option of a field's ``choices`` (``/fields/N/choices/M``)."""
+
     code = Text(required=True, metadata={"description": "The stored value, e.g. '1'."})
     label = fields.String(
         metadata={
@@ -136,6 +138,8 @@ class ChoiceSchema(Closed):
 
 
 class ValidationSchema(Closed):
+    """A text field's ``validation``: a REDCap validation type, its min and max."""
+
     type = fields.String(
         required=True,
         metadata={"description": "A REDCap validation type, e.g. 'integer', 'date_ymd'."},
@@ -149,6 +153,8 @@ class ValidationSchema(Closed):
 
 
 class SliderSchema(Closed):
+    """A slider field's ``slider``: its labels, whether it shows the number, its range."""
+
     labels = fields.List(
         fields.String(),
         load_default=list,
@@ -165,6 +171,8 @@ class SliderSchema(Closed):
 
 
 class MatrixSchema(Closed):
+    """A field's ``matrix``: the matrix group it is shown in, and whether that group ranks."""
+
     group = fields.String(required=True)
     ranking = StrictBool(load_default=False)
 
@@ -202,6 +210,8 @@ class FieldSchema(Closed):
 
 
 class SurveySettingsSchema(Closed):
+    """A survey form's ``survey_settings`` (``/forms/N/survey_settings``)."""
+
     title = fields.String(load_default="", metadata={"description": "The survey page's title."})
     instructions = fields.String(
         load_default="", metadata={"description": "Shown above the first question."}
@@ -270,6 +280,8 @@ class UnitSchema(Closed):
 
 
 class WaveEventSchema(Closed):
+    """One event of ``waves`` (``/waves/events/N``)."""
+
     name = fields.String(required=True, metadata={"description": "Wave key, e.g. 'baseline'."})
     label = fields.String(required=True, metadata={"description": "REDCap event name (30 max)."})
     month = fields.Float(required=True, metadata={"description": "Months since baseline."})
@@ -292,6 +304,8 @@ class WavesSchema(Closed):
 
 
 class BandSchema(Closed):
+    """One band of a score's ``bands`` (``/scales/N/bands/bands/M``)."""
+
     label = fields.String(required=True)
     min = fields.Float(required=True)
     max = fields.Float(required=True)
@@ -303,6 +317,8 @@ class BandSchema(Closed):
 
 
 class BandsSchema(Closed):
+    """A scale's or composite's ``bands``: the interpretation bands and their convention."""
+
     convention = fields.String(
         required=True,
         validate=validate.OneOf(["local"]),
@@ -317,6 +333,8 @@ class BandsSchema(Closed):
 
 
 class MinAnsweredSchema(Closed):
+    """A scale's ``min_answered``: a count or a fraction of its items, not both."""
+
     count = fields.Integer(strict=True, validate=validate.Range(min=1))
     fraction = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
 
@@ -352,6 +370,8 @@ class ScaleSchema(_ScaleBase):
 
 
 class CompositeSchema(_ScaleBase):
+    """One entry of ``composites``: a score made of other scales' scores."""
+
     scales = fields.List(fields.String(), required=True)
 
     @post_load
@@ -385,6 +405,8 @@ class SourceSchema(Closed):
 
 
 class SurveyTextsSchema(Closed):
+    """One survey's texts in a translation (``/translations/LANG/forms/NAME/survey``)."""
+
     title = fields.String(load_default="")
     instructions = fields.String(load_default="")
     acknowledgement = fields.String(load_default="")
@@ -395,6 +417,8 @@ class SurveyTextsSchema(Closed):
 
 
 class FormTextsSchema(Closed):
+    """One form's texts in a translation (``/translations/LANG/forms/NAME``)."""
+
     label = fields.String(load_default="")
     survey = _nested(SurveyTextsSchema, load_default=None)
 
@@ -404,6 +428,8 @@ class FormTextsSchema(Closed):
 
 
 class FieldTextsSchema(Closed):
+    """One field's texts in a translation (``/translations/LANG/fields/NAME``)."""
+
     label = fields.String(load_default="")
     note = fields.String(load_default="")
     section_header = fields.String(load_default="")
@@ -425,6 +451,8 @@ class FieldTextsSchema(Closed):
 
 
 class TranslationSchema(Closed):
+    """One language's texts under ``translations`` (``/translations/LANG``)."""
+
     name = fields.String(
         required=True,
         validate=validate.Length(min=1),
@@ -443,6 +471,8 @@ class TranslationSchema(Closed):
 
 
 class InstrumentSchema(Closed):
+    """A whole instrument file; loading it gives an :class:`~instruments.model.Instrument`."""
+
     id = fields.String(
         required=True, metadata={"description": "Instrument id, e.g. 'provider_scan'."}
     )

@@ -96,6 +96,8 @@ def _dash(x: float, y: float, size: float) -> str:
 
 
 def heatmap(chart: Heatmap, ident: str) -> str:
+    """The SVG of a heatmap; ``ident`` makes its element ids unique in the page. ValueError when
+    the cells do not match the rows and columns or a cell names no category."""
     _check(chart)
     fills = ramp(len(chart.categories))
     parts, top = _legend(chart, fills)

@@ -184,6 +184,8 @@ def _bands(frame: _Frame, bands: tuple[Band, ...]) -> list[str]:
 
 
 def line_chart(chart: LineChart, ident: str) -> str:
+    """The SVG of a line chart; ``ident`` makes its element ids unique in the page. ValueError
+    when a series has not one value per x label."""
     _check_lengths(
         chart.title, chart.x_labels, {f"series {s.name!r}": len(s.values) for s in chart.series}
     )
@@ -226,6 +228,8 @@ def line_chart(chart: LineChart, ident: str) -> str:
 
 
 def run_chart(chart: RunChart, ident: str) -> str:
+    """The SVG of a run chart; ``ident`` makes its element ids unique in the page. ValueError
+    when the values, or the intervals, are not one per x label."""
     _check_lengths(chart.title, chart.x_labels, {"values": len(chart.values)})
     spread = chart if chart.low else None
     if spread is not None:

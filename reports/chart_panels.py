@@ -39,6 +39,9 @@ ToY = Callable[[float], float]  # a score to its y
 
 
 def panel_chart(chart: PanelChart, ident: str) -> str:
+    """The SVG of small multiples; ``ident`` makes its element ids unique in the page.
+    ValueError when a panel's values are not one per wave, or its median and quartiles neither
+    one per wave nor none."""
     n = len(chart.x_labels)
     for panel in chart.panels:
         for name in ("values", "median", "low", "high"):

@@ -86,6 +86,8 @@ def _row_words(row: StackedRow, levels: tuple[str, ...]) -> str:
 
 
 def stacked_chart(chart: StackedBarChart, ident: str) -> str:
+    """The SVG of diverging stacked bars; ``ident`` makes its element ids unique in the page.
+    ValueError when a row has not one share per level."""
     n_levels = len(chart.levels)
     for row in chart.rows:
         if len(row.shares) != n_levels:

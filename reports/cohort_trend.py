@@ -19,11 +19,14 @@ MIN_USEFUL = 10  # points off the median before the Anhoej rules are applied (sp
 
 
 def unit_word(scores: WaveScores) -> str:
+    """What the instrument calls a unit (e.g. "practice"), or "unit" when it declares none."""
     unit = scores.responses.instrument.unit
     return unit.label if unit is not None else "unit"
 
 
 def run_section(scores: WaveScores) -> Section:
+    """The cohort median per wave, one run chart per scale: each median with its 95% interval,
+    on the scale's whole range, and the Anhoej signals in words."""
     blocks: list[Block] = [
         Text(
             "The cohort median at each wave, with its 95% confidence interval (the whiskers: how "
@@ -88,6 +91,8 @@ def _rules_note(chart: Runs) -> str:
 
 
 def trend_section(scores: WaveScores) -> Section:
+    """The mixed model's slope and Friedman's test per scale, in two tables; with fewer than
+    three waves, only a sentence saying that trends need three."""
     if len(scores.waves) < 3:
         text = Text(
             f"Trends need at least three waves; these responses have {len(scores.waves)}. "

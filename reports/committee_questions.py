@@ -81,6 +81,8 @@ class Group:
 def make_group(
     title: str, singular: str, prefix: str, responses: Responses, options: Options | None = None
 ) -> Group:
+    """A :class:`Group` of ``responses``, with who counts as a respondent (``options.partials``
+    says whether partial responses do) and each question's answer state worked out once."""
     options = options or Options()
     who = respondents(responses, partials=options.partials)
     return Group(title, singular, prefix, responses, who, answer_state(responses, who=who), options)
@@ -93,6 +95,8 @@ class Names:
     taken: set[str] = field(default_factory=set)
 
     def take(self, wanted: str) -> str:
+        """``wanted``, cut to an XLSX sheet name's length and given ``~2``, ``~3``... when it is
+        taken already; the name returned is taken from then on."""
         name, suffix = wanted[:SHEET_NAME_MAX], 1
         while name in self.taken:
             suffix += 1
@@ -143,6 +147,7 @@ def question_blocks(group: Group, fld: Field, names: Names, below: int | None) -
 
 
 def choice_table(group: Group, fld: Field) -> FrequencyTable:
+    """The question's frequency table, out of the group's respondents who were shown it."""
     return question_table(group.responses, fld, group.shown(fld.name), group.options)
 
 
@@ -179,6 +184,8 @@ def choice_note(group: Group, fld: Field, table: FrequencyTable) -> str:
 
 
 def checkall_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
+    """A check-all question's chart and its numbers beneath, out of those who ticked an option;
+    a sentence instead when none did, or too few to show."""
     responses = group.responses
     table = checkall_table(responses, fld, group.shown(fld.name), group.options)
     if table.n_respondents == 0:
@@ -224,6 +231,8 @@ def by_share(frame: pd.DataFrame, column: str, last: Sequence[str]) -> pd.DataFr
 
 
 def numeric_blocks(group: Group, fld: Field, names: Names, below: int | None) -> list[Block]:
+    """A number question's summary (n, mean, SD, quartiles, range) as a one-row table, every
+    cell withheld when fewer than ``below`` answered."""
     shown = group.shown(fld.name)
     summary = numeric_summary(group.responses, fld, shown, group.options)
     if summary.n == 0:

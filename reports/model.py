@@ -44,6 +44,9 @@ Cell = str | int | float | Suppressed | None
 
 @dataclass(frozen=True)
 class Text:
+    """A paragraph; ``kind`` sets its look: a lead in larger type, a note in small muted type, a
+    warning boxed."""
+
     text: str
     kind: TextKind = "paragraph"
 
@@ -167,6 +170,9 @@ class Band:
 
 @dataclass(frozen=True)
 class LineChart:
+    """Lines over waves on a ``y_min..y_max`` axis (widened, never narrowed, to hold every
+    point), with ``bands`` shaded behind them."""
+
     title: str
     x_labels: tuple[str, ...]
     series: tuple[Series, ...]
@@ -276,6 +282,9 @@ def with_simulated(provenance: Provenance, *responses: Responses) -> Provenance:
 
 @dataclass(frozen=True)
 class Report:
+    """One report, whatever its format: titled sections of blocks, the provenance printed at its
+    end, and the tidy table its CSV and JSON formats write (None: it has none)."""
+
     kind: str  # a kind of reports.catalogue
     title: str
     subtitle: str

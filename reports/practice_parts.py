@@ -43,6 +43,8 @@ class Comparison:
     benchmarks: pd.DataFrame
 
     def value(self, score: str, wave: int, column: str) -> float:
+        """The group's ``column`` (``cohort_median``, ``cohort_q1``...) for one score at one wave;
+        NaN where the group has none."""
         key = (score, wave)
         if key not in self.benchmarks.index:
             return math.nan
@@ -64,6 +66,7 @@ def group_name(by: str | None, value: str | None, field_label: str) -> str:
 
 
 def unit_label(scores: WaveScores) -> str:
+    """What the instrument calls a unit, or "practice" when it declares none."""
     unit = scores.responses.instrument.unit
     return unit.label if unit is not None else "practice"
 

@@ -44,6 +44,8 @@ from scoring.wave_scores import WaveScores
 def scores_section(
     scores: WaveScores, practice: Practice, comparison: Comparison, min_cohort: int
 ) -> Section:
+    """Every element's score at each wave as a table, then as small charts beside the
+    comparison group's median and middle half."""
     by_wave = practice.rows.set_index("wave_index")
     waves = list(scores.waves)
     columns = (
@@ -111,6 +113,9 @@ def _panels(
 
 
 def change_section(scores: WaveScores, practice: Practice) -> Section:
+    """Each element's change from the first assessment to the latest, beside the threshold a
+    change must pass to be larger than the usual wobble; only a sentence when the practice has
+    no score at the first assessment."""
     if 0 not in practice.waves:
         return Section("Change since your first assessment", (Text(say.NO_BASELINE),))
     changes = unit_changes(practice.rows, scores.names).set_index("score")
@@ -228,6 +233,9 @@ def _drivers(scores: WaveScores, practice: Practice, info: ScaleInfo) -> list[Bl
 def peer_section(
     scores: WaveScores, feedback: UnitFeedback, comparison: Comparison, min_cohort: int
 ) -> Section:
+    """Each element's score at the feedback's wave beside the group's median and middle half,
+    and where it sits; the group's numbers are withheld where fewer than ``min_cohort``
+    practices have the score."""
     wave = scores.label(feedback.wave)
     columns = (
         Column("scale", "Element"),

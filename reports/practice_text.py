@@ -266,6 +266,7 @@ def shown(value: float, decimals: int = 0) -> str:
 
 
 def practices(count: int) -> str:
+    """A count of practices in words: "1 practice", "3 practices"."""
     return f"{count} practice" if count == 1 else f"{count} practices"
 
 

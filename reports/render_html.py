@@ -58,6 +58,9 @@ class CellView:
 
 @dataclass(frozen=True)
 class TableView:
+    """A table as the template draws it: its cells formatted, its column widths, and each kind
+    of withheld cell once (``withheld``) for the line under the table."""
+
     ident: str
     title: str
     note: str
@@ -79,6 +82,8 @@ class BlockView:
 
 @dataclass(frozen=True)
 class SectionView:
+    """A section as the template draws it; ``ident`` is the anchor its contents entry links to."""
+
     ident: str
     title: str
     level: int
@@ -106,6 +111,8 @@ def format_cell(value: Cell, column: Column) -> str:
 
 
 def cell_view(value: Cell, column: Column) -> CellView:
+    """``value`` formatted (:func:`format_cell`), marked numeric (right-aligned), empty, or
+    withheld with its reason."""
     numeric = column.kind != "text"
     text = format_cell(value, column)
     if isinstance(value, Suppressed):

@@ -68,6 +68,7 @@ def tidy_json(report: Report) -> str:
 
 
 def provenance_dict(provenance: Provenance) -> dict[str, object]:
+    """The provenance as the JSON format's ``provenance`` object."""
     return {
         "qiscan_version": provenance.qiscan_version,
         "instruments": [

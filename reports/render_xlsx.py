@@ -98,6 +98,7 @@ def render(report: Report, out: Path) -> Path:
 
 
 def workbook_bytes(report: Report) -> bytes:
+    """The workbook as bytes, dated by the provenance, so the same report gives the same bytes."""
     sheets = report_sheets(report)
     book = Workbook()
     readme = book.active
@@ -212,6 +213,8 @@ def decimal_format(decimals: int) -> str:
 
 
 def write_table(ws: Worksheet, table: Table) -> None:
+    """One table on its sheet: the title in row 1, a frozen header with a filter in row 2, the
+    rows, and the note two rows below them."""
     ws.cell(1, 1, safe_text(table.title)).font = TITLE_FONT
     for j, column in enumerate(table.columns, start=1):
         header = ws.cell(2, j, safe_text(column.header))
@@ -317,6 +320,7 @@ def write_readme(ws: Worksheet, report: Report, sheets: Sequence[Sheet]) -> None
 
 
 def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
+    """The provenance as the README sheet's label-value rows."""
     instruments = [
         ("Instrument", f"{instrument} (version {version})")
         for instrument, version in provenance.instruments
@@ -335,6 +339,7 @@ def provenance_rows(provenance: Provenance) -> list[tuple[str, str]]:
 
 
 def heading(ws: Worksheet, row: int, labels: Sequence[str]) -> int:
+    """``labels`` across ``row`` in the header style; returns the next row."""
     for j, label in enumerate(labels, start=1):
         cell = ws.cell(row, j, label or None)
         cell.font = HEADER_FONT
@@ -343,6 +348,8 @@ def heading(ws: Worksheet, row: int, labels: Sequence[str]) -> int:
 
 
 def label_rows(ws: Worksheet, row: int, pairs: Iterable[tuple[str, str]]) -> int:
+    """Each (label, value) pair on a row of its own from ``row`` down, the label bold; returns
+    the row after the last."""
     for label, value in pairs:
         ws.cell(row, 1, label).font = HEADER_FONT
         if value:

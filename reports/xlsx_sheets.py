@@ -57,6 +57,8 @@ def text_list_tables(report: Report) -> list[tuple[Table, str]]:
 
 
 def answers_table(block: TextList) -> Table:
+    """A list of typed answers as a table, numbered and none cut: an answer too long for a cell
+    goes on over the rows below it (then with a Part column)."""
     rows: list[dict[str, Cell]] = []
     split = False
     for number, item in enumerate(block.items, 1):
@@ -159,6 +161,8 @@ def chart_data_table(report: Report) -> Table | None:
 
 
 def chart_points(chart: Chart) -> list[dict[str, Cell]]:
+    """Every number a chart draws, as rows of the "Chart data" sheet: series, point, value,
+    interval and unit."""
     points: list[dict[str, Cell]] = []
     if isinstance(chart, BarChart):
         for bar in chart.bars:

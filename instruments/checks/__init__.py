@@ -17,6 +17,8 @@ from instruments.problems import Problem
 
 
 def check_instrument(instrument: Instrument) -> list[Problem]:
+    """Every problem the semantic checks find, errors and warnings together; the instrument
+    must have passed the schema (the loader runs the checks only then)."""
     found: list[Problem] = []
     for module in (layout, fields, logic, declarations, scales, waves, translations):
         found.extend(module.check(instrument))

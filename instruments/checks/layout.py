@@ -37,6 +37,8 @@ def check_name(
     soft: int | None,
     field: str = "",
 ) -> None:
+    """Report ``name`` (of a field, form or matrix group) when it breaks REDCap's name pattern
+    or underscore rules, or is longer than ``limit`` (an error) or ``soft`` (a warning)."""
     if not NAME_PATTERN.match(name):
         report(ErrorCode.NAME_PATTERN, pointer, field, what=what, name=name)
     elif name.endswith("_") or "___" in name:

@@ -13,6 +13,8 @@ SEPARATOR = " | "
 
 
 def parse_choices(text: str) -> list[Choice]:
+    """The choices of a REDCap choice string, items split on ``|`` or line breaks, blank items
+    skipped; an item without a comma is a legacy choice with no label."""
     # REDCap stores choices separated by newlines and exports them joined with '|'.
     items = text.replace("\r\n", "\n").replace("\n", "|").split("|")
     choices = []
@@ -25,6 +27,8 @@ def parse_choices(text: str) -> list[Choice]:
 
 
 def format_choices(choices: list[Choice]) -> str:
+    """The choices as REDCap's choice string, ``"1, Yes | 2, No"``; a legacy choice as its code
+    alone."""
     return SEPARATOR.join(
         choice.code if choice.label is None else f"{choice.code}, {choice.label}"
         for choice in choices
@@ -32,6 +36,8 @@ def format_choices(choices: list[Choice]) -> str:
 
 
 def parse_slider_labels(text: str) -> tuple[str, ...]:
+    """A slider's labels from its choices column, ``"Low | Middle | High"``, each trimmed; none
+    from blank text."""
     if not text.strip():
         return ()
     return tuple(part.strip() for part in text.split("|"))

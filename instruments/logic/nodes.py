@@ -35,11 +35,15 @@ class Node:
 
 @dataclass(frozen=True)
 class NumberLit(Node):
+    """A number literal, never negative: ``-1`` is ``Negate(NumberLit(1.0))``."""
+
     value: float
 
 
 @dataclass(frozen=True)
 class StringLit(Node):
+    """A quoted text literal; ``value`` is the text without its quotes."""
+
     value: str
 
 
@@ -73,6 +77,8 @@ class Negate(Node):
 
 @dataclass(frozen=True)
 class Not(Node):
+    """``not(operand)``, also written ``!operand``."""
+
     operand: Node
 
     def children(self) -> tuple[Node, ...]:
@@ -81,6 +87,8 @@ class Not(Node):
 
 @dataclass(frozen=True)
 class Arithmetic(Node):
+    """``left op right`` for ``+ - * / ^``."""
+
     op: ArithmeticOp
     left: Node
     right: Node
@@ -91,6 +99,8 @@ class Arithmetic(Node):
 
 @dataclass(frozen=True)
 class Comparison(Node):
+    """``left op right``; ``!=`` is stored as ``<>``."""
+
     op: ComparisonOp
     left: Node
     right: Node
@@ -101,6 +111,8 @@ class Comparison(Node):
 
 @dataclass(frozen=True)
 class Logical(Node):
+    """``left and right`` or ``left or right``; ``&&`` and ``||`` are stored as words."""
+
     op: LogicalOp
     left: Node
     right: Node

@@ -47,6 +47,8 @@ def render_reference(node: Reference) -> str:
 
 
 def render_string(value: str) -> str:
+    """``value`` as a REDCap string literal, in double quotes unless it holds one; ValueError
+    when it holds both quote characters (REDCap strings have no escapes)."""
     if '"' not in value:
         return f'"{value}"'
     if "'" not in value:

@@ -7,6 +7,7 @@ from reports.practice import build_practice, build_practices
 
 
 def build(request: Request) -> Report | list[Report]:
+    """One practice's report when the request names a practice, else one per practice."""
     responses = request.main.responses
     if request.practice is not None:
         return build_practice(
