@@ -1,6 +1,6 @@
 """Deploy instruments to a REDCap project: compare, plan, refuse data loss, and say how to apply
-(API calls for a development project, a Draft Mode package for a production one). Pure: the
-REDCap client reads the current project and runs the steps."""
+(API calls for a development project, a Draft Mode package for a production one). The plan is
+pure; only :mod:`plugin.deploy.apply` talks to REDCap, through the project's client."""
 
 from plugin.deploy.changes import (
     ChoiceLoss,

@@ -47,6 +47,7 @@ class FieldChange:
     after: str = ""
 
     def column(self, name: str) -> ColumnChange | None:
+        """The change of the dictionary column ``name``, None when that column stays."""
         return next((c for c in self.columns if c.column == name), None)
 
     def as_dict(self) -> dict[str, Any]:
@@ -121,6 +122,8 @@ class ChoiceLoss:
     fate: str
 
     def describe(self) -> str:
+        """The loss as the plan says it: the code, its label, what happens to it and how many
+        records hold it."""
         return f"'{self.code}' ({self.label}) {self.fate}, {holding(self.records, 'it')}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,6 +144,8 @@ class DataLoss:
     choices: tuple[ChoiceLoss, ...] = ()
 
     def describe(self) -> str:
+        """The loss as one line of the plan: what changes, and how many records hold what it takes
+        away."""
         where = f"field '{self.subject}' (form {self.form})"
         if self.kind == "field_removed":
             return f"{where} is removed: {holding(self.records, 'a value')}"

@@ -46,27 +46,34 @@ def diff_items(
 
 
 def arm_key(row: Row) -> str:
+    """The key an arm is matched on: its number."""
     return row["arm_num"]
 
 
 def event_key(row: Row) -> str:
+    """The key an event is matched on: its unique name."""
     return row["unique_event_name"]
 
 
 def mapping_key(row: Row) -> str:
+    """The key a mapping is matched on and shown by: ``event: form``."""
     return f"{row['unique_event_name']}: {row['form']}"
 
 
 def repeating_key(row: Row) -> str:
+    """The key a repeating setting is matched on and shown by: ``event: form``, ``(whole event)``
+    for a repeating event, and no event in a classic project."""
     what = row["form_name"] or "(whole event)"
     return f"{row['event_name']}: {what}" if row["event_name"] else what
 
 
 def diff_arms(desired: list[Row], current: list[Row]) -> list[ItemChange]:
+    """Arms added, removed or renamed."""
     return diff_items("arm", desired, current, arm_key, ("name",))
 
 
 def diff_events(desired: list[Row], current: list[Row]) -> list[ItemChange]:
+    """Events added, removed, or changed in label, arm, day offsets or custom label."""
     compared = (
         "event_name",
         "arm_num",
@@ -79,10 +86,12 @@ def diff_events(desired: list[Row], current: list[Row]) -> list[ItemChange]:
 
 
 def diff_mappings(desired: list[Row], current: list[Row]) -> list[ItemChange]:
+    """Designations of forms for events added or removed."""
     return diff_items("mapping", desired, current, mapping_key)
 
 
 def diff_repeating(desired: list[Row], current: list[Row]) -> list[ItemChange]:
+    """Repeating instruments and events added, removed or given another custom label."""
     return diff_items("repeating", desired, current, repeating_key, ("custom_form_label",))
 
 

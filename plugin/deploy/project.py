@@ -57,6 +57,8 @@ class CurrentProject:
 
     @property
     def longitudinal(self) -> bool:
+        """Whether REDCap exported any event; a classic project's event export fails, which leaves
+        none."""
         return bool(clean_events(self.events))
 
 
@@ -84,18 +86,24 @@ class FieldUsage:
     records: int = 0
 
     def in_field(self, name: str) -> int:
+        """Records holding a value in the field ``name``."""
         return self.fields.get(name, 0)
 
     def with_code(self, name: str, code: str) -> int:
+        """Records holding ``code`` in the choice field ``name``."""
         return self.choices.get(name, {}).get(code, 0)
 
     def in_event(self, event: str) -> int:
+        """Records with any data in the event."""
         return self.events.get(event, 0)
 
     def in_event_form(self, event: str, form: str) -> int:
+        """Records with data in ``form`` on the event."""
         return self.event_forms.get((event, form), 0)
 
     def repeated(self, event: str, form: str) -> int:
+        """Records with more than one instance of ``form`` on the event, keyed as
+        ``repeat_instances``."""
         return self.repeat_instances.get((event, form), 0)
 
 
@@ -139,7 +147,8 @@ def clean_events(rows: Export) -> list[Row]:
 
 
 def clean_mappings(rows: Export) -> list[Row]:
-    # A longitudinal project without mappings exports one row of blanks.
+    """Exported mappings as text rows, without the row of blanks that a longitudinal project
+    without mappings exports."""
     cleaned = [
         {
             "arm_num": text(r.get("arm_num")),
@@ -152,7 +161,8 @@ def clean_mappings(rows: Export) -> list[Row]:
 
 
 def clean_repeating(rows: Export) -> list[Row]:
-    # A classic project's rows have no event_name; "" stands for "the only event".
+    """Exported repeating settings as text rows; a classic project's rows, which have no
+    ``event_name``, get "" for its only event."""
     return [
         {
             "event_name": text(r.get("event_name")),

@@ -1,6 +1,8 @@
 """A running localcap's administrator, over HTTP: what REDCap's super user and a project's
-designer do outside the API (create a project, enable its surveys, set its missing-data codes and
-its Data Entry Trigger), sent to localcap's project setup (:mod:`plugin.localcap.project_setup`).
+designer do. A project is created through the API with the super token, as in REDCap; the
+settings REDCap's API cannot change (surveys and their settings, the survey language and
+translations, missing-data codes, the Data Entry Trigger) go to localcap's project setup
+(:mod:`plugin.localcap.project_setup`).
 
 It fails as the REDCap client does: ``RedcapApiError`` when localcap said no,
 ``RedcapTransportError`` when no usable answer came (retried first). No message holds a token.

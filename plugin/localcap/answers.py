@@ -61,6 +61,8 @@ def csv_table(columns: Sequence[str], rows: Iterable[Row], delimiter: str = ",")
 
 
 def xml_value(value: Cell) -> str:
+    """One value as REDCap's XML holds it: in CDATA (a ``]]>`` inside split across two sections), or
+    nothing when blank."""
     text = str(value)
     if text == "":
         return ""
@@ -68,6 +70,7 @@ def xml_value(value: Cell) -> str:
 
 
 def xml_item(row: Row, columns: Sequence[str] | None = None) -> str:
+    """One ``<item>`` of ``row``'s values, in ``columns`` order (else the row's own order)."""
     keys = list(row) if columns is None else columns
     cells = "".join(f"<{key}>{xml_value(row.get(key, ''))}</{key}>" for key in keys)
     return f"<item>{cells}</item>"
@@ -76,6 +79,7 @@ def xml_item(row: Row, columns: Sequence[str] | None = None) -> str:
 def xml_items(
     rows: Iterable[Row], root: str = "records", columns: Sequence[str] | None = None
 ) -> str:
+    """An XML document of one ``<item>`` per row under ``root``, as REDCap writes a list."""
     items = "".join(xml_item(row, columns) + "\n" for row in rows)
     return f"{XML_HEAD}\n<{root}>\n{items}</{root}>\n"
 
@@ -119,6 +123,8 @@ def download(content: bytes, mime_type: str, name: str) -> Answer:
 
 
 def error(message: str, fmt: Format, status: int) -> Answer:
+    """REDCap's refusal in ``fmt`` with ``status``: a JSON ``{"error": ...}``, ``ERROR: ...`` text
+    or an XML ``<hash>``."""
     if fmt == "json":
         return Answer(php_json({"error": message}), JSON_TYPE, status)
     if fmt == "csv":

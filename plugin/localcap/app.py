@@ -84,7 +84,7 @@ MAX_BODY = 32 * 1024 * 1024
 Write = Callable[[Database, Project, Params, str], answers.Answer]
 Read = Callable[[Project, Params], answers.Answer]
 
-# content -> action -> handler; "" is the action REDCap assumes when none is sent.
+# (content, action) -> handler; resolve_action gives the action REDCap assumes when none is sent.
 READS: dict[tuple[str, str], Read] = {
     ("metadata", "export"): export_metadata,
     ("instrument", "export"): export_instruments,
@@ -130,6 +130,8 @@ EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm", "dag"})
 
 
 def resolve_action(params: Params) -> str:
+    """The call's ``action``; when none is sent, the one REDCap assumes: ``export`` for the contents
+    in :data:`EXPORT_BY_DEFAULT` or a call without ``data``, else ``import``."""
     action = params.action.strip()
     if action:
         return action
@@ -139,6 +141,8 @@ def resolve_action(params: Params) -> str:
 
 
 def dispatch(db: Database, params: Params) -> answers.Answer:
+    """Answer one API call. The token is checked first (403 when unknown); the super token may only
+    read ``version`` and create a project; ``ApiError`` carries every refusal."""
     caller = db.caller(params.text("token"))
     content = params.content
     if content not in CONTENTS:

@@ -33,6 +33,8 @@ DEFAULT_SETTINGS: dict[str, str] = {
 
 @dataclass
 class EventDefinition:
+    """An event of a new project in arm ``arm_num``, with the forms designated for it."""
+
     arm_num: int
     name: str
     unique_name: str
@@ -45,6 +47,9 @@ class EventDefinition:
 
 @dataclass
 class Document:
+    """A file a new project's record holds in one field (a file upload field), stored in
+    ``documents``."""
+
     record: str
     event: str
     instance: int

@@ -94,6 +94,8 @@ def _outside_dags(db: Database, project: Project, username: str) -> None:
 
 
 def export_dags(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Export DAGs: each DAG's name, unique name and id. A user in a DAG is refused
+    (403)."""
     _outside_dags(db, project, username)
     rows: list[answers.Row] = [
         {
@@ -107,6 +109,9 @@ def export_dags(db: Database, project: Project, params: Params, username: str) -
 
 
 def import_dags(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Import DAGs: a row without a known ``unique_group_name`` creates a DAG, one with it
+    renames that DAG; every row is checked first, and the answer is the number of rows. A user in a
+    DAG is refused (403)."""
     _outside_dags(db, project, username)
     rows = read_rows(params.text("data"), params.format)
     existing = {dag.unique_name: dag for dag in project.dags}
@@ -143,6 +148,8 @@ def import_dags(db: Database, project: Project, params: Params, username: str) -
 
 
 def delete_dags(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Delete DAGs: ``dags`` must be an array of existing unique names, or nothing is
+    deleted; the DAGs' records and users stay, in no DAG. A user in a DAG is refused (403)."""
     _outside_dags(db, project, username)
     wanted, was_array = params.array("dags")
     if wanted and not was_array:
@@ -213,6 +220,8 @@ def project_users(db: Database, project: Project) -> list[str]:
 def export_user_dags(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export User-DAG Assignment: every user of the project with the unique name of their
+    DAG, blank for none."""
     groups = user_groups(db, project)
     names = {dag.group_id: dag.unique_name for dag in project.dags}
     rows = [
@@ -225,6 +234,8 @@ def export_user_dags(
 def import_user_dags(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Import User-DAG Assignment: each row puts a known user in a DAG, or in none when the
+    group is blank; every row is checked first, and the answer is the number of rows."""
     rows = read_rows(params.text("data"), params.format)
     users = set(project_users(db, project))
     existing = {dag.unique_name: dag for dag in project.dags}

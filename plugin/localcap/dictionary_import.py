@@ -283,6 +283,9 @@ def replace_dictionary(
 def import_metadata(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Import Metadata: the rows are checked and fixed as REDCap does, then replace the
+    dictionary; the answer is the number of fields. Refused in production, or with every problem
+    listed."""
     if project.in_production:
         raise ApiError(PRODUCTION_METADATA)
     rows = read_rows(params.text("data"), params.format)

@@ -63,6 +63,9 @@ Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 @dataclass
 class Fault:
+    """One fault switched on: which requests it hits (``content``, ``token``, ``asking``, after
+    ``skip``) and how many times. An unknown ``kind`` raises ValueError."""
+
     kind: FaultKind
     times: int = 1  # how many matching requests it hits; then it is spent
     content: str | None = None  # only requests for this API content (e.g. "record")
@@ -80,6 +83,9 @@ class Fault:
 
 
 class FaultInjector:
+    """WSGI middleware around a localcap app: each request takes the first matching fault still due,
+    else passes through. ``hits`` counts the faults given, per kind."""
+
     def __init__(self, app: Wsgi, *, seed: int | None = None) -> None:
         self.app = app
         self.faults: list[Fault] = []
@@ -88,12 +94,15 @@ class FaultInjector:
         self._lock = threading.Lock()
 
     def add(self, kind: FaultKind, **options: Any) -> Fault:
+        """Switch on a fault of ``kind`` (options as :class:`Fault` takes them) for the next
+        matching requests."""
         fault = Fault(kind, **options)
         with self._lock:
             self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
+        """Switch every fault off and forget the counts in ``hits``."""
         with self._lock:
             self.faults.clear()
             self.hits.clear()

@@ -74,6 +74,8 @@ class RowChecker:
         self.dags = {dag.unique_name for dag in project.dags}
 
     def check(self, row: dict[str, str], errors: list[str]) -> PlannedRow | None:
+        """The row as a :class:`PlannedRow`, or None when it has a problem; every problem found is
+        appended to ``errors``."""
         project = self.project
         sent = row.get(project.record_id, "").strip()
         before = len(errors)
@@ -88,6 +90,8 @@ class RowChecker:
         return planned if len(errors) == before else None
 
     def check_name(self, sent: str, errors: list[str]) -> None:
+        """Append REDCap's refusal of a blank or too long record name, or one holding ``+ & # '``, a
+        line break or ``<br>``."""
         problem = None
         if sent == "":
             problem = "The record name is blank: every row needs a value for the record ID field."
@@ -99,6 +103,8 @@ class RowChecker:
             errors.append(import_line(sent, self.project.record_id, sent, problem))
 
     def event(self, sent: str, row: dict[str, str], errors: list[str]) -> int | None:
+        """The row's event id (the first event when a longitudinal row has no ``redcap_event_name``
+        column, as REDCap takes it), or None with the problem in ``errors``."""
         project = self.project
         name = row.get(EVENT, "").strip()
         if not project.longitudinal:
@@ -122,6 +128,8 @@ class RowChecker:
     def repeat(
         self, sent: str, event_id: int, row: dict[str, str], errors: list[str]
     ) -> tuple[str, str]:
+        """The row's repeat instrument and instance (``"new"`` kept as sent; ``"1"`` where nothing
+        repeats), each problem appended to ``errors``."""
         project = self.project
         form = row.get(REPEAT_INSTRUMENT, "").strip()
         instance = row.get(REPEAT_INSTANCE, "").strip()
@@ -154,6 +162,9 @@ class RowChecker:
         return form, "1"
 
     def cell(self, planned: PlannedRow, column: str, value: str, errors: list[str]) -> None:
+        """Check one column's value and add it to ``planned``. The record ID, event and repeat
+        columns are read elsewhere; calc, file and descriptive fields are skipped (an import
+        writes none of them)."""
         project = self.project
         sent = planned.sent
         if column == project.record_id or column in (EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE):

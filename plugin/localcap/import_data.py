@@ -20,6 +20,8 @@ Rows = list[dict[str, str]]
 
 
 def read_rows(text: str, fmt: Format) -> Rows:
+    """The rows of ``data`` in ``fmt``, every value as text, columns in the order sent. Blank or
+    unreadable data is refused with REDCap's text."""
     if not text.strip():
         raise ApiError(NO_DATA)
     if fmt == "json":

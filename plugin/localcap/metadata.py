@@ -28,6 +28,8 @@ def dictionary_row(row: dict[str, str]) -> dict[str, str]:
 
 
 def export_metadata(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Metadata: the dictionary rows of the fields in ``fields`` or on the forms in
+    ``forms`` (every row when neither is given). An unknown field or form is refused."""
     fields = params.listing("fields")
     forms = params.listing("forms")
     unknown = [name for name in fields if name not in project.field_map]
@@ -46,6 +48,9 @@ def export_metadata(project: Project, params: Params) -> answers.Answer:
 
 
 def export_field_names(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export List of Export Field Names: one entry per export column (a checkbox one per
+    option), or only the entries of ``field``; file and descriptive fields are left out, as REDCap
+    leaves them out."""
     wanted = params.text("field").strip()
     if wanted and wanted not in project.field_map:
         raise ApiError(INVALID_FIELD)
@@ -74,6 +79,7 @@ def export_field_names(project: Project, params: Params) -> answers.Answer:
 
 
 def export_instruments(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Instruments: each form's name and label, in the project's order."""
     rows = [
         {"instrument_name": form.name, "instrument_label": form.label} for form in project.forms
     ]

@@ -20,6 +20,9 @@ _INDEXED = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[^\[\]]*)\]$")
 
 
 class FormData(Protocol):
+    """What a :class:`Params` is read from: werkzeug's form (a MultiDict), or anything with its
+    ``keys`` and ``getlist``."""
+
     def keys(self) -> Iterable[str]: ...
 
     def getlist(self, key: str) -> list[str]: ...
@@ -40,16 +43,21 @@ class Params:
                 self._arrays.setdefault(match.group("name"), []).extend(values)
 
     def has(self, name: str) -> bool:
+        """Whether the call sent ``name``, as a plain value or as an array."""
         return name in self._plain or name in self._arrays
 
     def text(self, name: str, default: str = "") -> str:
+        """The value of ``name`` (the last one sent, as PHP keeps it), else ``default``."""
         return self._plain.get(name, default)
 
     def flag(self, name: str) -> bool:
+        """True for ``1`` or any case of ``true``; anything else, absence included, is false."""
         value = self._plain.get(name, "").strip()
         return value == "1" or value.lower() == "true"
 
     def choice(self, name: str, allowed: Iterable[str], default: str) -> str:
+        """The value of ``name`` when it is one of ``allowed``, else ``default``: REDCap's silent
+        fallback."""
         value = self._plain.get(name, default)
         return value if value in tuple(allowed) else default
 
@@ -91,9 +99,11 @@ class Params:
 
     @property
     def csv_delimiter(self) -> str:
+        """The ``csvDelimiter`` as a character (``tab`` is a tab); an unknown one is a comma."""
         return CSV_DELIMITERS.get(self.text("csvDelimiter", ","), ",")
 
     @property
     def decimal_character(self) -> str | None:
+        """``decimalCharacter`` when it is ``,`` or ``.``; None (numbers as stored) otherwise."""
         value = self.text("decimalCharacter")
         return value if value in (",", ".") else None

@@ -39,6 +39,8 @@ _NOT_FILE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def export_pdf(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Export PDF: the instruments as a PDF file, blank or filled as the module says,
+    logged as a download. An unknown instrument, event or record is refused with REDCap's text."""
     every = params.has("allRecords")
     form = None if every else _instrument(project, params.text("instrument").strip())
     event = None if every else _event(project, params.text("event").strip())

@@ -73,9 +73,13 @@ class Section:
     checked: dict[str, set[str]] = field(default_factory=dict)
 
     def value(self, item: Field) -> str:
+        """The field's stored value in this section, "" when none (a checkbox's ticks are in
+        ``checked``)."""
         return self.values.get(item.name, "")
 
     def has_value(self, item: Field) -> bool:
+        """Whether the section holds an answer to ``item``: a value, or for a checkbox any option
+        ticked."""
         if item.is_checkbox:
             return bool(self.checked.get(item.name))
         return self.value(item) != ""

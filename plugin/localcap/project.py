@@ -54,10 +54,12 @@ class Field:
 
     @cached_property
     def labels(self) -> dict[str, str]:
+        """Each choice's label by its code."""
         return dict(self.choices)
 
     @property
     def validation(self) -> str:
+        """The text validation type (a slider's: whether its number shows), "" for none."""
         return self.row.get("text_validation_type_or_show_slider_number", "")
 
     @property
@@ -95,6 +97,9 @@ class Arm:
 
 @dataclass(frozen=True)
 class Event:
+    """An event of arm ``arm_num``: ``name`` is its label, ``unique_name`` what the API calls it,
+    and the offsets are in days."""
+
     event_id: int
     arm_num: int
     name: str
@@ -107,6 +112,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Survey:
+    """A form enabled as a survey, with what its respondents read around the questions."""
+
     form: str
     title: str
     save_and_return: bool
@@ -117,6 +124,9 @@ class Survey:
 
 @dataclass(frozen=True)
 class Dag:
+    """A Data Access Group: its id, its name, and the unique name derived from the names of all
+    the project's DAGs."""
+
     group_id: int
     name: str
     unique_name: str
@@ -124,6 +134,9 @@ class Dag:
 
 @dataclass
 class Project:
+    """A project's design and settings as :func:`load_project` reads them, events in REDCap's order
+    (arm, day offset, name)."""
+
     project_id: int
     title: str
     creation_time: str
@@ -145,6 +158,8 @@ class Project:
 
     @property
     def record_id(self) -> str:
+        """The record ID field: the dictionary's first field, ``record_id`` while the dictionary is
+        empty."""
         return self.fields[0].name if self.fields else "record_id"
 
     @cached_property
@@ -181,6 +196,7 @@ class Project:
 
     @cached_property
     def event_map(self) -> dict[str, Event]:
+        """Each event by its unique name."""
         return {event.unique_name: event for event in self.events}
 
     @cached_property
@@ -189,13 +205,16 @@ class Project:
 
     @cached_property
     def event_order(self) -> dict[int, int]:
+        """Each event's position in REDCap's order, by event id."""
         return {event.event_id: position for position, event in enumerate(self.events)}
 
     @cached_property
     def form_order(self) -> dict[str, int]:
+        """Each form's position in the project, by form name."""
         return {form.name: position for position, form in enumerate(self.forms)}
 
     def form_fields(self, form: str) -> list[Field]:
+        """The form's fields in export order, its ``_complete`` last."""
         return [item for item in self.data_fields if item.form == form]
 
     def designated(self, event_id: int, form: str) -> bool:
@@ -205,13 +224,17 @@ class Project:
         return form in self.mappings.get(event_id, set())
 
     def repeats_form(self, event_id: int, form: str) -> bool:
+        """Whether ``form`` is a repeating instrument in the event (not the event repeating as a
+        whole)."""
         return (event_id, form) in self.repeating
 
     def repeats_event(self, event_id: int) -> bool:
+        """Whether the event repeats as a whole, all its forms together."""
         return (event_id, "") in self.repeating
 
     @property
     def has_repeating(self) -> bool:
+        """Whether any form or event repeats, which gives exports their two repeat columns."""
         return bool(self.repeating)
 
     def event_label(self, event: Event) -> str:
@@ -230,6 +253,7 @@ class Project:
 
     @property
     def survey_queue(self) -> bool:
+        """Whether the survey queue is on and some form is a survey."""
         return bool(self.survey_forms) and self.settings.get("survey_queue_enabled") == "1"
 
     @cached_property
@@ -245,6 +269,7 @@ def _status_field(form: str) -> Field:
 
 
 def load_project(db: Database, project_id: int) -> Project:
+    """The project's design and settings from storage, read once per request."""
     head = db.rows("SELECT * FROM projects WHERE project_id = ?", (project_id,))[0]
     settings = {
         row["name"]: row["value"]

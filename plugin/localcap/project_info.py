@@ -39,6 +39,7 @@ LOG_COLUMNS = ("timestamp", "username", "action", "details", "record")
 
 
 def version() -> answers.Answer:
+    """The REDCap version localcap answers as (:data:`VERSION`), as plain text."""
     return answers.Answer(VERSION)
 
 
@@ -80,6 +81,7 @@ def project_information(project: Project) -> dict[str, str | int]:
 
 
 def export_project(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Project Information: one object of :func:`project_information`."""
     return answers.single(project_information(project), params.format)
 
 
@@ -113,6 +115,7 @@ def create_from_request(db: Database, params: Params, caller: Caller) -> answers
 
 
 def next_name(db: Database, project: Project) -> answers.Answer:
+    """REDCap's Generate Next Record Name: the largest integer record name plus one, as text."""
     return answers.Answer(str(next_record_name(db, project.project_id)))
 
 

@@ -2,8 +2,9 @@
 
 In REDCap a designer or administrator sets these in the web interface (Project Setup, the
 Online Designer, Multi-Language Management); localcap takes them at
-``POST /localcap/project-setup/<setting>``, outside REDCap's ``/api/``, so that the embedded
-default sets them over HTTP like any other call instead of writing localcap's database.
+``POST /localcap/project-setup/<setting>``, outside REDCap's ``/api/``, so that a client (the
+embedded default, through :mod:`plugin.localcap.admin`) sets them over HTTP like any other call,
+never by writing localcap's database.
 
 A call is form-encoded like an API call: ``token`` is localcap's super token (a project token is
 not enough), ``project_token`` names the project, and the setting's own fields follow. The answer

@@ -53,6 +53,7 @@ class Lookups:
     def load(
         cls, db: Database, project: Project, records: list[str], selected: list[Field]
     ) -> Lookups:
+        """The lookups for ``records``; file names only when a file field is among ``selected``."""
         found = cls()
         unique = sorted(set(records))
         for part in chunks(unique):
@@ -89,6 +90,9 @@ class ValueWriter:
         self.options = options
 
     def value(self, item: Field, row: RecordRow) -> str:
+        """A field's exported cell in ``row``: a blank form status is ``0`` on a designated form
+        (unless ``exportBlankForGrayFormStatus``), a file is its name, a number takes the requested
+        decimal mark, and a choice its label in label mode."""
         stored = row.values.get(item.name, "")
         if item.status:
             if stored == "" and not self.options.blank_gray:
@@ -102,11 +106,16 @@ class ValueWriter:
         return self.label(item, stored)
 
     def label(self, item: Field, stored: str) -> str:
+        """``stored`` as its choice's label in label mode (an unknown code as it is), else as
+        stored."""
         if self.options.label and stored != "":
             return item.labels.get(stored, stored)
         return stored
 
     def checkbox(self, item: Field, row: RecordRow) -> list[str]:
+        """One cell per option: ``1``/``0``, ``Checked``/``Unchecked`` in label mode or the
+        option's label with ``exportCheckboxLabel``; all blank on a form not designated for the
+        row's event."""
         codes = row.checked.get(item.name)
         if codes is None and not self.project.designated(row.event_id, item.form):
             return ["" for _ in item.choices]
@@ -118,32 +127,42 @@ class ValueWriter:
         return ["Checked" if code in codes else "Unchecked" for code, _ in item.choices]
 
     def event(self, row: RecordRow) -> str:
+        """The row's ``redcap_event_name``: the unique name, or in label mode the event's label."""
         event = self.project.event_by_id[row.event_id]
         return self.project.event_label(event) if self.options.label else event.unique_name
 
     def instrument(self, row: RecordRow) -> str:
+        """The row's ``redcap_repeat_instrument``: the form's name, or its label in label mode;
+        blank outside a repeating instrument."""
         if not row.instrument or not self.options.label:
             return row.instrument
         return self.project.form_map[row.instrument].label
 
     def instance(self, row: RecordRow) -> Cell:
+        """The row's ``redcap_repeat_instance``, blank when the row does not repeat."""
         if row.instrument or self.project.repeats_event(row.event_id):
             return row.instance
         return ""
 
     def dag(self, record: str) -> str:
+        """The record's ``redcap_data_access_group``: the unique name, or the DAG's name in label
+        mode; blank in no DAG."""
         group = self.project.dag_by_id.get(self.lookups.dags.get(record, -1))
         if group is None:
             return ""
         return group.name if self.options.label else group.unique_name
 
     def response(self, row: RecordRow, form: str) -> tuple[str, str]:
+        """The survey identifier and completion time (``[not completed]`` for a partial one)
+        of the row's response to ``form``; blanks when there is none."""
         instance = (
             row.instance if (row.instrument or self.project.repeats_event(row.event_id)) else 1
         )
         return self.lookups.responses.get((row.record, row.event_id, form, instance), ("", ""))
 
     def identifier(self, row: RecordRow) -> str:
+        """The row's ``redcap_survey_identifier``: that of its first survey response, in form
+        order."""
         for form in self.project.survey_forms:
             identifier = self.response(row, form)[0]
             if identifier:

@@ -128,6 +128,9 @@ def _details(project: Project, scope: Scope) -> str:
 
 
 def delete_records(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Delete Records, all or nothing: the answer is the number of records that lost data.
+    Refused when ``records`` is not an array or is empty, when it names a record without data (in
+    the events of ``arm``, when given), or when another parameter names what the project lacks."""
     records, was_array = params.array("records")
     if records and not was_array:
         raise ApiError(RECORDS_NOT_ARRAY)

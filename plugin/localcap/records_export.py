@@ -26,6 +26,9 @@ from plugin.localcap.storage import Database, now
 
 @dataclass(frozen=True)
 class ExportOptions:
+    """How a record export is written, read from its parameters: format, flat or EAV, raw or labels,
+    the optional columns, and the decimal mark and CSV delimiter."""
+
     fmt: Format
     eav: bool
     label: bool
@@ -39,6 +42,8 @@ class ExportOptions:
 
     @classmethod
     def read(cls, params: Params) -> ExportOptions:
+        """The options of the call ``params``, an unknown choice falling back to REDCap's
+        default."""
         return cls(
             fmt=params.format,
             eav=params.choice("type", ("flat", "eav"), "flat") == "eav",
@@ -121,6 +126,8 @@ def export_rows(
 
 
 def export_records(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Export Records: the chosen rows and fields, flat or EAV, in the requested format,
+    logged as an export. An unknown field, form or event is refused."""
     options = ExportOptions.read(params)
     selected = select_fields(project, params.listing("fields"), params.listing("forms"))
     rows, lookups = export_rows(db, project, params, selected, options.eav)

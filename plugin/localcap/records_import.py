@@ -34,6 +34,7 @@ class Changes:
     calculated: dict[str, list[str]] = field(default_factory=dict)
 
     def note(self, record: str, text: str) -> None:
+        """Add one change to what the log says of ``record``."""
         self.by_record.setdefault(record, []).append(text)
 
 
@@ -50,6 +51,8 @@ class Writer:
         self.new_instances: dict[tuple[str, int, str], int] = {}
 
     def apply(self, row: PlannedRow) -> None:
+        """Write the row's values into the store (blanks only when overwriting); a form that
+        receives data and has no status gets status 0, as REDCap sets it."""
         project = self.project
         instance = self.instance(row)
         base = instance if project.repeats_event(row.event_id) else 1
@@ -78,6 +81,8 @@ class Writer:
             self.changes.note(row.record, f"[instance = {instance}]")
 
     def instance(self, row: PlannedRow) -> int:
+        """The row's instance number; for ``new``, the next one free for its record, event and form
+        (any form of a repeating event)."""
         if row.instance != "new":
             return int(row.instance)
         scope = (row.record, row.event_id, row.form)
@@ -95,6 +100,8 @@ class Writer:
     def put(
         self, row: PlannedRow, instance: int, name: str, value: str, quiet: bool = False
     ) -> None:
+        """Set one stored value (a blank removes it) and note the change, unless it changes nothing
+        or ``quiet``."""
         key = (row.record, row.event_id, instance, name)
         new = {value} if value != "" else set()
         if self.store.get(key, set()) == new:
@@ -108,6 +115,7 @@ class Writer:
             self.changes.note(row.record, f"{name} = '{value}'")
 
     def check(self, row: PlannedRow, instance: int, item: Field, code: str, checked: bool) -> None:
+        """Tick or untick one checkbox option and note the change, unless it changes nothing."""
         key = (row.record, row.event_id, instance, item.name)
         codes = set(self.store.get(key, set()))
         if (code in codes) == checked:
@@ -252,6 +260,9 @@ def import_answer(fmt: Format, content: str, names: list[tuple[str, str]]) -> an
 
 
 def import_records(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Import Records: every row checked, then all written in one transaction or none; the
+    answer is what ``returnContent`` asks for (count, ids, auto_ids or nothing). Refused with every
+    problem listed."""
     overwrite = params.choice("overwriteBehavior", ("normal", "overwrite"), "normal") == "overwrite"
     content = params.choice("returnContent", RETURN_CONTENTS, "count")
     date_order = params.choice("dateFormat", DATE_ORDERS, "YMD")

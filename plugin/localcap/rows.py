@@ -23,6 +23,9 @@ _DIGITS = re.compile(r"(\d+)")
 
 @dataclass
 class RecordRow:
+    """One export row: a record in one event, with its repeat instrument ("" for none) and instance;
+    ``values`` by field, a checkbox's ticked codes in ``checked``."""
+
     record: str
     event_id: int
     instrument: str
@@ -32,6 +35,7 @@ class RecordRow:
 
     @property
     def key(self) -> RowKey:
+        """(record, event id, repeat instrument, instance): what identifies the row."""
         return (self.record, self.event_id, self.instrument, self.instance)
 
 

@@ -66,6 +66,8 @@ class LocalcapServer(ThreadedWSGIServer):
         self._workers: set[threading.Thread] = set()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Handle the request in its own daemon thread, remembering the connection and the thread
+        until it ends."""
         worker = threading.Thread(
             target=self._handle,
             args=(request, client_address),
@@ -113,6 +115,7 @@ class RunningServer:
 
     @property
     def port(self) -> int:
+        """The port it listens on (the free one picked when asked for 0)."""
         return int(self.server.server_address[1])
 
     @property
@@ -127,6 +130,7 @@ class RunningServer:
         return f"http://{self.host}:{self.port}/api/"
 
     def shutdown(self) -> None:
+        """Stop serving, close every open connection, and return once every thread has ended."""
         self.server.shutdown()
         self.server.close_connections()
         self.server.server_close()

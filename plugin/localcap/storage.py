@@ -6,6 +6,11 @@ repeat. Whether a value belongs to a repeating instrument is not stored; it foll
 project's repeating settings when the data is read, as in REDCap. The database file is its
 owner's only. Wrong return codes are counted per survey link (``return_code_tries``,
 :mod:`plugin.localcap.survey_guard`).
+
+The settings REDCap's API cannot change (surveys and their settings, the survey language and
+translations, missing-data codes, the Data Entry Trigger) are written by the setters here, which
+localcap's project setup (:mod:`plugin.localcap.project_setup`) calls; ``set_production``, which
+no interface of localcap offers, is for tests.
 """
 
 from __future__ import annotations
@@ -151,6 +156,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 hex digest of ``token``, which is all localcap keeps of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -180,6 +186,7 @@ class Database:
         return self.connection.executemany(sql, rows)
 
     def rows(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        """Every row of the query, read at once."""
         return list(self.connection.execute(sql, params))
 
     @contextmanager
@@ -205,6 +212,8 @@ class Database:
         return Caller(found[0]["project_id"], found[0]["username"])
 
     def add_token(self, token: str, project_id: int | None, username: str = ADMIN_USER) -> None:
+        """Keep ``token`` (its hash) for ``username`` in ``project_id``, or as a super token when it
+        is None."""
         self.execute(
             "INSERT OR REPLACE INTO tokens (token_hash, project_id, username) VALUES (?, ?, ?)",
             (hash_token(token), project_id, username),
@@ -220,6 +229,8 @@ class Database:
         record: str = "",
         ts: str | None = None,
     ) -> None:
+        """Add an entry to the project's log, which the API's ``log`` export reads: ``kind`` is its
+        log type, ``action`` and ``details`` its text, at ``ts`` or now."""
         self.execute(
             "INSERT INTO log (project_id, ts, username, kind, action, details, record) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -227,12 +238,14 @@ class Database:
         )
 
     def setting(self, project_id: int, name: str, default: str = "") -> str:
+        """A project setting's stored value, else ``default``."""
         found = self.rows(
             "SELECT value FROM settings WHERE project_id = ? AND name = ?", (project_id, name)
         )
         return found[0]["value"] if found else default
 
     def set_setting(self, project_id: int, name: str, value: str) -> None:
+        """Store a project setting, replacing any value it had."""
         self.execute(
             "INSERT OR REPLACE INTO settings (project_id, name, value) VALUES (?, ?, ?)",
             (project_id, name, value),
@@ -240,6 +253,8 @@ class Database:
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
+    """A SQLite connection in autocommit mode, rows readable by column name, foreign keys on; it
+    waits up to 30 s for another writer's lock."""
     connection = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA foreign_keys = ON")

@@ -32,6 +32,8 @@ def _arm_filter(params: Params) -> set[str]:
 
 
 def export_arms(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Arms: the arms that have an event, narrowed to those listed in ``arms``. A
+    classic project is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_ARMS_EXPORT)
     wanted = _arm_filter(params)
@@ -60,6 +62,8 @@ def event_row(project: Project, event: Event) -> dict[str, str | int | float]:
 
 
 def export_events(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Events, of every arm or of those in ``arms``; the day offsets only when
+    scheduling is on. A classic project is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_EVENTS_EXPORT)
     wanted = _arm_filter(params)
@@ -75,6 +79,8 @@ def export_events(project: Project, params: Params) -> answers.Answer:
 
 
 def export_mappings(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Instrument-Event Mappings, of every arm or of those in ``arms``; one blank
+    mapping when no form is designated, as REDCap answers. A classic project is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_MAPPING_EXPORT)
     wanted = _arm_filter(params)
@@ -106,6 +112,7 @@ def repeating_rows(project: Project) -> list[dict[str, str]]:
 
 
 def export_repeating(project: Project, params: Params) -> answers.Answer:
+    """REDCap's Export Repeating Instruments and Events; refused when nothing repeats."""
     rows = repeating_rows(project)
     if not rows:
         raise ApiError(NO_REPEATING)

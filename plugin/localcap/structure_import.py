@@ -53,6 +53,8 @@ def _arm_number(text: str) -> int:
 
 
 def import_arms(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Import Arms: adds arms and renames existing ones; ``override=1`` (development only)
+    first deletes every arm with its events and their data. A classic project is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_ARMS_IMPORT)
     override = params.text("override").strip() == "1"
@@ -81,6 +83,8 @@ def import_arms(db: Database, project: Project, params: Params, username: str) -
 
 
 def delete_arms(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Delete Arms, with their events and the events' data; development projects only. A
+    classic project, or an arm the project lacks, is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_ARMS_DELETE)
     _development(project)
@@ -111,6 +115,9 @@ def _offset(row: dict[str, str], key: str, default: float) -> float:
 
 
 def import_events(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Import Events, all or nothing: a row naming an existing ``unique_event_name``
+    updates that event (renaming its unique name with its label), the others are created;
+    ``override=1`` (development only) first deletes every event. A classic project is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_EVENTS_IMPORT)
     override = params.text("override").strip() == "1"
@@ -183,6 +190,8 @@ def import_events(db: Database, project: Project, params: Params, username: str)
 
 
 def delete_events(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Delete Events, with their data; development projects only. A classic project, or an
+    event the project lacks, is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_EVENTS_DELETE)
     _development(project)
@@ -200,6 +209,8 @@ def delete_events(db: Database, project: Project, params: Params, username: str)
 def import_mappings(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Import Instrument-Event Mappings: the rows replace every designation. A classic
+    project, or an event or form the project lacks, is refused."""
     if not project.longitudinal:
         raise ApiError(CLASSIC_MAPPING_IMPORT)
     pairs: list[tuple[int, str]] = []
@@ -232,6 +243,8 @@ def import_mappings(
 def import_repeating(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Import Repeating Instruments and Events: the rows replace every repeating setting; a
+    row without ``form_name`` repeats its whole event, which a classic project refuses."""
     settings: dict[tuple[int, str], str] = {}
     for row in read_rows(params.text("data"), params.format):
         form = row.get("form_name", "").strip()

@@ -77,12 +77,16 @@ SCRIPT = Path(__file__).parent / "static" / "branching.js"
 
 
 def page(template: str, status: int = 200, **context: object) -> tuple[str, int]:
+    """The rendered template and its status; the page's words are English unless ``say`` and
+    ``lang`` are given."""
     context.setdefault("say", words("en"))
     context.setdefault("lang", "en")
     return render_template(template, **context), status
 
 
 def message(visit: Visit | None, status: int, title: str, text: str) -> tuple[str, int]:
+    """A page that only says ``text`` under ``title``, in the visit's language (English without a
+    visit)."""
     if visit is None:
         return page("survey_message.html", status, title=title, message=text)
     return page("survey_message.html", status, message=text, **{**visit.context(), "title": title})
@@ -100,6 +104,8 @@ def closed_since(survey: Survey, now: datetime | None = None) -> str:
 
 
 def survey_page(db: Database, hash_: str) -> tuple[str, int]:
+    """The page a survey link (``?s=``) opens or a posted page leads to: not found (404), closed,
+    already done, the return code's prompt, or a page of questions."""
     found = participant_by_hash(db, hash_)
     if found is None:
         say = words(request.accept_languages.best_match(["en", "fr", "es"]) or "en")
@@ -151,6 +157,9 @@ def survey_page(db: Database, hash_: str) -> tuple[str, int]:
 
 
 def step(visit: Visit, action: str) -> tuple[str, int]:
+    """Act on a posted page's button: go to a page or back, go next once the page's answers pass
+    their checks, or save or submit the response; a refused answer is said beside its question
+    (400)."""
     where = current_page(visit)
     values = collected(visit, where)
     shown = showing(visit.project, visit.fields, values)
@@ -296,6 +305,8 @@ def check_return_code(visit: Visit) -> tuple[str, int] | None:
 
 
 def queue_page(db: Database, hash_: str) -> tuple[str, int]:
+    """The survey queue of a queue link (``?sq=``): every survey of the record's arm with its status
+    and link, or not found (404)."""
     found = queue_by_hash(db, hash_)
     if found is None:
         return page(

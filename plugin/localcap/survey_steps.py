@@ -49,10 +49,12 @@ class Visit:
 
     @property
     def say(self) -> dict[str, str]:
+        """The words of the page itself (buttons, messages) in the page's language."""
         return self.language.say
 
     @property
     def title(self) -> str:
+        """The survey's title in the page's language, else its own title, else the form's label."""
         form = self.project.form_map[self.place.form].label
         return self.language.title or self.survey.title or form
 
@@ -70,14 +72,18 @@ class Visit:
         return plain_text(self.language.acknowledgement or own)
 
     def context(self) -> dict[str, object]:
+        """What every template of the visit is given: its title, words and language code."""
         return {"title": self.title, "say": self.say, "lang": self.language.code}
 
 
 def columns(fields: list[Field]) -> list[str]:
+    """The answer columns of ``fields``: one per checkbox option, none for descriptive text."""
     return [column for item in fields if item.holds_data for column in item.export_columns()]
 
 
 def current_page(visit: Visit) -> int | str:
+    """The page the form was posted from: a page's index or the review; the first page when the form
+    names no valid one."""
     where = request.form.get("__page", "")
     if where == REVIEW:
         return REVIEW
@@ -124,10 +130,12 @@ def collected(visit: Visit, where: int | str) -> dict[str, str]:
 
 
 def asking(visit: Visit, shown: set[str]) -> list[int]:
+    """The indices of the pages holding a question among ``shown``."""
     return [index for index, sheet in enumerate(visit.pages) if asks(sheet, shown)]
 
 
 def first_page(visit: Visit, values: dict[str, str]) -> int | str:
+    """The first page with a question to show for ``values``, else the review."""
     found = asking(visit, showing(visit.project, visit.fields, values))
     return found[0] if found else REVIEW
 

@@ -24,6 +24,9 @@ from plugin.localcap.survey_words import words
 
 @dataclass
 class Language:
+    """A language a survey page can be shown in, with the form's texts translated into it (none for
+    the project's own language, whose texts are the dictionary's)."""
+
     code: str
     name: str
     fields: dict[str, FieldPageTexts] = field(default_factory=dict)
@@ -33,10 +36,13 @@ class Language:
 
     @property
     def say(self) -> dict[str, str]:
+        """The words of the page itself in this language, English where it has none."""
         return words(self.code)
 
 
 def primary(project: Project) -> tuple[str, str]:
+    """The code and name of the project's own language (the ``survey_language`` setting), English
+    when unset."""
     code, _, name = project.settings.get(SURVEY_LANGUAGE, "en|English").partition("|")
     return code or "en", name or code or "English"
 

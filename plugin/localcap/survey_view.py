@@ -25,6 +25,9 @@ _INPUTS = {"date": "date", "datetime": "datetime-local", "time": "time"}
 
 @dataclass
 class Question:
+    """One question as a survey page draws it: its field, value and ticked codes, and its texts in
+    the page's language (None for the project's own)."""
+
     field: Field
     value: str
     checked: set[str]
@@ -37,14 +40,19 @@ class Question:
 
     @property
     def tags(self) -> Tags:
+        """The action tags REDCap applies to the question on a survey page."""
         return tags(self.field)
 
     @property
     def label(self) -> str:
+        """The label in the page's language as plain text, the dictionary's where no translation
+        gives one."""
         return plain_text((self.texts and self.texts.label) or self.field.label)
 
     @property
     def header(self) -> str:
+        """The section header above the question in the page's language as plain text, "" for
+        none."""
         own = self.texts.section_header if self.texts else ""
         return plain_text(own or self.field.row.get("section_header", ""))
 
@@ -56,6 +64,7 @@ class Question:
 
     @property
     def note(self) -> str:
+        """The field note in the page's language as plain text, "" for none."""
         own = self.texts.note if self.texts else ""
         return plain_text(own or self.field.row.get("field_note", ""))
 
@@ -69,6 +78,7 @@ class Question:
 
     @property
     def choices(self) -> tuple[tuple[str, str], ...]:
+        """(code, label) pairs, each label in the page's language as plain text."""
         names = self.texts.choices if self.texts else {}
         return tuple(
             (code, plain_text(names.get(code) or text)) for code, text in self.field.choices
@@ -87,12 +97,15 @@ class Question:
 
     @property
     def input_value(self) -> str:
+        """The value as the HTML input takes it: a datetime's space becomes ``T``."""
         return (
             self.value.replace(" ", "T", 1) if self.input_type == "datetime-local" else self.value
         )
 
     @property
     def inputmode(self) -> str:
+        """The ``inputmode`` hint for a phone's keyboard: numeric for integers and sliders, decimal
+        for numbers, else ""."""
         kind = lookup(self.field.validation)
         if self.kind == "slider" or (kind is not None and kind.family == "integer"):
             return "numeric"
@@ -148,6 +161,8 @@ def questions(
     shown_names: set[str],
     texts: dict[str, FieldPageTexts],
 ) -> list[Question]:
+    """The fields of ``page`` as questions holding their answers in ``values``, each ``visible``
+    when branching logic shows it (``shown_names``)."""
     found = []
     for item in page:
         checked = {

@@ -70,6 +70,9 @@ class Place:
 
 @dataclass(frozen=True)
 class Participant:
+    """A place in a survey with its link's hash, its access and return codes and its e-mail
+    address ("" for none)."""
+
     place: Place
     hash: str
     access_code: str
@@ -84,10 +87,13 @@ def base_url() -> str:
 
 
 def survey_link(hash_: str) -> str:
+    """The survey link of a participant's hash (``/surveys/?s=``), at REDCap's own address."""
     return f"{base_url()}surveys/?s={hash_}"
 
 
 def queue_link(hash_: str) -> str:
+    """The survey queue link of a record's queue hash (``/surveys/?sq=``), at REDCap's own
+    address."""
     return f"{base_url()}surveys/?sq={hash_}"
 
 
@@ -119,6 +125,7 @@ def survey_event(project: Project, form: str, name: str) -> Event | None:
 
 
 def event_id_of(project: Project, event: Event | None) -> int:
+    """The event's id; a classic project's single hidden event for None."""
     if event is not None:
         return event.event_id
     return project.events[0].event_id
@@ -130,6 +137,7 @@ def repeats(project: Project, event_id: int, form: str) -> bool:
 
 
 def record_exists(db: Database, project: Project, record: str) -> bool:
+    """Whether ``record`` holds any data in the project."""
     return bool(
         db.rows(
             "SELECT 1 FROM data WHERE project_id = ? AND record = ? LIMIT 1",
@@ -235,18 +243,22 @@ def _text(body: str) -> answers.Answer:
 def export_survey_link(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export Survey Link of the participant the call names, as plain text."""
     return _text(survey_link(participant(db, project, place_from(db, project, params)).hash))
 
 
 def export_access_code(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export Survey Access Code of the participant the call names, as plain text."""
     return _text(participant(db, project, place_from(db, project, params)).access_code)
 
 
 def export_return_code(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export Survey Return Code of the participant the call names, as plain text; refused
+    when the survey has no Save & Return."""
     place = place_from(db, project, params)
     if not project.surveys[place.form].save_and_return:
         raise ApiError(NO_RETURN)
@@ -256,6 +268,8 @@ def export_return_code(
 def export_queue_link(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export Survey Queue Link of ``record``, as plain text; refused without a record,
+    without a survey queue, or for a record that does not exist."""
     record = params.text("record").strip()
     if not record:
         raise ApiError(RECORD_MISSING)
@@ -301,6 +315,8 @@ def participant_places(db: Database, project: Project, event_id: int, form: str)
 def export_participants(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
+    """REDCap's Export Survey Participant List of one survey (``instrument``, and ``event`` in a
+    longitudinal project): every record's place in it with its codes, status and links."""
     form = survey_form(project, params.text("instrument").strip())
     event_id = event_id_of(project, survey_event(project, form, params.text("event").strip()))
     repeating = repeats(project, event_id, form)

@@ -191,6 +191,8 @@ def batch_problem(
 
 
 def shown(records: Iterable[str], most: int = 10) -> str:
+    """``records`` sorted and listed for a message, at most ``most`` of them and a count of the
+    rest."""
     ordered = sorted(records)
     listed = ", ".join(ordered[:most])
     return f"{listed} and {len(ordered) - most} more" if len(ordered) > most else listed

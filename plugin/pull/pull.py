@@ -60,6 +60,9 @@ EXPORT = [{key.removeprefix("export_"): value for key, value in SCORING_EXPORT.i
 
 @dataclass(frozen=True)
 class PullResult:
+    """What a pull made (the finished snapshot) and what it took: its mode, records exported and
+    deleted, batches and seconds."""
+
     snapshot: Snapshot
     mode: str  # "full" or "incremental"
     exported_records: int  # the records the pull's plan exports, including any resumed ones
@@ -273,5 +276,6 @@ def _minus(stamp: str, overlap: timedelta) -> datetime:
 
 
 def chunks(ids: list[str], size: int) -> Iterator[list[str]]:
+    """``ids`` cut into consecutive lists of at most ``size``, in order."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]

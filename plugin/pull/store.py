@@ -85,6 +85,10 @@ TIME = "%Y-%m-%d %H:%M:%S"
 
 @dataclass(frozen=True)
 class Snapshot:
+    """A finished snapshot's header: when it was made (UTC), REDCap's clock when its pull began
+    (``server_time``, the watermark), how it was pulled and from which parent, the instrument
+    versions it was pulled for, its counts and content hash."""
+
     id: int
     project: str
     created_at: str
@@ -124,10 +128,13 @@ class Unfinished:
 
 
 def now() -> str:
+    """The current time in UTC, as the store writes it."""
     return datetime.now(UTC).strftime(TIME)
 
 
 def row_key(row: dict[str, Any], record_id: str) -> tuple[str, str, str, str]:
+    """A row's key in the store's order (record, event, repeat instrument, repeat instance), each as
+    text and "" where the row has none."""
     return (
         str(row[record_id]),
         str(row.get("redcap_event_name", "")),
@@ -217,10 +224,12 @@ class SnapshotStore:
             return [_snapshot(row) for row in connection.execute(query).mappings()]
 
     def latest(self, project: str) -> Snapshot | None:
+        """The project's newest finished snapshot, None before its first."""
         found = self.snapshots(project)
         return found[-1] if found else None
 
     def get(self, snapshot_id: int) -> Snapshot:
+        """A finished snapshot's header; KeyError for one that is missing or unfinished."""
         query = sa.select(snapshot_table).where(snapshot_table.c.id == snapshot_id)
         with self.engine.connect() as connection:
             row = _finished(snapshot_id, connection.execute(query).mappings().first())

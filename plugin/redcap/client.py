@@ -60,6 +60,8 @@ class RedcapClient:
 
     @property
     def project(self) -> redcap.Project:
+        """PyCap's ``Project`` for the token, made on first use (and again after
+        :meth:`forget_design`), every reply judged by ``judge``."""
         if self._project is None:
             self._project = redcap.Project(
                 self.config.url,
@@ -127,18 +129,27 @@ class RedcapClient:
     # -- the calls qiscan makes ----------------------------------------------------------------
 
     def version(self) -> str:
+        """The REDCap version the server reports, e.g. ``"15.7.6"``."""
         return str(self.call("export_version"))
 
     def project_info(self) -> dict[str, Any]:
+        """REDCap's project information: title, status and settings such as ``is_longitudinal`` and
+        ``missing_data_codes``."""
         return dict(self.call("export_project_info"))
 
     def metadata(self) -> list[dict[str, str]]:
+        """The data dictionary as REDCap exports it, one row per field, without the
+        ``<form>_complete`` fields."""
         return list(self.call("export_metadata"))
 
     def field_names(self) -> list[dict[str, str]]:
+        """The export field names: one row per export column (a checkbox one per option) with the
+        field and choice code it comes from."""
         return list(self.call("export_field_names"))
 
     def is_longitudinal(self) -> bool:
+        """Whether the project has events: REDCap refuses a classic project's mapping export, and
+        PyCap reads it the same way."""
         try:
             self.call("export_instrument_event_mappings")
         except RedcapApiError:
@@ -169,11 +180,15 @@ class RedcapClient:
         return int(answer.strip() or 0)
 
     def export_records(self, **kwargs: Any) -> list[dict[str, Any]]:
+        """Records as REDCap exports them: JSON rows of raw values unless ``kwargs`` (PyCap's
+        ``export_records`` arguments) say otherwise."""
         kwargs.setdefault("format_type", "json")
         kwargs.setdefault("raw_or_label", "raw")
         return list(self.call("export_records", **kwargs))
 
     def import_records(self, rows: list[dict[str, Any]], **kwargs: Any) -> Any:
+        """Import ``rows`` (PyCap's ``import_records`` arguments in ``kwargs``); REDCap's answer, by
+        default ``{"count": n}``."""
         return self.call("import_records", rows, **kwargs)
 
     def import_in_batches(
@@ -192,9 +207,13 @@ class RedcapClient:
         return written
 
     def delete_records(self, records: list[str], **kwargs: Any) -> Any:
+        """Delete ``records`` (PyCap's ``delete_records`` arguments in ``kwargs``); REDCap's answer,
+        the number of records deleted."""
         return self.call("delete_records", records, **kwargs)
 
     def logging(self, **kwargs: Any) -> list[dict[str, Any]]:
+        """REDCap's log entries, newest first, filtered by PyCap's ``export_logging`` arguments in
+        ``kwargs``."""
         return list(self.call("export_logging", **kwargs))
 
 

@@ -113,6 +113,8 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, attempt: int, at_least: float = 0.0) -> float:
+        """The wait in seconds after failed attempt ``attempt`` (the first is 0): the jittered
+        backoff, or ``at_least`` (the server's ``Retry-After``) when that is longer."""
         wait = min(self.cap, self.base * 2**attempt) * self.rng.uniform(0.5, 1.5)
         return max(wait, at_least)
 
