@@ -46,11 +46,23 @@ def item_frame(responses: Responses) -> pd.DataFrame:
     """Every scale item as a number (choice codes read as numbers); NaN where not answered."""
     names = sorted({item for scale in responses.instrument.scales for item in scale.items})
     frame = responses.frame
-    return pd.DataFrame(
-        {name: pd.to_numeric(frame[name].astype("object"), errors="coerce") for name in names},
-        index=frame.index,
-        dtype="float64",
-    )
+    # Filled a column at a time into the one float block the frame keeps, so no second copy.
+    block = np.empty((len(names), len(frame)), dtype=np.float64)
+    for numbers, name in zip(block, names, strict=True):
+        numbers[:] = _as_numbers(frame[name])
+    return pd.DataFrame(block.T, index=frame.index, columns=names, copy=False)
+
+
+def _as_numbers(column: pd.Series) -> np.ndarray:
+    """A column's values read as numbers, NaN where they are not; a Categorical's categories
+    are read once each rather than once per row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pd.Series(column.cat.categories.astype("object"), dtype="object")
+        numbers = pd.to_numeric(categories, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        # A missing value's code, -1, reads the NaN put last.
+        return np.append(numbers, np.nan)[column.cat.codes.to_numpy()]
+    values = pd.to_numeric(column.astype("object"), errors="coerce")
+    return values.to_numpy(np.float64, na_value=np.nan)
 
 
 def scale_scores(responses: Responses) -> ScaleScores:

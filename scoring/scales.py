@@ -117,8 +117,7 @@ def score(items: pd.DataFrame, instrument: Instrument) -> ScaleScores:
     ranges: dict[str, Span | None] = {}
     for scale in instrument.scales:
         info = _scale_info(scale, instrument)
-        block = keyed_items(items, scale, instrument).to_numpy()
-        result = _aggregate(block, info)
+        result = _aggregate(*_item_sums(items, scale, instrument), info)
         reason = _count_reasons(result[1], info, "item", "answered")
         finals[scale.name] = _emit(columns, info, result, reason)
         infos.append(info)
@@ -126,12 +125,13 @@ def score(items: pd.DataFrame, instrument: Instrument) -> ScaleScores:
     for composite in _composite_order(instrument):
         info = _composite_info(composite, ranges)
         block = np.column_stack([finals[part] for part in composite.scales])
-        result = _aggregate(block, info)
+        result = _aggregate(*_block_sums(block), info)
         reason = _composite_reasons(block, result[1], info)
         finals[composite.name] = _emit(columns, info, result, reason)
         infos.append(info)
         ranges[composite.name] = info.score_range
-    frame = pd.DataFrame(columns, index=items.index)
+    # The score arrays are new and owned here: the frame takes them without a second copy.
+    frame = pd.DataFrame(columns, index=items.index, copy=False)
     return ScaleScores(frame=frame, scales=tuple(infos))
 
 
@@ -146,6 +146,55 @@ def keyed_items(
     Raises ValueError for an absent or non-numeric item column, a value outside the range (a
     missing-data code not decoded to NaN), or reverse-keyed items with no known range.
     """
+    names = _item_names(items, scale)
+    try:
+        block = items.loc[:, names].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise _not_numeric(scale, exc) from exc
+    span = _item_span(scale, instrument)
+    if span is not None:
+        _check_values(list(block.T), scale.name, names, span)
+    if scale.reverse:
+        flip = [names.index(item) for item in scale.reverse]
+        block[:, flip] = _reverse_total(scale, span) - block[:, flip]
+    return pd.DataFrame(block, index=items.index, columns=names)
+
+
+def _item_sums(
+    items: pd.DataFrame, scale: Scale, instrument: Instrument | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per row, the sum of the answered keyed items and how many were answered, and k.
+
+    The same values as summing :func:`keyed_items` across a row, column by column from the
+    left (the order numpy sums that frame's column-major block in), but one column at a time:
+    the item columns are read in place and no copy of the scale's items is made.
+    """
+    names = _item_names(items, scale)
+    try:
+        columns = [items[name].to_numpy(dtype=np.float64, na_value=np.nan) for name in names]
+    except (TypeError, ValueError) as exc:
+        raise _not_numeric(scale, exc) from exc
+    span = _item_span(scale, instrument)
+    if span is not None:
+        _check_values(columns, scale.name, names, span)
+    flip = _reverse_total(scale, span) if scale.reverse else 0.0
+    total = np.zeros(len(items), dtype=np.float64)
+    answered = np.zeros(len(items), dtype=np.int64)
+    for name, column in zip(names, columns, strict=True):
+        keyed = flip - column if name in scale.reverse else column
+        present = ~np.isnan(keyed)
+        total += np.where(present, keyed, 0.0)
+        answered += present
+    return total, answered, len(names)
+
+
+def _block_sums(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per row of ``block``, the sum of its non-NaN values and how many there are, and k."""
+    present = ~np.isnan(block)
+    return np.where(present, block, 0.0).sum(axis=1), present.sum(axis=1), block.shape[1]
+
+
+def _item_names(items: pd.DataFrame, scale: Scale) -> list[str]:
     if scale.is_composite:
         raise ValueError(
             f"scale '{scale.name}' is a composite of scales {scale.scales}; "
@@ -158,25 +207,24 @@ def keyed_items(
             f"scale '{scale.name}': the item frame has no column for {missing}; "
             "pass every scale item (all-NaN for items that were not asked)"
         )
-    try:
-        block = items.loc[:, names].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    except (TypeError, ValueError) as exc:
+    return names
+
+
+def _not_numeric(scale: Scale, exc: Exception) -> ValueError:
+    return ValueError(
+        f"scale '{scale.name}': item columns {list(scale.items)} must be numeric ({exc}); "
+        "decode the export to numbers first"
+    )
+
+
+def _reverse_total(scale: Scale, span: Span | None) -> float:
+    """min + max of the item range, from which a reverse-keyed item is subtracted."""
+    if span is None:
         raise ValueError(
-            f"scale '{scale.name}': item columns {names} must be numeric ({exc}); "
-            "decode the export to numbers first"
-        ) from exc
-    span = _item_span(scale, instrument)
-    if span is not None:
-        _check_values(block, scale.name, names, span)
-    if scale.reverse:
-        if span is None:
-            raise ValueError(
-                f"scale '{scale.name}' has reverse-keyed items but no known item range; "
-                "declare item_range or pass the instrument"
-            )
-        flip = [names.index(item) for item in scale.reverse]
-        block[:, flip] = (span[0] + span[1]) - block[:, flip]
-    return pd.DataFrame(block, index=items.index, columns=names)
+            f"scale '{scale.name}' has reverse-keyed items but no known item range; "
+            "declare item_range or pass the instrument"
+        )
+    return span[0] + span[1]
 
 
 def _item_span(scale: Scale, instrument: Instrument | None) -> Span | None:
@@ -283,14 +331,14 @@ def _composite_order(instrument: Instrument) -> list[Scale]:
     return order
 
 
-def _check_values(block: np.ndarray, scale: str, names: list[str], span: Span) -> None:
+def _check_values(columns: list[np.ndarray], scale: str, names: list[str], span: Span) -> None:
     low, high = span
-    outside = (block < low - EPSILON) | (block > high + EPSILON)
-    if not outside.any():
+    counts = [int(((c < low - EPSILON) | (c > high + EPSILON)).sum()) for c in columns]
+    if not any(counts):
         return
-    counts = outside.sum(axis=0)
     worst = int(np.argmax(counts))
-    example = block[outside[:, worst], worst][0]
+    column = columns[worst]
+    example = column[(column < low - EPSILON) | (column > high + EPSILON)][0]
     raise ValueError(
         f"scale '{scale}': item '{names[worst]}' has {int(counts[worst])} value(s) "
         f"outside its range [{low:g}, {high:g}] (e.g. {example:g}); "
@@ -301,30 +349,28 @@ def _check_values(block: np.ndarray, scale: str, names: list[str], span: Span) -
 Aggregate = tuple[np.ndarray, np.ndarray, np.ndarray]  # score, answered, prorated
 
 
-def _aggregate(block: np.ndarray, info: ScaleInfo) -> Aggregate:
-    present = ~np.isnan(block)
-    answered = present.sum(axis=1)
-    total = np.where(present, block, 0.0).sum(axis=1)
-    k = block.shape[1]
+def _aggregate(total: np.ndarray, answered: np.ndarray, k: int, info: ScaleInfo) -> Aggregate:
+    """The score from each row's total and count of answered parts (``total`` is reused)."""
     scored = answered >= info.required  # required >= 1, so a scored row has answered >= 1
     denominator = np.maximum(answered, 1)
     if info.method == "mean":
-        value = total / denominator
+        value = np.divide(total, denominator, out=total)
     elif info.method == "sum":
         value = total
     elif info.method == "prorated_sum":
-        value = total * (k / denominator)
+        value = np.multiply(total, k / denominator, out=total)
     else:
         raise ValueError(
             f"'{info.name}': unknown method '{info.method}'; use mean, sum or prorated_sum"
         )
     prorated = scored & (answered < k) if info.method == "prorated_sum" else np.zeros_like(scored)
-    value = np.where(scored, value, np.nan)
+    value[~scored] = np.nan
     if info.rescale is not None and info.raw_range is not None:
         low, high = info.raw_range
-        value = (value - low) / (high - low)
+        value -= low
+        value /= high - low
         if info.rescale == "0-100":
-            value = value * 100.0
+            value *= 100.0
     return value, answered, prorated
 
 

@@ -7,6 +7,7 @@ Parse once, then evaluate per record or over a whole frame::
     expr = parse('[sex] = "0" and [given_birth] = "1"')
     truthy(evaluate(expr, {"sex": "0", "given_birth": "1"}))   # True
     evaluate_frame(expr, frame)                                 # bool Series, frame's index
+    FrameLogic(frame).evaluate(expr)       # the same; one FrameLogic reads each column once
 
 The value model and the treatment of blanks are described in :mod:`instruments.logic.values`,
 references in :mod:`instruments.logic.scalar`, functions in
@@ -42,7 +43,7 @@ from instruments.logic.parser import parse
 if TYPE_CHECKING:
     from instruments.logic.scalar import evaluate
     from instruments.logic.values import Context, Value, truthy
-    from instruments.logic.vector import evaluate_frame, truthy_frame
+    from instruments.logic.vector import FrameLogic, evaluate_frame, truthy_frame
 
 # name -> the module that defines it, for the names that pull in numpy and pandas
 _EVALUATION = {
@@ -51,6 +52,7 @@ _EVALUATION = {
     "Value": "instruments.logic.values",
     "truthy": "instruments.logic.values",
     "evaluate_frame": "instruments.logic.vector",
+    "FrameLogic": "instruments.logic.vector",
     "truthy_frame": "instruments.logic.vector",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "Context",
     "ErrorKind",
     "Expression",
+    "FrameLogic",
     "Logical",
     "LogicError",
     "Negate",

@@ -4,6 +4,10 @@ The rules are those of :mod:`instruments.logic.scalar`, applied column-wise: eac
 computed once for all rows with numpy and pandas, never row by row, and the result agrees
 element-wise with :func:`~instruments.logic.evaluate` on each row.
 
+Each column is read once per :class:`FrameLogic` (once per call of :func:`evaluate_frame`) as codes
+into its distinct texts; the readings of text (as a number, blank or not) are worked out per
+distinct text, and so is a comparison of text with a literal, such as ``[x] = '2'``.
+
 Result types: a comparison, Boolean or test function gives a ``bool`` Series; arithmetic and
 numeric functions a ``float64`` Series with NaN for blank; text an ``object`` Series with None for
 blank; an ``if`` whose branches differ in kind an ``object`` Series holding what the scalar
@@ -40,7 +44,16 @@ from instruments.logic.nodes import (
 from instruments.logic.parser import parse
 from instruments.logic.values import DEFAULT_CONTEXT, Context
 from instruments.logic.vector_functions import call_function, choose
-from instruments.logic.vector_values import BoolVec, NumVec, TextVec, Vec, parse_numbers
+from instruments.logic.vector_values import (
+    BoolVec,
+    Factors,
+    NumVec,
+    TextVec,
+    Vec,
+    parse_numbers,
+)
+
+_CHECKBOX_TEXTS = np.array(["0", "1"], dtype=object)
 
 # pandas' inferred types of an object array that may hold str elements.
 _WITH_TEXT = frozenset({"string", "mixed", "mixed-integer"})
@@ -50,10 +63,7 @@ def evaluate_frame(
     expr: Expression | str, frame: pd.DataFrame, context: Context = DEFAULT_CONTEXT
 ) -> pd.Series:
     """The value of ``expr`` for every row of ``frame``; the result has ``frame.index``."""
-    expression = parse(expr) if isinstance(expr, str) else expr
-    check_columns(expression, frame.columns, context, needs_event_keys=True)
-    evaluator = _FrameEvaluator(frame, context, clock_for(context))
-    return to_series(evaluator.eval(expression.root), frame.index)
+    return FrameLogic(frame, context).evaluate(expr)
 
 
 def to_series(vec: Vec, index: pd.Index) -> pd.Series:
@@ -83,20 +93,34 @@ def truthy_frame(series: pd.Series) -> pd.Series:
     return pd.Series(~falsy, index=series.index, dtype=bool)
 
 
-class _FrameEvaluator:
-    def __init__(self, frame: pd.DataFrame, context: Context, clock: Clock) -> None:
+class FrameLogic:
+    """Evaluates any number of expressions over one frame, reading each column it needs once.
+
+    Reading a column (turning it into codes into its distinct texts) is most of the cost of a
+    simple expression, so a caller that evaluates many expressions over the same frame (the
+    branching logic of every field of an instrument) keeps one FrameLogic for them all. The
+    frame must not change while the FrameLogic is in use, and ``'today'`` / ``'now'`` read the
+    system clock (when ``context.today`` is None) once, when it is made.
+    """
+
+    def __init__(self, frame: pd.DataFrame, context: Context = DEFAULT_CONTEXT) -> None:
         self.frame = frame
         self.rows = len(frame)
         self.context = context
-        self.clock = clock
-        self._columns: dict[str, np.ndarray] = {}
+        self.clock: Clock = clock_for(context)
+        self._columns: dict[str, TextVec] = {}
+        self._references: dict[Reference, TextVec] = {}
+
+    def evaluate(self, expr: Expression | str) -> pd.Series:
+        """The value of ``expr`` for every row of the frame, as :func:`evaluate_frame` gives it."""
+        expression = parse(expr) if isinstance(expr, str) else expr
+        check_columns(expression, self.frame.columns, self.context, needs_event_keys=True)
+        return to_series(self.eval(expression.root), self.frame.index)
 
     def eval(self, node: Node) -> Vec:
         match node:
-            case NumberLit(value=value):
-                return NumVec(np.full(self.rows, value, dtype=np.float64))
-            case StringLit(value=value):
-                return TextVec(np.full(self.rows, value, dtype=object))
+            case NumberLit() | StringLit():
+                return literal(node, self.rows)
             case BoolLit(value=value):
                 return BoolVec(np.full(self.rows, value, dtype=bool))
             case Reference():
@@ -108,7 +132,7 @@ class _FrameEvaluator:
             case Arithmetic(op=op, left=left, right=right):
                 return NumVec(kernels.arithmetic(op, self.arith(left), self.arith(right)))
             case Comparison(op=op, left=left, right=right):
-                return BoolVec(compare(op, self.eval(left), self.eval(right)))
+                return BoolVec(self.compare(op, left, right))
             case Logical(op="and", left=left, right=right):
                 return BoolVec(self.eval(left).truth() & self.eval(right).truth())
             case Logical(left=left, right=right):
@@ -124,25 +148,48 @@ class _FrameEvaluator:
     def arith(self, node: Node) -> np.ndarray:
         return self.eval(node).arith(self.context.missing_codes)
 
-    def column(self, name: str) -> np.ndarray:
+    def compare(self, op: str, left: Node, right: Node) -> np.ndarray:
+        # Text compared with a literal depends on the text alone, so each distinct text is
+        # compared once and the answers spread to the rows by code.
+        if isinstance(right, NumberLit | StringLit):
+            text = self.eval(left)
+            if isinstance(text, TextVec):
+                codes = text.factors[0]
+                return compare(op, text.distinct(), literal(right, len(text.factors[1])))[codes]
+            return compare(op, text, self.eval(right))
+        if isinstance(left, NumberLit | StringLit):
+            text = self.eval(right)
+            if isinstance(text, TextVec):
+                codes = text.factors[0]
+                return compare(op, literal(left, len(text.factors[1])), text.distinct())[codes]
+            return compare(op, self.eval(left), text)
+        return compare(op, self.eval(left), self.eval(right))
+
+    def column(self, name: str) -> TextVec:
         if name not in self._columns:
-            self._columns[name] = column_texts(self.frame[name])
+            self._columns[name] = TextVec(factors=column_factors(self.frame[name]))
         return self._columns[name]
 
-    def read(self, reference: Reference) -> Vec:
-        values = self.column(column_of(reference))
+    def read(self, reference: Reference) -> TextVec:
+        if reference not in self._references:
+            self._references[reference] = self._read(reference)
+        return self._references[reference]
+
+    def _read(self, reference: Reference) -> TextVec:
+        vec = self.column(column_of(reference))
         if reference.event is not None:
-            values = self.from_event(reference.event, values)
-        vec = TextVec(values)
+            vec = TextVec(self.from_event(reference.event, vec.values))
         if reference.code is None:
             return vec
-        numbers = vec.numbers()
-        checked = ~np.isnan(numbers) & (numbers != 0)
-        return TextVec(np.where(checked, "1", "0").astype(object))
+        codes, uniques = vec.factors
+        numbers = parse_numbers(uniques)
+        ticked = (~np.isnan(numbers) & (numbers != 0)).astype(np.intp)[codes]
+        # A checkbox term reads "1" when ticked, else "0".
+        return TextVec(factors=(ticked, pd.Series(_CHECKBOX_TEXTS)))
 
     def from_event(self, event: str, values: np.ndarray) -> np.ndarray:
-        record_ids = self.column(self.context.record_id)
-        events = self.column(self.context.event_column)
+        record_ids = self.column(self.context.record_id).values
+        events = self.column(self.context.event_column).values
         in_event = events == event
         event_ids = pd.Index(record_ids[in_event])
         first = ~event_ids.duplicated(keep="first")
@@ -153,6 +200,30 @@ class _FrameEvaluator:
         from_rows = values[in_event][first]
         other = np.where(found >= 0, from_rows[np.maximum(found, 0)], "")
         return np.where(in_event, values, other).astype(object)
+
+
+def literal(node: NumberLit | StringLit, rows: int) -> Vec:
+    """A literal's value on ``rows`` rows."""
+    if isinstance(node, NumberLit):
+        return NumVec.constant(node.value, rows)
+    return TextVec.constant(node.value, rows)
+
+
+def column_factors(column: pd.Series) -> Factors:
+    """A frame column's texts as codes into distinct texts, read as :func:`column_texts` reads
+    them (None/NaN blank, non-strings through ``str``) without building the texts."""
+    if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+        codes, found = pd.factorize(column_texts(column))
+        return codes, pd.Series(found, dtype=object)
+    # factorize gives None, NaN and pd.NA the code -1, which becomes the code of "".
+    codes, found = pd.factorize(column.to_numpy(dtype=object))
+    texts = list(found)
+    blank = codes < 0
+    if blank.any():
+        if "" not in texts:
+            texts.append("")
+        codes[blank] = texts.index("")
+    return codes, pd.Series(texts, dtype=object)
 
 
 def column_texts(column: pd.Series) -> np.ndarray:
@@ -189,6 +260,8 @@ def _text_equal(left: Vec, right: Vec) -> np.ndarray:
     # so it can equal a non-numeric text only when both are blank.
     if isinstance(left, NumVec | BoolVec) or isinstance(right, NumVec | BoolVec):
         return left.blank() & right.blank()
+    if isinstance(left, TextVec) and isinstance(right, TextVec):
+        return left.equals(right)
     return np.asarray(left.texts() == right.texts(), dtype=bool)
 
 

@@ -25,6 +25,9 @@ from numpy.dtypes import StringDType
 
 from instruments.logic.values import NUMERIC_TEXT
 
+# Codes into distinct texts, as pandas.factorize gives them.
+Factors = tuple[np.ndarray, pd.Series]
+
 
 class Vec(ABC):
     """One value per row."""
@@ -63,6 +66,14 @@ class NumVec(Vec):
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
+        self._constant: np.ndarray | None = None
+
+    @classmethod
+    def constant(cls, number: float, rows: int) -> NumVec:
+        """The same number on every row, whose text is then written once."""
+        vec = cls(np.full(rows, number, dtype=np.float64))
+        vec._constant = format_numbers(np.array([number]))
+        return vec
 
     def numbers(self) -> np.ndarray:
         return self.values
@@ -71,6 +82,8 @@ class NumVec(Vec):
         return self.values
 
     def texts_where(self, rows: np.ndarray) -> np.ndarray:
+        if self._constant is not None:
+            return np.repeat(self._constant, np.count_nonzero(rows))
         return format_numbers(self.values[rows])
 
     def blank(self) -> np.ndarray:
@@ -112,20 +125,52 @@ class BoolVec(Vec):
 
 class TextVec(Vec):
     """Text per row. Readings are worked out once per distinct text and spread by code, which
-    is what keeps a 100 000-row column with a handful of choice codes cheap."""
+    is what keeps a 100 000-row column with a handful of choice codes cheap.
 
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
+    A TextVec is made from its texts, from its factors (codes into distinct texts, as
+    :func:`pandas.factorize` gives them) or both; whichever is missing is worked out on first use.
+    """
 
-    @cached_property
-    def _factors(self) -> tuple[np.ndarray, pd.Series]:
-        codes, uniques = pd.factorize(self.values)
-        return codes, pd.Series(uniques, dtype=object)
+    def __init__(self, values: np.ndarray | None = None, factors: Factors | None = None) -> None:
+        if values is None and factors is None:
+            raise TypeError("a TextVec needs its values or its factors")
+        self._values = values
+        self._factors = factors
+
+    @classmethod
+    def constant(cls, text: str, rows: int) -> TextVec:
+        """The same text on every row."""
+        return cls(factors=(np.zeros(rows, dtype=np.intp), pd.Series([text], dtype=object)))
+
+    @property
+    def values(self) -> np.ndarray:
+        """Each row's text, an object array of ``str``."""
+        if self._values is None:
+            codes, uniques = self.factors
+            self._values = uniques.to_numpy(dtype=object)[codes]
+        return self._values
+
+    @property
+    def factors(self) -> Factors:
+        """Each row's code and the distinct texts the codes index."""
+        if self._factors is None:
+            codes, uniques = pd.factorize(self.values)
+            self._factors = codes, pd.Series(uniques, dtype=object)
+        return self._factors
+
+    def distinct(self) -> TextVec:
+        """The distinct texts, one per row, in code order."""
+        return TextVec(self.factors[1].to_numpy(dtype=object))
 
     @cached_property
     def _numbers(self) -> np.ndarray:
-        codes, uniques = self._factors
+        codes, uniques = self.factors
         return parse_numbers(uniques)[codes]
+
+    @cached_property
+    def _blank(self) -> np.ndarray:
+        codes, uniques = self.factors
+        return (uniques == "").to_numpy(dtype=bool)[codes]
 
     def numbers(self) -> np.ndarray:
         return self._numbers
@@ -133,7 +178,7 @@ class TextVec(Vec):
     def arith(self, missing_codes: frozenset[str]) -> np.ndarray:
         if not missing_codes:
             return self._numbers
-        codes, uniques = self._factors
+        codes, uniques = self.factors
         missing = uniques.isin(missing_codes).to_numpy(dtype=bool)[codes]
         return np.where(missing, np.nan, self._numbers)
 
@@ -144,14 +189,23 @@ class TextVec(Vec):
         return self.values
 
     def blank(self) -> np.ndarray:
-        return self.values == ""
+        return self._blank
 
     def truth(self) -> np.ndarray:
         numbers = self._numbers
-        return np.where(np.isnan(numbers), ~self.blank(), numbers != 0)
+        return np.where(np.isnan(numbers), ~self._blank, numbers != 0)
 
     def outputs(self) -> np.ndarray:
-        return np.where(self.blank(), np.array(None, dtype=object), self.values)
+        return np.where(self._blank, np.array(None, dtype=object), self.values)
+
+    def equals(self, other: TextVec) -> np.ndarray:
+        """Whether each row's text is exactly ``other``'s, matched through the distinct texts."""
+        codes, uniques = self.factors
+        other_codes, other_uniques = other.factors
+        # Where each of other's distinct texts sits among ours (-1: none of ours).
+        position = pd.Index(uniques).get_indexer(pd.Index(other_uniques))
+        matched = position[other_codes]
+        return (matched == codes) & (matched >= 0)
 
 
 class MixedVec(Vec):
