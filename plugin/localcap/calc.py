@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from instruments.logic import LogicError, UnknownFieldError, evaluate_frame, parse
+from instruments.logic import FrameLogic, LogicError, UnknownFieldError, parse
 from instruments.logic.values import format_number
 from plugin.localcap.project import Project
 from plugin.localcap.record_filters import logic_context, logic_frame
@@ -59,14 +59,16 @@ def recompute(project: Project, store: Store) -> set[StoreKey]:
         rows = list(all_rows.values())
         if not rows:
             return changed
-        frame = logic_frame(project, rows, all_rows)
+        # one reading of each column for every calculation of the round (the frame is fixed
+        # while the round runs: its results go to the store)
+        logic = FrameLogic(logic_frame(project, rows, all_rows), context)
         round_changed = False
         for item in calcs:
             expression = expressions.get(item.name)
             if expression is None:
                 continue
             try:
-                results = evaluate_frame(expression, frame, context).tolist()
+                results = logic.evaluate(expression).tolist()
             except (UnknownFieldError, LogicError):
                 continue
             for row, result in zip(rows, results, strict=True):
