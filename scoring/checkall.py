@@ -19,7 +19,7 @@ from scoring.proportions import (
     Choices,
     as_asked,
     check_confidence,
-    missing_code_series,
+    missing_code_factors,
     wilson_interval,
 )
 
@@ -128,30 +128,35 @@ def check_all(
     for code in nones:
         if code not in codes:
             raise ValueError(f"none_code '{code}' is not one of the choices {codes}")
-    reasons = missing_code_series(missing, ticks.index)
+    reason_codes, reason_texts = missing_code_factors(missing, ticks.index)
+    asked_a, ticked = asked_b.to_numpy(dtype=bool), option_frame.to_numpy(dtype=bool)
+    coded = reason_codes >= 0
 
-    any_tick = option_frame.any(axis=1)
-    both = any_tick & reasons.notna()
+    any_tick = ticked.any(axis=1)
+    both = any_tick & coded
     if both.any():
         raise ValueError(
             f"{int(both.sum())} respondent(s) hold both ticks and a missing code "
-            f"(first: {both[both].index[0]!r}); a REDCap checkbox holds one or the other"
+            f"(first: {ticks.index[np.flatnonzero(both)[0]]!r}); a REDCap checkbox holds one "
+            "or the other"
         )
-    ignored = int((~asked_b & (any_tick | reasons.notna())).sum())
-    answered = asked_b & any_tick
-    nothing = asked_b & ~any_tick & reasons.isna()
-    by_reason = reasons[asked_b & reasons.notna()].value_counts()
+    ignored = int((~asked_a & (any_tick | coded)).sum())
+    answered = asked_a & any_tick
+    nothing = asked_a & ~any_tick & ~coded
+    by_text = np.array(reason_texts, dtype=object)
+    by_reason = pd.Series(by_text[reason_codes[asked_a & coded]], dtype=object).value_counts()
     missing_counts = {str(k): int(v) for k, v in by_reason.items()}
     missing_counts[BLANK] = int(nothing.sum())
 
-    counts = option_frame[answered].sum(axis=0).to_numpy(dtype=np.int64)
+    counts = ticked[answered].sum(axis=0).astype(np.int64)
     n_respondents = int(answered.sum())
     mention = np.array([code not in nones for code in codes])
     n_responses = int(counts[mention].sum())
     none_with_other = 0
     if nones:
-        others = option_frame.loc[:, mention].any(axis=1)
-        none_with_other = int((answered & option_frame[list(nones)].any(axis=1) & others).sum())
+        others = ticked[:, mention].any(axis=1)
+        chose_none = ticked[:, [codes.index(code) for code in nones]].any(axis=1)
+        none_with_other = int((answered & chose_none & others).sum())
 
     table = _table(
         codes,

@@ -25,7 +25,7 @@ from scoring.proportions import (
     as_asked,
     check_confidence,
     frequencies,
-    missing_code_series,
+    missing_code_factors,
     wilson,
 )
 
@@ -115,12 +115,15 @@ def describe_numeric(
     x_all = pd.to_numeric(values, errors="raise").astype(float)
     if np.isinf(x_all.to_numpy()).any():
         raise ValueError("values must be finite numbers or NaN, found infinity")
-    ignored = int((~asked_b & x_all.notna()).sum())
-    x = x_all[asked_b]
-    reasons = missing_code_series(missing, values.index)[asked_b]
-    reasons = reasons[x.isna()].fillna(BLANK)
+    every, shown = x_all.to_numpy(), asked_b.to_numpy(dtype=bool)
+    ignored = int((~shown & ~np.isnan(every)).sum())
+    x = every[shown]
+    blank = np.isnan(x)
+    codes, texts = missing_code_factors(missing, values.index)
+    by_code = np.array([*texts, BLANK], dtype=object)  # code -1, no missing code, reads "blank"
+    reasons = pd.Series(by_code[codes[shown][blank]], dtype=object)
     missing_counts = {str(k): int(v) for k, v in reasons.value_counts().items()}
-    arr = x.dropna().to_numpy()
+    arr = x[~blank]
     n = int(arr.size)
     notes = [f"{ignored} value(s) from respondents not asked were ignored"] if ignored else []
     nan = float("nan")
@@ -145,7 +148,7 @@ def describe_numeric(
         notes.append(f"fewer than {min_n} values: an unstable estimate")
     return NumericSummary(
         n=n,
-        n_missing=int(x.isna().sum()),
+        n_missing=int(blank.sum()),
         mean=mean,
         sd=sd,
         median=median,

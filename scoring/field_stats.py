@@ -46,6 +46,7 @@ from scoring.questions import (
     n_answered_text,
     numeric_summary,
     question_kind,
+    rows_of,
 )
 from scoring.respondents import Respondents, designated_forms, respondents
 from scoring.tidy import RESPONSE_FIELD, Option, TidyRow, Where
@@ -104,7 +105,7 @@ def question_rows(
         for item in fields:
             if not designated[item.form][index.to_numpy()].any():
                 continue  # the wave does not hold the question's form
-            state = states.loc[index, item.name]
+            state = rows_of(states, item.name, index)
             rows += summary_rows(responses, item, state, where, options)
             if by is None or item.name == by or groups is None:
                 continue

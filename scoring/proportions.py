@@ -161,28 +161,35 @@ def frequencies(
     clash = sorted(set(map(str, keep_missing)) & set(codes))
     if clash or len(set(keep_missing)) != len(list(keep_missing)):
         raise ValueError(f"keep_missing must list distinct missing codes, not choices: {clash}")
-    asked_b = as_asked(asked, answers.index)
-    values = as_codes(answers, "answers")
-    reasons = missing_code_series(missing, answers.index)
-    unknown = sorted(set(values.dropna()) - set(codes))
+    asked_b = as_asked(asked, answers.index).to_numpy(dtype=bool)
+    value_codes, value_texts = code_factors(answers, "answers")
+    reason_codes, reason_texts = missing_code_factors(missing, answers.index)
+    unknown = sorted(set(value_texts) - set(codes))
     if unknown:
         raise ValueError(f"answers hold codes that are not choices: {unknown}; choices are {codes}")
-    both = values.notna() & reasons.notna()
+    answered, coded = value_codes >= 0, reason_codes >= 0
+    both = answered & coded
     if both.any():
         raise ValueError(
             f"{int(both.sum())} respondent(s) hold both an answer and a missing code "
-            f"(first: {both[both].index[0]!r}); a REDCap value is one or the other"
+            f"(first: {answers.index[np.flatnonzero(both)[0]]!r}); a REDCap value is one or "
+            "the other"
         )
-    ignored = int((~asked_b & (values.notna() | reasons.notna())).sum())
-    values, reasons = values[asked_b], reasons[asked_b]
-    reasons = reasons.where(values.notna() | reasons.notna(), BLANK)
+    ignored = int((~asked_b & (answered | coded)).sum())
+    reason_counts = counts_by_text(reason_codes[asked_b & coded], reason_texts)
+    blank = int((asked_b & ~answered & ~coded).sum())
+    if blank:
+        reason_counts[BLANK] = blank
 
     labels = dict(missing_labels or {})
-    order = list(labels) + sorted(set(reasons.dropna()) - set(labels) - {BLANK}) + [BLANK]
-    by_reason = reasons.value_counts().reindex(order, fill_value=0)
-    missing_counts = {str(k): int(v) for k, v in by_reason.items()}
+    order = list(labels) + sorted(set(reason_counts) - set(labels) - {BLANK}) + [BLANK]
+    missing_counts = {str(k): reason_counts.get(k, 0) for k in order}
     kept = tuple(str(c) for c in keep_missing)
-    choice_counts = values.value_counts().reindex(codes, fill_value=0).to_numpy()
+    slot = {code: i for i, code in enumerate(codes)}
+    choice_of = np.array([slot[text] for text in value_texts], dtype=np.int64)
+    choice_counts = np.bincount(
+        choice_of[value_codes[asked_b & answered]], minlength=len(codes)
+    ).astype(np.int64)
     kept_counts = np.array([missing_counts.get(c, 0) for c in kept], dtype=int)
     n_answered = int(choice_counts.sum())
     denominator = n_answered + int(kept_counts.sum())
@@ -257,25 +264,70 @@ def as_asked(asked: pd.Series, index: pd.Index) -> pd.Series:
 
 def as_codes(values: pd.Series, what: str) -> pd.Series:
     """Non-missing values as ``str`` codes in an object Series (NaN stays NaN)."""
+    codes, texts = code_factors(values, what)
+    by_code = np.array([*texts, np.nan], dtype=object)  # code -1 (missing) reads the last
+    return pd.Series(by_code[codes], index=values.index, dtype=object)
+
+
+def code_factors(values: pd.Series, what: str) -> tuple[np.ndarray, list[str]]:
+    """``values`` as :func:`as_codes` reads them, factorised: a code per row (-1 where missing)
+    and the distinct ``str`` texts the codes stand for, in order of first appearance.
+
+    Each distinct value is read once: a decoded choice column is a Categorical of its ``str``
+    codes and a missing-code column holds ``str`` or None, so neither is turned into text row by
+    row; any other values are (``str`` of each), as they always were.
+    Raises ValueError when a value reads as the empty string (use NaN for 'not answered')."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        plain = values.cat.categories.inferred_type in ("string", "empty")
+        codes, uniques = pd.factorize(values) if plain else pd.factorize(_as_text(values))
+    else:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+        if not all(type(value) is str for value in uniques):
+            codes, uniques = pd.factorize(_as_text(values))
+    texts = [str(value) for value in uniques]
+    if "" in texts:
+        raise ValueError(f"{what} hold empty strings; use NaN for 'not answered'")
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """``str`` of each non-missing value, NaN for the missing ones, as an object array."""
     present = values.notna()
     out = pd.Series(np.nan, index=values.index, dtype=object)
     out[present] = values[present].astype(str).to_numpy(dtype=object)
-    if (out[present] == "").any():
-        raise ValueError(f"{what} hold empty strings; use NaN for 'not answered'")
-    return out
+    return out.to_numpy(dtype=object)
+
+
+def counts_by_text(codes: np.ndarray, texts: Sequence[str]) -> dict[str, int]:
+    """How often each text occurs among ``codes`` (from :func:`code_factors`), the texts never
+    met left out, in order of ``texts``."""
+    found: dict[str, int] = {}
+    for text, count in zip(texts, np.bincount(codes, minlength=len(texts)), strict=True):
+        if count:
+            found[text] = found.get(text, 0) + int(count)
+    return found
 
 
 def missing_code_series(missing: pd.Series | None, index: pd.Index) -> pd.Series:
     """``missing`` as codes on ``index`` (all NaN when None); a ValueError when its index differs
     or it holds the code reserved for blank answers."""
+    codes, texts = missing_code_factors(missing, index)
+    by_code = np.array([*texts, np.nan], dtype=object)
+    return pd.Series(by_code[codes], index=index, dtype=object)
+
+
+def missing_code_factors(
+    missing: pd.Series | None, index: pd.Index
+) -> tuple[np.ndarray, list[str]]:
+    """:func:`missing_code_series` factorised (see :func:`code_factors`)."""
     if missing is None:
-        return pd.Series(np.nan, index=index, dtype=object)
+        return np.full(len(index), -1, dtype=np.int64), []
     if not missing.index.equals(index):
         raise ValueError("missing must have the same index as the answers")
-    codes = as_codes(missing, "missing")
-    if (codes == BLANK).any():
+    codes, texts = code_factors(missing, "missing")
+    if BLANK in texts:
         raise ValueError(f"'{BLANK}' is reserved for 'asked, no answer'; it is not a missing code")
-    return codes
+    return codes, texts
 
 
 def check_confidence(confidence: float) -> None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
+import numpy as np
 import pandas as pd
 
 from instruments.model import Field, Instrument
@@ -119,13 +120,13 @@ def choice_inputs(
     index = asked.index
     labels = {code.code: code.label for code in responses.instrument.missing_codes}
     more = {
-        "missing": responses.missing.loc[index, item.name],
+        "missing": rows_of(responses.missing, item.name, index),
         "missing_labels": labels,
         "keep_missing": [code for code in options.keep_missing if code in labels],
         "confidence": options.confidence,
         "small_below": options.small_below,
     }
-    answers = responses.frame.loc[index, item.name]
+    answers = rows_of(responses.frame, item.name, index)
     return answers, list(responses.labels(item.name).items()), more
 
 
@@ -146,11 +147,10 @@ def likert_summary(
     answers, choices, more = choice_inputs(responses, item, asked, options)
     likert = describe_likert(answers, asked, choices, **more)
     codes = [float(code) for code in item.choice_codes()]
-    values = pd.to_numeric(responses.frame.loc[index, item.name].astype("object"), errors="coerce")
     mean = describe_numeric(
-        values.astype(float),
+        as_numbers(rows_of(responses.frame, item.name, index)),
         asked,
-        missing=responses.missing.loc[index, item.name],
+        missing=rows_of(responses.missing, item.name, index),
         confidence=options.confidence,
         bounds=(min(codes), max(codes)),
         min_n=options.min_n,
@@ -164,14 +164,16 @@ def checkall_table(
     """Percent of respondents, of responses and of those asked, per option, among ``asked``."""
     index = asked.index
     columns = {code: checkbox_column(item.name, code) for code in item.choice_codes()}
-    ticks = responses.frame.loc[index, list(columns.values())]
-    ticks = ticks.set_axis(list(columns), axis=1).fillna(False).astype(bool)
+    boxes = rows_of(responses.frame, list(columns.values()), index)
+    ticks = pd.DataFrame(
+        boxes.to_numpy(dtype=bool, na_value=False), index=boxes.index, columns=list(columns)
+    )
     return check_all(
         ticks,
         list(responses.labels(item.name).items()),
         asked=asked,
         none_code=item.none_codes(),
-        missing=responses.missing.loc[index, item.name],
+        missing=rows_of(responses.missing, item.name, index),
         confidence=options.confidence,
         small_below=options.small_below,
     )
@@ -182,11 +184,10 @@ def numeric_summary(
 ) -> NumericSummary:
     """n, mean (t interval inside :func:`value_bounds`), SD, quartiles, range among ``asked``."""
     index = asked.index
-    values = responses.frame.loc[index, item.name]
     return describe_numeric(
-        pd.to_numeric(values.astype("object"), errors="coerce").astype(float),
+        as_numbers(rows_of(responses.frame, item.name, index)),
         asked,
-        missing=responses.missing.loc[index, item.name],
+        missing=rows_of(responses.missing, item.name, index),
         confidence=options.confidence,
         bounds=value_bounds(item),
         min_n=options.min_n,
@@ -195,9 +196,38 @@ def numeric_summary(
 
 def n_answered_text(responses: Responses, item: Field, asked: pd.Series) -> int:
     """How many of those asked wrote something."""
-    values = responses.frame.loc[asked.index, item.name]
-    written = values.notna() & (values.astype("string").str.strip() != "")
-    return int((asked & written.fillna(False).astype(bool)).sum())
+    values = rows_of(responses.frame, item.name, asked.index)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    held = np.array([str(value).strip() != "" for value in uniques], dtype=bool)
+    written = np.append(held, False)[codes]  # code -1, missing, reads the last
+    return int((asked.to_numpy(dtype=bool) & written).sum())
+
+
+@overload
+def rows_of(frame: pd.DataFrame, columns: str, index: pd.Index) -> pd.Series: ...
+@overload
+def rows_of(frame: pd.DataFrame, columns: list[str], index: pd.Index) -> pd.DataFrame: ...
+def rows_of(
+    frame: pd.DataFrame, columns: str | list[str], index: pd.Index
+) -> pd.Series | pd.DataFrame:
+    """``frame.loc[index, columns]``, without the lookup when ``index`` is all of the frame's
+    rows in order (every question's overall summary)."""
+    if index.equals(frame.index):
+        return frame[columns]
+    return frame.loc[index, columns]
+
+
+def as_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as float, what cannot be read as a number NaN: each category of a choice
+    column (its codes) is read once, not each row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories.to_numpy(dtype=object), dtype=object)
+        numbers = pd.to_numeric(categories, errors="coerce").astype(float).to_numpy()
+        by_code = np.append(numbers, np.nan)  # code -1, missing, reads the last
+        return pd.Series(by_code[values.cat.codes.to_numpy()], index=values.index, name=values.name)
+    if values.dtype == np.float64:
+        return values.copy()
+    return pd.to_numeric(values.astype("object"), errors="coerce").astype(float)
 
 
 def _is_number(text: str) -> bool:

@@ -230,11 +230,18 @@ def holds_value(fld: Field, raw: pd.DataFrame, missing_codes: Sequence[str] = ()
     ticked box (an option's, or a missing-data code's ``field___code`` column). (``frame`` will
     not do: it carries key fields into rows that never held them.)"""
     if fld.type != "checkbox":
-        texts = pd.Series(raw[fld.name].to_numpy(dtype=object), dtype=object)
-        return (texts.astype(str).str.strip() != "").to_numpy(dtype=bool)
+        return written(raw[fld.name].to_numpy(dtype=object))
     columns = field_columns(fld) + [checkbox_column(fld.name, code) for code in missing_codes]
     present = [column for column in columns if column in raw.columns]
     return (raw[present].to_numpy(dtype=object) == "1").any(axis=1)
+
+
+def written(texts: np.ndarray) -> np.ndarray:
+    """Whether each cell holds more than white space (a None or NaN cell counts as written, as
+    its text does). Each distinct text is read once: an export repeats its few codes."""
+    codes, uniques = pd.factorize(texts)
+    held = np.array([str(text).strip() != "" for text in uniques], dtype=bool)
+    return np.append(held, True)[codes]  # code -1, a None or NaN cell, reads the last
 
 
 def _row_state(forms: pd.DataFrame) -> pd.Series:
