@@ -23,7 +23,6 @@ from instruments.dictionary.structure import project_structure
 from instruments.model import Instrument
 from instruments.translate import languages
 from instruments.translation_file import translation_files
-from plugin.localcap import create_app, serve_in_thread
 from plugin.localcap.admin import LocalcapAdmin
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
 from reports.files import PRIVATE_FILE, PRIVATE_FOLDER, write_atomically
@@ -135,6 +134,10 @@ class Localcap:
 @contextmanager
 def embedded_localcap(instance: Instance) -> Iterator[Localcap]:
     """localcap over the instance's database, running in a thread for the block."""
+    # the server is imported here, not above: only the embedded default runs it, and a command
+    # that reads the instance (qiscan stats) should not load it
+    from plugin.localcap import create_app, serve_in_thread
+
     super_token = instance_super_token(instance)
     app = create_app(instance.localcap_db, base_url=embedded_base_url(), super_token=super_token)
     server = serve_in_thread(app)

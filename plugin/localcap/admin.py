@@ -16,10 +16,12 @@ from urllib.parse import urljoin
 
 import requests
 
-from plugin.localcap.project_setup import PATH
 from plugin.redcap.errors import RedcapApiError, RedcapTransportError, redact
 from plugin.redcap.transport import RetryPolicy, with_retries
 
+# Where localcap's project setup answers; defined here, the light side, so that this client does
+# not import the server that serves it (project_setup imports it from here).
+PATH = "/localcap/project-setup/"
 ITEM = (
     '<?xml version="1.0" encoding="UTF-8" ?><item><project_title>{title}</project_title>'
     "<purpose>0</purpose><is_longitudinal>{longitudinal}</is_longitudinal></item>"

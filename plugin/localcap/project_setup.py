@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 
 from plugin.localcap import answers
+from plugin.localcap.admin import PATH
 from plugin.localcap.errors import INTERNAL_ERROR, NO_PERMISSION, ApiError
 from plugin.localcap.params import Params
 from plugin.localcap.server import whole_body
@@ -35,7 +36,6 @@ from plugin.localcap.storage import (
     set_translation,
 )
 
-PATH = "/localcap/project-setup/"
 NOT_A_PROJECT = "The parameter 'project_token' does not name a project of this localcap."
 MISSING = "The parameter '{name}' is missing: the setting '{setting}' needs it."
 NOT_POST = "The localcap project setup takes POST requests only."
