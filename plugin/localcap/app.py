@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -48,6 +49,7 @@ from plugin.localcap.project_info import (
     version,
 )
 from plugin.localcap.project_settings import import_project_settings
+from plugin.localcap.record_writers import StreamedAnswer
 from plugin.localcap.records_delete import delete_records
 from plugin.localcap.records_export import export_records
 from plugin.localcap.records_import import import_records
@@ -81,7 +83,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 # batch of records needs (redcap-api.md §7: 100 to 1000 records a call).
 MAX_BODY = 32 * 1024 * 1024
 
-Write = Callable[[Database, Project, Params, str], answers.Answer]
+Write = Callable[[Database, Project, Params, str], answers.Answer | StreamedAnswer]
 Read = Callable[[Project, Params], answers.Answer]
 
 # (content, action) -> handler; resolve_action gives the action REDCap assumes when none is sent.
@@ -140,7 +142,7 @@ def resolve_action(params: Params) -> str:
     return "import"
 
 
-def dispatch(db: Database, params: Params) -> answers.Answer:
+def dispatch(db: Database, params: Params) -> answers.Answer | StreamedAnswer:
     """Answer one API call. The token is checked first (403 when unknown); the super token may only
     read ``version`` and create a project; ``ApiError`` carries every refusal."""
     caller = db.caller(params.text("token"))
@@ -170,7 +172,9 @@ def dispatch(db: Database, params: Params) -> answers.Answer:
     return write(db, project, params, caller.username)
 
 
-def _respond(answer: answers.Answer) -> Response:
+def _respond(answer: answers.Answer | StreamedAnswer) -> Response:
+    if isinstance(answer, StreamedAnswer):
+        return Response(answer.pieces, status=answer.status, content_type=answer.content_type)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)
 
 
@@ -201,16 +205,27 @@ def create_app(
             return _respond(answers.error(NOT_IMPLEMENTED, params.return_format, 501))
         whole_body()  # refused (413) past MAX_BODY, before the form is read
         params = Params(request.form)
+        # A streamed answer still reads the database after this returns: its connection closes
+        # when the response does.
+        opened = ExitStack()
         try:
-            with open_database(app.config["LOCALCAP_DB"]) as db:
-                return _respond(dispatch(db, params))
+            db = opened.enter_context(open_database(app.config["LOCALCAP_DB"]))
+            answer = dispatch(db, params)
         except ApiError as exc:
+            opened.close()
             return _respond(answers.error(exc.message, params.return_format, exc.status))
         except Exception:
+            opened.close()
             # A REDCap-shaped error body lets clients report the failure instead of failing to
             # parse an HTML page; the traceback goes to the server's log, never to the client.
             app.logger.exception("localcap failed on content=%s", params.content)
             return _respond(answers.error(INTERNAL_ERROR, params.return_format, 500))
+        if not isinstance(answer, StreamedAnswer):
+            opened.close()
+            return _respond(answer)
+        response = _respond(answer)
+        response.call_on_close(opened.close)
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> Response | tuple[str, int]:

@@ -10,9 +10,9 @@ designated for the event is blank, on a designated one ``0`` by default.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from instruments.naming import checkbox_column
 from instruments.validation_types import lookup
@@ -51,10 +51,16 @@ class Lookups:
 
     @classmethod
     def load(
-        cls, db: Database, project: Project, records: list[str], selected: list[Field]
+        cls,
+        db: Database,
+        project: Project,
+        records: list[str],
+        selected: list[Field],
+        documents: dict[str, str] | None = None,
     ) -> Lookups:
-        """The lookups for ``records``; file names only when a file field is among ``selected``."""
-        found = cls()
+        """The lookups for ``records``; file names only when a file field is among ``selected``
+        (or ``documents``, when they were read already)."""
+        found = cls(documents=dict(documents or {}))
         unique = sorted(set(records))
         for part in chunks(unique):
             marks = ", ".join("?" for _ in part)
@@ -190,6 +196,14 @@ class Column:
     kind: str  # "id", "fixed", "timestamp", "field", "option"
     item: Field | None = None
     index: int = 0
+    plain: bool = False  # a field's cell is its stored value as it is
+
+    @property
+    def form(self) -> str:
+        """The form whose rows show the column: its field's, or its survey's for a timestamp."""
+        if self.item is not None:
+            return self.item.form
+        return self.name.removesuffix("_timestamp") if self.kind == "timestamp" else ""
 
 
 def flat_columns(project: Project, selected: list[Field], options: ExportOptions) -> list[Column]:
@@ -228,34 +242,58 @@ def flat_columns(project: Project, selected: list[Field], options: ExportOptions
                     Column(checkbox_column(item.name, code), header, "option", item, index)
                 )
         else:
-            columns.append(Column(item.name, _plain(item.label), "field", item))
+            plain = not (
+                item.status
+                or item.field_type == "file"
+                or (options.decimal and _numeric(item))
+                or (options.label and item.labels)
+            )
+            columns.append(Column(item.name, _plain(item.label), "field", item, plain=plain))
     return columns
 
 
-def flat_values(
-    project: Project, row: RecordRow, columns: Sequence[Column], writer: ValueWriter
-) -> dict[str, Cell]:
-    """One export row's cells by column; a form the row does not own leaves its columns blank."""
-    out: dict[str, Cell] = {}
-    boxes: dict[str, list[str]] = {}
+def flat_table(
+    project: Project, rows: list[RecordRow], columns: Sequence[Column], writer: ValueWriter
+) -> list[dict[str, Cell]]:
+    """The export rows' cells by column, built a column at a time; a form a row does not own
+    leaves its columns blank."""
+    owned: dict[str, list[bool]] = {}
+    boxes: dict[str, list[list[str]]] = {}
+    built: list[list[Cell]] = []
     for column in columns:
-        item = column.item
+        name, item = column.name, column.item
         if column.kind == "id":
-            out[column.name] = row.record
-        elif column.kind == "fixed":
-            out[column.name] = _fixed(column.name, row, writer)
-        elif column.kind == "timestamp":
-            form = column.name.removesuffix("_timestamp")
-            out[column.name] = writer.response(row, form)[1] if owns(project, row, form) else ""
-        elif item is not None and not owns(project, row, item.form):
-            out[column.name] = ""
-        elif item is not None and column.kind == "option":
+            built.append([row.record for row in rows])
+            continue
+        if column.kind == "fixed":
+            built.append([_fixed(name, row, writer) for row in rows])
+            continue
+        form = column.form
+        if form not in owned:
+            owned[form] = [owns(project, row, form) for row in rows]
+        shown = zip(rows, owned[form], strict=True)
+        if column.plain:
+            built.append([row.values.get(name, "") if mine else "" for row, mine in shown])
+        elif item is None:  # a survey's timestamp
+            built.append([writer.response(row, form)[1] if mine else "" for row, mine in shown])
+        elif column.kind == "option":
             if item.name not in boxes:
-                boxes[item.name] = writer.checkbox(item, row)
-            out[column.name] = boxes[item.name][column.index]
-        elif item is not None:
-            out[column.name] = writer.value(item, row)
-    return out
+                boxes[item.name] = [
+                    writer.checkbox(item, row) if mine else [] for row, mine in shown
+                ]
+            index = column.index
+            built.append(
+                [
+                    options[index] if mine else ""
+                    for options, mine in zip(boxes[item.name], owned[form], strict=True)
+                ]
+            )
+        else:
+            built.append([writer.value(item, row) if mine else "" for row, mine in shown])
+    if not built:
+        return [{} for _ in rows]
+    names = [column.name for column in columns]
+    return [dict(zip(names, cells, strict=True)) for cells in zip(*built, strict=True)]
 
 
 def _fixed(name: str, row: RecordRow, writer: ValueWriter) -> Cell:
@@ -270,26 +308,99 @@ def _fixed(name: str, row: RecordRow, writer: ValueWriter) -> Cell:
     return writer.identifier(row)
 
 
-def flat_answer(
-    project: Project,
-    rows: list[RecordRow],
-    selected: list[Field],
-    lookups: Lookups,
-    options: ExportOptions,
-) -> answers.Answer:
-    """The flat record export in the requested format (JSON, CSV or XML)."""
-    columns = flat_columns(project, selected, options)
-    writer = ValueWriter(project, lookups, options)
-    values = [flat_values(project, row, columns, writer) for row in rows]
-    names = [column.name for column in columns]
-    if options.fmt == "csv":
-        headers = [column.header for column in columns] if options.label_headers else names
-        lines = [answers.csv_line(headers, options.delimiter)]
-        lines += [
-            answers.csv_line((row[name] for name in names), options.delimiter) for row in values
-        ]
-        return answers.Answer("".join(lines), answers.CSV_TYPE)
-    return answers.table(values, options.fmt, names)
+@dataclass(frozen=True)
+class StreamedAnswer:
+    """An answer sent in pieces as they are written (an export too large to hold whole)."""
+
+    pieces: Iterator[str]
+    content_type: str
+    status: int = 200
+
+
+class RowText(Protocol):
+    """An export's text written a chunk of rows at a time: ``head()``, ``rows()`` per chunk in
+    order, then ``tail()``; together they are the whole answer's body."""
+
+    def head(self) -> str: ...
+
+    def rows(self, rows: list[RecordRow], lookups: Lookups) -> str: ...
+
+    def tail(self) -> str: ...
+
+
+class FlatText:
+    """The flat record export (JSON, CSV or XML) written a chunk of rows at a time."""
+
+    def __init__(self, project: Project, selected: list[Field], options: ExportOptions) -> None:
+        self.project = project
+        self.options = options
+        self.columns = flat_columns(project, selected, options)
+        self.names = [column.name for column in self.columns]
+        self.started = False
+
+    def head(self) -> str:
+        """What comes before the first row: ``[``, the CSV header line or the XML preamble."""
+        if self.options.fmt == "json":
+            return "["
+        if self.options.fmt == "csv":
+            headers = (
+                [column.header for column in self.columns]
+                if self.options.label_headers
+                else self.names
+            )
+            return answers.csv_line(headers, self.options.delimiter)
+        return f"{answers.XML_HEAD}\n<records>\n"
+
+    def rows(self, rows: list[RecordRow], lookups: Lookups) -> str:
+        """The text of ``rows``, which follow those already written."""
+        writer = ValueWriter(self.project, lookups, self.options)
+        cells = flat_table(self.project, rows, self.columns, writer)
+        if self.options.fmt == "json":
+            text = ",".join(answers.php_json(row) for row in cells)
+            if text and self.started:
+                text = "," + text
+            self.started = self.started or bool(text)
+            return text
+        if self.options.fmt == "csv":
+            delimiter = self.options.delimiter
+            return "".join(
+                answers.csv_line((row[name] for name in self.names), delimiter) for row in cells
+            )
+        return "".join(answers.xml_item(row, self.names) + "\n" for row in cells)
+
+    def tail(self) -> str:
+        """What closes the answer after the last row."""
+        if self.options.fmt == "json":
+            return "]"
+        return "" if self.options.fmt == "csv" else "</records>\n"
+
+
+class EavText:
+    """The EAV record export: its columns depend on every row, so it is written in its tail."""
+
+    def __init__(self, project: Project, selected: list[Field], options: ExportOptions) -> None:
+        self.project = project
+        self.selected = selected
+        self.options = options
+        self.found: list[RecordRow] = []
+        self.lookups = Lookups()
+
+    def head(self) -> str:
+        """Nothing: the columns are known once every row is."""
+        return ""
+
+    def rows(self, rows: list[RecordRow], lookups: Lookups) -> str:
+        """Keep ``rows`` and their lookups for the tail."""
+        self.found += rows
+        self.lookups.dags.update(lookups.dags)
+        self.lookups.responses.update(lookups.responses)
+        self.lookups.documents.update(lookups.documents)
+        return ""
+
+    def tail(self) -> str:
+        """The whole EAV answer's body."""
+        answer = eav_answer(self.project, self.found, self.selected, self.lookups, self.options)
+        return str(answer.body)
 
 
 def eav_answer(

@@ -7,7 +7,10 @@ project with REDCap's error texts; records are narrowed by ``records``, the date
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from plugin.localcap import answers
 from plugin.localcap.errors import ONLY_DESCRIPTIVE, ApiError, invalid_values
@@ -19,9 +22,27 @@ from plugin.localcap.record_filters import (
     records_changed,
     restrict,
 )
-from plugin.localcap.record_writers import Lookups, eav_answer, flat_answer
-from plugin.localcap.rows import RecordRow, load_rows, ordered, record_names
+from plugin.localcap.record_writers import (
+    EavText,
+    FlatText,
+    Lookups,
+    RowText,
+    StreamedAnswer,
+)
+from plugin.localcap.rows import (
+    RecordRow,
+    chunks,
+    eav_key,
+    load_rows,
+    natural_key,
+    ordered,
+    record_names,
+)
 from plugin.localcap.storage import Database, now
+
+CHUNK = 500  # records read and written at a time
+WHOLE_PIECES = 4  # an answer of at most this many pieces (about two chunks) is sent whole
+_LOGGED = 20  # records the log entry names
 
 
 @dataclass(frozen=True)
@@ -91,12 +112,10 @@ def select_events(project: Project, events: list[str]) -> set[int] | None:
 
 
 def candidate_records(db: Database, project: Project, params: Params) -> list[str]:
-    """The records an export may return: those listed in ``records`` and changed within the
-    date range, when given."""
-    records = record_names(db, project.project_id)
+    """The records an export may return, in no particular order: those listed in ``records``
+    (looked up alone when listed) and changed within the date range, when given."""
     wanted = params.listing("records")
-    if wanted:
-        records = restrict(records, set(wanted))
+    records = record_names(db, project.project_id, wanted or None)
     begin, end = params.text("dateRangeBegin"), params.text("dateRangeEnd")
     if begin.strip() or end.strip():
         window = date_window(begin, end, now())
@@ -104,42 +123,129 @@ def candidate_records(db: Database, project: Project, params: Params) -> list[st
     return records
 
 
-def export_rows(
+@dataclass
+class ExportPlan:
+    """What an export reads, checked before the first byte is written: the candidate records in
+    REDCap's order, the fields whose values it needs (None: all), the events and forms whose
+    rows it keeps, and its ``filterLogic``."""
+
+    project: Project
+    selected: list[Field]
+    records: list[str]
+    fields: list[str] | None
+    events: set[int] | None
+    forms: set[str]
+    logic: str
+    eav: bool
+
+    @property
+    def chunk(self) -> int:
+        """Records read at a time: all of them when ``filterLogic`` or EAV needs every row."""
+        return max(len(self.records), 1) if self.logic.strip() or self.eav else CHUNK
+
+    def rows(self, db: Database, records: list[str]) -> list[RecordRow]:
+        """The exported rows of ``records`` (candidates in REDCap's order), in order."""
+        project = self.project
+        all_rows = load_rows(db, project, records, self.fields)
+        rows = ordered(project, all_rows.values(), eav=self.eav)
+        if self.logic.strip():
+            rows = apply_filter_logic(project, self.logic, rows, all_rows)
+        return [
+            row
+            for row in rows
+            if (self.events is None or row.event_id in self.events)
+            and (not row.instrument or row.instrument in self.forms)
+        ]
+
+
+def plan_export(
     db: Database, project: Project, params: Params, selected: list[Field], eav: bool
-) -> tuple[list[RecordRow], Lookups]:
-    """The rows to write, in order, and what the writers look up besides the rows."""
+) -> ExportPlan:
+    """Check the events and date range and list the candidate records in order.
+
+    Only the selected fields' values are read, unless ``filterLogic`` (which may name any
+    field) is given.
+    """
     events = select_events(project, params.listing("events"))
     records = candidate_records(db, project, params)
-    all_rows = load_rows(db, project, records)
-    rows = ordered(project, all_rows.values(), eav=eav)
+    records.sort(key=eav_key if eav else natural_key)
     logic = params.text("filterLogic")
-    if logic.strip():
-        rows = apply_filter_logic(project, logic, rows, all_rows)
+    every = [item for item in project.data_fields if item.holds_data]
+    fields = None
+    if not logic.strip() and len(selected) < len(every):
+        fields = [item.name for item in selected]
     forms = {item.form for item in selected}
-    rows = [
-        row
-        for row in rows
-        if (events is None or row.event_id in events)
-        and (not row.instrument or row.instrument in forms)
-    ]
-    return rows, Lookups.load(db, project, [row.record for row in rows], selected)
+    return ExportPlan(project, selected, records, fields, events, forms, logic, eav)
 
 
-def export_records(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+def export_pieces(
+    db: Database, plan: ExportPlan, options: ExportOptions, username: str
+) -> Iterator[str]:
+    """The answer's text, a chunk of records at a time, then the export's log entry.
+
+    The reads share one read transaction, so a write between two chunks is never half seen.
+    """
+    project = plan.project
+    text: RowText = (
+        EavText(project, plan.selected, options)
+        if options.eav
+        else FlatText(project, plan.selected, options)
+    )
+    documents = Lookups.load(db, project, [], plan.selected).documents
+    tally = RecordTally()
+    yield text.head()
+    try:
+        for part in chunks(plan.records, plan.chunk):
+            rows = plan.rows(db, part)
+            exported = tally.add(row.record for row in rows)
+            lookups = Lookups.load(db, project, exported, [], documents=documents)
+            yield text.rows(rows, lookups)
+    finally:
+        if db.connection.in_transaction:
+            db.execute("COMMIT")
+    db.log(project.project_id, username, "export", "Data export", tally.details())
+    yield text.tail()
+
+
+def export_records(
+    db: Database, project: Project, params: Params, username: str
+) -> answers.Answer | StreamedAnswer:
     """REDCap's Export Records: the chosen rows and fields, flat or EAV, in the requested format,
-    logged as an export. An unknown field, form or event is refused."""
+    logged as an export. An unknown field, form or event is refused.
+
+    An answer of more than a couple of chunks of records is streamed; everything that can be
+    refused is checked before its first byte, and a smaller one is answered whole.
+    """
     options = ExportOptions.read(params)
     selected = select_fields(project, params.listing("fields"), params.listing("forms"))
-    rows, lookups = export_rows(db, project, params, selected, options.eav)
-    if options.eav:
-        answer = eav_answer(project, rows, selected, lookups, options)
-    else:
-        answer = flat_answer(project, rows, selected, lookups, options)
-    records = sorted({row.record for row in rows})
-    db.log(project.project_id, username, "export", "Data export", _export_details(records))
-    return answer
+    db.execute("BEGIN")
+    plan = plan_export(db, project, params, selected, options.eav)
+    pieces = export_pieces(db, plan, options, username)
+    first = list(islice(pieces, WHOLE_PIECES + 1))
+    content_type = answers.CONTENT_TYPES[options.fmt]
+    if len(first) <= WHOLE_PIECES:
+        return answers.Answer("".join(first), content_type)
+    return StreamedAnswer(chain(first, pieces), content_type)
 
 
-def _export_details(records: list[str]) -> str:
-    shown = ", ".join(records[:20]) + (", ..." if len(records) > 20 else "")
-    return f"Export data (API) records: {shown}" if records else "Export data (API)"
+class RecordTally:
+    """The exported records, counted chunk by chunk, and the first 20 in text order for the
+    log (REDCap names at most 20)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[str] = []
+
+    def add(self, records: Iterable[str]) -> list[str]:
+        """Count a chunk's records (no record is in two chunks); its distinct records."""
+        unique = list(dict.fromkeys(records))
+        self.count += len(unique)
+        self.first = heapq.nsmallest(_LOGGED + 1, self.first + unique)
+        return unique
+
+    def details(self) -> str:
+        """The log entry's details: ``Export data (API) records: 1, 2, ...``."""
+        if not self.count:
+            return "Export data (API)"
+        shown = ", ".join(self.first[:_LOGGED]) + (", ..." if self.count > _LOGGED else "")
+        return f"Export data (API) records: {shown}"

@@ -9,7 +9,7 @@ at read time, exactly as REDCap decides it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from plugin.localcap.project import Project
@@ -17,6 +17,7 @@ from plugin.localcap.storage import Database
 
 RowKey = tuple[str, int, str, int]  # record, event_id, repeat instrument ("" for none), instance
 Stored = tuple[str, int, int, str, str]  # record, event_id, instance, field, value
+RowForm = tuple[str, int, int, str]  # record, event_id, instance, form ("" for the record id)
 _CHUNK = 500
 _DIGITS = re.compile(r"(\d+)")
 
@@ -39,26 +40,33 @@ class RecordRow:
         return (self.record, self.event_id, self.instrument, self.instance)
 
 
-def row_slot(project: Project, event_id: int, name: str, instance: int) -> tuple[str, int] | None:
-    """The (repeat instrument, instance) of the row a stored value belongs to, None if orphaned."""
-    found = project.field_map.get(name)
-    if found is None:
-        return None
-    if name == project.record_id:
-        if project.repeats_event(event_id):
-            return ("", instance)
-        return ("", 1) if instance == 1 else None
-    if project.repeats_form(event_id, found.form):
-        return (found.form, instance)
-    if project.repeats_event(event_id):
-        return ("", instance)
-    return ("", 1) if instance == 1 else None
-
-
-def record_names(db: Database, project_id: int) -> list[str]:
-    """Every record that holds data in the project."""
-    rows = db.rows("SELECT DISTINCT record FROM data WHERE project_id = ?", (project_id,))
-    return [row["record"] for row in rows]
+def record_names(db: Database, project_id: int, among: Iterable[str] | None = None) -> list[str]:
+    """Every record that holds data in the project; with ``among``, only those of them (each
+    looked up through the primary key, so the project's other values are never read)."""
+    if among is None:
+        # A seek to the next record name through the primary key, once per record: a plain
+        # SELECT DISTINCT reads every stored value of the project.
+        rows = db.execute(
+            "WITH RECURSIVE names(record) AS ("
+            " SELECT MIN(record) FROM data WHERE project_id = ?1"
+            " UNION ALL SELECT (SELECT MIN(record) FROM data"
+            "  WHERE project_id = ?1 AND record > names.record)"
+            " FROM names WHERE names.record IS NOT NULL"
+            ") SELECT record FROM names WHERE record IS NOT NULL",
+            (project_id,),
+        )
+        return [row[0] for row in rows]
+    found: list[str] = []
+    for part in chunks(sorted(set(among))):
+        marks = ", ".join("?" for _ in part)
+        found += [
+            row[0]
+            for row in db.execute(
+                f"SELECT DISTINCT record FROM data WHERE project_id = ? AND record IN ({marks})",
+                (project_id, *part),
+            )
+        ]
+    return found
 
 
 def chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
@@ -67,34 +75,151 @@ def chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def load_rows(db: Database, project: Project, records: list[str]) -> dict[RowKey, RecordRow]:
-    """Every row of ``records`` that holds data, keyed by :data:`RowKey`."""
-    return build_rows(project, stored_values(db, project.project_id, records))
+def load_rows(
+    db: Database, project: Project, records: list[str], fields: Sequence[str] | None = None
+) -> dict[RowKey, RecordRow]:
+    """Every row of ``records`` that holds data, keyed by :data:`RowKey`.
+
+    With ``fields``, the rows are the same (a row exists when any of its fields holds a value)
+    but they hold the values of ``fields`` only: which rows exist is read in SQL, one entry per
+    row and form, and only the values of ``fields`` come to Python.
+    """
+    if fields is None:
+        return build_rows(project, stored_values(db, project.project_id, records))
+    rows: dict[RowKey, RecordRow] = {}
+    rules = SlotRules(project)
+    for record, event_id, instance, form in row_forms(db, project, records):
+        slot = rules.slot(event_id, form, instance)
+        if slot is not None:
+            key = (record, event_id, slot[0], slot[1])
+            if key not in rows:
+                rows[key] = RecordRow(*key)
+    return build_rows(project, stored_values(db, project.project_id, records, fields), rows)
 
 
-def stored_values(db: Database, project_id: int, records: list[str]) -> Iterator[Stored]:
-    """(record, event_id, instance, field, value) for every stored value of ``records``."""
+def stored_values(
+    db: Database, project_id: int, records: list[str], fields: Sequence[str] | None = None
+) -> Iterator[Stored]:
+    """(record, event_id, instance, field, value) for every stored value of ``records`` (of
+    ``fields`` only, when given)."""
+    cursor = db.connection.cursor()
+    cursor.row_factory = None  # plain tuples: a sqlite3.Row per value costs more than the value
+    only = ""
+    if fields is not None:
+        only = f" AND field_name IN ({', '.join('?' for _ in fields)})"
     for part in chunks(records):
         marks = ", ".join("?" for _ in part)
-        yield from db.execute(
+        yield from cursor.execute(
             "SELECT record, event_id, instance, field_name, value FROM data "
-            f"WHERE project_id = ? AND record IN ({marks})",
-            (project_id, *part),
+            f"WHERE project_id = ? AND record IN ({marks}){only}",
+            (project_id, *part, *(fields or ())),
         )
 
 
-def build_rows(project: Project, values: Iterable[Stored]) -> dict[RowKey, RecordRow]:
-    """Stored values gathered into rows, one per (record, event, repeating form, instance)."""
-    rows: dict[RowKey, RecordRow] = {}
+def row_forms(db: Database, project: Project, records: list[str]) -> Iterator[RowForm]:
+    """(record, event_id, instance, form) once for each form holding a value there; the record
+    id field's form is "" (its row does not follow its form's repeating)."""
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS field_forms "
+        "(field_name TEXT PRIMARY KEY, form_name TEXT NOT NULL) WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM temp.field_forms")
+    db.executemany(
+        "INSERT INTO temp.field_forms (field_name, form_name) VALUES (?, ?)",
+        [
+            (name, "" if name == project.record_id else item.form)
+            for name, item in project.field_map.items()
+        ],
+    )
+    cursor = db.connection.cursor()
+    cursor.row_factory = None
+    for part in chunks(records):
+        marks = ", ".join("?" for _ in part)
+        yield from cursor.execute(
+            "SELECT DISTINCT data.record, data.event_id, data.instance, forms.form_name "
+            "FROM data JOIN temp.field_forms AS forms ON forms.field_name = data.field_name "
+            f"WHERE data.project_id = ? AND data.record IN ({marks})",
+            (project.project_id, *part),
+        )
+
+
+class SlotRules:
+    """Which row a stored value lands in, decided once per (event, field) or (event, form).
+
+    The record id sits on the event's base row (each instance's, when the event repeats); a
+    field of a form that repeats in the event on that form's instance row; any other field on
+    the base row, or each instance's in a repeating event. A value of an unknown field or event,
+    or of an instance other than 1 where nothing repeats, is orphaned.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.by_field: dict[tuple[int, str], tuple[str, bool] | None] = {}
+        self.by_form: dict[tuple[int, str], tuple[str, bool] | None] = {}
+
+    def field_rule(self, event_id: int, name: str) -> tuple[str, bool] | None:
+        """(repeat instrument, whether each instance is its own row), None for an unknown field or
+        event."""
+        key = (event_id, name)
+        if key not in self.by_field:
+            found = self.project.field_map.get(name)
+            self.by_field[key] = (
+                None
+                if found is None
+                else self._rule(event_id, "" if name == self.project.record_id else found.form)
+            )
+        return self.by_field[key]
+
+    def slot(self, event_id: int, form: str, instance: int) -> tuple[str, int] | None:
+        """The (repeat instrument, instance) of a value of ``form`` ("" for the record id)."""
+        key = (event_id, form)
+        if key not in self.by_form:
+            self.by_form[key] = self._rule(event_id, form)
+        return _place(self.by_form[key], instance)
+
+    def _rule(self, event_id: int, form: str) -> tuple[str, bool] | None:
+        project = self.project
+        if event_id not in project.event_by_id:
+            return None
+        if form and project.repeats_form(event_id, form):
+            return (form, True)
+        return ("", project.repeats_event(event_id))
+
+
+def _place(rule: tuple[str, bool] | None, instance: int) -> tuple[str, int] | None:
+    if rule is None:
+        return None
+    if rule[1]:
+        return (rule[0], instance)
+    return ("", 1) if instance == 1 else None
+
+
+def build_rows(
+    project: Project, values: Iterable[Stored], rows: dict[RowKey, RecordRow] | None = None
+) -> dict[RowKey, RecordRow]:
+    """Stored values gathered into rows (added to ``rows``), one per (record, event, repeating
+    form, instance)."""
+    rows = {} if rows is None else rows
+    rules = SlotRules(project)
+    decided = rules.by_field
+    checkboxes = {item.name for item in project.field_map.values() if item.is_checkbox}
+    key: RowKey | None = None
+    row = RecordRow("", 0, "", 0)
     for record, event_id, instance, name, value in values:
-        slot = row_slot(project, event_id, name, instance)
-        if slot is None or event_id not in project.event_by_id:
+        try:
+            rule = decided[(event_id, name)]
+        except KeyError:
+            rule = rules.field_rule(event_id, name)
+        if rule is None or (instance != 1 and not rule[1]):
             continue
-        key = (record, event_id, slot[0], slot[1])
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = RecordRow(record, event_id, slot[0], slot[1])
-        if project.field_map[name].is_checkbox:
+        here = (record, event_id, rule[0], instance)
+        if here != key:  # values come grouped by row, so the dictionary is rarely asked
+            key = here
+            found = rows.get(key)
+            if found is None:
+                found = rows[key] = RecordRow(*key)
+            row = found
+        if name in checkboxes:
             row.checked.setdefault(name, set()).add(value)
         else:
             row.values[name] = value

@@ -19,16 +19,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from plugin.pull.checks import deleted_records, exported_batch, listed_records, record_ids
+from plugin.pull.clock import LOG_TIME, server_clock
 from plugin.pull.store import Snapshot, SnapshotStore, Unfinished
 from plugin.pull.writer import SnapshotWriter
 from plugin.redcap import RedcapClient, RedcapProblem
 
 __all__ = [
+    "LOG_TIME",
     "SCORING_EXPORT",
     "PullResult",
     "chunks",
@@ -39,10 +40,6 @@ __all__ = [
     "server_clock",
 ]
 
-LOG_TIME = "%Y-%m-%d %H:%M"
-# REDCap's clock may sit anywhere from UTC-12 to UTC+14; looking back this far from its UTC
-# Date header is certain to include its local "now".
-WIDEST_OFFSET = timedelta(hours=14)
 # How long an unfinished snapshot's pull may go without writing a batch before another pull may
 # take it over: longer than one batch can take with every retry (a crashed pull never lets go).
 LEASE = timedelta(minutes=15)
@@ -251,24 +248,6 @@ def _stopped(exc: RedcapProblem, done: int, total: int) -> RedcapProblem:
         "this project goes on from there"
     )
     return type(exc)(kept, status=exc.status, hint=exc.hint)
-
-
-def server_clock(client: RedcapClient) -> str:
-    """REDCap's own "now", as its log writes times: the newest log entry, or failing that the
-    earliest its local time could be given its UTC Date header."""
-    client.version()
-    utc = _parse_http_date(client.judge.last_reply_date)
-    earliest_local = (utc - WIDEST_OFFSET).replace(tzinfo=None)
-    entries = client.logging(begin_time=earliest_local)
-    stamps = [str(e.get("timestamp", "")) for e in entries if e.get("timestamp")]
-    return max(stamps) if stamps else earliest_local.strftime(LOG_TIME)
-
-
-def _parse_http_date(value: str) -> datetime:
-    try:
-        return parsedate_to_datetime(value).astimezone(UTC)
-    except (TypeError, ValueError):
-        return datetime.now(UTC)
 
 
 def _minus(stamp: str, overlap: timedelta) -> datetime:

@@ -17,8 +17,9 @@ data give the same hash, on SQLite as on PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,6 +142,29 @@ def row_key(row: dict[str, Any], record_id: str) -> tuple[str, str, str, str]:
         str(row.get("redcap_repeat_instrument", "")),
         str(row.get("redcap_repeat_instance", "")),
     )
+
+
+def stored_data(row: dict[str, Any]) -> str:
+    """A row as the store keeps it, and hashes it: its JSON, keys in export order."""
+    return json.dumps(row, ensure_ascii=False)
+
+
+def content_digest(data: Iterable[str]) -> tuple[str, int]:
+    """The content hash of rows' stored data taken in key order, and the number of rows."""
+    digest = hashlib.sha256()
+    count = 0
+    for text in data:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\n")
+        count += 1
+    return digest.hexdigest(), count
+
+
+def rows_hash(rows: Iterable[dict[str, Any]], record_id: str) -> str:
+    """The content hash a snapshot of exactly ``rows`` (one export's answer) gets: the last row of
+    a key is the one kept, and keys are taken in byte order, as the store orders them."""
+    latest = {row_key(row, record_id): stored_data(row) for row in rows}
+    return content_digest(latest[key] for key in sorted(latest))[0]
 
 
 def sqlite_engine(path: Path) -> Engine:

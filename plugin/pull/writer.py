@@ -14,7 +14,6 @@ owner has let go (``release``, on any failure) or has not written for a lease's 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable
@@ -28,12 +27,14 @@ from plugin.pull.store import (
     KEY,
     UNFINISHED,
     Unfinished,
+    content_digest,
     now,
     ordered_data,
     progress_table,
     row_key,
     row_table,
     snapshot_table,
+    stored_data,
     upsert,
 )
 
@@ -122,7 +123,7 @@ class SnapshotWriter:
         latest: dict[tuple[str, str, str, str], str] = {}
         count = 0
         for row in rows:  # within a batch too, the last row of a key is the one kept
-            latest[row_key(row, self.record_id)] = json.dumps(row, ensure_ascii=False)
+            latest[row_key(row, self.record_id)] = stored_data(row)
             count += 1
         with self.engine.begin() as connection:
             self._advance(connection, self.done + records)
@@ -144,12 +145,7 @@ class SnapshotWriter:
             ).rowcount
             if gone != 1:
                 raise self._lost()
-            digest = hashlib.sha256()
-            rows = 0
-            for data in ordered_data(connection, self.snapshot_id, BATCH):
-                digest.update(data.encode("utf-8"))
-                digest.update(b"\n")
-                rows += 1
+            digest, rows = content_digest(ordered_data(connection, self.snapshot_id, BATCH))
             columns = row_table.c
             records = connection.execute(
                 sa.select(sa.func.count(sa.distinct(columns.record))).where(
@@ -163,7 +159,7 @@ class SnapshotWriter:
                     created_at=now(),
                     record_count=records,
                     row_count=rows,
-                    content_hash=digest.hexdigest(),
+                    content_hash=digest,
                 )
             )
 

@@ -12,8 +12,7 @@ import requests
 from redcap import Project, RedcapError
 
 from plugin.localcap import RunningServer
-from plugin.localcap.admin import LocalcapAdmin
-from plugin.localcap.admin import PATH
+from plugin.localcap.admin import PATH, LocalcapAdmin
 from plugin.redcap import RedcapApiError
 from tests.localcap.conftest import FRENCH_CHECKIN, SUPER_TOKEN, checkin_dictionary
 from tests.localcap.test_surveys import Receiver, open_page

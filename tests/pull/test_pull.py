@@ -9,7 +9,8 @@ import json
 import pytest
 
 from plugin.pull import SnapshotStore, pull
-from plugin.pull.store import snapshot_table
+from plugin.pull.pull import SCORING_EXPORT
+from plugin.pull.store import rows_hash, snapshot_table
 from plugin.redcap import RedcapTransportError
 from plugin.redcap.transport import RetryPolicy
 
@@ -55,6 +56,27 @@ def test_batch_size_does_not_change_the_content(live, store):
     all_at_once = pull(client, store, batch_size=1000, incremental=False)
     assert (one.batches, all_at_once.batches) == (2, 1)
     assert one.snapshot.content_hash == all_at_once.snapshot.content_hash
+
+
+def test_batches_of_seven_give_the_content_of_one_batch_and_of_one_export(live, store):
+    client = live.client(live.create("test_long_project"))
+    events = ["enrollment_arm_1", "dose_1_arm_1", "visit_1_arm_1"]
+    client.import_records(  # records of one to three events each, so batches cut through events
+        [
+            {"study_id": f"r{n}", "redcap_event_name": e}
+            for n in range(30)
+            for e in events[: 1 + n % 3]
+        ]
+    )
+    in_sevens = pull(client, store, batch_size=7, incremental=False)
+    at_once = pull(client, store, batch_size=1000, incremental=False)
+    records = in_sevens.snapshot.record_count
+    assert records == 32 and (in_sevens.batches, at_once.batches) == (-(-records // 7), 1)
+    assert in_sevens.snapshot.content_hash == at_once.snapshot.content_hash
+    assert in_sevens.snapshot.row_count == at_once.snapshot.row_count
+    # The hash a benchmark computes from one export, the way PyCap users export.
+    exported = client.export_records(**SCORING_EXPORT)
+    assert rows_hash(exported, "study_id") == at_once.snapshot.content_hash
 
 
 @pytest.mark.parametrize("kind", ["server_error", "drop", "html", "rate_limit", "latin1"])
