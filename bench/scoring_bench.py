@@ -2,12 +2,13 @@
 
 Run: .venv/bin/python bench/scoring_bench.py [ROWS] [--no-r]
 Builds ROWS respondents x 40 Likert items (1-5, about 5 % NaN) with numpy, scores them with an
-in-memory instrument of 8 five-item scales (one reverse-keyed item each; mean, sum and prorated
-sums; rescaled) and two composites (one banded), and prints seconds, rows per second, the input's
-size, and the peak resident memory (VmHWM, reset just before scoring) over the RSS before
-scoring, as a multiple of the input and against the goal of issue 16 (at most 2x). Beside the
-seconds it prints those of R's psych::scoreFast on a matrix of the same shape and missing rate
-(made in R, the items' means with the same reverse keys), when Rscript is present.
+in-memory instrument of 7 scales of five or six items (three items reverse-keyed, one in each of
+the first three scales; mean, sum and prorated sums; rescaled) and two composites (one banded),
+and prints seconds, rows per second, the input's size, and the peak resident memory (VmHWM,
+reset just before scoring) over the RSS before scoring, as a multiple of the input and against
+the goal of issue 16 (at most 2x). Beside the seconds it prints those of R's psych::scoreFast on
+a matrix of the same shape and missing rate (made in R, the items' means with the same reverse
+keys), when Rscript is present.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ import pandas as pd
 from instruments import Instrument, load_instrument
 from scoring.scales import score
 
-SCALES = 8
-ITEMS_PER_SCALE = 5
+# The issue's shape: 40 items in 7 scales, 3 of the items reverse-keyed (one in each of the
+# first three scales), 5% missing.
+SCALE_SIZES = (6, 6, 6, 6, 6, 5, 5)
+REVERSED_SCALES = 3
+SCALES = len(SCALE_SIZES)
 METHODS = ("mean", "prorated_sum", "mean", "sum")
 GOAL = 2.0  # issue 16: scoring's peak memory at most twice the input's
 LIKERT = [{"code": str(i), "label": f"{i}"} for i in range(1, 6)]
@@ -36,8 +40,8 @@ def instrument() -> Instrument:
         {"name": "record_id", "form": "bench", "type": "text", "label": "Record ID"}
     ]
     scales = []
-    for s in range(SCALES):
-        items = [f"s{s}_i{i}" for i in range(ITEMS_PER_SCALE)]
+    for s, size in enumerate(SCALE_SIZES):
+        items = [f"s{s}_i{i}" for i in range(size)]
         fields += [
             {"name": name, "form": "bench", "type": "radio", "label": name, "choices": LIKERT}
             for name in items
@@ -47,7 +51,7 @@ def instrument() -> Instrument:
                 "name": f"scale_{s}",
                 "label": f"Scale {s}",
                 "items": items,
-                "reverse": [items[-1]],
+                "reverse": [items[-1]] if s < REVERSED_SCALES else [],
                 "item_range": [1, 5],
                 "method": METHODS[s % len(METHODS)],
                 "min_answered": {"count": 3} if s % 2 else {"fraction": 0.5},
