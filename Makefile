@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # with the package's own old dates).
 AXE := node_modules/axe-core/package.json
 
-.PHONY: demo test properties lint clean
+.PHONY: demo test properties lint bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,21 @@ PROPERTY_TESTS = $(shell grep -rl --include='test_*.py' 'from hypothesis' tests 
 properties: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -m hypothesis --hypothesis-profile=random \
 	  $(PROPERTY_TESTS)
+
+# Every benchmark of bench/, one after another, each printing its figures beside its peer or floor
+# from the same run, as ratios, and whether it meets its goal (issue 16's table): the command
+# line's start, branching logic and scale scores over 1,000,000 rows (beside R's
+# psych::scoreFast when Rscript is installed), statistics of 10,000 x 100 against the pandas
+# floor, the result endpoints under 20 and 50 clients, a 100,000-record pull against one PyCap
+# export, and the demo. About 15 minutes on two cores; not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python bench/cli_bench.py
+	$(BIN)/python bench/logic_bench.py 1000000
+	$(BIN)/python bench/scoring_bench.py 1000000
+	$(BIN)/python bench/statistics_bench.py 10000 --wall
+	$(BIN)/python bench/service_bench.py
+	$(BIN)/python bench/pull_bench.py
+	$(BIN)/python bench/demo_bench.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis node_modules
