@@ -261,21 +261,22 @@ def stylesheet(name: str) -> Markup:
     return Markup(text)
 
 
-def to_html(report: Report, *, phone: bool = True, breaks: bool = False) -> str:
+def to_html(report: Report, *, phone: bool = True, breaks: bool = False, css: bool = True) -> str:
     """The report as one HTML document (UTF-8 text), every text capped
     (:func:`reports.long_text.readable`). ``phone`` adds the small-screen rules; the PDF leaves
     them out (WeasyPrint reads no media features, and paper is not a phone). ``breaks`` gives
     long unbroken runs invisible break opportunities, which WeasyPrint needs and browsers do
-    not."""
+    not. ``css=False`` leaves the stylesheets' elements empty, for a renderer that applies
+    report.css and print.css itself (the PDF parses them once per process)."""
     report = readable(report, breaks=breaks)
     template = _environment().get_template("report.html")
     return template.render(
         report=report,
         sections=section_views(report),
         project=project_names(report.provenance.project),
-        screen_css=stylesheet("report.css"),
-        phone_css=stylesheet("phone.css") if phone else "",
-        print_css=stylesheet("print.css"),
+        screen_css=stylesheet("report.css") if css else "",
+        phone_css=stylesheet("phone.css") if phone and css else "",
+        print_css=stylesheet("print.css") if css else "",
     )
 
 

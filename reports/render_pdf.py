@@ -7,6 +7,10 @@ charts kept whole), with long text capped and long unbroken runs made breakable
 a 1 MB comment once took over an hour). Nothing is fetched while rendering: the HTML is
 self-contained, and the URL fetcher refuses every protocol, so a URL smuggled into the text
 could never be requested.
+
+The stylesheets (report.css, then print.css) are parsed once per process, with one font
+configuration, and given to every document, rather than embedded in each page and parsed
+again for every PDF; the PDF is the same byte for byte.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from reports.files import write_atomically
 from reports.model import Report
-from reports.render_html import to_html
+from reports.render_html import stylesheet, to_html
+
+STYLESHEETS = ("report.css", "print.css")  # in cascade order: print.css overrides
 
 
 @contextmanager
@@ -44,15 +52,42 @@ def _weasyprint() -> ModuleType:
     return weasyprint
 
 
+@lru_cache(maxsize=1)
+def _styles() -> tuple[Any, tuple[Any, ...]]:
+    """The font configuration and the parsed stylesheets every PDF of this process shares.
+
+    WeasyPrint applies stylesheets given this way with the user's precedence rather than the
+    author's; the only author styles left in the page are its ``style`` attributes (column
+    widths), which win either way, and no rule is ``!important``, so every computed style is
+    the one the embedded stylesheets gave."""
+    weasyprint = _weasyprint()
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    fetcher = weasyprint.URLFetcher(allowed_protocols=())
+    with _quiet_weasyprint():
+        sheets = tuple(
+            weasyprint.CSS(string=str(stylesheet(name)), font_config=fonts, url_fetcher=fetcher)
+            for name in STYLESHEETS
+        )
+    return fonts, sheets
+
+
+def prepare() -> None:
+    """Import WeasyPrint and parse the stylesheets now, ahead of this process's first PDF."""
+    _styles()
+
+
 def to_pdf_bytes(report: Report) -> bytes:
     """The report as PDF bytes (A4, tagged for screen readers, title from the report)."""
     weasyprint = _weasyprint()
-    html = to_html(report, phone=False, breaks=True)
+    fonts, sheets = _styles()
+    html = to_html(report, phone=False, breaks=True, css=False)
     with _quiet_weasyprint():
         document = weasyprint.HTML(
             string=html, url_fetcher=weasyprint.URLFetcher(allowed_protocols=())
         )
-        pdf: bytes = document.write_pdf(pdf_tags=True)
+        pdf: bytes = document.write_pdf(pdf_tags=True, stylesheets=sheets, font_config=fonts)
     return pdf
 
 

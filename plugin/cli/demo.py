@@ -3,8 +3,9 @@
 Validates every shipped instrument and compiles its REDCap data dictionary into ``--out``, then
 starts localcap in-process over a fresh instance folder (``OUT/instance``), and for each
 instrument creates a project, deploys the instrument, fills it with simulated responses (the
-seed documents' proportions), pulls a snapshot and writes its tidy statistics table; then it
-writes every report the data supports (``OUT/reports``) and says where everything is.
+seed documents' proportions), pulls a snapshot and writes its tidy statistics table; every
+report the data supports is written (``OUT/reports``) as its snapshots come, its PDFs by a pool
+of processes while the later instruments are pulled; then it says where everything is.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ import click
 from instruments import load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, to_csv, to_json
 from instruments.model import Instrument
-from plugin.cli.demo_reports import write_reports
+from plugin.cli.demo_reports import DemoReports
 from plugin.cli.instruments import write_translations
 from plugin.cli.output import say
 from plugin.deploy.apply import deploy
-from plugin.pull import Snapshot, SnapshotStore, pull
+from plugin.deploy.steps import Step
+from plugin.pull import Snapshot, SnapshotStore
+from plugin.pull.pull import pull
 from plugin.simulate import simulate
 from plugin.simulated_import import safe_rows
 from plugin.snapshots import snapshot_records
-from plugin.target import Instance, embedded_localcap, open_for
+from plugin.target import Instance, Localcap, embedded_localcap, open_for
 from reports.files import write_atomically
 from reports.tables import to_csv as table_csv
 from scoring.decode import decode
@@ -63,28 +66,23 @@ def demo(out: Path, seed: int) -> None:
         shutil.rmtree(instance.folder)  # the demo's own folder: every run starts clean
     store = SnapshotStore(instance.snapshots)
     started = time.perf_counter()
-    with embedded_localcap(instance) as localcap:
-        say(f"\nlocalcap is running at {localcap.url} over {instance.localcap_db}")
-        pulled: dict[str, tuple[Snapshot, Instrument]] = {}
-        for instrument in instruments:
-            with open_for([instrument], localcap=localcap) as client:
-                _, steps = deploy(client, [instrument])
-                rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
-                safe = safe_rows(client, instrument, rows)
-                written = client.import_in_batches(safe.rows, instrument.record_id)
-                result = pull(client, store, instruments={instrument.id: instrument.version})
-            snap = result.snapshot
-            pulled[instrument.id] = (snap, instrument)
-            count = write_statistics(
-                store, snap, instrument, out / "stats" / f"{instrument.id}.csv"
-            )
-            say(
-                f"{instrument.id:<20} deployed in {len(steps)} steps, {written:>4} records "
-                f"simulated, snapshot {snap.id}: {snap.row_count} rows, "
-                f"hash {snap.content_hash[:12]}, {count} statistics"
-            )
-    say("")
-    write_reports(store, pulled, out / "reports", say)
+    # Reports are built, and their PDFs rendered, while the later snapshots are pulled.
+    with DemoReports(store, out / "reports") as reports:
+        with embedded_localcap(instance) as localcap:
+            say(f"\nlocalcap is running at {localcap.url} over {instance.localcap_db}")
+            for instrument in instruments:
+                snap, steps, written = publish(localcap, store, instrument, seed)
+                count = write_statistics(
+                    store, snap, instrument, out / "stats" / f"{instrument.id}.csv"
+                )
+                say(
+                    f"{instrument.id:<20} deployed in {len(steps)} steps, {written:>4} records "
+                    f"simulated, snapshot {snap.id}: {snap.row_count} rows, "
+                    f"hash {snap.content_hash[:12]}, {count} statistics"
+                )
+                reports.add(instrument.id, snap, instrument)
+        say("")
+        reports.finish(say)
     say(f"\ndone in {time.perf_counter() - started:.1f} s. Where everything is:")
     say(f"  data dictionaries    {out}/<instrument>.csv and .json")
     say(f"  localcap database    {instance.localcap_db}")
@@ -101,6 +99,20 @@ def demo(out: Path, seed: int) -> None:
         f"    QISCAN_INSTANCE={instance.folder} qiscan stats practice_readiness --waves "
         "-o readiness.csv"
     )
+
+
+def publish(
+    localcap: Localcap, store: SnapshotStore, instrument: Instrument, seed: int
+) -> tuple[Snapshot, list[Step], int]:
+    """Create the instrument's project, deploy it, import simulated responses and pull them:
+    the snapshot, the deploy's steps and the number of records written."""
+    with open_for([instrument], localcap=localcap) as client:
+        _, steps = deploy(client, [instrument])
+        rows = simulate(instrument, seed=seed, n=DEMO_SIZES.get(instrument.id, 50))
+        safe = safe_rows(client, instrument, rows)
+        written = client.import_in_batches(safe.rows, instrument.record_id)
+        result = pull(client, store, instruments={instrument.id: instrument.version})
+    return result.snapshot, steps, written
 
 
 def write_statistics(

@@ -6,6 +6,8 @@ import csv
 import io
 import os
 import stat
+import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from zipfile import ZipFile
 
@@ -14,6 +16,7 @@ import pytest
 from reports.bundle import file_stem, render_zip
 from reports.files import write_atomically
 from reports.model import Provenance, Report
+from reports.render import pool_size, render_pool
 
 
 def practice(audience: str, title: str = "Readiness feedback") -> Report:
@@ -120,3 +123,80 @@ def test_each_file_bundled_is_told_as_progress(tmp_path: Path) -> None:
     reports = [practice("First"), practice("Second"), practice("Third")]
     render_zip(reports, tmp_path / "p.zip", fake_render, ".pdf", lambda *step: told.append(step))
     assert told == [(1, 3), (2, 3), (3, 3)]
+
+
+# A pool's workers are given a module's function by name (it is pickled), so the renderers the
+# pool tests use live here, at module level.
+
+
+def fails_on_second(report: Report, out: Path) -> Path:
+    if report.audience == "Second":
+        raise RuntimeError("renderer broke")
+    return fake_render(report, out)
+
+
+def dies_on_second(report: Report, out: Path) -> Path:
+    if report.audience == "Second":
+        os._exit(3)  # the worker ends as a crash (or the kernel's OOM killer) would end it
+    return fake_render(report, out)
+
+
+def contents(zip_path: Path) -> list[tuple[str, bytes]]:
+    with ZipFile(zip_path) as archive:
+        return [(name, archive.read(name)) for name in archive.namelist()]
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder the zip's files are rendered into before they are zipped, watched."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_a_pool_of_processes_zips_what_one_process_zips(tmp_path: Path, size: int) -> None:
+    reports = [practice(f"Practice {n}") for n in range(5)] + [practice("Practice 1")]
+    told: list[tuple[int, int]] = []
+    here = render_zip(reports, tmp_path / "here.zip", fake_render, ".pdf")
+    with render_pool(size) as pool:
+        pooled = render_zip(
+            reports, tmp_path / "pooled.zip", fake_render, ".pdf", lambda *s: told.append(s), pool
+        )
+    assert contents(pooled) == contents(here)
+    assert told == [(n, 6) for n in range(1, 7)]
+
+
+def test_a_render_failing_in_a_worker_names_its_file_and_leaves_nothing(
+    tmp_path: Path, scratch: Path
+) -> None:
+    target = tmp_path / "practices.zip"
+    reports = [practice("First"), practice("Second"), practice("Third")]
+    with render_pool(2) as pool, pytest.raises(RuntimeError, match="renderer broke") as caught:
+        render_zip(reports, target, fails_on_second, ".pdf", pool=pool)
+    assert caught.value.__notes__ == ["(while rendering second.pdf for the zip)"]
+    assert sorted(tmp_path.iterdir()) == [scratch]
+    assert list(scratch.iterdir()) == [], "the rendered files are removed, none half-zipped"
+
+
+def test_a_worker_that_dies_fails_the_zip_and_leaves_an_earlier_one_as_it_was(
+    tmp_path: Path, scratch: Path
+) -> None:
+    target = render_zip([practice("First")], tmp_path / "p.zip", fake_render, ".pdf")
+    before = target.read_bytes()
+    reports = [practice("First"), practice("Second"), practice("Third")]
+    with pytest.raises(BrokenProcessPool, match="terminated abruptly") as caught:
+        with render_pool(2) as pool:
+            render_zip(reports, target, dies_on_second, ".pdf", pool=pool)
+    assert caught.value.__notes__ == ["(while rendering second.pdf for the zip)"]
+    assert target.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == [target, scratch]
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_pool_has_a_process_per_core_at_most_and_none_for_one_report() -> None:
+    cores = os.cpu_count() or 1
+    assert pool_size(10_000) == min(cores, len(os.sched_getaffinity(0)))
+    assert pool_size(2) == min(2, pool_size(10_000))
+    assert pool_size(1) == 1

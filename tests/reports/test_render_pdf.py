@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from reports import render_pdf
 from reports.model import Report
-from reports.render_html import format_cell
+from reports.render_html import format_cell, to_html
 from reports.render_pdf import render, to_pdf_bytes
 from tests.reports.sample import (
     HOSTILE,
@@ -136,3 +137,19 @@ def test_render_writes_a_pdf_file(tmp_path: Path) -> None:
     assert render(small, out) == out
     assert out.read_bytes().startswith(b"%PDF-")
     assert [p.name for p in tmp_path.iterdir()] == ["committee.pdf"]
+
+
+def test_the_stylesheets_parsed_once_print_what_the_page_s_own_stylesheets_printed(
+    report: Report,
+) -> None:
+    """Each PDF is given report.css and print.css parsed once per process, where the page once
+    held them: the PDF must be the one the page's own stylesheets gave, byte for byte (the
+    given sheets cascade as the user's, below the author's, so an ``!important`` rule or an
+    author style added to the page could make them differ)."""
+    with render_pdf._quiet_weasyprint():
+        import weasyprint
+
+        page = to_html(report, phone=False, breaks=True)
+        fetcher = weasyprint.URLFetcher(allowed_protocols=())
+        own = weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf(pdf_tags=True)
+    assert to_pdf_bytes(report) == own
