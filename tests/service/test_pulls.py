@@ -26,7 +26,7 @@ from plugin.service.crypto import encrypt, hash_key
 from plugin.service.db import session, worker_session
 from plugin.service.jobs import INTERRUPTED, run_next
 from plugin.service.models import Connection, Job
-from plugin.service.tasks import store_of
+from plugin.service.tasks import SNAPSHOT_STEPS, store_of
 from plugin.simulate import simulate
 from tests.live import Live
 from tests.service.conftest import auth
@@ -100,7 +100,7 @@ def test_a_pull_job_runs_to_done_and_its_snapshot_is_listed(
     assert run_next(app)
     job = client.get(f"/jobs/{queued.json['id']}", headers=auth(analyst)).json
     assert job["state"] == "done", job["error"]
-    assert job["done"] == job["total"] == PRACTICES
+    assert job["done"] == job["total"] == PRACTICES + len(SNAPSHOT_STEPS), "records, then steps"
     result = job["result"]
     assert (result["mode"], result["records"], result["batches"]) == ("full", PRACTICES, 3)
     stored = store_of(app).get(result["snapshot_id"])

@@ -1,10 +1,14 @@
 """Results of a pulled snapshot: the tidy statistics (filtered) and progress rows are exactly
 scoring's table, scores and benchmarks are scoring's numbers, a facilitator sees their own
-practice and nobody else's (404, as if it did not exist), and a snapshot is decoded once."""
+practice and nobody else's (404, as if it did not exist), and the pull job decodes and tabulates
+its snapshot once, for every result after it."""
 
 from __future__ import annotations
 
 import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -14,6 +18,7 @@ from flask.testing import FlaskClient
 
 from plugin import snapshots
 from plugin.service import tasks
+from plugin.service.api import results
 from plugin.simulate import simulate
 from plugin.snapshots import snapshot_records
 from reports.model import Provenance, TextList
@@ -31,6 +36,7 @@ from tests.service.test_pulls import (
     add_connection,
     live_project,
     pulled_snapshot,
+    run_pull,
 )
 
 PROVENANCE = Provenance("test", (("practice_readiness", "1"),))
@@ -171,20 +177,69 @@ def test_benchmarks_are_scorings_feedback_for_the_facilitators_own_practice_only
     assert unnamed.status_code == 422 and "practice" in unnamed.json["errors"]
 
 
-def test_a_snapshot_is_decoded_once_for_every_result(
-    client: FlaskClient, keys: dict[str, str], snapshot: int, monkeypatch: pytest.MonkeyPatch
+def test_the_pull_job_decodes_and_tabulates_its_snapshot_and_no_result_request_does(
+    app: Flask,
+    client: FlaskClient,
+    keys: dict[str, str],
+    live: Live,
+    readiness_token: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[int] = []
+    decodes: list[int] = []
+    tables: list[bool] = []
 
-    def counting(records: pd.DataFrame, instrument: Any) -> Responses:
-        calls.append(1)
+    def counting_decode(records: pd.DataFrame, instrument: Any) -> Responses:
+        decodes.append(1)
         return decode(records, instrument)
 
-    monkeypatch.setattr(snapshots, "decode", counting)
+    def counting_table(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        tables.append(kwargs["waves"])
+        return statistics_table(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots, "decode", counting_decode)
+    monkeypatch.setattr(results, "statistics_table", counting_table)
+    connection_id = add_connection(app, live, readiness_token, "practice_readiness")
+    job = run_pull(client, app, keys["analyst"], connection_id)
+    assert job["state"] == "done", job["error"]
+    steps = len(tasks.SNAPSHOT_STEPS)
+    assert steps >= 4 and job["done"] == job["total"] == PRACTICES + steps, "records, then steps"
+    assert (len(decodes), sorted(tables)) == (1, [False, True]), "built by the job"
+
+    snapshot = job["result"]["snapshot_id"]
     analyst = auth(keys["analyst"])
-    for path in ("scores", "progress", f"benchmarks?practice={OWN}", "scores?wave=baseline"):
+    for path in ("scores", "progress", "statistics", "statistics?field=readiness_index"):
         assert client.get(f"/snapshots/{snapshot}/{path}", headers=analyst).status_code == 200
-    assert len(calls) == 1
+    for path in (f"benchmarks?practice={OWN}", "scores?wave=baseline"):
+        assert client.get(f"/snapshots/{snapshot}/{path}", headers=analyst).status_code == 200
+    assert (len(decodes), len(tables)) == (1, 2), "no request decoded or tabulated again"
+
+
+def test_a_burst_of_first_requests_makes_a_value_once_and_an_error_is_never_kept() -> None:
+    kept: tasks.Lru[str, int] = tasks.Lru(4)
+    calls: list[int] = []
+    start = threading.Barrier(8)
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)  # the others ask meanwhile
+        return 42
+
+    def ask() -> int:
+        start.wait()
+        return kept.get("snapshot", slow)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: ask(), range(8)))
+    assert answers == [42] * 8 and len(calls) == 1
+
+    def failing() -> int:
+        calls.append(1)
+        raise ValueError("does not decode")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="does not decode"):
+            kept.get("broken", failing)
+    assert len(calls) == 3 and kept.get("broken", lambda: 7) == 7
 
 
 @pytest.fixture(scope="module")

@@ -10,24 +10,33 @@ records give at one wave (a duplicate unit), and a row without one, are set asid
 stop everyone's results. Each answer lists what was set aside in ``data_quality`` (empty when
 nothing was), with the records named; asking for a set-aside practice by its id or a record id
 answers 409 with the same message, which says how to fix it.
+
+A snapshot never changes, so each answer is kept as its JSON bytes per snapshot, query and
+caller's scope (everything, or a facilitator's practices) with a strong ETag; a request that
+sends that ETag in ``If-None-Match`` is answered 304 Not Modified. A pull job builds the
+tables and the answers to the default queries for its new snapshot (the ``after_pull`` steps
+at the end of this module), so the first request for it pays for none of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from plugin.service.auth import caller, may_see_practice, require
 from plugin.service.errors import ApiProblem
-from plugin.service.tasks import cache, decoded, unit_of
+from plugin.service.tasks import after_pull, cache, decoded, unit_of
 from plugin.snapshots import Loaded, SnapshotUnusable
 from scoring.benchmark import FeedbackItem, unit_feedback
 from scoring.questions import Options
@@ -41,6 +50,11 @@ from scoring.wave_scores import Threshold, change_statuses, thresholds
 blp = Blueprint("results", __name__, description="Statistics, scores, progress and benchmarks")
 NUMBERS = ("value", "n", "ci_low", "ci_high")
 CHANGE_WAVES = (BASELINE_TO_LATEST, ALL_WAVES)
+# Results are respondent data: only the caller's own client may keep them, and it asks again
+# each time (with the ETag), so that a key's changed role or practices take effect at once.
+CACHE_CONTROL = "private, no-cache"
+NOT_MODIFIED = "not modified: the ETag sent in If-None-Match is still this answer's"
+EVERYTHING = "all"  # the scope of a key that sees every practice
 
 
 class TidyRowOut(Schema):
@@ -335,29 +349,86 @@ def table_answer(made: Usable, table: pd.DataFrame, query: dict[str, Any]) -> di
     }
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer as sent: its JSON bytes, and the strong ETag that names them for one scope."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, scope: str) -> Answer:
+        """The answer ``body`` for callers of ``scope``: its ETag hashes both, so that an ETag
+        kept by one scope never stands for another's answer."""
+        digest = hashlib.blake2b(scope.encode() + b"\0" + body, digest_size=16).hexdigest()
+        return cls(body, digest)
+
+
+def caller_scope() -> str:
+    """What the caller may see: everything, or (a facilitator) the sorted list of their
+    practices, as JSON."""
+    key = caller()
+    if key.role != "facilitator":
+        return EVERYTHING
+    return json.dumps(sorted(set(key.practices or [])))
+
+
+def kept_answer(endpoint: str, snapshot_id: int, query: dict[str, Any], scope: str) -> Answer:
+    """The endpoint's answer to ``query`` for callers of ``scope``, made once per snapshot (its
+    errors are raised each time, never kept)."""
+
+    def make() -> Answer:
+        body = jsonify(ANSWERS[endpoint](snapshot_id, query, scope)).get_data()
+        return Answer.of(body, scope)
+
+    key = (endpoint, snapshot_id, tuple(sorted(query.items())), scope)
+    found: Answer = cache(current_app, "answers", 64).get(key, make)
+    return found
+
+
+def answered(endpoint: str, snapshot_id: int, query: dict[str, Any], scope: str) -> Response:
+    """The kept answer as a response with its ETag, or 304 when ``If-None-Match`` names it."""
+    answer = kept_answer(endpoint, snapshot_id, query, scope)
+    if request.if_none_match.contains_weak(answer.etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(answer.body, mimetype="application/json")
+    response.set_etag(answer.etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.update(("Authorization", "X-API-Key"))
+    return response
+
+
 @blp.route("/snapshots/<int:snapshot_id>/statistics")
 class Statistics(MethodView):
     @require("analyst")
     @blp.arguments(StatisticsQuery, location="query")
     @blp.response(200, TableOut)
-    def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """The tidy statistics table (scoring.statistics, as ``qiscan stats`` writes it), filtered
         by wave, field, statistic."""
-        made = usable(snapshot_id)
-        options = Options(
-            suppress_below=query.get("suppress_below"),
-            partials=query["partials"],
-            adjust=query.get("adjust"),
+        return answered("statistics", snapshot_id, query, EVERYTHING)
+
+
+def statistics_answer(snapshot_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The statistics endpoint's answer, as its schema dumps it."""
+    made = usable(snapshot_id)
+    options = Options(
+        suppress_below=query.get("suppress_below"),
+        partials=query["partials"],
+        adjust=query.get("adjust"),
+    )
+    try:
+        table = usable_statistics(
+            snapshot_id, by=query.get("by"), waves=query["waves"], options=options
         )
-        try:
-            table = usable_statistics(
-                snapshot_id, by=query.get("by"), waves=query["waves"], options=options
-            )
-        except ValueError as exc:
-            raise ApiProblem(
-                422, "the request has invalid fields; see errors", {"by": [str(exc)]}
-            ) from None
-        return table_answer(made, table, query)
+    except ValueError as exc:
+        raise ApiProblem(
+            422, "the request has invalid fields; see errors", {"by": [str(exc)]}
+        ) from None
+    dumped: dict[str, Any] = TableOut().dump(table_answer(made, table, query))
+    return dumped
 
 
 @blp.route("/snapshots/<int:snapshot_id>/progress")
@@ -365,11 +436,19 @@ class ChangeAcrossWaves(MethodView):
     @require("analyst")
     @blp.arguments(ProgressQuery, location="query")
     @blp.response(200, TableOut)
-    def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """The scales' change from baseline to each unit's latest wave, and across all waves."""
-        made = usable(snapshot_id)
-        table = usable_statistics(snapshot_id, by=None, waves=True)
-        return table_answer(made, table.loc[table["wave"].isin(CHANGE_WAVES)], query)
+        return answered("progress", snapshot_id, query, EVERYTHING)
+
+
+def progress_answer(snapshot_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The progress endpoint's answer, as its schema dumps it."""
+    made = usable(snapshot_id)
+    table = usable_statistics(snapshot_id, by=None, waves=True)
+    answer = table_answer(made, table.loc[table["wave"].isin(CHANGE_WAVES)], query)
+    dumped: dict[str, Any] = TableOut().dump(answer)
+    return dumped
 
 
 @blp.route("/snapshots/<int:snapshot_id>/scores")
@@ -377,20 +456,27 @@ class Scores(MethodView):
     @require("facilitator")
     @blp.arguments(PracticeQuery, location="query")
     @blp.response(200, ScoresOut)
+    @blp.alt_response(304, description=NOT_MODIFIED)
     def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """Every scale's score per practice and wave (a facilitator: their practices only)."""
-        answer = score_rows(snapshot_id)
-        rows = answer["rows"]
-        if "practice" in query:
-            unit = visible_unit(usable(snapshot_id).found, query["practice"])
-            rows = [row for row in rows if row["unit"] == unit]
-        elif caller().role == "facilitator":
-            mine = set(caller().practices or [])
-            rows = [row for row in rows if row["unit"] in mine]
-        if "wave" in query:
-            rows = [row for row in rows if row["wave"] == query["wave"]]
-        # The rows are plain JSON already (the schema above documents them): no second dump.
-        return jsonify({**answer, "rows": rows})
+        return answered("scores", snapshot_id, query, caller_scope())
+
+
+def scores_answer(snapshot_id: int, query: dict[str, Any], scope: str) -> dict[str, Any]:
+    """The scores endpoint's answer: the rows of the practice asked for (when the caller may see
+    it), else of every practice in ``scope``; only the wave asked for."""
+    answer = score_rows(snapshot_id)
+    rows = answer["rows"]
+    if "practice" in query:
+        unit = visible_unit(usable(snapshot_id).found, query["practice"])
+        rows = [row for row in rows if row["unit"] == unit]
+    elif scope != EVERYTHING:
+        mine = set(json.loads(scope))
+        rows = [row for row in rows if row["unit"] in mine]
+    if "wave" in query:
+        rows = [row for row in rows if row["wave"] == query["wave"]]
+    # The rows are plain JSON already (the schema above documents them): no second dump.
+    return {**answer, "rows": rows}
 
 
 def score_rows(snapshot_id: int) -> dict[str, Any]:
@@ -442,55 +528,64 @@ class Benchmarks(MethodView):
     @require("facilitator")
     @blp.arguments(BenchmarkQuery, location="query")
     @blp.response(200, BenchmarksOut)
-    def get(self, query: dict[str, Any], snapshot_id: int) -> dict[str, Any]:
+    @blp.alt_response(304, description=NOT_MODIFIED)
+    def get(self, query: dict[str, Any], snapshot_id: int) -> Response:
         """One practice against its cohort at a wave, with strengths and opportunities."""
-        made = usable(snapshot_id)
-        unit = visible_unit(made.found, query["practice"])
-        data = made.long
-        names = [info.name for info in made.scores.scales]
-        labels = {info.name: info.label for info in made.scores.scales}
-        waves = made.check.responses.frame["wave"].astype("object")
-        mine = (data["unit"] == unit) & data[names].notna().any(axis=1)
-        if "wave" in query:
-            mine &= waves == query["wave"]
-        if not mine.any():
-            at = f" at wave '{query['wave']}'" if "wave" in query else ""
-            raise ApiProblem(404, f"practice '{query['practice']}' has no scores{at}")
-        picked = mine.to_numpy(dtype=bool)
-        wave_index = int(data.loc[picked, "wave_index"].to_numpy()[-1])
-        wave = str(waves.loc[picked].to_numpy()[-1])
-        # The reliable change runs from baseline to the practice's latest wave: only there does
-        # it decide a strength or an opportunity (scoring.unit_findings), as in its report.
-        scored = (data["unit"] == unit) & data[names].notna().any(axis=1)
-        latest = int(data.loc[scored, "wave_index"].max())
-        statuses = change_statuses(made.thresholds, unit) if wave_index == latest else None
-        feedback = unit_feedback(
-            data, unit, names, wave_index=wave_index, labels=labels, statuses=statuses
-        )
-        benchmarks = [
-            {
-                "score": row["score"],
-                "label": labels.get(row["score"], row["score"]),
-                "value": number(row["value"]),
-                "cohort_n": int(row["cohort_n"]),
-                "cohort_median": number(row["cohort_median"]),
-                "cohort_q1": number(row["cohort_q1"]),
-                "cohort_q3": number(row["cohort_q3"]),
-                "percentile_rank": number(row["percentile_rank"]),
-                "note": str(row["note"]),
-            }
-            for row in feedback.benchmarks.to_dict("records")
-        ]
-        return {
-            "snapshot_id": snapshot_id,
-            "practice": str(unit),
-            "wave": wave,
-            "wave_index": wave_index,
-            "benchmarks": benchmarks,
-            "strengths": [item_answer(item) for item in feedback.strengths],
-            "opportunities": [item_answer(item) for item in feedback.opportunities],
-            "data_quality": made.data_quality(),
+        return answered("benchmarks", snapshot_id, query, caller_scope())
+
+
+def benchmarks_answer(snapshot_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The benchmarks endpoint's answer for a practice the caller may see, as its schema dumps
+    it; 404 when the practice has no scores (at the wave asked for)."""
+    made = usable(snapshot_id)
+    unit = visible_unit(made.found, query["practice"])
+    data = made.long
+    names = [info.name for info in made.scores.scales]
+    labels = {info.name: info.label for info in made.scores.scales}
+    waves = made.check.responses.frame["wave"].astype("object")
+    mine = (data["unit"] == unit) & data[names].notna().any(axis=1)
+    if "wave" in query:
+        mine &= waves == query["wave"]
+    if not mine.any():
+        at = f" at wave '{query['wave']}'" if "wave" in query else ""
+        raise ApiProblem(404, f"practice '{query['practice']}' has no scores{at}")
+    picked = mine.to_numpy(dtype=bool)
+    wave_index = int(data.loc[picked, "wave_index"].to_numpy()[-1])
+    wave = str(waves.loc[picked].to_numpy()[-1])
+    # The reliable change runs from baseline to the practice's latest wave: only there does
+    # it decide a strength or an opportunity (scoring.unit_findings), as in its report.
+    scored = (data["unit"] == unit) & data[names].notna().any(axis=1)
+    latest = int(data.loc[scored, "wave_index"].max())
+    statuses = change_statuses(made.thresholds, unit) if wave_index == latest else None
+    feedback = unit_feedback(
+        data, unit, names, wave_index=wave_index, labels=labels, statuses=statuses
+    )
+    benchmarks = [
+        {
+            "score": row["score"],
+            "label": labels.get(row["score"], row["score"]),
+            "value": number(row["value"]),
+            "cohort_n": int(row["cohort_n"]),
+            "cohort_median": number(row["cohort_median"]),
+            "cohort_q1": number(row["cohort_q1"]),
+            "cohort_q3": number(row["cohort_q3"]),
+            "percentile_rank": number(row["percentile_rank"]),
+            "note": str(row["note"]),
         }
+        for row in feedback.benchmarks.to_dict("records")
+    ]
+    answer = {
+        "snapshot_id": snapshot_id,
+        "practice": str(unit),
+        "wave": wave,
+        "wave_index": wave_index,
+        "benchmarks": benchmarks,
+        "strengths": [item_answer(item) for item in feedback.strengths],
+        "opportunities": [item_answer(item) for item in feedback.opportunities],
+        "data_quality": made.data_quality(),
+    }
+    dumped: dict[str, Any] = BenchmarksOut().dump(answer)
+    return dumped
 
 
 def item_answer(item: FeedbackItem) -> dict[str, Any]:
@@ -504,3 +599,38 @@ def item_answer(item: FeedbackItem) -> dict[str, Any]:
         "reference": number(item.reference),
         "sentence": item.sentence,
     }
+
+
+Make = Callable[[int, dict[str, Any], str], dict[str, Any]]
+ANSWERS: dict[str, Make] = {
+    "statistics": lambda snapshot_id, query, _scope: statistics_answer(snapshot_id, query),
+    "progress": lambda snapshot_id, query, _scope: progress_answer(snapshot_id, query),
+    "scores": scores_answer,
+    "benchmarks": lambda snapshot_id, query, _scope: benchmarks_answer(snapshot_id, query),
+}
+
+
+# What a pull job builds for its new snapshot, in this order (plugin.service.tasks.prepare):
+# the decoded responses and scores, then the tables and answers of the default queries.
+@after_pull
+def decoded_and_scored(snapshot_id: int) -> None:
+    """The snapshot decoded, its units checked and its scales scored."""
+    usable(snapshot_id)
+
+
+@after_pull
+def scores_for_everyone(snapshot_id: int) -> None:
+    """The scores answer for callers who see every practice."""
+    kept_answer("scores", snapshot_id, {}, EVERYTHING)
+
+
+@after_pull
+def statistics_by_default(snapshot_id: int) -> None:
+    """The statistics table of the default options, and its whole answer."""
+    kept_answer("statistics", snapshot_id, StatisticsQuery().load({}), EVERYTHING)
+
+
+@after_pull
+def progress_by_default(snapshot_id: int) -> None:
+    """The statistics table with the change across waves, and the progress answer."""
+    kept_answer("progress", snapshot_id, {}, EVERYTHING)
