@@ -321,6 +321,10 @@ def test_a_duplicated_practice_id_is_set_aside_and_every_other_result_is_given(
     )
     hidden = client.get(f"/snapshots/{duplicated}/benchmarks?practice=PRA-003", headers=facilitator)
     assert hidden.status_code == 404, "not the facilitator's practice: as if it did not exist"
+    theirs = client.get(f"/snapshots/{duplicated}/scores", headers=facilitator).json
+    assert theirs["data_quality"] == [entry for entry in quality if entry["unit"] == OWN], (
+        "another practice's set-aside records are not the facilitator's to see"
+    )
 
     scores = client.get(f"/snapshots/{duplicated}/scores", headers=analyst).json
     assert {row["unit"] for row in scores["rows"]}.isdisjoint({OWN, "PRA-003"})

@@ -95,7 +95,10 @@ class SetAsideOut(Schema):
 
 DATA_QUALITY = fields.List(
     fields.Nested(SetAsideOut),
-    metadata={"description": "the practices and records set aside from these results, and why"},
+    metadata={
+        "description": "the practices and records set aside from these results, and why (a "
+        "facilitator sees only their own practices' entries)"
+    },
 )
 
 
@@ -476,7 +479,16 @@ def scores_answer(snapshot_id: int, query: dict[str, Any], scope: str) -> dict[s
     if "wave" in query:
         rows = [row for row in rows if row["wave"] == query["wave"]]
     # The rows are plain JSON already (the schema above documents them): no second dump.
-    return {**answer, "rows": rows}
+    return {**answer, "rows": rows, "data_quality": seen(answer["data_quality"], scope)}
+
+
+def seen(quality: list[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
+    """What was set aside, as callers of ``scope`` may see it: a facilitator only their own
+    practices' entries (another practice's records and name are not theirs to see)."""
+    if scope == EVERYTHING:
+        return quality
+    mine = set(json.loads(scope))
+    return [entry for entry in quality if entry["unit"] in mine]
 
 
 def score_rows(snapshot_id: int) -> dict[str, Any]:
@@ -534,7 +546,7 @@ class Benchmarks(MethodView):
         return answered("benchmarks", snapshot_id, query, caller_scope())
 
 
-def benchmarks_answer(snapshot_id: int, query: dict[str, Any]) -> dict[str, Any]:
+def benchmarks_answer(snapshot_id: int, query: dict[str, Any], scope: str) -> dict[str, Any]:
     """The benchmarks endpoint's answer for a practice the caller may see, as its schema dumps
     it; 404 when the practice has no scores (at the wave asked for)."""
     made = usable(snapshot_id)
@@ -582,7 +594,7 @@ def benchmarks_answer(snapshot_id: int, query: dict[str, Any]) -> dict[str, Any]
         "benchmarks": benchmarks,
         "strengths": [item_answer(item) for item in feedback.strengths],
         "opportunities": [item_answer(item) for item in feedback.opportunities],
-        "data_quality": made.data_quality(),
+        "data_quality": seen(made.data_quality(), scope),
     }
     dumped: dict[str, Any] = BenchmarksOut().dump(answer)
     return dumped
@@ -606,7 +618,7 @@ ANSWERS: dict[str, Make] = {
     "statistics": lambda snapshot_id, query, _scope: statistics_answer(snapshot_id, query),
     "progress": lambda snapshot_id, query, _scope: progress_answer(snapshot_id, query),
     "scores": scores_answer,
-    "benchmarks": lambda snapshot_id, query, _scope: benchmarks_answer(snapshot_id, query),
+    "benchmarks": benchmarks_answer,
 }
 
 
