@@ -356,7 +356,8 @@ class FlatText:
         writer = ValueWriter(self.project, lookups, self.options)
         cells = flat_table(self.project, rows, self.columns, writer)
         if self.options.fmt == "json":
-            text = ",".join(answers.php_json(row) for row in cells)
+            # One encoding of the whole list: the same text as each row's, joined by commas.
+            text = answers.php_json(cells)[1:-1]
             if text and self.started:
                 text = "," + text
             self.started = self.started or bool(text)

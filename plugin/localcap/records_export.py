@@ -147,7 +147,8 @@ class ExportPlan:
         """The exported rows of ``records`` (candidates in REDCap's order), in order."""
         project = self.project
         all_rows = load_rows(db, project, records, self.fields)
-        rows = ordered(project, all_rows.values(), eav=self.eav)
+        rank = {record: place for place, record in enumerate(records)}
+        rows = ordered(project, all_rows.values(), eav=self.eav, rank=rank)
         if self.logic.strip():
             rows = apply_filter_logic(project, self.logic, rows, all_rows)
         return [

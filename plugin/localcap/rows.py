@@ -8,8 +8,9 @@ at read time, exactly as REDCap decides it.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from plugin.localcap.project import Project
@@ -18,6 +19,7 @@ from plugin.localcap.storage import Database
 RowKey = tuple[str, int, str, int]  # record, event_id, repeat instrument ("" for none), instance
 Stored = tuple[str, int, int, str, str]  # record, event_id, instance, field, value
 RowForm = tuple[str, int, int, str]  # record, event_id, instance, form ("" for the record id)
+Grouped = tuple[str, int, int, str, str]  # record, event_id, instance, names and values (JSON)
 _CHUNK = 500
 _DIGITS = re.compile(r"(\d+)")
 
@@ -84,17 +86,119 @@ def load_rows(
     but they hold the values of ``fields`` only: which rows exist is read in SQL, one entry per
     row and form, and only the values of ``fields`` come to Python.
     """
-    if fields is None:
-        return build_rows(project, stored_values(db, project.project_id, records))
     rows: dict[RowKey, RecordRow] = {}
+    if fields is not None:
+        rows = {key: RecordRow(*key) for key in existing_rows(db, project, records)}
+    return gather_rows(project, grouped_values(db, project.project_id, records, fields), rows)
+
+
+def grouped_values(
+    db: Database, project_id: int, records: list[str], fields: Sequence[str] | None = None
+) -> Iterator[Grouped]:
+    """The stored values of ``records`` (of ``fields`` only, when given) as one entry per
+    (record, event_id, instance): its field names and values as two JSON arrays, in the order
+    :func:`stored_values` gives them (SQLite builds the arrays, far faster than a Python tuple
+    per value)."""
+    cursor = db.connection.cursor()
+    cursor.row_factory = None
+    only = ""
+    if fields is not None:
+        only = f" AND field_name IN ({', '.join('?' for _ in fields)})"
+    for part in chunks(records):
+        marks = ", ".join("?" for _ in part)
+        yield from cursor.execute(
+            "SELECT record, event_id, instance, json_group_array(field_name), "
+            "json_group_array(value) FROM data "
+            f"WHERE project_id = ? AND record IN ({marks}){only} "
+            "GROUP BY record, event_id, instance",
+            (project_id, *part, *(fields or ())),
+        )
+
+
+def gather_rows(
+    project: Project, groups: Iterable[Grouped], rows: dict[RowKey, RecordRow]
+) -> dict[RowKey, RecordRow]:
+    """:func:`build_rows` of grouped values (added to ``rows``): the same rows.
+
+    In an event where nothing repeats every known field lands on the base row, and only on
+    instance 1, so such a group fills its row at once; any other group goes value by value
+    through :func:`build_rows`.
+    """
+    known = set(project.field_map)
+    checkboxes = {item.name for item in project.field_map.values() if item.is_checkbox}
+    plain = known - checkboxes
+    repeating = {event_id for event_id, _ in project.repeating}
+    simple = {event.event_id for event in project.events if event.event_id not in repeating}
+    others: list[Stored] = []
+    for record, event_id, instance, names_text, values_text in groups:
+        names, values = json.loads(names_text), json.loads(values_text)
+        if event_id not in simple:
+            others += [
+                (record, event_id, instance, *pair) for pair in zip(names, values, strict=True)
+            ]
+            continue
+        if instance != 1 or known.isdisjoint(names):
+            continue  # orphaned values only
+        key = (record, event_id, "", 1)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = RecordRow(*key)
+        if plain.issuperset(names):
+            row.values.update(zip(names, values, strict=True))
+            continue
+        for name, value in zip(names, values, strict=True):
+            if name in checkboxes:
+                row.checked.setdefault(name, set()).add(value)
+            elif name in known:
+                row.values[name] = value
+    return build_rows(project, others, rows)
+
+
+def existing_rows(db: Database, project: Project, records: list[str]) -> set[RowKey]:
+    """The rows of ``records`` that hold a value in any field.
+
+    With one event and nothing repeating, a record's only possible row is the event's base row,
+    and a record whose record id is stored there has it: those are found through the record id
+    field's index alone. Only the others (a record whose record id is not stored, or whose only
+    values are orphaned) have their values' forms read.
+    """
+    only = single_row_event(project)
+    rest = records
+    found: set[RowKey] = set()
+    if only is not None:
+        named = set(base_records(db, project, records, only))
+        found = {(record, only, "", 1) for record in named}
+        rest = [record for record in records if record not in named]
     rules = SlotRules(project)
-    for record, event_id, instance, form in row_forms(db, project, records):
+    for record, event_id, instance, form in row_forms(db, project, rest) if rest else ():
         slot = rules.slot(event_id, form, instance)
         if slot is not None:
-            key = (record, event_id, slot[0], slot[1])
-            if key not in rows:
-                rows[key] = RecordRow(*key)
-    return build_rows(project, stored_values(db, project.project_id, records, fields), rows)
+            found.add((record, event_id, slot[0], slot[1]))
+    return found
+
+
+def single_row_event(project: Project) -> int | None:
+    """The event id when the project has one event and nothing repeats (every row is a record's
+    base row there), else None."""
+    if len(project.events) == 1 and not project.repeating:
+        return project.events[0].event_id
+    return None
+
+
+def base_records(
+    db: Database, project: Project, records: list[str], event_id: int
+) -> Iterator[str]:
+    """Those of ``records`` whose record id is stored on ``event_id``'s instance 1."""
+    cursor = db.connection.cursor()
+    cursor.row_factory = None
+    for part in chunks(records):
+        marks = ", ".join("?" for _ in part)
+        for (record,) in cursor.execute(
+            "SELECT record FROM data WHERE project_id = ? AND field_name = ? AND event_id = ? "
+            f"AND instance = 1 AND record IN ({marks})",
+            (project.project_id, project.record_id, event_id, *part),
+        ):
+            yield record
 
 
 def stored_values(
@@ -228,6 +332,8 @@ def build_rows(
 
 def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
     """PHP ``natcasesort``: digit runs compare as numbers, the rest without case."""
+    if name.isdecimal():  # most record names: the same key, without the split
+        return ((0, int(name), ""), (2, 0, name))
     parts = _DIGITS.split(name.lower())
     return tuple(
         (0, int(part), "") if position % 2 else (1, 0, part)
@@ -241,9 +347,17 @@ def eav_key(name: str) -> tuple[int, int, str]:
     return (0, int(name), name) if name.isdigit() else (1, 0, name)
 
 
-def ordered(project: Project, rows: Iterable[RecordRow], eav: bool = False) -> list[RecordRow]:
-    """Records in REDCap's order, then events in event order, base rows before repeats."""
-    record_key = eav_key if eav else natural_key
+def ordered(
+    project: Project,
+    rows: Iterable[RecordRow],
+    eav: bool = False,
+    rank: dict[str, int] | None = None,
+) -> list[RecordRow]:
+    """Records in REDCap's order (or by ``rank``, each record's place in that order when it is
+    known already), then events in event order, base rows before repeats."""
+    record_key: Callable[[str], object] = (
+        rank.__getitem__ if rank is not None else (eav_key if eav else natural_key)
+    )
 
     def key(row: RecordRow) -> tuple[object, ...]:
         form = project.form_order.get(row.instrument, -1) if row.instrument else -1

@@ -18,10 +18,20 @@ from werkzeug.datastructures import MultiDict
 
 from plugin.localcap import RunningServer, records_export
 from plugin.localcap.params import Params
+from plugin.localcap.project import Project as ProjectDesign
 from plugin.localcap.project import load_project
 from plugin.localcap.record_writers import StreamedAnswer
-from plugin.localcap.rows import record_names, stored_values
-from plugin.localcap.storage import open_database
+from plugin.localcap.rows import (
+    RecordRow,
+    RowKey,
+    SlotRules,
+    build_rows,
+    load_rows,
+    record_names,
+    row_forms,
+    stored_values,
+)
+from plugin.localcap.storage import Database, open_database
 from tests.localcap.conftest import post
 
 OPTIONS = [
@@ -185,3 +195,56 @@ def test_record_names_are_every_record_holding_data_found_without_reading_every_
     assert len(everyone) == 21 and "rec-4-2" not in everyone
     assert sorted(found) == everyone and len(found) == len(set(found))
     assert sorted(some) == ["1", "31"]
+
+
+def general_rows(
+    db: Database, project: ProjectDesign, records: list[str], fields: list[str] | None
+) -> dict[RowKey, tuple[dict[str, str], dict[str, set[str]]]]:
+    """The rows as the general path finds them: every value read one by one, and which rows
+    exist from the forms holding values there."""
+    rows: dict[RowKey, RecordRow] = {}
+    if fields is not None:
+        rules = SlotRules(project)
+        for record, event_id, instance, form in row_forms(db, project, records):
+            slot = rules.slot(event_id, form, instance)
+            if slot is not None:
+                key = (record, event_id, *slot)
+                rows.setdefault(key, RecordRow(*key))
+    values = stored_values(db, project.project_id, records, fields)
+    return {
+        key: (row.values, row.checked) for key, row in build_rows(project, values, rows).items()
+    }
+
+
+@pytest.mark.parametrize("kind", ["simple", "grown"])
+def test_rows_found_the_fast_way_are_the_general_paths_rows(
+    database: str, kind: str, request: pytest.FixtureRequest
+) -> None:
+    project: Project = request.getfixturevalue(kind)
+    project_id = project.export_project_info()["project_id"]
+    with open_database(database) as db:
+        design = load_project(db, project_id)
+        event_id = design.events[0].event_id
+        field = next(item.name for item in design.fields if item.name != design.record_id)
+        box = next((item.name for item in design.fields if item.is_checkbox), field)
+        db.executemany(
+            "INSERT OR IGNORE INTO data VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (project_id, "only-orphans", event_id, 1, "no_such_field", "x"),
+                (project_id, "only-orphans", event_id, 2, field, "x"),
+                (project_id, "no-record-id", event_id, 1, field, "y"),
+                (project_id, "no-record-id", event_id, 1, box, "1"),
+                (project_id, "no-record-id", event_id, 1, box, "2"),
+                (project_id, "1", event_id, 3, field, "orphaned instance"),
+                (project_id, "1", event_id + 999, 1, field, "unknown event"),
+            ],
+        )
+        records = record_names(db, project_id)
+        assert {"only-orphans", "no-record-id"} <= set(records)
+        for fields in (None, [design.record_id], [field, box]):
+            found = load_rows(db, design, records, fields)
+            fast = {key: (row.values, row.checked) for key, row in found.items()}
+            assert fast == general_rows(db, design, records, fields)
+        listing = load_rows(db, design, records, [design.record_id])
+        assert "no-record-id" in {row.record for row in listing.values()}
+        assert "only-orphans" not in {row.record for row in listing.values()}
