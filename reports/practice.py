@@ -28,7 +28,7 @@ practice is silently missing from the batch.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -52,8 +52,8 @@ from reports.practice_sections import (
 from scoring.benchmark import unit_feedback
 from scoring.decode import Responses
 from scoring.peer_groups import (
+    GroupBenchmarks,
     check_comparison_field,
-    group_benchmarks,
     peer_group,
     unit_groups,
 )
@@ -79,7 +79,7 @@ def build_practice(
     check_comparison_field(responses.instrument, compare_by)
     scores = wave_scores(responses)
     provenance = with_simulated(provenance, scores.responses)
-    groups = _groups(scores, compare_by)
+    groups = _groups(scores, compare_by, min_cohort)
     return _report(scores, unit_id, groups, provenance, min_cohort)
 
 
@@ -90,39 +90,46 @@ def build_practices(
     min_cohort: int = 5,
     compare_by: str | None = None,
 ) -> list[Report]:
-    """One feedback report per practice, in record order, the cohort scored once; then, for
-    each practice whose records are set aside (:mod:`scoring.units`), a report saying why.
-    ``compare_by`` as for :func:`build_practice`."""
+    """One feedback report per practice, in record order, the cohort scored once and each
+    comparison group's benchmarks computed once (:class:`scoring.peer_groups.GroupBenchmarks`);
+    then, for each practice whose records are set aside (:mod:`scoring.units`), a report
+    saying why. ``compare_by`` as for :func:`build_practice`."""
     check_comparison_field(responses.instrument, compare_by)
     scores = wave_scores(responses)
     provenance = with_simulated(provenance, scores.responses)
-    groups = _groups(scores, compare_by)
+    groups = _groups(scores, compare_by, min_cohort)
     made = [_report(scores, unit, groups, provenance, min_cohort) for unit in scores.units]
     return made + [_set_aside(scores, unit, provenance) for unit in scores.unit_check.units]
 
 
-_Groups = tuple[str | None, pd.Series | None]
+@dataclass(frozen=True)
+class _Groups:
+    """What every practice's comparison shares: the grouping field, each practice's value of
+    it, and the groups' benchmarks, each group's computed once."""
+
+    by: str | None
+    values: pd.Series | None
+    benchmarks: GroupBenchmarks
 
 
-def _groups(scores: WaveScores, compare_by: str | None) -> _Groups:
+def _groups(scores: WaveScores, compare_by: str | None, min_cohort: int) -> _Groups:
+    shared = GroupBenchmarks(scores.data, scores.names, list(scores.waves), min_units=min_cohort)
     if compare_by is None or scores.data.empty:
-        return compare_by, None
-    return compare_by, unit_groups(scores.responses, scores.data, compare_by)
+        return _Groups(compare_by, None, shared)
+    return _Groups(compare_by, unit_groups(scores.responses, scores.data, compare_by), shared)
 
 
 def _comparison(
     scores: WaveScores, practice: Practice, groups: _Groups, min_cohort: int
 ) -> Comparison:
-    by, values = groups
+    by = groups.by
     wave = practice.latest if practice.latest is not None else 0
     group = peer_group(
-        values, scores.data, practice.unit, by=by, wave_index=wave, min_units=min_cohort
+        groups.values, scores.data, practice.unit, by=by, wave_index=wave, min_units=min_cohort
     )
     fields = scores.responses.instrument.field_map()
     field_label = fields[by].label if by is not None and by in fields else ""
-    benchmarks = group_benchmarks(
-        scores.data, scores.names, group, list(scores.waves), min_units=min_cohort
-    )
+    benchmarks = groups.benchmarks.summary(group)
     if group.is_cohort:
         return Comparison(group, say.COHORT_NAME, say.COHORT_SHORT, field_label, benchmarks)
     name = group_name(group.by, group.value, field_label)
@@ -162,7 +169,7 @@ def _report(
     else:
         comparison = _comparison(scores, practice, groups, min_cohort)
         feedback = unit_feedback(
-            comparison.data(scores),
+            groups.benchmarks.rows(comparison.group),
             practice.unit,
             scores.names,
             wave_index=latest,
@@ -170,6 +177,7 @@ def _report(
             labels=scores.labels,
             decimals=DECIMALS,
             statuses=change_statuses(scores.thresholds, practice.unit),
+            table=groups.benchmarks.at_wave(comparison.group, latest),
         )
         # The tables behind page 1 (every score at every wave, the change table with its
         # thresholds, the group's quartiles) go to the workbook: the pages stay at three or so.

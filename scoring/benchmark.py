@@ -146,6 +146,7 @@ def unit_feedback(
     labels: Mapping[str, str] | None = None,
     decimals: int = 0,
     statuses: Mapping[str, str] | None = None,
+    table: pd.DataFrame | None = None,
 ) -> UnitFeedback:
     """Strengths and opportunities of one unit at a wave, each with a short neutral sentence.
 
@@ -159,18 +160,20 @@ def unit_feedback(
     (largest rise first), above the median (by margin), fallen (largest fall first), below the
     median (by margin). Cohorts smaller than `min_units` give no median comparisons (see
     `cohort_benchmarks`). Sentences come from TEMPLATES; `labels` maps score columns to the names
-    shown (default: the column name with spaces). Reference: seed guidance on strengths-and-
-    opportunities feedback (notes 4.5).
+    shown (default: the column name with spaces). ``table`` is :func:`cohort_benchmarks` of
+    the same ``data``, scores, wave and options when already made: many units of one cohort
+    share it. Reference: seed guidance on strengths-and-opportunities feedback (notes 4.5).
     """
-    table = cohort_benchmarks(
-        data,
-        scores,
-        wave_index=wave_index,
-        unit=unit,
-        wave=wave,
-        region=region,
-        min_units=min_units,
-    )
+    if table is None:
+        table = cohort_benchmarks(
+            data,
+            scores,
+            wave_index=wave_index,
+            unit=unit,
+            wave=wave,
+            region=region,
+            min_units=min_units,
+        )
     mine = table.loc[table[unit] == unit_id].set_index("score")
     if mine.empty:
         raise ValueError(f"unit {unit_id!r} has no row at {wave}={wave_index}")

@@ -79,19 +79,32 @@ def unit_changes(
     """
     check_long_frame(data, scores, unit=unit, wave=wave)
     units = pd.Index(data[unit].unique(), name=unit)
-    parts = []
-    for score in scores:
-        observed = data.loc[data[score].notna(), [unit, wave, score]]
-        baseline = observed.loc[observed[wave] == 0].set_index(unit)[score]
-        later = observed.loc[observed[wave] > 0].sort_values(wave).groupby(unit).last()
-        part = pd.DataFrame(index=units)
-        part["score"] = score
-        part["baseline"] = baseline.reindex(units)
-        part["latest_wave"] = later[wave].reindex(units).astype("Int64")
-        part["latest"] = later[score].reindex(units)
-        part["change"] = part["latest"] - part["baseline"]
-        parts.append(part.reset_index())
-    return pd.concat(parts, ignore_index=True)
+    # One pass for every score (a practice's report asks for one practice's few rows, many
+    # times): each unit's baseline row, and its last value and wave per score, taken from the
+    # wave-ordered later rows by a groupby that skips missing values.
+    baseline = data.loc[data[wave] == 0].set_index(unit)
+    later = data.loc[data[wave] > 0].sort_values(wave)
+    values = pd.DataFrame({i: later[score] for i, score in enumerate(scores)}, index=later.index)
+    waves = pd.DataFrame({f"wave_{i}": later[wave].where(values[i].notna()) for i in values})
+    latest = pd.concat([values, waves], axis=1).groupby(later[unit]).last()
+    baselines, latest_waves, latests, changes = [], [], [], []
+    for i, score in enumerate(scores):
+        base = baseline[score].reindex(units)
+        last = latest[i].reindex(units)
+        baselines.append(base)
+        latest_waves.append(latest[f"wave_{i}"].reindex(units).astype("Int64"))
+        latests.append(last)
+        changes.append(last - base)
+    every = np.tile(np.arange(len(units)), len(scores))
+    table = {
+        unit: units.take(every),
+        "score": np.repeat(np.array(scores), len(units)),
+        "baseline": pd.concat(baselines, ignore_index=True),
+        "latest_wave": pd.concat(latest_waves, ignore_index=True),
+        "latest": pd.concat(latests, ignore_index=True),
+        "change": pd.concat(changes, ignore_index=True),
+    }
+    return pd.DataFrame(table)
 
 
 def wave_changes(

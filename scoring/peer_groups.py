@@ -115,18 +115,57 @@ def group_benchmarks(
     min_units: int,
 ) -> pd.DataFrame:
     """Per score and wave, indexed by (score, wave): cohort_n, cohort_median, cohort_q1,
-    cohort_q3 among the group's units (NaN where fewer than ``min_units`` have the score)."""
-    rows = data.loc[data["unit"].isin(group.units)]
-    parts = [
-        cohort_benchmarks(rows, list(scores), wave_index=wave, min_units=min_units)
-        for wave in waves
-    ]
-    # A wave where no unit of the group was assessed has no rows: its entries are n = 0, NaN.
-    every = pd.MultiIndex.from_product([list(scores), list(waves)], names=["score", "wave"])
-    parts = [part for part in parts if not part.empty]
-    if not parts:
-        empty = pd.DataFrame(index=every, columns=COLUMNS[2:], dtype=float)
-        return empty.assign(cohort_n=0)
-    frame = pd.concat(parts, ignore_index=True)[COLUMNS]
-    found = frame.drop_duplicates(["score", "wave"]).set_index(["score", "wave"])
-    return found.reindex(every).fillna({"cohort_n": 0}).astype({"cohort_n": int})
+    cohort_q3 among the group's units (NaN where fewer than ``min_units`` have the score).
+    To compare many units, :class:`GroupBenchmarks` computes each group's once."""
+    return GroupBenchmarks(data, scores, waves, min_units=min_units).summary(group)
+
+
+class GroupBenchmarks:
+    """The benchmarks of the groups units are compared with, each computed once and shared by
+    every unit compared with that group: the group's rows of ``data`` (the long score frame),
+    :func:`scoring.benchmark.cohort_benchmarks` over them at a wave, and their summary by score
+    and wave (:func:`group_benchmarks`). A group is known by its units, so a whole cohort or a
+    region is computed once for all its practices. The frames returned are shared: read only."""
+
+    def __init__(
+        self, data: pd.DataFrame, scores: Sequence[str], waves: Sequence[int], *, min_units: int
+    ) -> None:
+        self.data, self.scores, self.waves = data, list(scores), list(waves)
+        self.min_units = min_units
+        self._rows: dict[frozenset[Hashable], pd.DataFrame] = {}
+        self._at: dict[tuple[frozenset[Hashable], int], pd.DataFrame] = {}
+        self._summary: dict[frozenset[Hashable], pd.DataFrame] = {}
+
+    def rows(self, group: PeerGroup) -> pd.DataFrame:
+        """The rows of ``data`` of the group's units."""
+        if group.units not in self._rows:
+            self._rows[group.units] = self.data.loc[self.data["unit"].isin(group.units)]
+        return self._rows[group.units]
+
+    def at_wave(self, group: PeerGroup, wave: int) -> pd.DataFrame:
+        """:func:`scoring.benchmark.cohort_benchmarks` of the group's rows at ``wave``."""
+        key = (group.units, wave)
+        if key not in self._at:
+            self._at[key] = cohort_benchmarks(
+                self.rows(group), self.scores, wave_index=wave, min_units=self.min_units
+            )
+        return self._at[key]
+
+    def summary(self, group: PeerGroup) -> pd.DataFrame:
+        """:func:`group_benchmarks` of the group over ``waves``."""
+        if group.units not in self._summary:
+            self._summary[group.units] = self._summarise(group)
+        return self._summary[group.units]
+
+    def _summarise(self, group: PeerGroup) -> pd.DataFrame:
+        scores, waves = self.scores, self.waves
+        parts = [self.at_wave(group, wave) for wave in waves]
+        # A wave where no unit of the group was assessed has no rows: its entries are n = 0, NaN.
+        every = pd.MultiIndex.from_product([scores, waves], names=["score", "wave"])
+        parts = [part for part in parts if not part.empty]
+        if not parts:
+            empty = pd.DataFrame(index=every, columns=COLUMNS[2:], dtype=float)
+            return empty.assign(cohort_n=0)
+        frame = pd.concat(parts, ignore_index=True)[COLUMNS]
+        found = frame.drop_duplicates(["score", "wave"]).set_index(["score", "wave"])
+        return found.reindex(every).fillna({"cohort_n": 0}).astype({"cohort_n": int})

@@ -378,6 +378,19 @@ def test_a_single_report_equals_its_place_in_the_batch(
     assert isinstance(median, float) and not math.isnan(median)
 
 
+def test_the_batchs_shared_group_benchmarks_give_each_practice_its_own_numbers(
+    cohort: Responses,
+) -> None:
+    # build_practices computes each comparison group's benchmarks once for all its practices;
+    # build_practice computes them for the one: every number of the report is the same.
+    batch = build_practices(cohort, provenance=PROVENANCE, compare_by="region")
+    regions = cohort.frame.groupby("region", observed=True)["practice_id"].first()
+    assert len(regions) >= 2
+    for practice in regions:
+        single = build_practice(cohort, practice, provenance=PROVENANCE, compare_by="region")
+        assert repr(single) == repr(next(r for r in batch if r.audience == practice))
+
+
 def blanked(instrument: Instrument, record: str, events: tuple[str, ...]) -> Responses:
     """Responses where ``record`` answered no scale item at the given events."""
     frame = export_frame(instrument, simulate(instrument, seed=1, n=40))

@@ -265,6 +265,52 @@ def test_unit_changes_baseline_to_latest_observed_wave():
     assert math.isnan(table.loc[("b", "res"), "change"])  # no baseline
 
 
+def changes_one_score_at_a_time(data: pd.DataFrame, scores: list[str]) -> pd.DataFrame:
+    """unit_changes by its formula, one score at a time: the reference for its one pass."""
+    units = pd.Index(data["unit"].unique(), name="unit")
+    parts = []
+    for score in scores:
+        observed = data.loc[data[score].notna(), ["unit", "wave_index", score]]
+        baseline = observed.loc[observed["wave_index"] == 0].set_index("unit")[score]
+        later = observed.loc[observed["wave_index"] > 0].sort_values("wave_index")
+        last = later.groupby("unit").last()
+        part = pd.DataFrame(index=units)
+        part["score"] = score
+        part["baseline"] = baseline.reindex(units)
+        part["latest_wave"] = last["wave_index"].reindex(units).astype("Int64")
+        part["latest"] = last[score].reindex(units)
+        part["change"] = part["latest"] - part["baseline"]
+        parts.append(part.reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.integers(0, 3),
+            st.one_of(st.none(), st.integers(0, 100)),
+            st.one_of(st.none(), st.floats(0, 100, allow_nan=False)),
+        ),
+        max_size=16,
+        unique_by=lambda row: row[:2],
+    ),
+    st.booleans(),
+)
+def test_unit_changes_equal_the_formula_score_by_score(rows, whole_numbers):
+    frame = pd.DataFrame(rows, columns=["unit", "wave_index", "x", "y"], dtype=object)
+    frame = frame.astype({"wave_index": int, "x": float, "y": float})
+    if whole_numbers:  # every value present: the scores keep their integer type
+        frame["x"] = frame["x"].fillna(7).astype(int)
+    for scores in (["x"], ["y", "x"], ["x", "y", "x"]):
+        pd.testing.assert_frame_equal(
+            unit_changes(frame, scores),
+            changes_one_score_at_a_time(frame, scores),
+            check_exact=True,
+        )
+
+
 def test_wave_changes_do_not_bridge_a_skipped_wave():
     frame = pd.DataFrame(
         {

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from instruments import load_shipped
+from scoring.benchmark import cohort_benchmarks, unit_feedback
 from scoring.peer_groups import (
+    GroupBenchmarks,
     check_comparison_field,
     comparison_fields,
     group_benchmarks,
@@ -61,6 +63,40 @@ def test_a_group_too_small_falls_back_to_the_whole_cohort() -> None:
     assert unknown.fell_back and unknown.value is None
     cohort = peer_group(None, data, "N1", by=None, wave_index=0, min_units=5)
     assert cohort.is_cohort and not cohort.fell_back and len(cohort.units) == 8
+
+
+def test_each_groups_benchmarks_are_computed_once_and_equal_the_one_unit_path() -> None:
+    data, groups = frame()
+    shared = GroupBenchmarks(data, ["s"], [0, 1], min_units=3)
+    north = [peer_group(groups, data, u, by="region", wave_index=0, min_units=3) for u in NORTH]
+    cohort = [peer_group(None, data, u, by=None, wave_index=0, min_units=3) for u in SOUTH]
+    for group in north + cohort:
+        alone = group_benchmarks(data, ["s"], group, [0, 1], min_units=3)
+        pd.testing.assert_frame_equal(shared.summary(group), alone, check_exact=True)
+        rows = data.loc[data["unit"].isin(group.units)]
+        pd.testing.assert_frame_equal(shared.rows(group), rows)
+        at = cohort_benchmarks(rows, ["s"], wave_index=1, min_units=3)
+        pd.testing.assert_frame_equal(shared.at_wave(group, 1), at, check_exact=True)
+    # one group, one computation: every unit of it reads the same frames
+    assert all(shared.summary(g) is shared.summary(north[0]) for g in north)
+    assert shared.summary(cohort[0]) is shared.summary(cohort[1])
+    assert shared.summary(cohort[0]) is not shared.summary(north[0])
+    assert shared.at_wave(north[1], 0) is shared.at_wave(north[2], 0)
+
+
+def test_feedback_from_a_shared_table_equals_feedback_computing_its_own() -> None:
+    data, groups = frame()
+    shared = GroupBenchmarks(data, ["s"], [0, 1], min_units=3)
+    group = peer_group(groups, data, "N2", by="region", wave_index=1, min_units=3)
+    rows, named = shared.rows(group), 0
+    for unit in ("N1", "N2", "N3"):
+        alone = unit_feedback(rows, unit, ["s"], wave_index=1, min_units=3)
+        table = shared.at_wave(group, 1)
+        reused = unit_feedback(rows, unit, ["s"], wave_index=1, min_units=3, table=table)
+        assert reused.items == alone.items
+        pd.testing.assert_frame_equal(reused.benchmarks, alone.benchmarks, check_exact=True)
+        named += len(reused.items)
+    assert named == 2  # N1 below the group's median, N3 above it; N2 at it
 
 
 def test_only_the_instruments_grouping_fields_can_be_compared_by() -> None:
