@@ -26,7 +26,6 @@ from reports.practice_parts import (
     number,
     to_float,
 )
-from scoring.change import unit_changes
 from scoring.scales import ScaleInfo
 from scoring.unit_findings import band_index
 from scoring.wave_scores import WaveScores
@@ -196,7 +195,7 @@ def _change(scores: WaveScores, practice: Practice, info: ScaleInfo) -> tuple[Ce
     it is beyond the usual wobble (the change table's mark, in a word or two)."""
     if 0 not in practice.waves:
         return say.NO_CHANGE_CELL, None
-    change = unit_changes(practice.rows, [info.name]).set_index("score").loc[info.name]
+    change = practice.changes(scores.names).loc[info.name]
     moved = to_float(change["change"])
     if math.isnan(moved):
         return say.NO_CHANGE_CELL, None

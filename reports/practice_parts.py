@@ -5,12 +5,14 @@ or a table cell."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from reports import practice_text as say
+from scoring.change import unit_changes
 from scoring.peer_groups import PeerGroup
 from scoring.wave_scores import WaveScores
 
@@ -24,6 +26,18 @@ class Practice:
     unit: object
     rows: pd.DataFrame  # the practice's rows of the long score frame, in wave order
     waves: tuple[int, ...]  # the waves with at least one score
+    _changes: dict[tuple[str, ...], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def changes(self, names: Sequence[str]) -> pd.DataFrame:
+        """Each of ``names``' change from the first wave to the latest
+        (:func:`scoring.change.unit_changes`), indexed by score: worked out once per practice,
+        for the first page and the change table both read it."""
+        key = tuple(names)
+        if key not in self._changes:
+            self._changes[key] = unit_changes(self.rows, list(names)).set_index("score")
+        return self._changes[key]
 
     @property
     def latest(self) -> int | None:
@@ -49,10 +63,6 @@ class Comparison:
         if key not in self.benchmarks.index:
             return math.nan
         return to_float(self.benchmarks.at[key, column])
-
-    def data(self, scores: WaveScores) -> pd.DataFrame:
-        """The long score frame of the group's units only."""
-        return scores.data.loc[scores.data["unit"].isin(self.group.units)]
 
 
 def group_name(by: str | None, value: str | None, field_label: str) -> str:

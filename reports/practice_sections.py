@@ -35,7 +35,6 @@ from reports.practice_parts import (
     to_float,
 )
 from scoring.benchmark import UnitFeedback
-from scoring.change import unit_changes
 from scoring.scales import ScaleInfo
 from scoring.unit_findings import lowest_items
 from scoring.wave_scores import WaveScores
@@ -118,7 +117,7 @@ def change_section(scores: WaveScores, practice: Practice) -> Section:
     no score at the first assessment."""
     if 0 not in practice.waves:
         return Section("Change since your first assessment", (Text(say.NO_BASELINE),))
-    changes = unit_changes(practice.rows, scores.names).set_index("score")
+    changes = practice.changes(scores.names)
     rows: list[dict[str, Cell]] = []
     for info in scores.scales:
         change = changes.loc[info.name]
