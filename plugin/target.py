@@ -25,6 +25,7 @@ from instruments.translate import languages
 from instruments.translation_file import translation_files
 from plugin.localcap.admin import LocalcapAdmin
 from plugin.redcap import RedcapClient, RedcapConfig, config_from_env
+from plugin.redcap.transport import Unpaced
 from reports.files import PRIVATE_FILE, PRIVATE_FOLDER, write_atomically
 
 INSTANCE_ENV = "QISCAN_INSTANCE"
@@ -203,7 +204,7 @@ def embedded_project(
     describe_surveys(admin, token, instruments)
     # The embedded server listens on a new port each run; its instance folder names it.
     identity = f"localcap:{localcap.instance.folder.resolve()}"
-    return RedcapClient(RedcapConfig(localcap.url, token), identity=identity)
+    return RedcapClient(RedcapConfig(localcap.url, token), identity=identity, limiter=Unpaced())
 
 
 def survey_titles(instruments: list[Instrument]) -> dict[str, str]:

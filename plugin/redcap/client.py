@@ -16,7 +16,7 @@ import requests
 
 from plugin.redcap.config import RedcapConfig
 from plugin.redcap.errors import RedcapApiError, RedcapTransportError, redact
-from plugin.redcap.transport import RateLimiter, ReplyJudge, RetryPolicy, with_retries
+from plugin.redcap.transport import Pacer, RateLimiter, ReplyJudge, RetryPolicy, with_retries
 
 HINTS = {
     403: "check the token and that its user has API export/import rights on this project",
@@ -40,7 +40,7 @@ class RedcapClient:
         *,
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Pacer | None = None,
         on_retry: Callable[[int, RedcapTransportError], None] | None = None,
         identity: str | None = None,
     ) -> None:
@@ -50,7 +50,7 @@ class RedcapClient:
         self.identity = identity or config.url
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter(rate=10.0, burst=10)
+        self.limiter: Pacer = limiter or RateLimiter(rate=10.0, burst=10)
         self.on_retry = on_retry
         self.judge = ReplyJudge(secrets=(config.token,))
         self._project: redcap.Project | None = None

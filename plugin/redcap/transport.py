@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import requests
 
@@ -153,6 +153,21 @@ class RateLimiter:
             self._last = now + needed
         self.sleep(needed)
         return needed
+
+
+class Pacer(Protocol):
+    """What paces a client's calls: ``wait()`` blocks until a call may go out."""
+
+    def wait(self) -> float: ...
+
+
+class Unpaced:
+    """No pacing, for a server that is the command's own (the embedded localcap): it bans no
+    one, and pacing it would only make the command wait (the demo waited 5 s for nothing)."""
+
+    def wait(self) -> float:
+        """A call may always go out at once."""
+        return 0.0
 
 
 def with_retries(
