@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,22 @@ def test_a_header_word_keeps_its_room_when_columns_give_way() -> None:
     widths = column_widths(columns, views)
     room = len("Krippendorff's") + 4
     assert widths[1] >= room - 0.1 and widths[2] >= room - 0.1
+
+
+@pytest.mark.parametrize(
+    ("project", "simulated", "suppress_below"),
+    [("", 0, None), ("pid 31", 0, 5), ("pid 31", 12, 5), ("", 12, None)],
+)
+def test_the_printed_provenance_is_read_down_two_even_columns(
+    report: Report, project: str, simulated: int, suppress_below: int | None
+) -> None:
+    """On paper the provenance is a grid filled by column (print.css): its rows must be half
+    its facts, rounded up, whichever optional facts the report has."""
+    provenance = replace(report.provenance, project=project, simulated=simulated)
+    varied = replace(report, provenance=provenance, suppress_below=suppress_below)
+    listing = BeautifulSoup(to_html(varied), "html.parser").select_one("footer.provenance dl")
+    facts = len(listing.select("div.fact"))
+    assert 6 <= facts <= 9
+    assert listing["class"] == [f"rows-{math.ceil(facts / 2)}"]
+    css = (Path(__file__).parents[2] / "reports" / "templates" / "print.css").read_text()
+    assert f".provenance dl.rows-{math.ceil(facts / 2)} {{ grid-template-rows" in css
