@@ -4,13 +4,16 @@ pages and localcap's project setup, :mod:`plugin.localcap.project_setup`).
 Every call is a form-encoded POST dispatched on ``content`` and ``action`` (§1.2): the token is
 checked first (403 in the requested format for a missing, malformed or unknown one), then the
 content and action; a method raises :class:`ApiError` to answer as REDCap does. A request opens
-its own SQLite connection and closes it before answering. A body over :data:`MAX_BODY` is
-refused with 413 before it is read, in REDCap's error shape (on a survey page, as a page).
+its own SQLite connection and closes it before answering; the app holds one more open for its
+life (:func:`plugin.localcap.storage.hold_open`), so that a request's close stays cheap. A body
+over :data:`MAX_BODY` is refused with 413 before it is read, in REDCap's error shape (on a
+survey page, as a page).
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -54,7 +57,7 @@ from plugin.localcap.records_delete import delete_records
 from plugin.localcap.records_export import export_records
 from plugin.localcap.records_import import import_records
 from plugin.localcap.server import whole_body
-from plugin.localcap.storage import Database, initialise, open_database
+from plugin.localcap.storage import Database, hold_open, initialise, open_database
 from plugin.localcap.structure import (
     export_arms,
     export_events,
@@ -191,6 +194,7 @@ def create_app(
         raise ValueError("a localcap super token must be 64 letters and digits")
     initialise(db_path, super_token)
     app = Flask("localcap", template_folder=str(TEMPLATES))
+    weakref.finalize(app, hold_open(db_path).close)
     app.config.update(
         LOCALCAP_DB=str(db_path),
         LOCALCAP_BASE_URL=base_url,

@@ -43,8 +43,9 @@ class RecordRow:
 
 
 def record_names(db: Database, project_id: int, among: Iterable[str] | None = None) -> list[str]:
-    """Every record that holds data in the project; with ``among``, only those of them (each
-    looked up through the primary key, so the project's other values are never read)."""
+    """Every record that holds data in the project; with ``among``, only those of them, in text
+    order (each looked up through the primary key, so the project's other values are never
+    read)."""
     if among is None:
         # A seek to the next record name through the primary key, once per record: a plain
         # SELECT DISTINCT reads every stored value of the project.
@@ -58,17 +59,14 @@ def record_names(db: Database, project_id: int, among: Iterable[str] | None = No
             (project_id,),
         )
         return [row[0] for row in rows]
-    found: list[str] = []
-    for part in chunks(sorted(set(among))):
-        marks = ", ".join("?" for _ in part)
-        found += [
-            row[0]
-            for row in db.execute(
-                f"SELECT DISTINCT record FROM data WHERE project_id = ? AND record IN ({marks})",
-                (project_id, *part),
-            )
-        ]
-    return found
+    # One seek per listed record, stopping at its first value (a DISTINCT over an IN list reads
+    # every value of every listed record).
+    rows = db.execute(
+        "SELECT listed.value FROM json_each(?) AS listed WHERE EXISTS (SELECT 1 FROM data"
+        " WHERE project_id = ? AND record = listed.value) ORDER BY listed.key",
+        (json.dumps(sorted(set(among))), project_id),
+    )
+    return [row[0] for row in rows]
 
 
 def chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
@@ -130,8 +128,13 @@ def gather_rows(
     repeating = {event_id for event_id, _ in project.repeating}
     simple = {event.event_id for event in project.events if event.event_id not in repeating}
     others: list[Stored] = []
+    # Most rows hold the same fields, so their names' JSON is parsed once (never changed).
+    parsed: dict[str, list[str]] = {}
     for record, event_id, instance, names_text, values_text in groups:
-        names, values = json.loads(names_text), json.loads(values_text)
+        names = parsed.get(names_text)
+        if names is None:
+            names = parsed[names_text] = json.loads(names_text)
+        values = json.loads(values_text)
         if event_id not in simple:
             others += [
                 (record, event_id, instance, *pair) for pair in zip(names, values, strict=True)

@@ -144,9 +144,13 @@ def row_key(row: dict[str, Any], record_id: str) -> tuple[str, str, str, str]:
     )
 
 
+# json.dumps(row, ensure_ascii=False), without making an encoder for every row.
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def stored_data(row: dict[str, Any]) -> str:
     """A row as the store keeps it, and hashes it: its JSON, keys in export order."""
-    return json.dumps(row, ensure_ascii=False)
+    return _ROW_JSON(row)
 
 
 def content_digest(data: Iterable[str]) -> tuple[str, int]:
