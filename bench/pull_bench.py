@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import socket
 import subprocess
@@ -47,6 +46,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def status_mb(pid: int | str, name: str = "VmHWM") -> float:
+    """A memory figure of a process's status (``pid`` or "self"). VmHWM is its peak resident
+    memory since it started its program; ``ru_maxrss`` would also count the peak of the process
+    it was forked from (Linux keeps it across exec), here the benchmark that filled localcap."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith(f"{name}:"))
+    return int(line.split()[1]) / 1024
+
+
 class Localcap:
     """``qiscan localcap serve`` on ``db`` in its own process, so its memory and CPU time are its
     own: ``idle_mb`` is its resident memory once it answers, ``memory_mb()`` its peak, and
@@ -71,9 +79,7 @@ class Localcap:
 
     def memory_mb(self, name: str = "VmHWM") -> float:
         """A memory figure of the process's status (VmHWM: its peak resident memory)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(line for line in status.splitlines() if line.startswith(f"{name}:"))
-        return int(line.split()[1]) / 1024
+        return status_mb(self.process.pid, name)
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -151,7 +157,7 @@ def pull_child(url: str, token: str, batch: int, store: str) -> dict[str, object
     return {
         "records": result.exported_records,
         "seconds": result.seconds,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": status_mb("self"),
         "batches": result.batches,
         "hash": result.snapshot.content_hash,
     }
@@ -165,7 +171,7 @@ def export_child(url: str, token: str) -> dict[str, object]:
     started = time.perf_counter()
     rows = Project(url, token).export_records(**options)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = status_mb("self")
     from plugin.pull.pull import SCORING_EXPORT
     from plugin.pull.store import rows_hash
 
