@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from plugin.localcap.project import Project
 from plugin.localcap.storage import Database
@@ -97,20 +98,9 @@ def grouped_values(
     (record, event_id, instance): its field names and values as two JSON arrays, in the order
     :func:`stored_values` gives them (SQLite builds the arrays, far faster than a Python tuple
     per value)."""
-    cursor = db.connection.cursor()
-    cursor.row_factory = None
-    only = ""
-    if fields is not None:
-        only = f" AND field_name IN ({', '.join('?' for _ in fields)})"
-    for part in chunks(records):
-        marks = ", ".join("?" for _ in part)
-        yield from cursor.execute(
-            "SELECT record, event_id, instance, json_group_array(field_name), "
-            "json_group_array(value) FROM data "
-            f"WHERE project_id = ? AND record IN ({marks}){only} "
-            "GROUP BY record, event_id, instance",
-            (project_id, *part, *(fields or ())),
-        )
+    columns = "record, event_id, instance, json_group_array(field_name), json_group_array(value)"
+    grouping = " GROUP BY record, event_id, instance"
+    yield from _values_of(db, project_id, records, fields, columns, grouping)
 
 
 def gather_rows(
@@ -209,6 +199,20 @@ def stored_values(
 ) -> Iterator[Stored]:
     """(record, event_id, instance, field, value) for every stored value of ``records`` (of
     ``fields`` only, when given)."""
+    columns = "record, event_id, instance, field_name, value"
+    yield from _values_of(db, project_id, records, fields, columns)
+
+
+def _values_of(
+    db: Database,
+    project_id: int,
+    records: list[str],
+    fields: Sequence[str] | None,
+    columns: str,
+    grouping: str = "",
+) -> Iterator[Any]:
+    """``SELECT columns`` over the stored values of ``records`` (of ``fields`` only, when given),
+    a chunk of records at a time."""
     cursor = db.connection.cursor()
     cursor.row_factory = None  # plain tuples: a sqlite3.Row per value costs more than the value
     only = ""
@@ -217,8 +221,8 @@ def stored_values(
     for part in chunks(records):
         marks = ", ".join("?" for _ in part)
         yield from cursor.execute(
-            "SELECT record, event_id, instance, field_name, value FROM data "
-            f"WHERE project_id = ? AND record IN ({marks}){only}",
+            f"SELECT {columns} FROM data "
+            f"WHERE project_id = ? AND record IN ({marks}){only}{grouping}",
             (project_id, *part, *(fields or ())),
         )
 
