@@ -51,6 +51,7 @@ from plugin.service.models import Connection
 from plugin.simulate import simulate
 
 GOAL_MS = 100.0  # p99 of a results endpoint, first requests of a new snapshot included
+GOAL_CLIENTS = 20  # the goal is held at 20 concurrent clients; 50 is measured beside it
 RESULTS = (
     "/snapshots/{snapshot}/statistics?field=readiness_index",
     "/snapshots/{snapshot}/scores",
@@ -293,23 +294,25 @@ def main() -> None:
                 f"{pool.submit(os.getpid).result()}; the server's is {os.getpid()}), one thread "
                 "and connection per client, no warm-up"
             )
-            met = True
+            met: dict[int, bool] = {}
             for clients in counts:
                 results = measure(pool, app, base, key, connection_id, clients, args.requests)
                 floor = pool.submit(
                     load, base + "/health", {}, args.requests, clients, 200
                 ).result()
                 floor.endpoint = "/health (the floor)"
-                met &= report([*results, floor], floor)
+                met[clients] = report([*results, floor], floor)
             print(
                 "first ms: the slowest of the clients' first requests (for a results endpoint, "
                 "the first requests of a snapshot whose pull job had just ended); floor: /health "
                 "at the same clients, same run"
             )
+            verdicts = ", ".join(
+                f"at {clients} clients {'met' if ok else 'NOT met'}" for clients, ok in met.items()
+            )
             print(
-                f"goal (issue 16): results endpoints p99 under {GOAL_MS:.0f} ms at "
-                f"{', '.join(map(str, counts))} clients, first requests included: "
-                f"{'met' if met else 'NOT met'}"
+                f"goal (issue 16: at {GOAL_CLIENTS} clients): results endpoints p99 under "
+                f"{GOAL_MS:.0f} ms, first requests included: {verdicts}"
             )
         finally:
             if service is not None:
