@@ -17,7 +17,15 @@ from instruments.logic import kernels
 from instruments.logic.dates import Clock, parse_moments
 from instruments.logic.scalar_functions import COUNT_LIMIT, DATE_FORMATS, TRIM_CHARACTERS
 from instruments.logic.values import Context
-from instruments.logic.vector_values import BoolVec, MixedVec, NumVec, TextVec, Vec, as_strings
+from instruments.logic.vector_values import (
+    BoolVec,
+    MixedVec,
+    NumVec,
+    TextVec,
+    Vec,
+    as_strings,
+    nul_free,
+)
 
 VectorFunction = Callable[[list[Vec], Context, Clock], Vec]
 
@@ -108,13 +116,18 @@ def _date_part(part: str) -> VectorFunction:
 
 def _text_test(test: str, negate: bool = False) -> VectorFunction:
     def apply(args: list[Vec], context: Context, clock: Clock) -> Vec:
-        haystack, needle = (as_strings(_lowered(arg)) for arg in args)
-        if test == "contains":
-            found = np.strings.find(haystack, needle) >= 0
+        haystack, needle = (_lowered(arg) for arg in args)
+        if not nul_free(haystack, needle):
+            pairs = zip(haystack, needle, strict=True)
+            tests = {"contains": str.__contains__, "starts_with": str.startswith}
+            one = tests.get(test, str.endswith)
+            found = np.array([one(h, n) for h, n in pairs], dtype=bool)
+        elif test == "contains":
+            found = np.strings.find(as_strings(haystack), as_strings(needle)) >= 0
         elif test == "starts_with":
-            found = np.strings.startswith(haystack, needle)
+            found = np.strings.startswith(as_strings(haystack), as_strings(needle))
         else:
-            found = np.strings.endswith(haystack, needle)
+            found = np.strings.endswith(as_strings(haystack), as_strings(needle))
         return BoolVec(~found if negate else np.asarray(found, dtype=bool))
 
     return apply
@@ -125,8 +138,19 @@ def _lowered(vec: Vec) -> np.ndarray:
 
 
 def _sliced(texts: np.ndarray, start: np.ndarray, stop: np.ndarray, blank: np.ndarray) -> Vec:
-    pieces = np.strings.slice(as_strings(texts), start, stop).astype(object)
+    if nul_free(texts):
+        pieces = np.strings.slice(as_strings(texts), start, stop).astype(object)
+    else:
+        pieces = np.array(
+            [text[a:b] for text, a, b in zip(texts, start, stop, strict=True)], dtype=object
+        )
     return TextVec(np.where(blank, "", pieces).astype(object))
+
+
+def _lengths(texts: np.ndarray) -> np.ndarray:
+    if nul_free(texts):
+        return np.strings.str_len(as_strings(texts)).astype(np.int64)
+    return np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
 
 
 def _left(args: list[Vec], context: Context, clock: Clock) -> Vec:
@@ -138,7 +162,7 @@ def _left(args: list[Vec], context: Context, clock: Clock) -> Vec:
 def _right(args: list[Vec], context: Context, clock: Clock) -> Vec:
     count, blank = _counts(args[1], context)
     texts = args[0].texts()
-    length = np.strings.str_len(as_strings(texts)).astype(np.int64)
+    length = _lengths(texts)
     start = np.where(count > 0, np.maximum(length - count, 0), length)
     return _sliced(texts, start, length, blank)
 
@@ -151,12 +175,16 @@ def _mid(args: list[Vec], context: Context, clock: Clock) -> Vec:
 
 
 def _length(args: list[Vec], context: Context, clock: Clock) -> Vec:
-    return NumVec(np.strings.str_len(as_strings(args[0].texts())).astype(np.float64))
+    return NumVec(_lengths(args[0].texts()).astype(np.float64))
 
 
 def _find(args: list[Vec], context: Context, clock: Clock) -> Vec:
-    needle, haystack = (as_strings(_lowered(arg)) for arg in args)
-    return NumVec((np.strings.find(haystack, needle) + 1).astype(np.float64))
+    needle, haystack = (_lowered(arg) for arg in args)
+    if nul_free(needle, haystack):
+        found = np.strings.find(as_strings(haystack), as_strings(needle))
+    else:
+        found = np.array([h.find(n) for h, n in zip(haystack, needle, strict=True)])
+    return NumVec((found + 1).astype(np.float64))
 
 
 def _concat(args: list[Vec], context: Context, clock: Clock) -> Vec:
@@ -185,9 +213,13 @@ def _string_method(method: Callable[[pd.Series], pd.Series]) -> VectorFunction:
 
 def _replace_text(args: list[Vec], context: Context, clock: Clock) -> Vec:
     text, search, replacement = (arg.texts() for arg in args)
-    replaced = np.strings.replace(
-        as_strings(text), as_strings(search), as_strings(replacement), -1
-    ).astype(object)
+    if nul_free(text, search, replacement):
+        replaced = np.strings.replace(
+            as_strings(text), as_strings(search), as_strings(replacement), -1
+        ).astype(object)
+    else:
+        triples = zip(text, search, replacement, strict=True)
+        replaced = np.array([t.replace(s, r) for t, s, r in triples], dtype=object)
     return TextVec(np.where(search == "", text, replaced).astype(object))
 
 

@@ -267,3 +267,10 @@ def format_numbers(values: np.ndarray) -> np.ndarray:
 def as_strings(texts: np.ndarray) -> np.ndarray:
     """An object array of str as numpy's variable-width string dtype, for ``np.strings``."""
     return texts.astype(StringDType())
+
+
+def nul_free(*arrays: np.ndarray) -> bool:
+    """Whether no text of ``arrays`` holds a NUL character. numpy's string functions treat a NUL
+    as the end of a string (a trailing one is lost to ``str_len``, ``find``, ``slice``), so the
+    functions work texts that hold one in Python, as the record-by-record path does."""
+    return not any("\x00" in text for array in arrays for text in array)
