@@ -40,6 +40,7 @@ from plugin.localcap.errors import (
     NOT_IMPLEMENTED,
     ApiError,
 )
+from plugin.localcap.files import delete_file, export_file, import_file
 from plugin.localcap.metadata import export_field_names, export_instruments, export_metadata
 from plugin.localcap.params import Params
 from plugin.localcap.pdf import export_pdf
@@ -124,6 +125,9 @@ WRITES: dict[tuple[str, str], Write] = {
     ("surveyReturnCode", "export"): export_return_code,
     ("surveyQueueLink", "export"): export_queue_link,
     ("participantList", "export"): export_participants,
+    ("file", "import"): import_file,
+    ("file", "export"): export_file,
+    ("file", "delete"): delete_file,
 }
 CONTENTS = frozenset(
     {content for content, _ in READS}

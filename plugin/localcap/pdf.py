@@ -9,6 +9,8 @@
 * ``allRecords`` (any value): every record; as REDCap documents, ``record``, ``event`` and
   ``instrument`` are then ignored.
 * ``compactDisplay`` (a flag): fields without a value are left out of filled forms.
+* A file upload field holding a document prints ``[FILE: <name>]``, a signature ``[signature]``
+  (REDCap's ``PDF`` class); an empty one, a writing line.
 
 REDCap checks the instrument, then the event, then the record, and answers with its short texts
 (kept here, beside the method that gives them). The file is named after REDCap's pattern,
@@ -24,6 +26,7 @@ from datetime import datetime
 from instruments.labels import plain_text
 from plugin.localcap import answers
 from plugin.localcap.errors import BAD_REPEAT_INSTANCE, ApiError
+from plugin.localcap.files import pdf_text
 from plugin.localcap.params import Params
 from plugin.localcap.pdf_layout import Section, render_pdf
 from plugin.localcap.project import Event, Form, Project
@@ -130,12 +133,12 @@ def _holds(project: Project, row: RecordRow, form: Form) -> bool:
 def _section(
     project: Project, form: Form, row: RecordRow, repeats: bool, documents: dict[str, str]
 ) -> Section:
-    """One filled instrument; a file field shows its file's name, as record exports do."""
+    """One filled instrument; a file field shows ``[FILE: <name>]`` (:func:`files.pdf_text`)."""
     event = project.event_by_id[row.event_id]
-    values = {
-        name: documents.get(value, value) if project.field_map[name].field_type == "file" else value
-        for name, value in row.values.items()
-    }
+    values: dict[str, str] = {}
+    for name, value in row.values.items():
+        item = project.field_map[name]
+        values[name] = pdf_text(item, value, documents) if item.field_type == "file" else value
     return Section(
         form_label=form.label,
         fields=project.form_fields(form.name),

@@ -3,8 +3,8 @@
 REDCap requires ``records`` as a real array, refuses the whole request when any record does not
 exist, and runs it in one transaction. ``arm`` limits a delete to one arm's events;
 ``instrument``, ``event`` and ``repeat_instance`` delete only that part of each record (the
-record ID stays, so the event's row is still exported). The answer is the number of records that
-actually lost something.
+record ID stays, so the event's row is still exported); the documents of the file fields it
+removes go with them. The answer is the number of records that actually lost something.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from plugin.localcap.errors import (
     RECORDS_NOT_ARRAY,
     ApiError,
 )
+from plugin.localcap.files import forget_documents
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
 from plugin.localcap.storage import Database
@@ -110,7 +111,16 @@ def _delete_part(db: Database, project: Project, record: str, scope: Scope) -> i
         ]
         clauses.append(f"field_name IN ({', '.join('?' for _ in names)})")
         args += names
-    cursor = db.execute(f"DELETE FROM data WHERE {' AND '.join(clauses)}", args)
+    where = " AND ".join(clauses)
+    files = [item.name for item in project.fields if item.field_type == "file"]
+    if files:
+        # A file field's value is its document's id: the document goes with it.
+        marks = ", ".join("?" for _ in files)
+        found = db.rows(
+            f"SELECT value FROM data WHERE {where} AND field_name IN ({marks})", [*args, *files]
+        )
+        forget_documents(db, project.project_id, [row["value"] for row in found])
+    cursor = db.execute(f"DELETE FROM data WHERE {where}", args)
     return cursor.rowcount
 
 

@@ -13,8 +13,9 @@ owner's only. Wrong return codes are counted per survey link (``return_code_trie
 
 The settings REDCap's API cannot change (surveys and their settings, the survey language and
 translations, missing-data codes, the Data Entry Trigger) are written by the setters here, which
-localcap's project setup (:mod:`plugin.localcap.project_setup`) calls; ``set_production``, which
-no interface of localcap offers, is for tests.
+localcap's project setup (:mod:`plugin.localcap.project_setup`) calls; ``set_production`` and
+``set_upload_limit`` (REDCap's file upload limit), which no interface of localcap offers, are for
+tests.
 """
 
 from __future__ import annotations
@@ -347,6 +348,22 @@ def set_missing_data_codes(path: str | Path, token: str, codes: str) -> None:
         project_id = _project_of(db, token)
         with db.transaction():
             db.set_setting(project_id, "missing_data_codes", codes)
+
+
+def set_upload_limit(path: str | Path, token: str, megabytes: int | None) -> None:
+    """Set (or, with None, clear) the largest file, in MB, that the token's project takes in a file
+    upload field; it only ever lowers the server's own limit.
+
+    In REDCap this is the administrator's "Maximum file size for file upload fields" (the
+    ``edoc_upload_max`` setting of Control Center > File Upload Settings); the API has no method
+    for it.
+    """
+    with open_database(path) as db:
+        project_id = _project_of(db, token)
+        with db.transaction():
+            db.set_setting(
+                project_id, "edoc_upload_max", "" if megabytes is None else str(megabytes)
+            )
 
 
 def _project_of(db: Database, token: str) -> int:
