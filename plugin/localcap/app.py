@@ -80,6 +80,7 @@ from plugin.localcap.surveys import (
     export_return_code,
     export_survey_link,
 )
+from plugin.localcap.users import export_users
 
 SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -128,6 +129,7 @@ WRITES: dict[tuple[str, str], Write] = {
     ("file", "import"): import_file,
     ("file", "export"): export_file,
     ("file", "delete"): delete_file,
+    ("user", "export"): export_users,
 }
 CONTENTS = frozenset(
     {content for content, _ in READS}

@@ -36,6 +36,13 @@ LOG_TYPES: dict[str, tuple[str, ...]] = {
     "page_view": ("page_view",),
 }
 LOG_COLUMNS = ("timestamp", "username", "action", "details", "record")
+# An entry belongs to a DAG when its user is in the DAG or its record is; ``dag`` is compared as
+# text so that a value that is no number matches no DAG instead of failing.
+DAG_CLAUSE = (
+    "(username IN (SELECT username FROM user_dags WHERE project_id = ? "
+    "AND CAST(group_id AS TEXT) = ?) OR (record <> '' AND record IN (SELECT record FROM "
+    "record_dags WHERE project_id = ? AND CAST(group_id AS TEXT) = ?)))"
+)
 
 
 def version() -> answers.Answer:
@@ -120,9 +127,22 @@ def next_name(db: Database, project: Project) -> answers.Answer:
 
 
 def export_log(db: Database, project: Project, params: Params) -> answers.Answer:
-    """The project's log, newest first (PyCap's test pops the oldest from the end)."""
+    """REDCap's Export Logging (§2.5): ``{timestamp, username, action, details, record}`` per
+    entry, newest first (as REDCapR's recorded exports show, and PyCap's test pops the oldest from
+    the end), the timestamp to the minute (``YYYY-MM-DD HH:MM``) and ``record`` blank when the
+    entry is about no record.
+
+    Filters, all optional and combined: ``logtype`` (:data:`LOG_TYPES`; an unknown one filters
+    nothing), ``user``, ``record``, ``dag`` (a DAG's id, as REDCap's API help says: the entries
+    by users in that DAG or about records in it; an id of no DAG gives none), ``beginTime`` and
+    ``endTime`` (inclusive).
+    """
     clauses = ["project_id = ?"]
     args: list[object] = [project.project_id]
+    dag = params.text("dag").strip()
+    if dag:
+        clauses.append(DAG_CLAUSE)
+        args += [project.project_id, dag, project.project_id, dag]
     kinds = LOG_TYPES.get(params.text("logtype").strip())
     if kinds:
         clauses.append(f"kind IN ({', '.join('?' for _ in kinds)})")
