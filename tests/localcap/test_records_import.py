@@ -234,7 +234,7 @@ def test_bad_values_are_refused_with_csv_lines_and_nothing_is_written(simple: Pr
         '"20","nope","x","This field name does not exist in the project."',
         '"21","sex","7","The value is not a valid category for sex"',
         '"21","dob","2021-02-30","Invalid date format. (NOTE: Dates must be imported here only '
-        'in Y-M-D format, as set by the dateFormat parameter.)"',
+        'in Y-M-D format, regardless of the specific date format designated for this field.)"',
         '"21","email","not-an-email","Email address is not properly formatted."',
         '"21","height","1.2.3","The value of height must be numeric."',
     ]
