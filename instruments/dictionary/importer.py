@@ -3,8 +3,10 @@
 Real dictionaries are awkward: a byte-order mark, CRLF line ends, Windows-1252 text, the web
 page's label headers or the API's raw names, legacy choice strings, HTML in labels, old
 validation names. The import keeps every column so that compiling the result gives the same
-dictionary back; what REDCap itself would normalise (choice spacing, legacy validation names) is
-normalised the same way, and anything REDCap would drop is reported as a warning.
+dictionary back, cell for cell; where REDCap itself would change a cell (legacy type and
+validation names, a flag other than ``y``, a date bound in the field's own order, the record-id
+field's section header) it is changed as REDCap changes it, and where the instrument format
+keeps a cell in its own shape (choice spacing), a warning says what the cell becomes.
 """
 
 from __future__ import annotations
@@ -14,11 +16,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from instruments import validation_types
 from instruments.csv_text import CsvFileError, csv_rows, decode_csv
-from instruments.dictionary.choices import parse_choices, parse_slider_labels
+from instruments.dictionary.choices import (
+    format_choices,
+    format_slider_labels,
+    parse_choices,
+    parse_slider_labels,
+)
 from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
-from instruments.model import LISTED_CHOICE_TYPES
+from instruments.dictionary.events import logic_events, waves_from_logic
+from instruments.model import ALIGNMENTS, LISTED_CHOICE_TYPES
 from instruments.validation_types import LEGACY_NAMES
+
+LOGIC_COLUMN_F = "select_choices_or_calculations"
+LEGACY_TYPES = {"select": "dropdown", "textarea": "notes"}
+TEXT_COLUMNS = {
+    "field_label": "label",
+    "section_header": "section_header",
+    "field_note": "note",
+    "branching_logic": "branching_logic",
+    "question_number": "question_number",
+    "field_annotation": "annotation",
+}
+# REDCap's date_mdy2ymd / date_dmy2ymd split on '-', '/' or '.'
+_OWN_ORDER_DATE = re.compile(
+    r"^(?P<first>\d{1,2})(?P<sep>[-/.])(?P<second>\d{1,2})(?P=sep)(?P<year>\d{4})$"
+)
 
 
 @dataclass
@@ -85,27 +109,69 @@ def import_dictionary(
     version: str = "0.1.0",
     file: str | None = None,
 ) -> ImportResult:
-    """Convert a dictionary (a path, or the file's bytes) into instrument data."""
-    if isinstance(source, str | Path):
-        path = Path(source)
-        raw = path.read_bytes()
-        file = file or path.name
-        stem = path.stem
-    else:
-        raw, file, stem = source, file or "<memory>", "imported"
+    """Convert a dictionary (a path, or the file's bytes) into instrument data.
+
+    Events the dictionary's logic names (a longitudinal project's ``[event][field]``) become the
+    instrument's waves, with a warning that says what a dictionary cannot tell about them.
+    """
+    raw, file, stem = read_source(source, file)
     rows, warnings = read_dictionary(raw, file=file)
     if not rows:
         raise DictionaryError(f"[{file}] has a header but no fields")
-    ident = instrument_id or _identifier(stem)
-    forms = _forms(rows)
-    fields = [_field(row, file, warnings) for row in rows]
+    for row in rows:
+        row["_where"] = f"[{file} row {row['_row']}]"
+    ident = instrument_id or identifier(stem)
+    result = instrument_data(
+        rows,
+        instrument_id=ident,
+        title=title or ident.replace("_", " ").capitalize(),
+        kind=kind,
+        respondent=respondent,
+        version=version,
+        citation=f"Imported from the REDCap data dictionary {file}",
+        warnings=warnings,
+    )
+    named = logic_events(
+        row[column] for row in rows for column in ("branching_logic", LOGIC_COLUMN_F)
+    )
+    waves = waves_from_logic(named, f"[{file}]", result.warnings) if named else None
+    if waves is not None:
+        result.data["waves"] = waves
+    return result
+
+
+def read_source(source: str | Path | bytes, file: str | None) -> tuple[bytes, str, str]:
+    """The bytes of ``source`` (a path or bytes), the name messages use, and the file's stem."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.read_bytes(), file or path.name, path.stem
+    return source, file or "<memory>", "imported"
+
+
+def instrument_data(
+    rows: list[dict[str, str]],
+    *,
+    instrument_id: str,
+    title: str,
+    kind: str,
+    respondent: str,
+    version: str,
+    citation: str,
+    warnings: list[str],
+    form_labels: dict[str, str] | None = None,
+) -> ImportResult:
+    """Instrument data for dictionary ``rows`` (the 18 columns, and ``_where``: the place a
+    message names), each form a report domain; what REDCap would change is changed as REDCap
+    changes it, and ``warnings`` say what."""
+    forms = _forms(rows, form_labels or {})
+    fields = [_field(row, position == 0, warnings) for position, row in enumerate(rows)]
     data: dict[str, Any] = {
-        "id": ident,
+        "id": instrument_id,
         "version": version,
-        "title": title or ident.replace("_", " ").capitalize(),
+        "title": title,
         "kind": kind,
         "respondent": respondent or "not recorded in the data dictionary",
-        "source": {"citation": f"Imported from the REDCap data dictionary {file}"},
+        "source": {"citation": citation},
         "record_id": rows[0]["field_name"].strip(),
         "domains": [{"name": name, "label": label} for name, label in forms],
         "forms": [{"name": name, "label": label} for name, label in forms],
@@ -117,75 +183,128 @@ def import_dictionary(
     return ImportResult(data, warnings)
 
 
-def _identifier(stem: str) -> str:
+def identifier(stem: str) -> str:
+    """An instrument id made of a file name's stem."""
     ident = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_")
     return ident if ident and ident[0].isalpha() else f"instrument_{ident}"
 
 
-def _forms(rows: list[dict[str, str]]) -> list[tuple[str, str]]:
+def _forms(rows: list[dict[str, str]], labels: dict[str, str]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for row in rows:
         name = row["form_name"].strip()
-        seen.setdefault(name, name.replace("_", " ").strip().capitalize() or name)
+        label = labels.get(name) or name.replace("_", " ").strip().capitalize() or name
+        seen.setdefault(name, label)
     return list(seen.items())
 
 
-def _field(row: dict[str, str], file: str, warnings: list[str]) -> dict[str, Any]:
-    where = f"[{file} row {row['_row']}]"
-    ftype = row["field_type"].strip()
-    ftype = {"select": "dropdown", "textarea": "notes"}.get(ftype, ftype)
-    out: dict[str, Any] = {
-        "name": row["field_name"].strip(),
-        "form": row["form_name"].strip(),
-        "type": ftype,
-    }
-    _copy(
-        out,
-        row,
-        {
-            "field_label": "label",
-            "section_header": "section_header",
-            "field_note": "note",
-            "branching_logic": "branching_logic",
-            "custom_alignment": "alignment",
-            "question_number": "question_number",
-            "field_annotation": "annotation",
-        },
-    )
-    if "alignment" in out:
-        out["alignment"] = out["alignment"].strip()
-    column_f = row["select_choices_or_calculations"]
+def _field(row: dict[str, str], first: bool, warnings: list[str]) -> dict[str, Any]:
+    name = row["field_name"].strip()
+    where = f"{row['_where']} field '{name}':"
+
+    def changed(what: str, before: str, after: str, why: str) -> None:
+        shown = f"'{after}'" if after else "blank"
+        warnings.append(f"{where} {what} '{before}' is kept as {shown}: {why}")
+
+    written = row["field_type"].strip()
+    ftype = LEGACY_TYPES.get(written, written)
+    if ftype != written:
+        changed("field type", written, ftype, "REDCap exports the legacy type under this name")
+    out: dict[str, Any] = {"name": name, "form": row["form_name"].strip(), "type": ftype}
+    _copy(out, row, TEXT_COLUMNS)
+    if first and "section_header" in out:
+        changed(
+            "section header",
+            out.pop("section_header"),
+            "",
+            "REDCap clears the record-id field's section header (redcap-api.md §4.4)",
+        )
+    alignment = row["custom_alignment"].strip()
+    if alignment in ALIGNMENTS:
+        out["alignment"] = alignment
+    elif alignment:
+        changed("custom alignment", alignment, "", "REDCap blanks an alignment it does not know")
+    column_f = row[LOGIC_COLUMN_F]
     kind_h = row["text_validation_type_or_show_slider_number"].strip()
+    if kind_h != kind_h.lower():
+        changed("validation type", kind_h, kind_h.lower(), "REDCap lower-cases it")
+        kind_h = kind_h.lower()
     low, high = row["text_validation_min"], row["text_validation_max"]
     if ftype in LISTED_CHOICE_TYPES:
+        choices = parse_choices(column_f)
         out["choices"] = [
             {"code": c.code} if c.label is None else {"code": c.code, "label": c.label}
-            for c in parse_choices(column_f)
+            for c in choices
         ]
+        if format_choices(choices) != column_f:
+            changed(
+                "choices", column_f, format_choices(choices), "choices are kept as codes and labels"
+            )
     elif ftype == "calc":
         out["calculation"] = column_f
     elif ftype == "sql":
         out["sql"] = column_f
     elif ftype == "slider":
         out["slider"] = _slider(column_f, kind_h, low, high)
+        labels = format_slider_labels(tuple(out["slider"]["labels"]))
+        if labels != column_f:
+            changed("slider labels", column_f, labels, "slider labels are kept one by one")
     elif column_f.strip():
-        warnings.append(f"{where} field '{out['name']}': column F is ignored on a {ftype} field")
+        warnings.append(f"{where} column F is ignored on a {ftype} field")
     if ftype != "slider" and kind_h:
-        validation: dict[str, str] = {"type": LEGACY_NAMES.get(kind_h, kind_h)}
-        if low:
-            validation["min"] = low
-        if high:
-            validation["max"] = high
+        vtype = LEGACY_NAMES.get(kind_h, kind_h)
+        if vtype != kind_h:
+            changed("validation type", kind_h, vtype, "REDCap exports the legacy name as this one")
+        validation: dict[str, str] = {"type": vtype}
+        for bound, text in (("min", low), ("max", high)):
+            if not text:
+                continue
+            stored = ymd_bound(vtype, text)
+            if stored is not None:
+                changed(
+                    f"{bound}",
+                    text,
+                    stored,
+                    f"it is written in the {vtype} field's own order, and REDCap stores date "
+                    "bounds as Y-M-D",
+                )
+            validation[bound] = stored or text
         out["validation"] = validation
     elif ftype != "slider" and (low or high):
-        warnings.append(f"{where} field '{out['name']}': min/max without a validation type ignored")
+        warnings.append(f"{where} min/max without a validation type ignored")
     for column, key in (("identifier", "identifier"), ("required_field", "required")):
-        if _yes(row[column]):
+        if _flag(row[column], column, changed):
             out[key] = True
     group = row["matrix_group_name"].strip()
     if group:
-        out["matrix"] = {"group": group, "ranking": _yes(row["matrix_ranking"])}
+        ranking = _flag(row["matrix_ranking"], "matrix_ranking", changed)
+        out["matrix"] = {"group": group, "ranking": ranking}
     return out
+
+
+def ymd_bound(vtype: str, text: str) -> str | None:
+    """A date or datetime bound written in its field's own order (``01-31-1900`` on a
+    ``date_mdy`` field) as REDCap stores it, Y-M-D (``1900-01-31``); None for any other bound.
+
+    REDCap's field editor rewrites such a bound the same way (``DateTimeRC::date_mdy2ymd`` and
+    ``date_dmy2ymd`` on the date part, the time part kept), and redcap-api.md §4.4 says date
+    min/max are normalised to Y-M-D on metadata import. 'today', 'now' and a Y-M-D bound stay.
+    """
+    kind = validation_types.lookup(vtype)
+    order = vtype[-3:]
+    if kind is None or kind.family not in ("date", "datetime") or order not in ("mdy", "dmy"):
+        return None
+    text = text.strip()
+    if validation_types.parse_value(kind, text) is not None:
+        return None
+    day, _, clock = text.partition(" ")
+    match = _OWN_ORDER_DATE.match(day)
+    if match is None:
+        return None
+    first, second, year = match["first"], match["second"], match["year"]
+    month, day_of_month = (first, second) if order == "mdy" else (second, first)
+    stored = f"{year}-{int(month):02d}-{int(day_of_month):02d}" + (f" {clock}" if clock else "")
+    return stored if validation_types.parse_value(kind, stored) is not None else None
 
 
 def _slider(labels: str, kind_h: str, low: str, high: str) -> dict[str, Any]:
@@ -205,5 +324,14 @@ def _copy(out: dict[str, Any], row: dict[str, str], mapping: dict[str, str]) -> 
             out[key] = row[column]
 
 
-def _yes(value: str) -> bool:
-    return value.strip().lower() in ("y", "1")
+def _flag(value: str, column: str, changed: Any) -> bool:
+    """Whether a y/blank column is set. REDCap takes ``y`` in any case and blanks anything else,
+    with a warning (redcap-api.md §4.4)."""
+    text = value.strip()
+    if text.lower() == "y":
+        if text != "y":
+            changed(column, value, "y", "REDCap stores the flag and exports it as 'y'")
+        return True
+    if text:
+        changed(column, value, "", "REDCap blanks a flag other than 'y'")
+    return False

@@ -11,6 +11,7 @@ import click
 from instruments import load_instrument, load_shipped, shipped_names
 from instruments.dictionary import compile_dictionary, import_dictionary, to_csv, to_json
 from instruments.dictionary.importer import DictionaryError
+from instruments.dictionary.odm_import import ProjectXmlError, import_project_xml, is_project_xml
 from instruments.json_schema import instrument_json_schema
 from instruments.model import Instrument
 from instruments.problems import InstrumentError, ValidationResult
@@ -184,7 +185,7 @@ def translation_path(output: Path, language: str) -> Path:
 @click.argument("dictionary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--id", "instrument_id", help="Instrument id (default: from the file name).")
-@click.option("--title", help="Instrument title.")
+@click.option("--title", help="Instrument title (default: the project's title, or the file name).")
 @click.option(
     "--kind",
     type=click.Choice(["survey", "assessment", "coding"]),
@@ -194,12 +195,12 @@ def translation_path(output: Path, language: str) -> Path:
 def import_command(
     dictionary: Path, output: Path, instrument_id: str | None, title: str | None, kind: str
 ) -> None:
-    """Convert a REDCap data dictionary CSV into an instrument JSON file."""
+    """Convert a REDCap data dictionary CSV, or a whole REDCap project XML (its forms, fields,
+    events, surveys and missing-data codes), into an instrument JSON file."""
+    importer = import_project_xml if is_project_xml(dictionary.read_bytes()) else import_dictionary
     try:
-        imported = import_dictionary(
-            dictionary, instrument_id=instrument_id, title=title, kind=kind
-        )
-    except DictionaryError as exc:
+        imported = importer(dictionary, instrument_id=instrument_id, title=title, kind=kind)
+    except (DictionaryError, ProjectXmlError) as exc:
         say(f"error {exc}")
         sys.exit(1)
     for warning in imported.warnings:
