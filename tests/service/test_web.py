@@ -313,6 +313,8 @@ def test_an_analyst_pulls_makes_a_report_and_downloads_it(
     assert state["done"] == state["total"] == 6 + len(SNAPSHOT_STEPS) and state["percent"] == 100
     done = client.get(job_page).get_data(as_text=True)
     assert "job.js" not in done and "6 records" in done
+    steps = len(SNAPSHOT_STEPS)
+    assert state["progress"] == f"6 of 6 records pulled, then {steps} result tables built (100%)"
 
     project = client.get(f"/web/projects/{connection_id}").get_data(as_text=True)
     snapshot_id = state["result"]["snapshot_id"]

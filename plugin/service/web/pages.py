@@ -300,12 +300,25 @@ def progress_text(job: Job, percent: int | None) -> str:
     if job.state == "running" and job.cancel_requested_at is not None:
         return "stopping: a cancel was asked for"
     if percent is not None:
-        return f"{job.done} of {job.total} ({percent}%)"
+        return pulled_text(job, percent) or f"{job.done} of {job.total} ({percent}%)"
     if job.state == "queued":
         return "waiting for the worker"
     if job.state == "running":
         return "started"
     return ""
+
+
+def pulled_text(job: Job, percent: int) -> str:
+    """A finished pull's progress in what it counted: its records, then the result tables it
+    built for the new snapshot (:func:`plugin.service.tasks.prepare`); "" for any other job."""
+    records = (job.result or {}).get("records")
+    if job.kind != "pull" or job.state != "done" or not isinstance(records, int):
+        return ""
+    built = job.total - records
+    if built <= 0:
+        return ""
+    tables = "table" if built == 1 else "tables"
+    return f"{records} of {records} records pulled, then {built} result {tables} built ({percent}%)"
 
 
 def problem_text(errors: Any) -> str:
