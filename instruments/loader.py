@@ -1,4 +1,5 @@
-"""Load an instrument: read the JSON, apply the closed schema, locate every node, run the checks.
+"""Load an instrument: read the JSON, apply the closed schema, locate every node, store date
+bounds as REDCap stores them, run the checks.
 
 ``load_instrument`` never raises for a bad instrument: it returns a ValidationResult holding every
 problem found. Schema problems (wrong keys, wrong types) are reported all together; the semantic
@@ -15,6 +16,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from instruments.checks import check_instrument
+from instruments.date_bounds import store_bounds
 from instruments.model import Instrument
 from instruments.problems import (
     ErrorCode,
@@ -71,7 +73,8 @@ def _load_data(data: dict[str, Any], file: str) -> ValidationResult:
         return ValidationResult(None, found)
     instrument.read_from = file
     located = locate(instrument)
-    return ValidationResult(instrument, [*located, *check_instrument(instrument)])
+    rewritten = store_bounds(instrument)
+    return ValidationResult(instrument, [*located, *rewritten, *check_instrument(instrument)])
 
 
 def locate(instrument: Instrument) -> list[Problem]:

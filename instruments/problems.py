@@ -178,7 +178,15 @@ class ErrorCode(Enum):
         "validation-bound-format",
         "error",
         "{bound} '{value}' is not a valid {validation} value",
-        "Write the bound in the validation type's own format (dates as YYYY-MM-DD).",
+        "Write the bound in the validation type's own format (dates as YYYY-MM-DD, or in the "
+        "field's own order, which REDCap stores as YYYY-MM-DD).",
+    )
+    VALIDATION_BOUND_REWRITTEN = (
+        "validation-bound-rewritten",
+        "warning",
+        "{bound} '{value}' is stored as REDCap stores it, '{stored}'",
+        "REDCap stores a date bound as YYYY-MM-DD whatever the field's order (redcap-api.md "
+        "§4.4); write it that way to keep the file as REDCap has it.",
     )
     VALIDATION_BOUND_WITHOUT_TYPE = (
         "validation-bound-without-type",

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from instruments import validation_types
 from instruments.csv_text import CsvFileError, csv_rows, decode_csv
+from instruments.date_bounds import ymd_bound
 from instruments.dictionary.choices import (
     format_choices,
     format_slider_labels,
@@ -39,10 +39,6 @@ TEXT_COLUMNS = {
     "question_number": "question_number",
     "field_annotation": "annotation",
 }
-# REDCap's date_mdy2ymd / date_dmy2ymd split on '-', '/' or '.'
-_OWN_ORDER_DATE = re.compile(
-    r"^(?P<first>\d{1,2})(?P<sep>[-/.])(?P<second>\d{1,2})(?P=sep)(?P<year>\d{4})$"
-)
 
 
 @dataclass
@@ -280,31 +276,6 @@ def _field(row: dict[str, str], first: bool, warnings: list[str]) -> dict[str, A
         ranking = _flag(row["matrix_ranking"], "matrix_ranking", changed)
         out["matrix"] = {"group": group, "ranking": ranking}
     return out
-
-
-def ymd_bound(vtype: str, text: str) -> str | None:
-    """A date or datetime bound written in its field's own order (``01-31-1900`` on a
-    ``date_mdy`` field) as REDCap stores it, Y-M-D (``1900-01-31``); None for any other bound.
-
-    REDCap's field editor rewrites such a bound the same way (``DateTimeRC::date_mdy2ymd`` and
-    ``date_dmy2ymd`` on the date part, the time part kept), and redcap-api.md §4.4 says date
-    min/max are normalised to Y-M-D on metadata import. 'today', 'now' and a Y-M-D bound stay.
-    """
-    kind = validation_types.lookup(vtype)
-    order = vtype[-3:]
-    if kind is None or kind.family not in ("date", "datetime") or order not in ("mdy", "dmy"):
-        return None
-    text = text.strip()
-    if validation_types.parse_value(kind, text) is not None:
-        return None
-    day, _, clock = text.partition(" ")
-    match = _OWN_ORDER_DATE.match(day)
-    if match is None:
-        return None
-    first, second, year = match["first"], match["second"], match["year"]
-    month, day_of_month = (first, second) if order == "mdy" else (second, first)
-    stored = f"{year}-{int(month):02d}-{int(day_of_month):02d}" + (f" {clock}" if clock else "")
-    return stored if validation_types.parse_value(kind, stored) is not None else None
 
 
 def _slider(labels: str, kind_h: str, low: str, high: str) -> dict[str, Any]:
