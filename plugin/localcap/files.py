@@ -194,6 +194,31 @@ def forget_documents(db: Database, project_id: int, doc_ids: list[str]) -> None:
         )
 
 
+def forget_held(
+    db: Database,
+    project: Project,
+    fields: list[str] | None = None,
+    event_ids: list[int] | None = None,
+) -> None:
+    """Delete the documents the project's file fields hold: those of ``fields`` (every file
+    field when None) in ``event_ids`` (every event when None). REDCap marks the edocs of data it
+    deletes as deleted, never to be served again; localcap drops them."""
+    names = [item.name for item in project.fields if item.field_type == "file"]
+    if fields is not None:
+        names = [name for name in names if name in fields]
+    if not names or event_ids == []:
+        return
+    clauses = [f"field_name IN ({', '.join('?' for _ in names)})"]
+    args: list[object] = [project.project_id, *names]
+    if event_ids is not None:
+        clauses.append(f"event_id IN ({', '.join('?' for _ in event_ids)})")
+        args += event_ids
+    found = db.rows(
+        f"SELECT value FROM data WHERE project_id = ? AND {' AND '.join(clauses)}", args
+    )
+    forget_documents(db, project.project_id, [row["value"] for row in found])
+
+
 def pdf_text(item: Field, value: str, names: dict[str, str]) -> str:
     """A file field's answer on a filled PDF form, as REDCap's ``PDF`` class prints it: a
     document as ``[FILE: <name>]`` (the name cut in the middle past 40 characters), a signature

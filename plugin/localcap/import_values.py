@@ -85,6 +85,9 @@ def check_value(item: Field, value: str, date_order: str) -> tuple[str, str | No
 
 
 def _slider(item: Field, value: str) -> tuple[str, str | None]:
+    """A slider takes an integer within its min and max (0 and 100 when unset). The refusal's
+    wording is localcap's: REDCap's own for a slider value was not found in its language file or
+    import code."""
     low = item.row.get("text_validation_min") or "0"
     high = item.row.get("text_validation_max") or "100"
     if _INTEGER.match(value) and _INTEGER.match(low) and _INTEGER.match(high):

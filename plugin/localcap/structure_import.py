@@ -1,9 +1,11 @@
 """Imports and deletes of arms, events, form/event mappings and repeating settings.
 
 ``override=1`` on arms or events first deletes every arm's events, their mappings and their
-data, as REDCap does, and like deletes it is for development projects only. An event import
-updates the event named by an existing ``unique_event_name`` and creates the others; unique
-names follow REDCap's rule from the label. Mapping and repeating imports replace everything.
+data, as REDCap does, and like deletes it is for development projects only. Whatever deletes an
+event also deletes the documents its file fields hold, as REDCap's record delete marks deleted
+the edocs of the data it deletes. An event import updates the event named by an existing
+``unique_event_name`` and creates the others; unique names follow REDCap's rule from the label.
+Mapping and repeating imports replace everything.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from plugin.localcap.errors import (
     ApiError,
     invalid_values,
 )
+from plugin.localcap.files import forget_held
 from plugin.localcap.import_data import read_rows
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
@@ -36,8 +39,11 @@ def _development(project: Project) -> None:
         raise ApiError(PRODUCTION_ONLY_DEVELOPMENT)
 
 
-def drop_events(db: Database, project_id: int, event_ids: list[int]) -> None:
-    """Delete events with their designations, repeating settings and data."""
+def drop_events(db: Database, project: Project, event_ids: list[int]) -> None:
+    """Delete events with their designations, repeating settings and data, and the documents
+    their file fields hold."""
+    project_id = project.project_id
+    forget_held(db, project, event_ids=event_ids)
     for table in EVENT_TABLES:
         db.executemany(
             f"DELETE FROM {table} WHERE project_id = ? AND event_id = ?",
@@ -72,7 +78,7 @@ def import_arms(db: Database, project: Project, params: Params, username: str) -
     pid = project.project_id
     with db.transaction():
         if override:
-            drop_events(db, pid, [event.event_id for event in project.events])
+            drop_events(db, project, [event.event_id for event in project.events])
             db.execute("DELETE FROM arms WHERE project_id = ?", (pid,))
         db.executemany(
             "INSERT OR REPLACE INTO arms (project_id, arm_num, name) VALUES (?, ?, ?)",
@@ -97,7 +103,7 @@ def delete_arms(db: Database, project: Project, params: Params, username: str) -
     pid = project.project_id
     with db.transaction():
         drop_events(
-            db, pid, [event.event_id for event in project.events if event.arm_num in numbers]
+            db, project, [event.event_id for event in project.events if event.arm_num in numbers]
         )
         db.executemany(
             "DELETE FROM arms WHERE project_id = ? AND arm_num = ?", [(pid, num) for num in numbers]
@@ -132,7 +138,7 @@ def import_events(db: Database, project: Project, params: Params, username: str)
     pid = project.project_id
     with db.transaction():
         if override:
-            drop_events(db, pid, [event.event_id for event in project.events])
+            drop_events(db, project, [event.event_id for event in project.events])
         for row in rows:
             if "event_name" not in row or "arm_num" not in row:
                 raise ApiError(EVENTS_MISSING_KEYS)
@@ -201,7 +207,7 @@ def delete_events(db: Database, project: Project, params: Params, username: str)
         raise ApiError(invalid_values("events", bad or ["(none given)"]))
     ids = list(dict.fromkeys(project.event_map[name].event_id for name in wanted))
     with db.transaction():
-        drop_events(db, project.project_id, ids)
+        drop_events(db, project, ids)
         db.log(project.project_id, username, "manage", "Manage/Design ", "Delete events (API)")
     return answers.number(len(ids), params.return_format)
 

@@ -130,6 +130,9 @@ BOUNDED = [
     ("forced_comma", "number_comma_decimal", "0", "1,5", "@FORCE-MINMAX"),
 ]
 
+SLIDER = {"field_type": "slider", "select_choices_or_calculations": "Low | | High"}
+SLIDERS = [("scale", "", ""), ("narrow", "-2", "5")]  # name, min, max
+
 
 def _row(
     name: str, validation: str = "", low: str = "", high: str = "", tag: str = ""
@@ -153,6 +156,7 @@ def typed(server: RunningServer) -> Iterator[Project]:
     project = Project(server.url, create_project(server.url, "test_simple_project"))
     rows = [_row("record_id"), *(_row(f"v_{case[0]}", case[0]) for case in CASES)]
     rows += [_row(*bounded) for bounded in BOUNDED]
+    rows += [{**_row(name, "", low, high), **SLIDER} for name, low, high in SLIDERS]
     project.import_metadata(rows)
     yield project
 
@@ -275,3 +279,25 @@ def test_one_bad_value_stores_nothing_of_the_import(typed: Project) -> None:
     assert _refusal(typed, rows) == [f'"new_b","v_postalcode_uk","sw1a 1aa","{GENERIC}"']
     assert typed.export_records() == before
     assert _stored(typed, "kept", "v_zipcode") == "37232"
+
+
+@pytest.mark.parametrize(
+    ("field", "refused", "edges", "low", "high"),
+    [
+        ("scale", ["101", "-1", "50.5", "half"], ["0", "100"], "0", "100"),
+        ("narrow", ["6", "-3"], ["-2", "5"], "-2", "5"),
+    ],
+)
+def test_a_slider_takes_only_an_integer_in_its_range(
+    typed: Project, field: str, refused: list[str], edges: list[str], low: str, high: str
+) -> None:
+    # localcap's own wording: REDCap's message for a slider value was not found
+    message = f"The value of {field} must be an integer between {low} and {high}."
+    rows = [{"record_id": f"{field}_{n}", field: value} for n, value in enumerate(refused)]
+    assert _refusal(typed, rows) == [
+        f'"{row["record_id"]}","{field}","{row[field]}","{message}"' for row in rows
+    ]
+    assert typed.export_records(records=[row["record_id"] for row in rows]) == []
+    kept = [{"record_id": f"{field}_edge_{value}", field: value} for value in edges]
+    assert typed.import_records(kept) == {"count": len(edges)}
+    assert [_stored(typed, row["record_id"], field) for row in kept] == edges
