@@ -138,11 +138,16 @@ CONTENTS = frozenset(
 )
 # REDCap assumes export for these even when data is sent; the others import when data is sent.
 EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm", "dag"})
+# REDCap reads no action for these: sending ``data`` imports, else it exports (API/index.php).
+ACTION_BY_DATA = frozenset({"userDagMapping"})
 
 
 def resolve_action(params: Params) -> str:
     """The call's ``action``; when none is sent, the one REDCap assumes: ``export`` for the contents
-    in :data:`EXPORT_BY_DEFAULT` or a call without ``data``, else ``import``."""
+    in :data:`EXPORT_BY_DEFAULT` or a call without ``data``, else ``import``. For the contents in
+    :data:`ACTION_BY_DATA` the action sent is ignored and ``data`` alone decides."""
+    if params.content in ACTION_BY_DATA:
+        return "import" if params.has("data") else "export"
     action = params.action.strip()
     if action:
         return action

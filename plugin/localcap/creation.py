@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from instruments.dictionary.columns import API_COLUMNS
 from instruments.naming import unique_event_name
-from plugin.localcap.storage import ADMIN_USER, Database, now
+from plugin.localcap.storage import ADMIN_USER, Database, now, record_action
 
 DEFAULT_SETTINGS: dict[str, str] = {
     "project_language": "English",
@@ -142,7 +142,7 @@ def create_project(db: Database, definition: Definition, username: str = ADMIN_U
                 project_id,
                 username,
                 "record_add",
-                f"Created Record (API) {record}",
+                record_action("create", record),
                 f"{id_field} = '{record}'",
                 record,
                 ts=created,

@@ -94,8 +94,8 @@ def _outside_dags(db: Database, project: Project, username: str) -> None:
 
 
 def export_dags(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
-    """REDCap's Export DAGs: each DAG's name, unique name and id. A user in a DAG is refused
-    (403)."""
+    """REDCap's Export DAGs: each DAG's name, unique name and id, logged as REDCap's API/dag
+    export logs it. A user in a DAG is refused (403)."""
     _outside_dags(db, project, username)
     rows: list[answers.Row] = [
         {
@@ -105,6 +105,7 @@ def export_dags(db: Database, project: Project, params: Params, username: str) -
         }
         for dag in project.dags
     ]
+    db.log(project.project_id, username, "manage", MANAGE, "Export DAGs (API)")
     return answers.table(rows, params.format, DAG_COLUMNS, root="dags")
 
 
@@ -221,13 +222,14 @@ def export_user_dags(
     db: Database, project: Project, params: Params, username: str
 ) -> answers.Answer:
     """REDCap's Export User-DAG Assignment: every user of the project with the unique name of their
-    DAG, blank for none."""
+    DAG, blank for none, logged as REDCap's API/userDagMapping export logs it."""
     groups = user_groups(db, project)
     names = {dag.group_id: dag.unique_name for dag in project.dags}
     rows = [
         {"username": user, "redcap_data_access_group": names.get(groups.get(user, -1), "")}
         for user in project_users(db, project)
     ]
+    db.log(project.project_id, username, "manage", MANAGE, "Export User-DAG assignments (API)")
     return answers.table(rows, params.format, MAPPING_COLUMNS, root="items")
 
 

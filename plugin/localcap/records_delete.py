@@ -26,7 +26,7 @@ from plugin.localcap.errors import (
 from plugin.localcap.files import forget_documents
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import Database, record_action
 
 
 @dataclass(frozen=True)
@@ -167,14 +167,14 @@ def delete_records(db: Database, project: Project, params: Params, username: str
                     pid,
                     username,
                     "record_delete",
-                    f"Deleted Record (API) {record}",
+                    record_action("delete", record),
                     details,
                     record,
                 )
             else:
                 details = _details(project, scope)
                 db.log(
-                    pid, username, "record_edit", f"Updated Record (API) {record}", details, record
+                    pid, username, "record_edit", record_action("update", record), details, record
                 )
     return answers.number(count, params.return_format)
 

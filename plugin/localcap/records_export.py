@@ -7,8 +7,7 @@ project with REDCap's error texts; records are narrowed by ``records``, the date
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 
@@ -42,7 +41,9 @@ from plugin.localcap.storage import Database, now
 
 CHUNK = 500  # records read and written at a time
 WHOLE_PIECES = 4  # an answer of at most this many pieces (about two chunks) is sent whole
-_LOGGED = 20  # records the log entry names
+# REDCap's action for an API data export: English.ini reporting_28 and " (API)", then a blank
+# record name after renderLogRow's line break, as PyCap's "Manage/Design " shows.
+EXPORT_ACTION = "Data export (API) "
 
 
 @dataclass(frozen=True)
@@ -193,19 +194,34 @@ def export_pieces(
         else FlatText(project, plan.selected, options)
     )
     documents = Lookups.load(db, project, [], plan.selected).documents
-    tally = RecordTally()
     yield text.head()
     try:
         for part in chunks(plan.records, plan.chunk):
             rows = plan.rows(db, part)
-            exported = tally.add(row.record for row in rows)
+            exported = list(dict.fromkeys(row.record for row in rows))
             lookups = Lookups.load(db, project, exported, [], documents=documents)
             yield text.rows(rows, lookups)
     finally:
         if db.connection.in_transaction:
             db.execute("COMMIT")
-    db.log(project.project_id, username, "export", "Data export", tally.details())
+    db.log(project.project_id, username, "export", EXPORT_ACTION, export_details(project, options))
     yield text.tail()
+
+
+def export_details(project: Project, options: ExportOptions) -> str:
+    """The export's log details as REDCap 15 writes them (API/record/export.php logs
+    ``export_format`` and ``rawOrLabel``, and says Yes to the DAG and survey columns only when it
+    exports them; renderLogRow joins them ``key: value, ...``):
+    ``export_format: CSV, rawOrLabel: raw``."""
+    values = {
+        "export_format": options.fmt.upper(),
+        "rawOrLabel": "label" if options.label else "raw",
+    }
+    if options.dags and project.dags:
+        values["export_data_access_group"] = "Yes"
+    if options.survey_fields and project.survey_forms:
+        values["export_survey_fields"] = "Yes"
+    return ", ".join(f"{key}: {value}" for key, value in values.items())
 
 
 def export_records(
@@ -227,26 +243,3 @@ def export_records(
     if len(first) <= WHOLE_PIECES:
         return answers.Answer("".join(first), content_type)
     return StreamedAnswer(chain(first, pieces), content_type)
-
-
-class RecordTally:
-    """The exported records, counted chunk by chunk, and the first 20 in text order for the
-    log (REDCap names at most 20)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.first: list[str] = []
-
-    def add(self, records: Iterable[str]) -> list[str]:
-        """Count a chunk's records (no record is in two chunks); its distinct records."""
-        unique = list(dict.fromkeys(records))
-        self.count += len(unique)
-        self.first = heapq.nsmallest(_LOGGED + 1, self.first + unique)
-        return unique
-
-    def details(self) -> str:
-        """The log entry's details: ``Export data (API) records: 1, 2, ...``."""
-        if not self.count:
-            return "Export data (API)"
-        shown = ", ".join(self.first[:_LOGGED]) + (", ..." if self.count > _LOGGED else "")
-        return f"Export data (API) records: {shown}"

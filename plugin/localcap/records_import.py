@@ -21,7 +21,7 @@ from plugin.localcap.import_values import DATE_ORDERS
 from plugin.localcap.params import Format, Params
 from plugin.localcap.project import Field, Project
 from plugin.localcap.rows import chunks, next_record_name, stored_values
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import Database, record_action
 
 RETURN_CONTENTS = ("count", "ids", "auto_ids", "nothing")
 
@@ -222,15 +222,17 @@ def _log(
         listed = ", ".join(noted)
         if record not in existed:
             listed = listed or f"{project.record_id} = '{record}'"
-            db.log(pid, username, "record_add", f"Created Record ({via}) {record}", listed, record)
+            action = record_action("create", record, via)
+            db.log(pid, username, "record_add", action, listed, record)
         elif any(not text.startswith("[") for text in noted):
-            db.log(pid, username, "record_edit", f"Updated Record ({via}) {record}", listed, record)
+            action = record_action("update", record, via)
+            db.log(pid, username, "record_edit", action, listed, record)
     by_record: dict[str, list[str]] = {}
     for key in sorted(calculated):
         value = next(iter(store.get(key, {""})))
         by_record.setdefault(key[0], []).append(f"{key[3]} = '{value}'")
     for record, noted in by_record.items():
-        action = f"Updated Record (Auto calculation) {record}"
+        action = record_action("update", record, via, calculated=True)
         db.log(pid, username, "record_edit", action, ", ".join(noted), record)
 
 

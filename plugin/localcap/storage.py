@@ -160,6 +160,29 @@ _TOKEN = re.compile(r"^[A-Za-z0-9]+$")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+# The first words of a record entry's ``action`` as REDCap's Export Logging writes them
+# (Logging::renderLogRow: English.ini reporting_25/27/30 for a user, reporting_46/47 for a survey
+# respondent, then " (API)" when the change came through the API).
+RECORD_VERBS = {
+    ("create", "API"): "Create record (API)",
+    ("update", "API"): "Update record (API)",
+    ("delete", "API"): "Delete record (API)",
+    ("create", "survey"): "Create Response",
+    ("update", "survey"): "Update Response",
+}
+
+
+def record_action(verb: str, record: str, via: str = "API", calculated: bool = False) -> str:
+    """A record entry's ``action`` as REDCap writes it: ``Create record (API) 1``,
+    ``Update record (API) (Auto calculation) 1``, ``Update Response 1`` for a survey page's save,
+    ``Delete record (API) 1``. Each ends with the record's name (renderLogRow's ``$event<br>$id``
+    with the line break made a space)."""
+    words = RECORD_VERBS[(verb, via)]
+    if calculated:
+        words += " (Auto calculation)"
+    return f"{words} {record}"
+
+
 def hash_token(token: str) -> str:
     """The SHA-256 hex digest of ``token``, which is all localcap keeps of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,4 +1,7 @@
-"""The project log: newest first, REDCap's log types, record and time filters."""
+"""The project log: newest first, REDCap's log types, record and time filters, and each entry's
+action and details as REDCap 15 writes them (Logging::renderLogRow with English.ini's reporting_25,
+27, 28, 30; API/record/export.php's details; REDCapR's recorded logs in
+``inst/test-data/specific-redcapr/log-read/``)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from redcap import Project
 
 from plugin.localcap import RunningServer
 from tests.localcap.conftest import backdate_log, post
+from tests.localcap.test_surveys import contact_link, open_page
 
 
 def test_log_is_newest_first(simple: Project) -> None:
@@ -15,11 +19,11 @@ def test_log_is_newest_first(simple: Project) -> None:
     simple.delete_records(["12"])
     actions = [entry["action"] for entry in simple.export_logging()]
     assert actions[:3] == [
-        "Deleted Record (API) 12",
-        "Updated Record (Auto calculation) 1",
-        "Created Record (API) 12",
+        "Delete record (API) 12",
+        "Update record (API) (Auto calculation) 1",
+        "Create record (API) 12",
     ]
-    assert "Updated Record (API) 1" in actions
+    assert "Update record (API) 1" in actions
     assert actions[-1] == "Manage/Design "
 
 
@@ -34,7 +38,7 @@ def test_log_entry_shape_and_details(simple: Project) -> None:
 def test_log_types(simple: Project) -> None:
     simple.export_records()
     assert {entry["action"] for entry in simple.export_logging(log_type="export")} == {
-        "Data export"
+        "Data export (API) "
     }
     assert {entry["record"] for entry in simple.export_logging(log_type="record_add")} == {
         "1",
@@ -42,7 +46,12 @@ def test_log_types(simple: Project) -> None:
         "3",
     }
     records = simple.export_logging(log_type="record")
-    assert all(entry["action"].startswith(("Created", "Updated", "Deleted")) for entry in records)
+    assert all(
+        entry["action"].startswith(
+            ("Create record (API) ", "Update record (API) ", "Delete record")
+        )
+        for entry in records
+    )
 
 
 def test_log_time_window(database: str, simple: Project) -> None:
@@ -61,3 +70,41 @@ def test_log_time_must_parse(server: RunningServer, simple: Project) -> None:
         "error": "The value of the parameter beginTime is not a valid date/time: use "
         "YYYY-MM-DD HH:MM:SS."
     }
+
+
+def test_record_export_details_name_format_and_options(simple: Project) -> None:
+    # REDCapR's 2020-08-10 log: "Data export (API)" / "export_format: CSV, rawOrLabel: raw".
+    simple.export_records(format_type="csv")
+    [entry] = simple.export_logging(log_type="export")
+    assert (entry["action"], entry["record"]) == ("Data export (API) ", "")
+    assert entry["details"] == "export_format: CSV, rawOrLabel: raw"
+    simple.export_records(raw_or_label="label", export_data_access_groups=True)
+    assert simple.export_logging(log_type="export")[0]["details"] == (
+        "export_format: JSON, rawOrLabel: label, export_data_access_group: Yes"
+    )
+    # No survey in the project: REDCap exports no survey columns and says nothing of them.
+    simple.export_records(format_type="xml", export_survey_fields=True)
+    assert simple.export_logging(log_type="export")[0]["details"] == (
+        "export_format: XML, rawOrLabel: raw"
+    )
+
+
+def test_dag_exports_are_logged_as_redcap_logs_them(simple: Project) -> None:
+    simple.export_dags()
+    simple.export_user_dag_assignment()
+    manage = simple.export_logging(log_type="manage")
+    assert [(entry["action"], entry["details"], entry["record"]) for entry in manage[:2]] == [
+        ("Manage/Design ", "Export User-DAG assignments (API)", ""),
+        ("Manage/Design ", "Export DAGs (API)", ""),
+    ]
+
+
+def test_a_survey_save_is_logged_as_a_response(long: Project) -> None:
+    # A survey respondent's save: renderLogRow's reporting_47 "Update Response", with no "(API)".
+    link = contact_link(long)
+    page = open_page(
+        link, __action="submit", dialysis_unit_name="(615) 555-0100", dialysis_unit_phone="1"
+    )
+    assert page.status_code == 200, page.text
+    entry = long.export_logging(record="1", user="[survey respondent]")[-1]
+    assert (entry["action"], entry["record"]) == ("Update Response 1", "1")

@@ -50,7 +50,7 @@ def test_newest_first_across_kinds_of_entry(database: str, simple: Project) -> N
     stamps = [entry["timestamp"] for entry in simple.export_logging()]
     assert stamps == sorted(stamps, reverse=True)
     assert stamps[-1] == "2020-01-02 03:04"
-    assert simple.export_logging()[0]["action"] == "Data export"
+    assert simple.export_logging()[0]["action"] == "Data export (API) "
 
 
 def test_log_as_csv_xml_and_dataframe(server: RunningServer, simple: Project) -> None:
@@ -73,11 +73,11 @@ def test_logtype_filters(simple: Project) -> None:
     def actions(log_type: str) -> set[str]:
         return {entry["action"] for entry in simple.export_logging(log_type=log_type)}
 
-    assert actions("export") == {"Data export"}
+    assert actions("export") == {"Data export (API) "}
     assert actions("manage") == {"Manage/Design "}
-    assert actions("record_delete") == {"Deleted Record (API) 9"}
-    assert "Created Record (API) 9" in actions("record_add")
-    assert "Updated Record (API) 1" in actions("record_edit")
+    assert actions("record_delete") == {"Delete record (API) 9"}
+    assert "Create record (API) 9" in actions("record_add")
+    assert "Update record (API) 1" in actions("record_edit")
     assert actions("record") == actions("record_add") | actions("record_edit") | actions(
         "record_delete"
     )
@@ -91,7 +91,7 @@ def test_user_and_record_filters(database: str, simple: Project) -> None:
     simple.import_records([{"record_id": "1", "first_name": "Ann"}])
     theirs = simple.export_logging(user="second_user")
     # Their update, and the calculations it set off (logged as theirs), all about record 2.
-    assert "Updated Record (API) 2" in {entry["action"] for entry in theirs}
+    assert "Update record (API) 2" in {entry["action"] for entry in theirs}
     assert {entry["record"] for entry in theirs} == {"2"}
     about_two = simple.export_logging(record="2")
     assert {entry["username"] for entry in about_two} == {OWNER, "second_user"}

@@ -115,6 +115,6 @@ def test_delete_part_errors(long: Project) -> None:
 def test_deletions_are_logged(simple: Project) -> None:
     simple.delete_records(["2"])
     entry = simple.export_logging(log_type="record_delete")[0]
-    assert entry["action"] == "Deleted Record (API) 2"
+    assert entry["action"] == "Delete record (API) 2"
     assert (entry["record"], entry["details"]) == ("2", "record_id = '2'")
     assert entry["username"] == "site_admin"

@@ -175,3 +175,33 @@ def test_user_import_is_not_offered(server: RunningServer, simple: Project) -> N
     assert answer.status_code == 400
     assert answer.json() == {"error": 'The value of the parameter "action" is not valid'}
     assert [user["username"] for user in simple.export_users()] == [OWNER]
+
+
+@pytest.mark.parametrize("action", ["import", "delete", "nonsense"])
+def test_user_dag_mapping_without_data_exports_whatever_the_action(
+    server: RunningServer, simple: Project, action: str
+) -> None:
+    # REDCap's API/index.php reads no action for userDagMapping: no data means an export.
+    answer = post(
+        server, token=simple.token, content="userDagMapping", action=action, format="json"
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == simple.export_user_dag_assignment()
+
+
+def test_user_dag_mapping_with_data_imports_whatever_the_action(
+    server: RunningServer, simple: Project
+) -> None:
+    # ... and data sent means an import, even with action=export.
+    data = '[{"username": "site_admin", "redcap_data_access_group": "test_dag"}]'
+    answer = post(
+        server,
+        token=simple.token,
+        content="userDagMapping",
+        action="export",
+        format="json",
+        data=data,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.text == "1"
+    assert users_by_name(simple)[OWNER]["data_access_group"] == "test_dag"

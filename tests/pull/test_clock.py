@@ -30,7 +30,7 @@ def _add_entries(live, token: str, count: int, at: datetime) -> None:
                 project_id,
                 "someone",
                 "record_edit",
-                f"Updated Record {n}",
+                f"Update record (API) {n}",
                 "",
                 str(n),
                 ts=at.strftime(STORED),
