@@ -91,18 +91,40 @@ MAX_BODY = 32 * 1024 * 1024
 Write = Callable[[Database, Project, Params, str], answers.Answer | StreamedAnswer]
 Read = Callable[[Project, Params], answers.Answer]
 
+MANAGE = "Manage/Design "  # the action of every entry REDCap logs as a MANAGE event
+
+
+def logged(read: Read, details: str) -> Write:
+    """``read``, then a Manage/Design entry of ``details`` by the caller, as REDCap's
+    ``API/<content>/export.php`` logs an export once it has built the answer (a refused one is not
+    logged)."""
+
+    def answer_and_log(
+        db: Database, project: Project, params: Params, username: str
+    ) -> answers.Answer:
+        answer = read(project, params)
+        db.log(project.project_id, username, "manage", MANAGE, details)
+        return answer
+
+    return answer_and_log
+
+
 # (content, action) -> handler; resolve_action gives the action REDCap assumes when none is sent.
+# A read logs nothing: REDCap's log text for these two exports, if it has one, is not known here.
 READS: dict[tuple[str, str], Read] = {
-    ("metadata", "export"): export_metadata,
-    ("instrument", "export"): export_instruments,
     ("exportFieldNames", "export"): export_field_names,
-    ("arm", "export"): export_arms,
-    ("event", "export"): export_events,
-    ("formEventMapping", "export"): export_mappings,
     ("repeatingFormsEvents", "export"): export_repeating,
-    ("project", "export"): export_project,
 }
 WRITES: dict[tuple[str, str], Write] = {
+    # The texts REDCap 15.7.6 logs (Logging::logEvent in each API/<content>/export.php).
+    ("metadata", "export"): logged(export_metadata, "Download data dictionary (API)"),
+    ("instrument", "export"): logged(export_instruments, "Export instruments (API)"),
+    ("arm", "export"): logged(export_arms, "Export arms (API)"),
+    ("event", "export"): logged(export_events, "Export events (API)"),
+    ("formEventMapping", "export"): logged(
+        export_mappings, "Export instrument-event mappings (API)"
+    ),
+    ("project", "export"): logged(export_project, "Export project information (API)"),
     ("record", "export"): export_records,
     ("record", "import"): import_records,
     ("record", "delete"): delete_records,
@@ -136,6 +158,7 @@ CONTENTS = frozenset(
     | {content for content, _ in WRITES}
     | {"version", "generateNextRecordName", "log"}
 )
+LOG_EXPORT = "Export Logging (API)"  # API/log/export.php
 # REDCap assumes export for these even when data is sent; the others import when data is sent.
 EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm", "dag"})
 # REDCap reads no action for these: sending ``data`` imports, else it exports (API/index.php).
@@ -174,7 +197,10 @@ def dispatch(db: Database, params: Params) -> answers.Answer | StreamedAnswer:
     if content == "generateNextRecordName":
         return next_name(db, project)
     if content == "log":
-        return export_log(db, project, params)
+        answer = export_log(db, project, params)
+        # Logged once the answer is built, so an export never lists itself (API/log/export.php).
+        db.log(project.project_id, caller.username, "manage", MANAGE, LOG_EXPORT)
+        return answer
     read = READS.get((content, action))
     if read is not None:
         return read(project, params)

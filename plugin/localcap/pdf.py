@@ -37,13 +37,17 @@ from plugin.localcap.storage import Database
 INVALID_INSTRUMENT = "Invalid instrument"
 INVALID_EVENT = "Invalid event"
 RECORD_MISSING = "The record '{record}' does not exist"
+# The action of a filled PDF's log entry (renderLogRow's reporting_70, then global_49 and the
+# record), as REDCap's own test features show it: "PDF Export with data Record 1".
+PDF_WITH_DATA = "PDF Export with data Record"
 _NOT_NAME = re.compile(r"[^A-Za-z0-9 ]")
 _NOT_FILE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def export_pdf(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
     """REDCap's Export PDF: the instruments as a PDF file, blank or filled as the module says,
-    logged as a download. An unknown instrument, event or record is refused with REDCap's text."""
+    logged as REDCap logs it (:func:`_log`). An unknown instrument, event or record is refused
+    with REDCap's text."""
     every = params.has("allRecords")
     form = None if every else _instrument(project, params.text("instrument").strip())
     event = None if every else _event(project, params.text("event").strip())
@@ -62,9 +66,27 @@ def export_pdf(db: Database, project: Project, params: Params, username: str) ->
         sections = _blank(project, form, event, None)
     label = plain_text(project.fields[0].label) if project.fields else ""
     body = render_pdf(project.title, label or "Record ID", sections, params.flag("compactDisplay"))
-    details = "Download data entry form as PDF" + (" (with data)" if record or every else "")
-    db.log(project.project_id, username, "export", "Data export", f"{details} (API)", record or "")
+    _log(db, project.project_id, username, form is not None, record, every)
     return answers.download(body, "application/pdf", _file_name(project, form, record))
+
+
+def _log(
+    db: Database, project_id: int, username: str, one_form: bool, record: str | None, every: bool
+) -> None:
+    """Log the download as REDCap's ``API/pdf/export.php`` describes it. A record's data shows as
+    an export, ``PDF Export with data Record <name>`` about that record; any other PDF as a
+    Manage/Design entry (Logging::renderLogRow and setEventFilterSql). REDCap also names the event
+    of a filled PDF when one is sent in a longitudinal project; localcap does not."""
+    if every:
+        details = "Download all data entry forms as PDF (all records)"
+    else:
+        forms = "data entry form" if one_form else "all data entry forms"
+        details = f"Download {forms} as PDF" + (" (with data)" if record is not None else "")
+    if record is None:
+        db.log(project_id, username, "manage", "Manage/Design ", f"{details} (API)")
+    else:
+        action = f"{PDF_WITH_DATA} {record}"
+        db.log(project_id, username, "export", action, f"{details} (API)", record)
 
 
 def _instrument(project: Project, name: str) -> Form | None:

@@ -1,13 +1,14 @@
 """The project log: newest first, REDCap's log types, record and time filters, and each entry's
 action and details as REDCap 15 writes them (Logging::renderLogRow with English.ini's reporting_25,
-27, 28, 30; API/record/export.php's details; REDCapR's recorded logs in
+27, 28, 30; the details each API/<content>/export.php logs; REDCapR's recorded logs in
 ``inst/test-data/specific-redcapr/log-read/``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from redcap import Project
+import pytest
+from redcap import Project, RedcapError
 
 from plugin.localcap import RunningServer
 from tests.localcap.conftest import backdate_log, post
@@ -60,7 +61,9 @@ def test_log_time_window(database: str, simple: Project) -> None:
     old = simple.export_logging(end_time=datetime(2020, 1, 2, 3, 5))
     assert {entry["timestamp"] for entry in old} == {"2020-01-02 03:04"}
     recent = simple.export_logging(begin_time=datetime(2021, 1, 1))
-    assert [entry["record"] for entry in recent] == ["2", "2"]
+    # The log export just before, then the update and its calculation.
+    assert [entry["record"] for entry in recent] == ["", "2", "2"]
+    assert recent[0]["details"] == "Export Logging (API)"
 
 
 def test_log_time_must_parse(server: RunningServer, simple: Project) -> None:
@@ -108,3 +111,79 @@ def test_a_survey_save_is_logged_as_a_response(long: Project) -> None:
     assert page.status_code == 200, page.text
     entry = long.export_logging(record="1", user="[survey respondent]")[-1]
     assert (entry["action"], entry["record"]) == ("Update Response 1", "1")
+
+
+def manage_details(project: Project, count: int) -> list[str]:
+    """The details of the newest ``count`` Manage/Design entries, oldest first."""
+    entries = project.export_logging(log_type="manage")[:count]
+    assert {(entry["action"], entry["record"]) for entry in entries} == {("Manage/Design ", "")}
+    return [entry["details"] for entry in reversed(entries)]
+
+
+def test_structure_exports_are_logged_as_redcap_logs_them(long: Project) -> None:
+    # Logging::logEvent in REDCap 15.7.6's API/<content>/export.php, one MANAGE event each.
+    long.export_metadata()
+    long.export_instruments()
+    long.export_project_info()
+    long.export_arms()
+    long.export_events()
+    long.export_instrument_event_mappings()
+    assert manage_details(long, 6) == [
+        "Download data dictionary (API)",
+        "Export instruments (API)",
+        "Export project information (API)",
+        "Export arms (API)",
+        "Export events (API)",
+        "Export instrument-event mappings (API)",
+    ]
+
+
+def test_a_refused_export_is_not_logged(simple: Project) -> None:
+    with pytest.raises(RedcapError, match="arms"):
+        simple.export_arms()
+    with pytest.raises(RedcapError, match="are not valid"):
+        simple.export_metadata(fields=["no_such_field"])
+    details = {entry["details"] for entry in simple.export_logging()}
+    assert not details & {"Export arms (API)", "Download data dictionary (API)"}
+
+
+def test_a_log_export_is_logged_after_its_answer(simple: Project) -> None:
+    # API/log/export.php logs once it has built the answer: an export never lists itself.
+    first = simple.export_logging()
+    assert "Export Logging (API)" not in {entry["details"] for entry in first}
+    second = simple.export_logging()
+    assert len(second) == len(first) + 1
+    assert (second[0]["action"], second[0]["details"], second[0]["record"]) == (
+        "Manage/Design ",
+        "Export Logging (API)",
+        "",
+    )
+
+
+def test_pdf_exports_are_logged_as_redcap_logs_them(simple: Project) -> None:
+    # API/pdf/export.php's descriptions; renderLogRow shows one with a record's data as
+    # "PDF Export with data Record <name>" and setEventFilterSql counts it an export.
+    simple.export_pdf()
+    simple.export_pdf(instrument="demographics")
+    simple.export_pdf(all_records=True)
+    simple.export_pdf(record="2", instrument="demographics")
+    simple.export_pdf(record="3")
+    assert manage_details(simple, 3) == [
+        "Download all data entry forms as PDF (API)",
+        "Download data entry form as PDF (API)",
+        "Download all data entry forms as PDF (all records) (API)",
+    ]
+    exported = simple.export_logging(log_type="export")
+    assert [(entry["action"], entry["details"], entry["record"]) for entry in exported] == [
+        (
+            "PDF Export with data Record 3",
+            "Download all data entry forms as PDF (with data) (API)",
+            "3",
+        ),
+        (
+            "PDF Export with data Record 2",
+            "Download data entry form as PDF (with data) (API)",
+            "2",
+        ),
+    ]
+    assert simple.export_logging(record="2")[0]["action"] == "PDF Export with data Record 2"

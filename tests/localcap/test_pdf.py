@@ -251,8 +251,8 @@ def test_calculated_fields_show_their_value(simple: Project) -> None:
 def test_export_is_logged(simple: Project) -> None:
     simple.export_pdf(record="2")
     entry = simple.export_logging(log_type="export", record="2")[0]
-    assert entry["action"] == "Data export"
-    assert entry["details"] == "Download data entry form as PDF (with data) (API)"
+    assert entry["action"] == "PDF Export with data Record 2"
+    assert entry["details"] == "Download all data entry forms as PDF (with data) (API)"
 
 
 @pytest.mark.parametrize(
