@@ -80,7 +80,7 @@ from plugin.localcap.surveys import (
     export_return_code,
     export_survey_link,
 )
-from plugin.localcap.users import export_users
+from plugin.localcap.users import delete_users, export_users, import_users
 
 SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -152,6 +152,8 @@ WRITES: dict[tuple[str, str], Write] = {
     ("file", "export"): export_file,
     ("file", "delete"): delete_file,
     ("user", "export"): export_users,
+    ("user", "import"): import_users,
+    ("user", "delete"): delete_users,
 }
 CONTENTS = frozenset(
     {content for content, _ in READS}

@@ -208,11 +208,13 @@ def switch_dag(db: Database, project: Project, params: Params, username: str) ->
 
 
 def project_users(db: Database, project: Project) -> list[str]:
-    """The project's users: the owners of its tokens."""
+    """The project's users: the owners of its tokens and the users imported with their rights
+    (``content=user``, :mod:`plugin.localcap.users`)."""
     return [
         row["username"]
         for row in db.rows(
-            "SELECT DISTINCT username FROM tokens WHERE project_id = ? ORDER BY username",
+            "SELECT username FROM tokens WHERE project_id = ?1 "
+            "UNION SELECT username FROM user_rights WHERE project_id = ?1 ORDER BY username",
             (project.project_id,),
         )
     ]

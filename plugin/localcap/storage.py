@@ -115,6 +115,10 @@ CREATE TABLE IF NOT EXISTS user_dags (
     project_id INTEGER NOT NULL, username TEXT NOT NULL, group_id INTEGER NOT NULL,
     PRIMARY KEY (project_id, username)
 );
+CREATE TABLE IF NOT EXISTS user_rights (
+    project_id INTEGER NOT NULL, username TEXT NOT NULL, rights TEXT NOT NULL,
+    PRIMARY KEY (project_id, username)
+);
 CREATE TABLE IF NOT EXISTS data (
     project_id INTEGER NOT NULL, record TEXT NOT NULL, event_id INTEGER NOT NULL,
     instance INTEGER NOT NULL, field_name TEXT NOT NULL, value TEXT NOT NULL,

@@ -11,12 +11,33 @@ a user in no DAG) and ``reports`` straight after ``data_access_groups``, with no
 (REDCap 15 gives export rights per form, in ``forms_export``). Rights are integers. In JSON
 ``forms`` and ``forms_export`` are objects of form name to right; in CSV and XML they are one
 ``form:right`` list joined by commas, as REDCapR's recorded export shows (``demographics:1``).
+REDCap 16 adds ``data_access_group_label`` after ``data_access_group_id`` (redcapAPI's tests of
+its user structure and REDCap's 16.0.0 change log); REDCap 15, which localcap follows, has none.
+
+Import Users (§2.9) adds users or changes their rights; the answer is the number of rows. What a
+row leaves out keeps its value for a user already in the project and is "no access" (``0``) for a
+new one (redcapAPI's integration tests against a real REDCap); a ``forms`` or ``forms_export``
+sent gives every form it leaves out ``0``, and ``data_export`` without ``forms_export`` sets every
+form's export right, as REDCap 15 kept the old single right. ``email``, ``firstname``,
+``lastname`` and ``data_access_group_id`` belong to the account or are derived: they are read and
+ignored, so an export imports back unchanged. A user added this way has rights but no API token
+(REDCap's import creates rights, not tokens); localcap keeps imported rights in ``user_rights``
+(one JSON object per user), and a token's owner without a row there has every right. Rights are
+stored and exported, not enforced. Delete Users (``action=delete``, ``users[]``) takes users out
+of the project with their rights, DAG and tokens. Both check everything first: one bad row or name
+and nothing is stored. REDCap's wording of these refusals is not known; the texts here say what
+was wrong.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from plugin.localcap import answers
-from plugin.localcap.dags import project_users, user_groups
+from plugin.localcap.dags import user_groups
+from plugin.localcap.errors import ApiError
+from plugin.localcap.import_data import read_rows
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
 from plugin.localcap.storage import Database
@@ -53,25 +74,91 @@ RIGHTS = (
 )
 FORM_RIGHTS = ("forms", "forms_export")
 USER_COLUMNS = PROFILE + GROUP + RIGHTS + FORM_RIGHTS
-# Form rights: 1 is "view and edit" in forms and "full data set" in forms_export.
+# 1 is access, and as a form right "view and edit" in forms and "full data set" in forms_export.
 FULL_FORM_RIGHT = 1
+NO_ACCESS = 0
+# Each right is 0 (no access) or 1 (access), but for these: user_rights 2 is read-only and
+# lock_records 2 is lock with e-signature. Form rights are 0 none, 2 read-only, 1 view and edit,
+# 3 edit survey responses; export rights (and data_export) 0 none, 2 de-identified,
+# 3 without identifiers, 1 full data set.
+RIGHT_VALUES = {"user_rights": (0, 1, 2), "lock_records": (0, 1, 2)}
+FORM_RIGHT_VALUES = (0, 1, 2, 3)
+
+USERNAME_MISSING = "Row {row}: username is missing or blank."
+BAD_RIGHT = "Row {row}: {key} is '{value}'; it must be one of {allowed}."
+BAD_EXPIRATION = "Row {row}: expiration '{value}' is not a date as YYYY-MM-DD (or blank for none)."
+UNKNOWN_GROUP = (
+    "Row {row}: the data_access_group '{name}' is not the unique group name of a DAG of this "
+    "project; leave it blank for no DAG."
+)
+BAD_FORM_LIST = "Row {row}: {key} must list form:right pairs joined by commas, not '{value}'."
+UNKNOWN_FORM = "Row {row}: {key} names '{form}', which is not a form of this project."
+USERS_NOT_ARRAY = (
+    "Incorrect format for 'users' parameter. It must be passed as an array, even if it only "
+    "contains a single username."
+)
+USERS_EMPTY = "The 'users' parameter is missing or empty: list at least one username."
+UNKNOWN_USERS = "These users are not users of this project, so nothing was deleted: {names}"
+
+Rights = dict[str, object]
+
+
+def _token_owners(db: Database, project: Project) -> set[str]:
+    return {
+        row["username"]
+        for row in db.rows(
+            "SELECT DISTINCT username FROM tokens WHERE project_id = ?", (project.project_id,)
+        )
+    }
+
+
+def _stored_rights(db: Database, project: Project) -> dict[str, Rights]:
+    return {
+        row["username"]: json.loads(row["rights"])
+        for row in db.rows(
+            "SELECT username, rights FROM user_rights WHERE project_id = ?", (project.project_id,)
+        )
+    }
+
+
+def _rights(project: Project, level: int) -> Rights:
+    """Every right at ``level``: 1 for a token's owner (localcap refuses them nothing), 0 for a
+    new user."""
+    forms = {form.name: level for form in project.forms}
+    rights: Rights = {"expiration": ""}
+    rights.update({right: level for right in RIGHTS})
+    rights["forms"] = dict(forms)
+    rights["forms_export"] = dict(forms)
+    return rights
+
+
+def users_rights(db: Database, project: Project) -> dict[str, Rights]:
+    """Every user of the project (the owners of its tokens and the users imported into it) with
+    their rights, by username."""
+    stored = _stored_rights(db, project)
+    found = {user: _rights(project, FULL_FORM_RIGHT) for user in _token_owners(db, project)}
+    found.update(stored)
+    return {user: found[user] for user in sorted(found)}
 
 
 def user_rows(db: Database, project: Project) -> list[dict[str, object]]:
     """Every user of the project, by username, as REDCap's JSON export gives them."""
     groups = user_groups(db, project)
     dags = {dag.group_id: dag.unique_name for dag in project.dags}
-    form_rights = {form.name: FULL_FORM_RIGHT for form in project.forms}
     rows: list[dict[str, object]] = []
-    for user in project_users(db, project):
+    for user, rights in users_rights(db, project).items():
         group_id = groups.get(user)
         row: dict[str, object] = {"username": user, "email": "", "firstname": "", "lastname": ""}
-        row["expiration"] = ""
+        row["expiration"] = rights.get("expiration", "")
         row["data_access_group"] = dags.get(group_id, "") if group_id is not None else ""
         row["data_access_group_id"] = str(group_id) if group_id is not None else ""
-        row.update({right: 1 for right in RIGHTS})
-        row["forms"] = dict(form_rights)
-        row["forms_export"] = dict(form_rights)
+        row.update({right: rights.get(right, NO_ACCESS) for right in RIGHTS})
+        for key in FORM_RIGHTS:
+            # A form added after the rights were stored has none (REDCap's rule for new forms
+            # is not known here, so none is granted).
+            kept = rights.get(key)
+            given = kept if isinstance(kept, dict) else {}
+            row[key] = {form.name: given.get(form.name, NO_ACCESS) for form in project.forms}
         rows.append(row)
     return rows
 
@@ -94,3 +181,163 @@ def export_users(db: Database, project: Project, params: Params, username: str) 
         body = "[" + ",".join(answers.php_json(row) for row in rows) + "]"
         return answers.Answer(body, answers.JSON_TYPE)
     return answers.table([_flat(row) for row in rows], params.format, USER_COLUMNS, root="users")
+
+
+def _level(value: str, allowed: tuple[int, ...]) -> int | None:
+    """``value`` as a right when it is one of ``allowed``, else None."""
+    text = value.strip()
+    if text.isdigit() and int(text) in allowed:
+        return int(text)
+    return None
+
+
+def _form_rights(value: str) -> dict[str, str] | None:
+    """A ``forms`` or ``forms_export`` value (a JSON object, or ``form:right`` pairs joined by
+    commas as CSV and XML give them) as form to right, None when it is neither."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(decoded, dict):
+            return None
+        return {str(form): _text(right) for form, right in decoded.items()}
+    pairs: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        form, colon, right = pair.partition(":")
+        if not colon or not form.strip():
+            return None
+        pairs[form.strip()] = right.strip()
+    return pairs
+
+
+def _text(value: object) -> str:
+    """A right decoded from JSON as text (``1`` for ``1``, ``true`` and ``"1"``)."""
+    if value is True:
+        return "1"
+    return "" if value is None or value is False else str(value)
+
+
+def _changes(row: dict[str, str], number: int, project: Project) -> tuple[Rights, list[str]]:
+    """What one row sets, and what is wrong with it."""
+    changes: Rights = {}
+    problems: list[str] = []
+    for key in RIGHTS + ("data_export",):
+        value = row.get(key, "").strip()
+        if not value:
+            continue
+        allowed = FORM_RIGHT_VALUES if key == "data_export" else RIGHT_VALUES.get(key, (0, 1))
+        level = _level(value, allowed)
+        if level is None:
+            options = ", ".join(map(str, allowed))
+            problems.append(BAD_RIGHT.format(row=number, key=key, value=value, allowed=options))
+        changes[key] = level
+    expiration = row.get("expiration")
+    if expiration is not None:
+        try:
+            if expiration.strip():
+                date.fromisoformat(expiration.strip())
+            changes["expiration"] = expiration.strip()
+        except ValueError:
+            problems.append(BAD_EXPIRATION.format(row=number, value=expiration))
+    forms = {form.name for form in project.forms}
+    for key in FORM_RIGHTS:
+        if key not in row:
+            continue
+        pairs = _form_rights(row[key])
+        if pairs is None:
+            problems.append(BAD_FORM_LIST.format(row=number, key=key, value=row[key]))
+            continue
+        given: dict[str, int] = {}
+        for form, right in pairs.items():
+            level = _level(right, FORM_RIGHT_VALUES)
+            if form not in forms:
+                problems.append(UNKNOWN_FORM.format(row=number, key=key, form=form))
+            elif level is None:
+                options = ", ".join(map(str, FORM_RIGHT_VALUES))
+                problems.append(
+                    BAD_RIGHT.format(row=number, key=f"{key} {form}", value=right, allowed=options)
+                )
+            else:
+                given[form] = level
+        # A form left out of the list has no access (redcapAPI's tests against a real REDCap).
+        changes[key] = {form.name: given.get(form.name, NO_ACCESS) for form in project.forms}
+    return changes, problems
+
+
+def _apply(rights: Rights, changes: Rights, project: Project) -> Rights:
+    """``rights`` with a row's ``changes``; ``data_export`` is not kept but sets every form's
+    export right when the row sends no ``forms_export``."""
+    updated = dict(rights)
+    updated.update((key, value) for key, value in changes.items() if key != "data_export")
+    export = changes.get("data_export")
+    if isinstance(export, int) and "forms_export" not in changes:
+        updated["forms_export"] = {form.name: export for form in project.forms}
+    return updated
+
+
+def import_users(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Import Users: add users or change their rights and DAG (see the module's
+    docstring); every row is checked first, and the answer is the number of rows."""
+    rows = read_rows(params.text("data"), params.format)
+    dags = {dag.unique_name: dag for dag in project.dags}
+    problems: list[str] = []
+    planned: list[tuple[str, Rights, str | None]] = []
+    for number, row in enumerate(rows, start=1):
+        user = row.get("username", "").strip()
+        if not user:
+            problems.append(USERNAME_MISSING.format(row=number))
+        changes, wrong = _changes(row, number, project)
+        problems.extend(wrong)
+        group = row.get("data_access_group")
+        if group is not None and group.strip() and group.strip() not in dags:
+            problems.append(UNKNOWN_GROUP.format(row=number, name=group.strip()))
+        planned.append((user, changes, None if group is None else group.strip()))
+    if problems:
+        raise ApiError("\n".join(problems))
+    pid = project.project_id
+    known = users_rights(db, project)
+    with db.transaction():
+        for user, changes, group in planned:
+            current = known.get(user) or _rights(project, NO_ACCESS)
+            known[user] = _apply(current, changes, project)
+            db.execute(
+                "INSERT OR REPLACE INTO user_rights (project_id, username, rights) "
+                "VALUES (?, ?, ?)",
+                (pid, user, json.dumps(known[user])),
+            )
+            if group is not None:
+                db.execute(
+                    "DELETE FROM user_dags WHERE project_id = ? AND username = ?", (pid, user)
+                )
+                if group:
+                    db.execute(
+                        "INSERT INTO user_dags (project_id, username, group_id) VALUES (?, ?, ?)",
+                        (pid, user, dags[group].group_id),
+                    )
+    return answers.number(len(rows), params.return_format)
+
+
+def delete_users(db: Database, project: Project, params: Params, username: str) -> answers.Answer:
+    """REDCap's Delete Users: ``users`` must be an array of the project's users, or nothing is
+    deleted; each leaves the project with their rights, DAG and tokens. The answer is the number
+    of users deleted."""
+    wanted, was_array = params.array("users")
+    if wanted and not was_array:
+        raise ApiError(USERS_NOT_ARRAY)
+    if not wanted:
+        raise ApiError(USERS_EMPTY)
+    known = users_rights(db, project)
+    names = list(dict.fromkeys(name.strip() for name in wanted))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ApiError(UNKNOWN_USERS.format(names=", ".join(f"'{name}'" for name in unknown)))
+    with db.transaction():
+        for name in names:
+            for table in ("user_rights", "user_dags", "tokens"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE project_id = ? AND username = ?",
+                    (project.project_id, name),
+                )
+    return answers.number(len(names), params.return_format)

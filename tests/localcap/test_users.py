@@ -8,11 +8,13 @@ integration tests ``test_export_users`` and ``test_import_user_dag_assignment``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from redcap import Project, RedcapError
 
 from plugin.localcap import RunningServer
-from plugin.localcap.storage import open_database
+from plugin.localcap.storage import initialise, open_database
 from tests.localcap.conftest import post
 
 OWNER = "site_admin"
@@ -141,6 +143,22 @@ def test_reimporting_the_exported_assignments(simple: Project) -> None:
     assert simple.export_user_dag_assignment() == mapping
 
 
+def test_an_imported_user_can_be_mapped_to_a_dag(simple: Project) -> None:
+    """A user imported with their rights is one of the project's users for the user-DAG
+    mapping too, as in REDCap (not only the owners of tokens)."""
+    simple.import_users([{"username": NEW_USER}])
+    assert NEW_USER in {row["username"] for row in simple.export_user_dag_assignment()}
+    simple.import_user_dag_assignment(
+        [{"username": NEW_USER, "redcap_data_access_group": "test_dag"}]
+    )
+    mapped = {
+        row["username"]: row["redcap_data_access_group"]
+        for row in simple.export_user_dag_assignment()
+    }
+    assert mapped[NEW_USER] == "test_dag"
+    assert users_by_name(simple)[NEW_USER]["data_access_group"] == "test_dag"
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
@@ -167,14 +185,181 @@ def test_a_refused_mapping_stores_nothing(
     assert all(user["data_access_group"] == "" for user in before)
 
 
-def test_user_import_is_not_offered(server: RunningServer, simple: Project) -> None:
-    # Only the export is implemented: sending data asks for an import, which localcap refuses.
-    answer = post(
-        server, token=simple.token, content="user", format="json", data='[{"username":"x"}]'
+NEW_USER = "pandeharris@gmail.com"
+# PyCap's import_users doctest, with the simple project's form in place of the doctest's form_1.
+ALL_OPTIONS = {
+    "username": NEW_USER,
+    "email": NEW_USER,
+    "firstname": "REDCap Trial",
+    "lastname": "User",
+    "expiration": "",
+    "data_access_group": "",
+    "data_access_group_id": "",
+    "design": 0,
+    "user_rights": 0,
+    "data_export": 2,
+    "reports": 1,
+    "stats_and_charts": 1,
+    "manage_survey_participants": 1,
+    "calendar": 1,
+    "data_access_groups": 0,
+    "data_import_tool": 0,
+    "data_comparison_tool": 0,
+    "logging": 0,
+    "file_repository": 1,
+    "data_quality_create": 0,
+    "data_quality_execute": 0,
+    "api_export": 0,
+    "api_import": 0,
+    "mobile_app": 0,
+    "mobile_app_download_data": 0,
+    "record_create": 1,
+    "record_rename": 0,
+    "record_delete": 0,
+    "lock_records_all_forms": 0,
+    "lock_records": 0,
+    "lock_records_customization": 0,
+    "forms": {"demographics": 3},
+}
+
+
+def test_import_and_delete_a_user_as_pycaps_doctests_show(simple: Project) -> None:
+    # PyCap's doctests: only username is required; the count comes back, '1' as text in XML.
+    assert simple.import_users([{"username": NEW_USER}]) == 1
+    users = users_by_name(simple)
+    assert list(users) == [NEW_USER, OWNER]  # by username
+    new = users[NEW_USER]
+    assert list(new) == USER_KEYS
+    # A new user's missing attributes are "no access" (redcap-api.md §2.9).
+    assert all(new[right] == 0 for right in USER_KEYS[7:-2])
+    assert new["forms"] == {"demographics": 0}
+    assert new["forms_export"] == {"demographics": 0}
+    assert simple.delete_users([NEW_USER], return_format_type="xml") == "1"
+    assert list(users_by_name(simple)) == [OWNER]
+
+
+def test_import_every_option(simple: Project) -> None:
+    assert simple.import_users([ALL_OPTIONS]) == 1
+    new = users_by_name(simple)[NEW_USER]
+    assert new["design"] == 0 and new["reports"] == 1 and new["record_create"] == 1
+    # Account details come from the account, not the import; alerts was not sent.
+    assert new["email"] == "" and new["alerts"] == 0
+    assert new["forms"] == {"demographics": 3}
+    # data_export without forms_export sets every form's export right (2: de-identified).
+    assert new["forms_export"] == {"demographics": 2}
+
+
+def test_an_update_changes_only_what_it_sends(simple: Project) -> None:
+    simple.import_users([ALL_OPTIONS])
+    before = users_by_name(simple)[NEW_USER]
+    assert (
+        simple.import_users([{"username": NEW_USER, "alerts": 1}], return_format_type="csv") == "1"
     )
+    after = users_by_name(simple)[NEW_USER]
+    assert after == {**before, "alerts": 1}
+    # A forms list sent gives every form it leaves out no access.
+    simple.import_users([{"username": NEW_USER, "forms": {}}])
+    assert users_by_name(simple)[NEW_USER]["forms"] == {"demographics": 0}
+
+
+def test_the_token_owner_keeps_the_rights_not_sent(simple: Project) -> None:
+    simple.import_users([{"username": OWNER, "design": 0}])
+    [owner] = simple.export_users()
+    assert owner["design"] == 0
+    assert owner["api_export"] == 1 and owner["forms"] == {"demographics": 1}
+
+
+@pytest.mark.parametrize("format_type", ["json", "csv"])
+def test_an_export_imports_back_unchanged(simple: Project, format_type: str) -> None:
+    # redcapAPI's test against a real REDCap: export, import, export again, equal.
+    simple.import_users([ALL_OPTIONS, {"username": "other", "data_access_group": "test_dag"}])
+    before = simple.export_users(format_type=format_type)
+    assert simple.import_users(before, import_format=format_type) == 3
+    assert simple.export_users(format_type=format_type) == before
+
+
+def test_an_imported_users_dag(simple: Project) -> None:
+    [dag] = simple.export_dags()
+    simple.import_users([{"username": NEW_USER, "data_access_group": "test_dag"}])
+    new = users_by_name(simple)[NEW_USER]
+    assert new["data_access_group"] == "test_dag"
+    assert new["data_access_group_id"] == str(dag["data_access_group_id"])
+    # Left out, the DAG stays; sent blank, the user is in no DAG.
+    simple.import_users([{"username": NEW_USER, "design": 1}])
+    assert users_by_name(simple)[NEW_USER]["data_access_group"] == "test_dag"
+    simple.import_users([{"username": NEW_USER, "data_access_group": ""}])
+    assert users_by_name(simple)[NEW_USER]["data_access_group_id"] == ""
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"username": ""}, "Row 2: username is missing or blank"),
+        ({"username": "x", "design": 5}, "Row 2: design is '5'; it must be one of 0, 1"),
+        ({"username": "x", "lock_records": 3}, "lock_records is '3'; it must be one of 0, 1, 2"),
+        ({"username": "x", "data_export": "full"}, "data_export is 'full'"),
+        ({"username": "x", "forms": {"demographics": 4}}, "forms demographics is '4'"),
+        ({"username": "x", "forms": {"nope": 1}}, "forms names 'nope', which is not a form"),
+        ({"username": "x", "expiration": "12/31/2030"}, "expiration '12/31/2030' is not a date"),
+        ({"username": "x", "data_access_group": "no_dag"}, "data_access_group 'no_dag' is not"),
+    ],
+)
+def test_a_refused_user_import_stores_nothing(
+    simple: Project, row: dict[str, object], message: str
+) -> None:
+    before = simple.export_users()
+    good = {"username": OWNER, "design": 0, "data_access_group": "test_dag"}
+    with pytest.raises(RedcapError, match=message):
+        simple.import_users([good, row])
+    # The good row before the bad one is not stored either: all or nothing.
+    assert simple.export_users() == before
+
+
+def test_a_csv_import_reads_form_lists(simple: Project) -> None:
+    data = "username,forms,forms_export\nnew_user,demographics:2,demographics:3\n"
+    assert simple.import_users(data, import_format="csv") == 1
+    new = users_by_name(simple)["new_user"]
+    assert new["forms"] == {"demographics": 2} and new["forms_export"] == {"demographics": 3}
+
+
+def test_deleting_an_unknown_user_deletes_nothing(simple: Project) -> None:
+    simple.import_users([{"username": NEW_USER}])
+    with pytest.raises(RedcapError, match="'stranger'"):
+        simple.delete_users([NEW_USER, "stranger"])
+    assert list(users_by_name(simple)) == [NEW_USER, OWNER]
+
+
+def test_delete_needs_an_array_of_users(server: RunningServer, simple: Project) -> None:
+    answer = post(server, token=simple.token, content="user", action="delete", users=OWNER)
     assert answer.status_code == 400
-    assert answer.json() == {"error": 'The value of the parameter "action" is not valid'}
-    assert [user["username"] for user in simple.export_users()] == [OWNER]
+    assert "must be passed as an array" in answer.text
+    assert list(users_by_name(simple)) == [OWNER]
+
+
+def test_a_deleted_token_owner_loses_token_and_dag(
+    server: RunningServer, database: str, simple: Project
+) -> None:
+    add_user(database, simple)
+    simple.import_user_dag_assignment(
+        [{"username": "second_user", "redcap_data_access_group": "test_dag"}]
+    )
+    assert simple.delete_users(["second_user"]) == 1
+    assert list(users_by_name(simple)) == [OWNER]
+    answer = post(server, token=SECOND_TOKEN, content="user", format="json")
+    assert answer.status_code == 403
+    # Back in the project, the user starts in no DAG.
+    add_user(database, simple)
+    assert users_by_name(simple)["second_user"]["data_access_group"] == ""
+
+
+def test_an_existing_database_gets_the_rights_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    initialise(path)
+    with open_database(path) as db:
+        db.execute("DROP TABLE user_rights")
+    initialise(path)
+    with open_database(path) as db:
+        assert db.rows("SELECT * FROM user_rights") == []
 
 
 @pytest.mark.parametrize("action", ["import", "delete", "nonsense"])
