@@ -126,6 +126,22 @@ def read_project_xml(text: str, *, file: str = "<memory>") -> ProjectXml:
     return project
 
 
+def metadata_rows(text: str) -> list[dict[str, str]]:
+    """The dictionary rows (the 18 columns of redcap-api.md §4.1) of the project XML ``text``.
+
+    Read as REDCap's ``ODM::parseOdm`` reads them, as described above; no rows when the file
+    has no fields. Raises ProjectXmlError when it is not a project XML.
+    """
+    try:
+        root = ET.fromstring(_keep_line_breaks(text))
+    except ET.ParseError as exc:
+        raise ProjectXmlError(f"not well-formed XML: {exc}") from None
+    version = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
+    if version is None:
+        raise ProjectXmlError("not a REDCap project XML: it has no Study with a MetaDataVersion")
+    return [{column: row[column] for column in API_COLUMNS} for row in _rows(version, "<memory>")]
+
+
 def _keep_line_breaks(text: str) -> str:
     # REDCap's reader does this before parsing, so a line break inside an attribute (survey
     # instructions, a label) survives instead of becoming a space as XML would make it.

@@ -3,11 +3,9 @@
 What REDCap does with such a file when it creates a project from it, and therefore what this
 reader does:
 
-* metadata rows come from the forms' item groups in order, one row per ``redcap:Variable``
-  (a checkbox has one ItemDef per option); the pseudo-fields ``redcap_data_access_group``,
-  ``redcap_survey_identifier``, ``<form>_timestamp`` and ``<form>_complete`` are not fields;
-* stored legacy types are exported under their API names (``select`` as dropdown, ``textarea``
-  as notes, ``int`` as integer, ``float`` as number);
+* the metadata rows are the instruments layer's reading of the file
+  (``instruments.dictionary.odm_read.metadata_rows``, which follows REDCap's ``ODM::parseOdm``),
+  with the first (record-ID) field's section header cleared as REDCap clears it (§4.4);
 * calculated values in the file are not imported: REDCap never imports calc values, and PyCap's
   integration test counts 30 EAV rows for the simple project, which holds only once its four calc
   values are gone;
@@ -20,17 +18,14 @@ import base64
 import binascii
 import xml.etree.ElementTree as ET
 
-from instruments.dictionary.choices import format_choices, parse_choices
-from instruments.dictionary.columns import API_COLUMNS
+from instruments.dictionary.choices import parse_choices
+from instruments.dictionary.odm_read import ProjectXmlError, metadata_rows
 from instruments.naming import checkbox_column, complete_field
-from instruments.validation_types import LEGACY_NAMES
 from plugin.localcap.creation import Definition, Document, EventDefinition
 from plugin.localcap.errors import ApiError
 
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 RC = "{https://projectredcap.org}"
-FIELD_TYPES = {"select": "dropdown", "textarea": "notes"}
-PSEUDO_FIELDS = frozenset({"redcap_data_access_group", "redcap_survey_identifier"})
 GLOBAL_SETTINGS = {
     "RecordAutonumberingEnabled": "record_autonumbering_enabled",
     "CustomRecordLabel": "custom_record_label",
@@ -43,18 +38,6 @@ GLOBAL_SETTINGS = {
     "PurposeOther": "purpose_other",
     "ProjectNotes": "project_notes",
     "MissingDataCodes": "missing_data_codes",
-}
-ITEM_ATTRIBUTES = {
-    "SectionHeader": "section_header",
-    "FieldNote": "field_note",
-    "Identifier": "identifier",
-    "BranchingLogic": "branching_logic",
-    "RequiredField": "required_field",
-    "CustomAlignment": "custom_alignment",
-    "QuestionNumber": "question_number",
-    "MatrixGroupName": "matrix_group_name",
-    "MatrixRanking": "matrix_ranking",
-    "FieldAnnotation": "field_annotation",
 }
 
 
@@ -73,7 +56,7 @@ def read_odm(text: str, title: str | None = None) -> Definition:
     definition = Definition(title or name or "New project")
     if glob is not None:
         _read_globals(glob, definition)
-    _read_metadata(version, definition)
+    _read_forms(version, text, definition)
     _read_events(version, definition)
     for clinical in root.findall(f"{ODM}ClinicalData"):
         _read_clinical(clinical, definition)
@@ -122,70 +105,17 @@ def _read_globals(glob: ET.Element, definition: Definition) -> None:
         definition.settings["survey_queue_enabled"] = "1"
 
 
-def _read_metadata(version: ET.Element, definition: Definition) -> None:
-    groups = {group.get("OID", ""): group for group in version.findall(f"{ODM}ItemGroupDef")}
-    items = {item.get("OID", ""): item for item in version.findall(f"{ODM}ItemDef")}
-    code_lists = {code.get("OID", ""): code for code in version.findall(f"{ODM}CodeList")}
-    seen: set[str] = set()
+def _read_forms(version: ET.Element, text: str, definition: Definition) -> None:
     for form in version.findall(f"{ODM}FormDef"):
         form_name = _attr(form, "FormName")
         definition.forms.append((form_name, form.get("Name", form_name)))
-        for ref in form.findall(f"{ODM}ItemGroupRef"):
-            group = groups.get(ref.get("ItemGroupOID", ""))
-            if group is None:
-                continue
-            for item_ref in group.findall(f"{ODM}ItemRef"):
-                item = items.get(item_ref.get("ItemOID", ""))
-                variable = _attr(item_ref, "Variable")
-                if item is None or variable in seen or not _is_field(item, variable, form_name):
-                    continue
-                seen.add(variable)
-                definition.metadata.append(_metadata_row(item, variable, form_name, code_lists))
+    try:
+        definition.metadata = metadata_rows(text)
+    except ProjectXmlError as exc:
+        raise ApiError(f"The project XML (odm) could not be parsed: {exc}.") from exc
     if definition.metadata:
+        # REDCap clears the record-ID field's section header (redcap-api.md §4.4).
         definition.metadata[0]["section_header"] = ""
-
-
-def _is_field(item: ET.Element, variable: str, form: str) -> bool:
-    if variable in PSEUDO_FIELDS or variable == complete_field(form):
-        return False
-    return bool(_attr(item, "FieldType"))
-
-
-def _metadata_row(
-    item: ET.Element, variable: str, form: str, code_lists: dict[str, ET.Element]
-) -> dict[str, str]:
-    row = dict.fromkeys(API_COLUMNS, "")
-    field_type = FIELD_TYPES.get(_attr(item, "FieldType"), _attr(item, "FieldType"))
-    row.update(field_name=variable, form_name=form, field_type=field_type)
-    row["field_label"] = item.findtext(f"{ODM}Question/{ODM}TranslatedText", "")
-    for attribute, column in ITEM_ATTRIBUTES.items():
-        row[column] = _attr(item, attribute)
-    validation = _attr(item, "TextValidationType")
-    row["text_validation_type_or_show_slider_number"] = LEGACY_NAMES.get(validation, validation)
-    for check in item.findall(f"{ODM}RangeCheck"):
-        bound = "text_validation_min" if check.get("Comparator") == "GE" else "text_validation_max"
-        row[bound] = check.findtext(f"{ODM}CheckValue", "")
-    if field_type == "calc":
-        row["select_choices_or_calculations"] = _attr(item, "Calculation")
-    elif field_type == "slider":
-        row["select_choices_or_calculations"] = _attr(item, "SliderLabels")
-    elif field_type in ("radio", "dropdown", "checkbox", "sql"):
-        ref = item.find(f"{ODM}CodeListRef")
-        code_list = code_lists.get(ref.get("CodeListOID", "")) if ref is not None else None
-        if code_list is not None:
-            row["select_choices_or_calculations"] = _choices(code_list)
-    return row
-
-
-def _choices(code_list: ET.Element) -> str:
-    checkbox = _attr(code_list, "CheckboxChoices")
-    if checkbox:
-        return format_choices(parse_choices(checkbox))
-    pairs = [
-        (item.get("CodedValue", ""), item.findtext(f"{ODM}Decode/{ODM}TranslatedText", ""))
-        for item in code_list.findall(f"{ODM}CodeListItem")
-    ]
-    return " | ".join(f"{code}, {label}" for code, label in pairs)
 
 
 def _read_events(version: ET.Element, definition: Definition) -> None:

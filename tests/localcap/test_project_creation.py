@@ -7,11 +7,14 @@ project must hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+import pytest
 from redcap import Project
 
+from instruments.dictionary.odm_read import metadata_rows
 from plugin.localcap import RunningServer
-from tests.localcap.conftest import SUPER_TOKEN, create_project, post
+from tests.localcap.conftest import PROJECTS, SUPER_TOKEN, create_project, post
 
 
 def test_create_answers_with_a_32_character_project_token(server: RunningServer) -> None:
@@ -131,3 +134,50 @@ def test_creation_is_logged_first(simple: Project) -> None:
     oldest = simple.export_logging(log_type="manage").pop()
     assert oldest["action"] == "Manage/Design "
     assert oldest["details"] == "Create project (API)"
+
+
+@pytest.mark.parametrize("name", ["test_simple_project", "test_long_project", "doctest_project"])
+def test_metadata_of_a_project_xml_is_the_instruments_reading_of_it(
+    make_project: Callable[[str], Project], name: str
+) -> None:
+    # localcap and `qiscan instruments import` read a project XML's fields the same way.
+    text = (PROJECTS / f"{name}.xml").read_text(encoding="utf-8")
+    assert make_project(name).export_metadata() == metadata_rows(text)
+
+
+def test_project_xml_fields_are_read_as_redcap_reads_them(server: RunningServer) -> None:
+    text = (PROJECTS / "test_simple_project.xml").read_text(encoding="utf-8")
+    text = text.replace(
+        'redcap:Variable="record_id" redcap:FieldType="text">',
+        'redcap:Variable="record_id" redcap:FieldType="text" redcap:SectionHeader="Intro">',
+    )
+    text = text.replace(
+        '<ItemRef ItemOID="first_name" Mandatory="No"',
+        '<ItemRef ItemOID="first_name" Mandatory="Yes"',
+    )
+    text = text.replace(
+        "<Question><TranslatedText>First Name</TranslatedText></Question>",
+        "<Question><TranslatedText>First Name</TranslatedText><redcap:FormattedTranslatedText>"
+        "&lt;b&gt;First&lt;/b&gt;\nName</redcap:FormattedTranslatedText></Question>",
+    )
+    text = text.replace('<RangeCheck Comparator="GE"', '<RangeCheck Comparator="GT"', 1)
+    answer = post(
+        server,
+        token=SUPER_TOKEN,
+        content="project",
+        format="json",
+        data='[{"project_title": "Fields", "purpose": "0"}]',
+        odm=text,
+    )
+    assert answer.status_code == 200, answer.text
+    rows = {row["field_name"]: row for row in Project(server.url, answer.text).export_metadata()}
+    # §4.4: REDCap clears the record-ID field's section header.
+    assert rows["record_id"]["section_header"] == ""
+    # ODM::parseOdm: Mandatory="Yes" makes the field required; the label is the HTML one, its
+    # line break kept; a GT range check is the minimum.
+    assert rows["first_name"]["required_field"] == "y"
+    assert rows["first_name"]["field_label"] == "<b>First</b>\nName"
+    assert (rows["height"]["text_validation_min"], rows["height"]["text_validation_max"]) == (
+        "130",
+        "215",
+    )
