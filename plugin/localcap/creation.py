@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from instruments.dictionary.columns import API_COLUMNS
 from instruments.naming import unique_event_name
+from plugin.localcap.project import load_project
 from plugin.localcap.storage import ADMIN_USER, Database, now, record_action
 
 DEFAULT_SETTINGS: dict[str, str] = {
@@ -137,17 +138,37 @@ def create_project(db: Database, definition: Definition, username: str = ADMIN_U
         _write_data(db, project_id, definition, events)
         db.log(project_id, username, "manage", "Manage/Design ", "Create project (API)", ts=created)
         id_field = definition.metadata[0]["field_name"] if definition.metadata else "record_id"
-        for record in definition.records:
+        for record, event in _record_events(db, project_id, definition.records):
             db.log(
                 project_id,
                 username,
                 "record_add",
-                record_action("create", record),
+                record_action("create", record, event=event),
                 f"{id_field} = '{record}'",
                 record,
                 ts=created,
             )
     return token
+
+
+def _record_events(db: Database, project_id: int, records: list[str]) -> list[tuple[str, str]]:
+    """Each record with each event that holds its data, in event order, the event as a
+    longitudinal project's log names it (blank in a classic project, which logs each record once).
+    """
+    project = load_project(db, project_id)
+    if not project.longitudinal:
+        return [(record, "") for record in records]
+    held: dict[str, set[int]] = {}
+    for row in db.rows(
+        "SELECT DISTINCT record, event_id FROM data WHERE project_id = ?", (project_id,)
+    ):
+        held.setdefault(row["record"], set()).add(row["event_id"])
+    return [
+        (record, project.event_label(event))
+        for record in records
+        for event in project.events
+        if event.event_id in held.get(record, set())
+    ]
 
 
 def _write_design(db: Database, project_id: int, definition: Definition) -> None:

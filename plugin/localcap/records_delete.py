@@ -173,9 +173,12 @@ def delete_records(db: Database, project: Project, params: Params, username: str
                 )
             else:
                 details = _details(project, scope)
-                db.log(
-                    pid, username, "record_edit", record_action("update", record), details, record
-                )
+                event = ""
+                if scope.event is not None and project.longitudinal:
+                    # renderLogRow names the entry's event after the record.
+                    event = project.event_label(project.event_by_id[scope.event])
+                action = record_action("update", record, event=event)
+                db.log(pid, username, "record_edit", action, details, record)
     return answers.number(count, params.return_format)
 
 

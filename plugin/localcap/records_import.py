@@ -26,16 +26,23 @@ from plugin.localcap.storage import Database, record_action
 RETURN_CONTENTS = ("count", "ids", "auto_ids", "nothing")
 
 
+EntryKey = tuple[str, int, int]  # record, event_id, instance: REDCap logs each apart
+
+
 @dataclass
 class Changes:
-    """What one import did, for the log: per record, the changes as REDCap lists them."""
+    """What one import did, for the log: per record, event and instance the rows reached (in the
+    order reached), the changes as REDCap lists them."""
 
-    by_record: dict[str, list[str]] = field(default_factory=dict)
-    calculated: dict[str, list[str]] = field(default_factory=dict)
+    by_entry: dict[EntryKey, list[str]] = field(default_factory=dict)
 
-    def note(self, record: str, text: str) -> None:
-        """Add one change to what the log says of ``record``."""
-        self.by_record.setdefault(record, []).append(text)
+    def reach(self, key: EntryKey) -> None:
+        """Note that a row reached ``key``, even when it changes nothing there."""
+        self.by_entry.setdefault(key, [])
+
+    def note(self, key: EntryKey, text: str) -> None:
+        """Add one change to what the log says of ``key``."""
+        self.by_entry.setdefault(key, []).append(text)
 
 
 class Writer:
@@ -56,6 +63,7 @@ class Writer:
         project = self.project
         instance = self.instance(row)
         base = instance if project.repeats_event(row.event_id) else 1
+        self.changes.reach((row.record, row.event_id, instance))
         self.put(row, base, project.record_id, row.record, quiet=True)
         filled: set[str] = set()
         given = {item.form for item, _ in row.values if item.status}
@@ -77,8 +85,6 @@ class Writer:
                 self.put(row, instance, complete_field(form), "0")
         if row.dag is not None and (row.dag or self.overwrite):
             self.dags[row.record] = row.dag or None
-        if instance > 1:
-            self.changes.note(row.record, f"[instance = {instance}]")
 
     def instance(self, row: PlannedRow) -> int:
         """The row's instance number; for ``new``, the next one free for its record, event and form
@@ -112,7 +118,7 @@ class Writer:
             self.store.pop(key, None)
         self.touched.add(key)
         if not quiet:
-            self.changes.note(row.record, f"{name} = '{value}'")
+            self.changes.note((row.record, row.event_id, instance), f"{name} = '{value}'")
 
     def check(self, row: PlannedRow, instance: int, item: Field, code: str, checked: bool) -> None:
         """Tick or untick one checkbox option and note the change, unless it changes nothing."""
@@ -130,7 +136,8 @@ class Writer:
             self.store.pop(key, None)
         self.touched.add(key)
         self.changes.note(
-            row.record, f"{item.name}({code}) = {'checked' if checked else 'unchecked'}"
+            (row.record, row.event_id, instance),
+            f"{item.name}({code}) = {'checked' if checked else 'unchecked'}",
         )
 
 
@@ -186,7 +193,7 @@ def apply_plan(
     with db.transaction():
         write_store(db, project.project_id, store, writer.touched | calculated)
         _write_dags(db, project, writer.dags)
-        _log(db, project, username, records, existed, writer.changes, store, calculated, via)
+        _log(db, project, username, existed, writer.changes, store, calculated, via)
         if also is not None:
             also()
 
@@ -209,31 +216,58 @@ def _log(
     db: Database,
     project: Project,
     username: str,
-    records: list[str],
     existed: set[str],
     changes: Changes,
     store: Store,
     calculated: set[StoreKey],
     via: str,
 ) -> None:
+    """One entry per record, event and instance changed (Logging::logEvent logs one event and
+    one instance); a record new to the project is created in each of them."""
     pid = project.project_id
-    for record in records:
-        noted = changes.by_record.get(record, [])
+    for key, noted in changes.by_entry.items():
+        record = key[0]
         listed = ", ".join(noted)
         if record not in existed:
             listed = listed or f"{project.record_id} = '{record}'"
-            action = record_action("create", record, via)
-            db.log(pid, username, "record_add", action, listed, record)
-        elif any(not text.startswith("[") for text in noted):
-            action = record_action("update", record, via)
-            db.log(pid, username, "record_edit", action, listed, record)
-    by_record: dict[str, list[str]] = {}
-    for key in sorted(calculated):
-        value = next(iter(store.get(key, {""})))
-        by_record.setdefault(key[0], []).append(f"{key[3]} = '{value}'")
-    for record, noted in by_record.items():
-        action = record_action("update", record, via, calculated=True)
-        db.log(pid, username, "record_edit", action, ", ".join(noted), record)
+            verb, kind = "create", "record_add"
+        elif noted:
+            verb, kind = "update", "record_edit"
+        else:
+            continue
+        action = record_action(verb, record, via, event=_event_label(project, key[1]))
+        db.log(pid, username, kind, action, _instance_details(key[2], listed), record)
+    by_entry: dict[EntryKey, list[str]] = {}
+    for stored in sorted(calculated):
+        value = next(iter(store.get(stored, {""})))
+        by_entry.setdefault(stored[:3], []).append(f"{stored[3]} = '{value}'")
+    for (record, event_id, instance), noted in by_entry.items():
+        event = _event_label(project, event_id)
+        action = record_action("update", record, via, calculated=True, event=event)
+        db.log(
+            pid,
+            username,
+            "record_edit",
+            action,
+            _instance_details(instance, ", ".join(noted)),
+            record,
+        )
+
+
+def _event_label(project: Project, event_id: int) -> str:
+    """The event a longitudinal project's entry names (renderLogRow's ``name_ext``); none in a
+    classic project."""
+    if not project.longitudinal:
+        return ""
+    return project.event_label(project.event_by_id[event_id])
+
+
+def _instance_details(instance: int, details: str) -> str:
+    """Logging::logEvent puts ``[instance = N]`` before the changes of an instance above 1, its
+    line break a space in the export."""
+    if instance <= 1:
+        return details
+    return f"[instance = {instance}]" + (f", {details}" if details else "")
 
 
 def import_answer(fmt: Format, content: str, names: list[tuple[str, str]]) -> answers.Answer:

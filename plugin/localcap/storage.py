@@ -176,15 +176,19 @@ RECORD_VERBS = {
 }
 
 
-def record_action(verb: str, record: str, via: str = "API", calculated: bool = False) -> str:
+def record_action(
+    verb: str, record: str, via: str = "API", calculated: bool = False, event: str = ""
+) -> str:
     """A record entry's ``action`` as REDCap writes it: ``Create record (API) 1``,
     ``Update record (API) (Auto calculation) 1``, ``Update Response 1`` for a survey page's save,
     ``Delete record (API) 1``. Each ends with the record's name (renderLogRow's ``$event<br>$id``
-    with the line break made a space)."""
+    with the line break made a space); in a longitudinal project ``event`` is the entry's event as
+    REDCap labels it (``Event 1 (Arm 1: Arm 1)`` when there are several arms), which renderLogRow
+    adds after the name in parentheses: ``Update record (API) 1 (Event 1 (Arm 1: Arm 1))``."""
     words = RECORD_VERBS[(verb, via)]
     if calculated:
         words += " (Auto calculation)"
-    return f"{words} {record}"
+    return f"{words} {record} ({event})" if event else f"{words} {record}"
 
 
 def hash_token(token: str) -> str:

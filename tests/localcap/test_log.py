@@ -110,7 +110,11 @@ def test_a_survey_save_is_logged_as_a_response(long: Project) -> None:
     )
     assert page.status_code == 200, page.text
     entry = long.export_logging(record="1", user="[survey respondent]")[-1]
-    assert (entry["action"], entry["record"]) == ("Update Response 1", "1")
+    # A longitudinal project's entry names its event after the record (see below).
+    assert (entry["action"], entry["record"]) == (
+        "Update Response 1 (Enrollment (Arm 1: Drug A))",
+        "1",
+    )
 
 
 def manage_details(project: Project, count: int) -> list[str]:
@@ -187,3 +191,96 @@ def test_pdf_exports_are_logged_as_redcap_logs_them(simple: Project) -> None:
         ),
     ]
     assert simple.export_logging(record="2")[0]["action"] == "PDF Export with data Record 2"
+
+
+# A longitudinal project: Records::saveData logs each record, event and instance apart, and
+# Logging::renderLogRow (REDCap 15.7.6) adds the event's label (Project's ``name_ext``: the event
+# name, then "(Arm n: name)" when there are several arms) after the record's name; logEvent puts
+# "[instance = N]" before an instance's changes when N > 1.
+
+
+def record_entries(project: Project, count: int) -> list[tuple[str, str, str]]:
+    """The newest ``count`` record entries as (action, details, record), oldest first."""
+    entries = project.export_logging(log_type="record")[:count]
+    return [(entry["action"], entry["details"], entry["record"]) for entry in reversed(entries)]
+
+
+def test_longitudinal_import_is_logged_per_record_and_event(long: Project) -> None:
+    long.import_records(
+        [
+            {
+                "study_id": "1",
+                "redcap_event_name": "enrollment_arm_1",
+                "date_enrolled": "2024-01-02",
+            },
+            {"study_id": "1", "redcap_event_name": "visit_1_arm_1", "vld1": "12"},
+            {"study_id": "1", "redcap_event_name": "visit_2_arm_1", "vld1": ""},
+            {"study_id": "7", "redcap_event_name": "dose_1_arm_1"},
+        ]
+    )
+    # Nothing changed in visit 2, so it has no entry; the new record is created in its event.
+    assert record_entries(long, 3) == [
+        ("Update record (API) 1 (Enrollment (Arm 1: Drug A))", "date_enrolled = '2024-01-02'", "1"),
+        ("Update record (API) 1 (Visit 1 (Arm 1: Drug A))", "vld1 = '12'", "1"),
+        ("Create record (API) 7 (Dose 1 (Arm 1: Drug A))", "study_id = '7'", "7"),
+    ]
+    assert long.export_logging(log_type="record")[3]["action"].startswith("Create record (API) 2 (")
+
+
+def test_longitudinal_project_creation_logs_each_record_event(long: Project) -> None:
+    created = [
+        entry["action"]
+        for entry in reversed(long.export_logging(log_type="record_add", record="2"))
+    ]
+    assert created[0] == "Create record (API) 2 (Enrollment (Arm 2: Drug B))"
+    assert all(action.endswith("(Arm 2: Drug B))") for action in created)
+    assert len(created) == len(set(created)) > 1
+
+
+def test_repeat_instance_is_named_before_its_changes(long: Project) -> None:
+    long.import_records(
+        [
+            {
+                "study_id": "1",
+                "redcap_event_name": "enrollment_arm_1",
+                "redcap_repeat_instrument": "baseline_data",
+                "redcap_repeat_instance": 2,
+                "weight2": "70",
+            }
+        ]
+    )
+    assert record_entries(long, 1) == [
+        (
+            "Update record (API) 1 (Enrollment (Arm 1: Drug A))",
+            "[instance = 2], weight2 = '70', baseline_data_complete = '0'",
+            "1",
+        )
+    ]
+
+
+def test_longitudinal_event_delete_names_the_event(long: Project) -> None:
+    long.delete_records(["1"], event="visit_1_arm_1")
+    action, details, record = record_entries(long, 1)[0]
+    assert (action, record) == ("Update record (API) 1 (Visit 1 (Arm 1: Drug A))", "1")
+    assert details.startswith("Delete all record data for single event")
+
+
+def test_longitudinal_record_delete_is_still_a_delete_of_the_record(long: Project) -> None:
+    # What the pull reads (plugin/pull/checks.py): "delete" in the action, the bare record name.
+    long.delete_records(["2"])
+    entry = long.export_logging(log_type="record_delete")[0]
+    assert (entry["action"], entry["record"]) == ("Delete record (API) 2", "2")
+
+
+def test_a_refused_longitudinal_import_logs_nothing(long: Project) -> None:
+    before = long.export_logging(log_type="record")
+    data = long.export_records(records=["1"], events=["visit_1_arm_1"], fields=["vld1"])
+    with pytest.raises(RedcapError):
+        long.import_records(
+            [
+                {"study_id": "1", "redcap_event_name": "visit_1_arm_1", "vld1": "12"},
+                {"study_id": "1", "redcap_event_name": "no_such_event", "vld1": "13"},
+            ]
+        )
+    assert long.export_logging(log_type="record") == before
+    assert long.export_records(records=["1"], events=["visit_1_arm_1"], fields=["vld1"]) == data

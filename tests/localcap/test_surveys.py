@@ -212,7 +212,7 @@ def test_submitting_a_survey_saves_completes_and_logs(long: Project) -> None:
     again = open_page(link)
     assert "already been completed" in again.text
     actions = [entry["action"] for entry in long.export_logging(record="1")]
-    assert "Update Response 1" in actions
+    assert "Update Response 1 (Enrollment (Arm 1: Drug A))" in actions
 
 
 def test_a_refused_value_is_shown_back_and_nothing_is_saved(database: str, long: Project) -> None:
