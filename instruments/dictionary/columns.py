@@ -47,3 +47,5 @@ UI_HEADERS: tuple[str, ...] = (
     "Matrix Ranking?",
     "Field Annotation",
 )
+# Field types older dictionaries still carry; REDCap reads them as, and exports them under, these.
+LEGACY_FIELD_TYPES: dict[str, str] = {"select": "dropdown", "textarea": "notes"}

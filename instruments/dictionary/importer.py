@@ -24,13 +24,12 @@ from instruments.dictionary.choices import (
     parse_choices,
     parse_slider_labels,
 )
-from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
+from instruments.dictionary.columns import API_COLUMNS, LEGACY_FIELD_TYPES, UI_HEADERS
 from instruments.dictionary.events import logic_events, waves_from_logic
 from instruments.model import ALIGNMENTS, LISTED_CHOICE_TYPES
 from instruments.validation_types import LEGACY_NAMES
 
 LOGIC_COLUMN_F = "select_choices_or_calculations"
-LEGACY_TYPES = {"select": "dropdown", "textarea": "notes"}
 TEXT_COLUMNS = {
     "field_label": "label",
     "section_header": "section_header",
@@ -203,7 +202,7 @@ def _field(row: dict[str, str], first: bool, warnings: list[str]) -> dict[str, A
         warnings.append(f"{where} {what} '{before}' is kept as {shown}: {why}")
 
     written = row["field_type"].strip()
-    ftype = LEGACY_TYPES.get(written, written)
+    ftype = LEGACY_FIELD_TYPES.get(written, written)
     if ftype != written:
         changed("field type", written, ftype, "REDCap exports the legacy type under this name")
     out: dict[str, Any] = {"name": name, "form": row["form_name"].strip(), "type": ftype}

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from instruments.dictionary.choices import format_choices, parse_choices
-from instruments.dictionary.columns import API_COLUMNS
+from instruments.dictionary.columns import API_COLUMNS, LEGACY_FIELD_TYPES
 from instruments.naming import complete_field
 from instruments.validation_types import LEGACY_NAMES
 
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 RC = "{https://projectredcap.org}"
-FIELD_TYPES = {"select": "dropdown", "textarea": "notes"}
 ITEM_ATTRIBUTES = {
     "SectionHeader": "section_header",
     "FieldNote": "field_note",
@@ -186,7 +185,7 @@ def _row(
     code_lists: dict[str, ET.Element],
 ) -> dict[str, str]:
     row = dict.fromkeys(API_COLUMNS, "")
-    field_type = FIELD_TYPES.get(_attr(item, "FieldType"), _attr(item, "FieldType"))
+    field_type = LEGACY_FIELD_TYPES.get(_attr(item, "FieldType"), _attr(item, "FieldType"))
     row.update(field_name=variable, form_name=form, field_type=field_type)
     question = item.find(f"{ODM}Question")
     if question is not None:

@@ -16,31 +16,25 @@ from instruments.dictionary.choices import (
     parse_choices,
     parse_slider_labels,
 )
+from instruments.dictionary.columns import LEGACY_FIELD_TYPES
 from instruments.model import LISTED_CHOICE_TYPES, Choice
+from instruments.validation_types import LEGACY_NAMES
 from plugin.deploy.changes import ColumnChange
 from plugin.deploy.project import Row
 
 CHOICES = "select_choices_or_calculations"
 VALIDATION = "text_validation_type_or_show_slider_number"
 FLAGS = ("identifier", "required_field", "matrix_ranking")
-LEGACY_TYPES = {"select": "dropdown", "textarea": "notes"}
-LEGACY_VALIDATION = {
-    "int": "integer",
-    "float": "number",
-    "date": "date_ymd",
-    "datetime": "datetime_ymd",
-    "datetime_seconds": "datetime_seconds_ymd",
-}
 
 
 def comparable(row: Row, *, first: bool) -> Row:
     """``row`` as REDCap would store it; ``first`` marks the record-ID row."""
     out = {column: row.get(column, "") for column in API_COLUMNS}
-    kind = LEGACY_TYPES.get(out["field_type"], out["field_type"])
+    kind = LEGACY_FIELD_TYPES.get(out["field_type"], out["field_type"])
     out["field_type"] = kind
     if first:
         out["section_header"] = ""
-    out[VALIDATION] = LEGACY_VALIDATION.get(out[VALIDATION], out[VALIDATION])
+    out[VALIDATION] = LEGACY_NAMES.get(out[VALIDATION], out[VALIDATION])
     for flag in FLAGS:
         out[flag] = "y" if out[flag].lower() == "y" else ""
     if kind in LISTED_CHOICE_TYPES:

@@ -18,11 +18,11 @@ new validation on values already stored, another record-ID field) are warnings, 
 
 from __future__ import annotations
 
+from instruments.dictionary.columns import LEGACY_FIELD_TYPES
 from instruments.model import LISTED_CHOICE_TYPES
 from plugin.deploy.changes import ChoiceLoss, DataLoss, FieldChange, ItemChange, holding
 from plugin.deploy.compare import (
     CHOICES,
-    LEGACY_TYPES,
     VALIDATION,
     choice_map,
     normalise_label,
@@ -66,7 +66,10 @@ def _types(change: FieldChange) -> tuple[str, str]:
     column = change.column("field_type")
     if column is None:
         return change.field_type, change.field_type
-    return LEGACY_TYPES.get(column.old, column.old), LEGACY_TYPES.get(column.new, column.new)
+    return (
+        LEGACY_FIELD_TYPES.get(column.old, column.old),
+        LEGACY_FIELD_TYPES.get(column.new, column.new),
+    )
 
 
 def _same_storage(old_type: str, new_type: str) -> bool:

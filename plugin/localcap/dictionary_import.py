@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from instruments.dictionary.choices import parse_choices
-from instruments.dictionary.columns import API_COLUMNS
+from instruments.dictionary.columns import API_COLUMNS, LEGACY_FIELD_TYPES
 from instruments.naming import CHOICE_CODE_PATTERN, RESERVED_FIELD_NAMES, complete_field
 from instruments.validation_types import LEGACY_NAMES, VALIDATION_TYPES
 from plugin.localcap import answers
@@ -30,7 +30,6 @@ from plugin.localcap.storage import Database
 FIELD_TYPES = frozenset(
     "text notes radio dropdown calc file checkbox yesno truefalse descriptive slider sql".split()
 )
-LEGACY_TYPES = {"select": "dropdown", "textarea": "notes"}
 SPECIAL_VALIDATION = {
     "autocomplete": ("dropdown", "sql"),
     "signature": ("file",),
@@ -116,7 +115,7 @@ def _name_problems(where: str, name: str, seen: set[str]) -> list[str]:
 
 def _row_problems(where: str, row: dict[str, str], date_order: str) -> list[str]:
     found: list[str] = []
-    kind = LEGACY_TYPES.get(row["field_type"], row["field_type"])
+    kind = LEGACY_FIELD_TYPES.get(row["field_type"], row["field_type"])
     row["field_type"] = kind
     if kind not in FIELD_TYPES:
         valid = ", ".join(sorted(FIELD_TYPES))
