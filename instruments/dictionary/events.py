@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from instruments.dictionary.structure import DAYS_PER_MONTH
 from instruments.logic import LogicError, parse
 from instruments.logic.tokens import strip_comments
 from instruments.naming import unique_event_name
 from instruments.waves import ARM
 
-DAYS_PER_MONTH = 30.44  # REDCap's month in datediff, as the compiled structure uses it
 _UNIQUE = re.compile(r"^(?P<stem>[a-z0-9_]+)_arm_(?P<arm>\d+)$")
 _EVENT_REFERENCE = re.compile(r"\[([a-z0-9_]+_arm_\d+)\]\s*\[")
 
