@@ -22,8 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from flask import Flask
 
-from plugin.pull import SnapshotStore
-from plugin.pull.pull import pull  # the function: the package name `pull` is also its module
+from plugin.pull import SnapshotStore, pull
 from plugin.redcap.errors import redact
 from plugin.service.config import snapshot_target
 from plugin.service.connections import client_for
