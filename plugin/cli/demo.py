@@ -25,8 +25,7 @@ from plugin.cli.instruments import write_translations
 from plugin.cli.output import say
 from plugin.deploy.apply import deploy
 from plugin.deploy.steps import Step
-from plugin.pull import Snapshot, SnapshotStore
-from plugin.pull.pull import pull
+from plugin.pull import Snapshot, SnapshotStore, pull
 from plugin.simulate import simulate
 from plugin.simulated_import import safe_rows
 from plugin.snapshots import snapshot_records
