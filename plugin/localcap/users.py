@@ -35,7 +35,7 @@ import json
 from datetime import date
 
 from plugin.localcap import answers
-from plugin.localcap.dags import user_groups
+from plugin.localcap.dags import project_users, user_groups
 from plugin.localcap.errors import ApiError
 from plugin.localcap.import_data import read_rows
 from plugin.localcap.params import Params
@@ -103,15 +103,6 @@ UNKNOWN_USERS = "These users are not users of this project, so nothing was delet
 Rights = dict[str, object]
 
 
-def _token_owners(db: Database, project: Project) -> set[str]:
-    return {
-        row["username"]
-        for row in db.rows(
-            "SELECT DISTINCT username FROM tokens WHERE project_id = ?", (project.project_id,)
-        )
-    }
-
-
 def _stored_rights(db: Database, project: Project) -> dict[str, Rights]:
     return {
         row["username"]: json.loads(row["rights"])
@@ -136,9 +127,10 @@ def users_rights(db: Database, project: Project) -> dict[str, Rights]:
     """Every user of the project (the owners of its tokens and the users imported into it) with
     their rights, by username."""
     stored = _stored_rights(db, project)
-    found = {user: _rights(project, FULL_FORM_RIGHT) for user in _token_owners(db, project)}
-    found.update(stored)
-    return {user: found[user] for user in sorted(found)}
+    return {
+        user: stored[user] if user in stored else _rights(project, FULL_FORM_RIGHT)
+        for user in project_users(db, project)
+    }
 
 
 def user_rows(db: Database, project: Project) -> list[dict[str, object]]:
