@@ -114,6 +114,15 @@ def locate(instrument: Instrument) -> list[Problem]:
         instrument.waves.pointer = "/waves"
         for i, event in enumerate(instrument.waves.events):
             event.pointer = f"/waves/events/{i}"
+    if instrument.structure is not None:
+        structure = instrument.structure
+        structure.pointer = "/structure"
+        for i, arm in enumerate(structure.arms):
+            arm.pointer = f"/structure/arms/{i}"
+        for i, stated in enumerate(structure.events):
+            stated.pointer = f"/structure/events/{i}"
+        for i, repeat in enumerate(structure.repeating):
+            repeat.pointer = f"/structure/repeating/{i}"
     for key, scales in (("scales", instrument.scales), ("composites", instrument.composites)):
         for i, scale in enumerate(scales):
             scale.pointer = f"/{key}/{i}"

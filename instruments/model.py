@@ -235,6 +235,7 @@ class WaveEvent:
     label: str
     month: float
     forms: list[str] = field(default_factory=list)  # empty: every form
+    event: str = ""  # the unique name of a ``structure`` event; empty: derived from the label
     pointer: str = ""
 
 
@@ -247,6 +248,54 @@ class Waves:
     events: list[WaveEvent] = field(default_factory=list)
     form: str = ""  # repeating mode: the repeating form
     date_field: str = ""  # repeating mode: the assessment-date field
+    pointer: str = ""
+
+
+@dataclass
+class StructureArm:
+    """One arm of a project's ``structure``: its number and name."""
+
+    number: int
+    name: str
+    pointer: str = ""
+
+
+@dataclass
+class StructureEvent:
+    """One event of a project's ``structure``, as REDCap holds it: its unique name, label, arm,
+    scheduling offsets in days, custom label and the forms designated for it."""
+
+    unique_name: str
+    label: str
+    arm: int = 1
+    day_offset: float = 0
+    offset_min: float = 0
+    offset_max: float = 0
+    custom_label: str = ""
+    forms: list[str] = field(default_factory=list)  # exactly these; empty: none
+    pointer: str = ""
+
+
+@dataclass
+class Repeat:
+    """One repeating setting: a form repeating on an event (on no event in a classic project), or
+    a whole event repeating (no form), with REDCap's custom label for its instances."""
+
+    event: str = ""
+    form: str = ""
+    custom_label: str = ""
+    pointer: str = ""
+
+
+@dataclass
+class Structure:
+    """A REDCap project's arms, events and repeating settings, stated as REDCap holds them, for
+    projects that waves alone cannot describe (several arms, repeating events, custom labels,
+    windows). Compile and deploy take it as given; waves name its events."""
+
+    arms: list[StructureArm] = field(default_factory=list)
+    events: list[StructureEvent] = field(default_factory=list)
+    repeating: list[Repeat] = field(default_factory=list)
     pointer: str = ""
 
 
@@ -393,6 +442,7 @@ class Instrument:
     grouping: list[str] = field(default_factory=list)
     domains: list[Domain] = field(default_factory=list)
     waves: Waves | None = None
+    structure: Structure | None = None
     missing_codes: list[MissingCode] = field(default_factory=list)
     scales: list[Scale] = field(default_factory=list)
     composites: list[Scale] = field(default_factory=list)

@@ -279,7 +279,7 @@ class ErrorCode(Enum):
         "logic-unknown-event",
         "error",
         "unknown event [{event}] in {where}{suggestion}",
-        "Use the unique name of an event the instrument's waves declare.",
+        "Use the unique name of an event the instrument's waves or structure declare.",
     )
     # -- layout, matrices ----------------------------------------------------------------------
     MATRIX_FIELD_TYPE = (
@@ -477,6 +477,83 @@ class ErrorCode(Enum):
         "assessment-date field '{name}' {why}",
         "Use a date-validated text field on the repeating form.",
     )
+    WAVES_UNKNOWN_EVENT = (
+        "waves-unknown-event",
+        "error",
+        "wave '{name}' is event [{event}], which {where}{suggestion}",
+        "Name an event of /structure, or give the wave a label REDCap turns into one.",
+    )
+    WAVES_FORM_NOT_ON_EVENT = (
+        "waves-form-not-on-event",
+        "error",
+        "wave '{name}' lists form '{form}', which /structure does not designate for [{event}]",
+        "List only forms the structure's event holds, or add the form to that event.",
+    )
+    WAVES_EVENT_REPEATS = (
+        "waves-event-repeats",
+        "error",
+        "wave '{name}' is event [{event}], where {what}; a wave holds one assessment per record",
+        "Make waves of events that do not repeat, list only the event's forms that do not "
+        "repeat, or use repeating waves.",
+    )
+    WAVES_NOT_REPEATING = (
+        "waves-not-repeating",
+        "error",
+        "waves are instances of form '{form}', which /structure does not make repeat",
+        "Add the form to /structure/repeating, or drop /structure.",
+    )
+    # -- project structure (arms, events, repeating settings) ----------------------------------
+    STRUCTURE_ARM_DUPLICATE = (
+        "structure-arm-duplicate",
+        "error",
+        "arm {number} is listed twice",
+        "Give each arm its own number.",
+    )
+    STRUCTURE_ARM_NAME = (
+        "structure-arm-name",
+        "error",
+        "arm {number}'s name '{name}' {why}",
+        "REDCap takes an arm name of 1 to 50 characters.",
+    )
+    STRUCTURE_ARM_UNKNOWN = (
+        "structure-arm-unknown",
+        "error",
+        "event [{event}] is in arm {arm}, which /structure/arms does not list",
+        "List the arm in /structure/arms, or put the event in one that is listed.",
+    )
+    STRUCTURE_ARM_EMPTY = (
+        "structure-arm-empty",
+        "error",
+        "arm {number} has no event",
+        "REDCap gives every arm at least one event: add one, or remove the arm.",
+    )
+    STRUCTURE_EVENT_DUPLICATE = (
+        "structure-event-duplicate",
+        "error",
+        "unique event name '{name}' is used twice",
+        "Give each event its own label, which gives it its own unique name.",
+    )
+    STRUCTURE_EVENT_NAME = (
+        "structure-event-name",
+        "error",
+        "event [{name}] is labelled '{label}' in arm {arm}, which REDCap names [{expected}]",
+        "REDCap names a new event from its label and arm: use the name it gives, or a label "
+        "that gives this name.",
+    )
+    STRUCTURE_REPEAT = (
+        "structure-repeat",
+        "error",
+        "{detail}",
+        "A repeating form names an event it is designated for (none in a classic project); a "
+        "repeating event names no form and holds no repeating form.",
+    )
+    STRUCTURE_FORM_UNPLACED = (
+        "structure-form-unplaced",
+        "warning",
+        "form '{form}' is designated for no event of /structure",
+        "In a longitudinal project a form collects data only on the events it is designated "
+        "for; add it to an event's forms.",
+    )
     CODING_MISSING = (
         "coding-missing",
         "error",
@@ -533,6 +610,12 @@ class ErrorCode(Enum):
         "error",
         "instrument '{instrument}' uses record id '{name}' but the project uses '{expected}'",
         "Instruments compiled into one project share one record-id field.",
+    )
+    PROJECT_STRUCTURE = (
+        "project-structure",
+        "error",
+        "{what} differs from instrument '{other}''s: {mine} against {theirs}",
+        "Instruments in one project state each arm, event and repeating setting alike.",
     )
 
 

@@ -286,6 +286,10 @@ class WaveEventSchema(Closed):
     label = fields.String(required=True, metadata={"description": "REDCap event name (30 max)."})
     month = fields.Float(required=True, metadata={"description": "Months since baseline."})
     forms = fields.List(fields.String(), load_default=list)
+    event = fields.String(
+        load_default="",
+        metadata={"description": "Unique name of the /structure event this wave is."},
+    )
 
     @post_load
     def make(self, data: dict, **_: Any) -> model.WaveEvent:
@@ -301,6 +305,62 @@ class WavesSchema(Closed):
     @post_load
     def make(self, data: dict, **_: Any) -> model.Waves:
         return model.Waves(**data)
+
+
+class StructureArmSchema(Closed):
+    """One arm of ``structure`` (``/structure/arms/N``)."""
+
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=99))
+    name = fields.String(required=True, metadata={"description": "e.g. 'Drug A' (50 max)."})
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.StructureArm:
+        return model.StructureArm(**data)
+
+
+class StructureEventSchema(Closed):
+    """One event of ``structure`` (``/structure/events/N``)."""
+
+    unique_name = fields.String(
+        required=True, metadata={"description": "REDCap's unique event name, e.g. 'visit_1_arm_1'."}
+    )
+    label = fields.String(required=True, metadata={"description": "Event name (30 max)."})
+    arm = fields.Integer(load_default=1, metadata={"description": "The arm's number."})
+    day_offset = fields.Float(load_default=0, metadata={"description": "Days from the start."})
+    offset_min = fields.Float(load_default=0, validate=validate.Range(min=0))
+    offset_max = fields.Float(load_default=0, validate=validate.Range(min=0))
+    custom_label = fields.String(load_default="", metadata={"description": "Piped label."})
+    forms = fields.List(
+        fields.String(), load_default=list, metadata={"description": "Forms designated for it."}
+    )
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.StructureEvent:
+        return model.StructureEvent(**data)
+
+
+class RepeatSchema(Closed):
+    """One repeating setting of ``structure`` (``/structure/repeating/N``)."""
+
+    event = fields.String(load_default="", metadata={"description": "Unique event name."})
+    form = fields.String(load_default="", metadata={"description": "Empty: the whole event."})
+    custom_label = fields.String(load_default="")
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Repeat:
+        return model.Repeat(**data)
+
+
+class StructureSchema(Closed):
+    """A project's arms, events and repeating settings as REDCap holds them (``/structure``)."""
+
+    arms = _list_of(StructureArmSchema, load_default=list)
+    events = _list_of(StructureEventSchema, load_default=list)
+    repeating = _list_of(RepeatSchema, load_default=list)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> model.Structure:
+        return model.Structure(**data)
 
 
 class BandSchema(Closed):
@@ -489,6 +549,7 @@ class InstrumentSchema(Closed):
     grouping = fields.List(fields.String(), load_default=list)
     domains = _list_of(DomainSchema, load_default=list)
     waves = _nested(WavesSchema, load_default=None)
+    structure = _nested(StructureSchema, load_default=None)
     missing_codes = _list_of(MissingCodeSchema, load_default=list)
     forms = _list_of(FormSchema, required=True, validate=validate.Length(min=1))
     field_list = _list_of(

@@ -41,6 +41,7 @@ import pandas as pd
 
 from instruments.model import Field, Instrument
 from instruments.naming import checkbox_column, complete_field, survey_timestamp
+from instruments.waves import unique_event_names, wave_forms
 from scoring.decode import Responses, key_fields
 from scoring.rates import ResponseRates, response_rates
 from scoring.wave_rows import data_fields, field_columns
@@ -186,10 +187,13 @@ def designated_forms(instrument: Instrument, frame: pd.DataFrame) -> dict[str, n
         first = frame["wave_index"].to_numpy() == 0
         return {f.name: everywhere if f.name == waves.form else first for f in instrument.forms}
     names = frame["wave"].to_numpy(dtype=object)
+    held = wave_forms(instrument)
     found: dict[str, np.ndarray] = {}
     for form in instrument.forms:
         holding = [
-            event.name for event in waves.events if not event.forms or form.name in event.forms
+            wave.name
+            for unique, wave in unique_event_names(instrument).items()
+            if form.name in held[unique]
         ]
         found[form.name] = np.isin(names, holding)
     return found

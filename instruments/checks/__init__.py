@@ -9,6 +9,7 @@ from instruments.checks import (
     layout,
     logic,
     scales,
+    structure,
     translations,
     waves,
 )
@@ -20,6 +21,15 @@ def check_instrument(instrument: Instrument) -> list[Problem]:
     """Every problem the semantic checks find, errors and warnings together; the instrument
     must have passed the schema (the loader runs the checks only then)."""
     found: list[Problem] = []
-    for module in (layout, fields, logic, declarations, scales, waves, translations):
+    for module in (
+        layout,
+        fields,
+        logic,
+        declarations,
+        scales,
+        waves,
+        structure,
+        translations,
+    ):
         found.extend(module.check(instrument))
     return found

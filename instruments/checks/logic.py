@@ -9,7 +9,7 @@ from instruments.logic import Expression, LogicError, parse
 from instruments.model import Instrument
 from instruments.naming import complete_field
 from instruments.problems import ErrorCode, Problem, did_you_mean
-from instruments.waves import unique_event_names
+from instruments.waves import event_names
 
 KIND_CODES = {
     "syntax": ErrorCode.LOGIC_SYNTAX,
@@ -26,7 +26,7 @@ def check(instrument: Instrument) -> list[Problem]:
     report = Reporter(instrument.read_from)
     fields = instrument.field_map()
     known = set(fields) | {complete_field(form.name) for form in instrument.forms}
-    events = set(unique_event_names(instrument))
+    events = set(event_names(instrument))
     calc_uses: dict[str, set[str]] = {}
     for fld in instrument.fields:
         places = [("branching_logic", "branching logic", fld.branching_logic)]

@@ -52,7 +52,7 @@ def _events(instrument: Instrument, report: Reporter) -> None:
                 label=event.label,
                 length=len(event.label),
             )
-        plain = unique_event_name(event.label, ARM)
+        plain = event.event or unique_event_name(event.label, ARM)
         if plain in uniques:
             report(
                 ErrorCode.WAVES_EVENT_DUPLICATE,
@@ -70,14 +70,7 @@ def _events(instrument: Instrument, report: Reporter) -> None:
                 previous=f"{previous.month:g}",
             )
         previous = event
-        for i, form in enumerate(event.forms):
-            if form not in forms:
-                report(
-                    ErrorCode.FORM_UNKNOWN,
-                    f"{event.pointer}/forms/{i}",
-                    form=form,
-                    suggestion=did_you_mean(form, forms),
-                )
+        report.unknown_forms(f"{event.pointer}/forms", event.forms, forms)
 
 
 def _repeating(instrument: Instrument, report: Reporter) -> None:

@@ -12,6 +12,7 @@ import json
 
 from instruments.dictionary.choices import format_choices, format_slider_labels
 from instruments.dictionary.columns import API_COLUMNS, UI_HEADERS
+from instruments.dictionary.structure import structure_problems
 from instruments.model import Field, Instrument
 from instruments.problems import ErrorCode, InstrumentError, Problem, problem
 
@@ -81,7 +82,7 @@ def project_problems(instruments: list[Instrument]) -> list[Problem]:
                     )
                 )
             fields.setdefault(fld.name, f"{instrument.read_from} {fld.pointer}")
-    return found
+    return found + structure_problems(instruments)
 
 
 def field_row(fld: Field) -> Row:

@@ -85,42 +85,54 @@ def waves_from_logic(names: list[str], where: str, warnings: list[str]) -> dict[
     return {"mode": "events", "events": events}
 
 
-def project_waves(
-    events: list[dict[str, Any]], forms: list[str], where: str, warnings: list[str]
+def event_waves(
+    structure: dict[str, Any], where: str, warnings: list[str]
 ) -> dict[str, Any] | None:
-    """Event waves for a project's events (``arm``, ``label``, ``unique``, ``day_offset``,
-    ``forms``), warning of every event or setting the format cannot hold."""
-    in_arm = [event for event in events if event["arm"] == ARM]
-    others = [event["unique"] for event in events if event["arm"] != ARM]
+    """Event waves for arm 1 of a stated ``structure`` (None when no event can be one): each
+    wave is an event that does not repeat, named by its unique name, at its day offset in
+    months, with the event's forms that do not repeat on it."""
+    events = structure["events"]
+    others = sorted({event["arm"] for event in events} - {ARM})
     if others:
+        arms = ", ".join(str(arm) for arm in others)
         warnings.append(
-            f"{where} the instrument format holds the events of arm {ARM} only; the events "
-            f"{_listed(others)} of other arms are left out"
+            f"{where} the waves are arm {ARM}'s events; arm(s) {arms} are kept in /structure, "
+            f"and scores over time read arm {ARM}'s records"
         )
+    whole = {repeat["event"] for repeat in structure["repeating"] if not repeat.get("form")}
     waves = []
-    taken: set[str] = set()
-    for event in in_arm:
-        unique, label = event["unique"], event["label"]
-        if unique_event_name(label, ARM, taken) != unique:
+    for event in events:
+        unique = event["unique_name"]
+        if event["arm"] != ARM:
+            continue
+        if unique in whole:
             warnings.append(
-                f"{where} event [{unique}]: its label '{label}' no longer gives that unique name "
-                f"(REDCap keeps a name when an event is renamed); the wave is labelled "
-                f"'{label_for(unique)}' so that it keeps the name the logic and data use"
+                f"{where} event [{unique}] repeats as a whole, so it is no wave (a wave holds "
+                "one assessment per record)"
             )
-            label = label_for(unique)
-        taken.add(unique)
-        own = [form for form in event["forms"] if form in forms]
-        if not own:
+            continue
+        repeating = [
+            repeat["form"]
+            for repeat in structure["repeating"]
+            if repeat.get("form") and repeat["event"] == unique
+        ]
+        forms = [form for form in event["forms"] if form not in repeating]
+        if repeating:
             warnings.append(
-                f"{where} event [{unique}] holds no form; in the instrument format a wave that "
-                "lists no forms holds every form"
+                f"{where} form(s) {', '.join(repeating)} repeat on event [{unique}], so its wave "
+                "leaves them out (a wave holds one assessment per record)"
             )
+        if not forms:
+            warnings.append(f"{where} event [{unique}] holds no form, so no wave is made of it")
+            continue
         waves.append(
             {
                 "name": wave_name(unique),
-                "label": label,
-                "month": event["day_offset"] / DAYS_PER_MONTH,
-                "forms": own,
+                "label": event["label"],
+                # two places keep days apart: a day is 0.033 months
+                "month": round(event["day_offset"] / DAYS_PER_MONTH, 2),
+                "forms": forms,
+                "event": unique,
             }
         )
     if not waves:

@@ -2,10 +2,10 @@
 
 The fields come through the same import as a data dictionary's rows, so both give the same
 instrument for the same project. The project XML adds what a dictionary cannot say: form labels,
-survey settings, events with their forms (the waves), repeating settings and missing-data codes.
-What the instrument format cannot hold (arms other than 1, a repeating event, a repeating form
-in a longitudinal project, a form with no fields) is left out with a warning that says so, and so
-is project content that is no part of an instrument (records, user roles, reports).
+survey settings, arms and events with their forms, repeating settings (kept as the format's
+``structure``, as REDCap holds them), arm 1's events as waves, and missing-data codes. A form
+with no fields is left out with a warning, as REDCap's dictionary cannot hold it, and so is
+project content that is no part of an instrument (records, user roles, reports).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from instruments import validation_types
-from instruments.dictionary.events import project_waves
+from instruments.dictionary.events import event_waves, label_for
 from instruments.dictionary.importer import (
     ImportResult,
     identifier,
@@ -23,6 +23,8 @@ from instruments.dictionary.importer import (
     read_source,
 )
 from instruments.dictionary.odm_read import ProjectXml, ProjectXmlError, read_project_xml
+from instruments.dictionary.structure import whole_days
+from instruments.naming import unique_event_name
 
 __all__ = ["ProjectXmlError", "import_project_xml", "is_project_xml"]
 
@@ -94,9 +96,12 @@ def import_project_xml(
             "event designations"
         )
     _surveys(project, data, where, warnings)
-    waves = _waves(project, held, where, warnings)
+    structure = _structure(project, held, where, warnings)
+    waves = _waves(project, structure, where, warnings)
     if waves is not None:
         data["waves"] = waves
+    if structure is not None:
+        data["structure"] = structure
     codes = _missing_codes(project.missing_data_codes, where, warnings)
     if codes:
         data["missing_codes"] = codes
@@ -136,50 +141,77 @@ def _surveys(project: ProjectXml, data: dict[str, Any], where: str, warnings: li
         form["survey_settings"] = {key: value for key, value in settings.items() if value}
 
 
-def _waves(
+def _structure(
     project: ProjectXml, forms: list[str], where: str, warnings: list[str]
 ) -> dict[str, Any] | None:
-    repeating_forms = [(event, form) for event, form, _ in project.repeating_forms if form]
-    if project.repeating_events:
-        names = ", ".join(f"[{name}]" for name in project.repeating_events)
-        warnings.append(
-            f"{where} events {names} repeat as a whole; the instrument format has no repeating "
-            "event, so each is kept as a single wave"
-        )
+    """The project's arms, events and repeating settings as the format's ``structure`` states
+    them, or None for a classic project that repeats nothing."""
+    repeats = [
+        {"event": event if project.longitudinal else "", "form": form, "custom_label": label}
+        for event, form, label in project.repeating_forms
+        if form in forms
+    ]
     if project.longitudinal:
-        for event in project.events:
-            if event["custom_label"]:
-                warnings.append(
-                    f"{where} event [{event['unique']}]: its custom label "
-                    f"'{event['custom_label']}' is not kept"
-                )
-        waves = project_waves(project.events, forms, where, warnings)
-        if repeating_forms:
-            listed = ", ".join(f"'{form}' in [{event}]" for event, form in repeating_forms)
+        repeats += [{"event": name} for name in project.repeating_events]
+    if not project.longitudinal:
+        return {"repeating": repeats} if repeats else None
+    arms: dict[int, str] = {}
+    events = []
+    taken: set[str] = set()
+    for event in project.events:
+        arms.setdefault(event["arm"], event["arm_name"])
+        unique, label = event["unique"], event["label"]
+        if unique_event_name(label, event["arm"], taken) != unique:
+            label = label_for(unique)
             warnings.append(
-                f"{where} repeating forms {listed} are not kept: the instrument format has either "
-                "event waves or one repeating form, and this project has events"
+                f"{where} event [{unique}]: its label '{event['label']}' no longer gives that "
+                f"unique name (REDCap keeps a name when an event is renamed in production); it is "
+                f"labelled '{label}', which gives the name the logic and data use"
             )
-        return waves
-    if not repeating_forms:
-        return None
-    form = repeating_forms[0][1]
-    if len(repeating_forms) > 1:
-        others = ", ".join(f"'{name}'" for _, name in repeating_forms[1:])
-        warnings.append(
-            f"{where} the instrument format has one repeating form; '{form}' is kept and "
-            f"{others} are not"
+        taken.add(unique)
+        offset_min, offset_max = event["offsets"]
+        events.append(
+            {
+                "unique_name": unique,
+                "label": label,
+                "arm": event["arm"],
+                "day_offset": whole_days(event["day_offset"]),
+                "offset_min": whole_days(offset_min),
+                "offset_max": whole_days(offset_max),
+                "custom_label": event["custom_label"],
+                "forms": [form for form in event["forms"] if form in forms],
+            }
         )
+    return {
+        "arms": [{"number": number, "name": name} for number, name in arms.items()],
+        "events": events,
+        "repeating": repeats,
+    }
+
+
+def _waves(
+    project: ProjectXml,
+    structure: dict[str, Any] | None,
+    where: str,
+    warnings: list[str],
+) -> dict[str, Any] | None:
+    """Arm 1's events as waves, or a classic project's first repeating form with a date field."""
+    if project.longitudinal and structure is not None:
+        return event_waves(structure, where, warnings)
+    repeating = [repeat["form"] for repeat in (structure or {}).get("repeating", [])]
+    if not repeating:
+        return None
+    form = repeating[0]
     date_field = _date_field(project, form)
-    if form not in forms or date_field is None:
+    if date_field is None:
         warnings.append(
-            f"{where} repeating form '{form}' is not kept as waves: waves of a repeating form "
-            "are dated by a date-validated text field on it, and it has none"
+            f"{where} repeating form '{form}' is kept in /structure but not as waves: waves of a "
+            "repeating form are dated by a date-validated text field on it, and it has none"
         )
         return None
     warnings.append(
-        f"{where} repeating form '{form}' is kept as waves dated by its first date field, "
-        f"'{date_field}'"
+        f"{where} repeating form '{form}' is the instrument's waves, dated by its first date "
+        f"field, '{date_field}'"
     )
     return {"mode": "repeating", "form": form, "date_field": date_field}
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 
 from instruments.model import Instrument
-from instruments.waves import unique_event_names
+from instruments.waves import wave_forms
 from plugin.pull.pull import SCORING_EXPORT
 from plugin.redcap import RedcapClient
 from plugin.redcap.errors import redact
@@ -81,7 +81,7 @@ def changed_scores(
     if waves is not None and mode == "repeating":
         unplaced = [field for _, field in targets if forms[field] != waves.form]
         targets = [(scale, field) for scale, field in targets if field not in unplaced]
-    event_forms = {name: set(event.forms) for name, event in unique_event_names(instrument).items()}
+    event_forms = {name: set(forms) for name, forms in wave_forms(instrument).items()}
     scores = {scale: scored.frame[scale].to_numpy(dtype=float) for scale, _ in targets}
     rows: list[dict[str, Any]] = []
     for position, raw in enumerate(responses.raw.to_dict("records")):

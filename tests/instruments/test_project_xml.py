@@ -1,7 +1,7 @@
 """A whole REDCap project XML (the three real exports under tests/fixtures/redcap-projects) is
 imported into a definition that validates: its fields as the dictionary holds them, its forms'
-labels and surveys, its arm-1 events as waves with their forms and day offsets, and a warning for
-everything the instrument format cannot hold."""
+labels and surveys, its arms, events and repeating settings as its stated structure, arm 1's
+events as waves, and a warning for everything the instrument format cannot hold."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from instruments.dictionary import compile_dictionary
 from instruments.dictionary.odm_import import ProjectXmlError, import_project_xml
 from instruments.dictionary.odm_read import read_project_xml
 from instruments.dictionary.structure import project_structure
+from instruments.waves import unique_event_names
 from plugin.cli import main
 
 PROJECTS = Path(__file__).resolve().parents[1] / "fixtures" / "redcap-projects"
@@ -67,34 +68,52 @@ def test_the_doctest_project_keeps_its_survey_and_its_events():
     assert form.survey_settings.instructions == (
         "<p><strong>Please complete the survey below.</strong></p>\n<p>Thank you!</p>"
     )
-    assert instrument.waves is not None and instrument.waves.mode == "events"
-    assert [(e.name, e.label, e.forms) for e in instrument.waves.events] == [
-        ("event_1", "Event 1", ["form_1"]),
-        ("event_2", "Event 2", []),
-    ]
+    # event 1 repeats and event 2 holds no form: no wave holds one assessment per record
+    assert instrument.waves is None
     structure = project_structure([instrument])
     assert [(e["unique_event_name"], e["day_offset"]) for e in structure.events] == [
         ("event_1_arm_1", 1),
         ("event_2_arm_1", 2),
     ]
-    assert any("[event_1_arm_1] repeat as a whole" in w for w in result.warnings)
-    assert any("event [event_2_arm_1] holds no form" in w for w in result.warnings)
+    assert structure.mappings == [
+        {"arm_num": 1, "unique_event_name": "event_1_arm_1", "form": "form_1"}
+    ]
+    # event 1 repeats as a whole (the XML's RepeatingEvent), as REDCap's export lists it
+    assert structure.repeating == [
+        {"event_name": "event_1_arm_1", "form_name": "", "custom_form_label": ""}
+    ]
+    warned = " ".join(result.warnings)
+    assert "event [event_2_arm_1] holds no form, so no wave" in warned
+    assert "event [event_1_arm_1] repeats as a whole, so it is no wave" in warned
 
 
-def test_the_long_project_keeps_arm_1_with_its_form_mappings_and_names_what_it_leaves_out():
+def test_the_long_project_keeps_both_arms_and_its_repeating_form_with_arm_1_as_waves():
     result, loaded = imported("test_long_project")
     instrument = loaded.unwrap()
     project = read_project_xml((PROJECTS / "test_long_project.xml").read_text(encoding="utf-8"))
-    arm_1 = [event for event in project.events if event["arm"] == 1]
     structure = project_structure([instrument])
-    assert [e["unique_event_name"] for e in structure.events] == [e["unique"] for e in arm_1]
-    assert [e["day_offset"] for e in structure.events] == [e["day_offset"] for e in arm_1]
+    assert structure.arms == [{"arm_num": 1, "name": "Drug A"}, {"arm_num": 2, "name": "Drug B"}]
+    assert [e["unique_event_name"] for e in structure.events] == [
+        e["unique"] for e in project.events
+    ]
+    assert "deadline_to_opt_ou_arm_2" in [e["unique_event_name"] for e in structure.events]
+    assert [e["day_offset"] for e in structure.events] == [e["day_offset"] for e in project.events]
     mappings = [(m["unique_event_name"], m["form"]) for m in structure.mappings]
-    assert mappings == [(e["unique"], form) for e in arm_1 for form in e["forms"]]
+    order = list(project.forms)
+    assert mappings == [
+        (e["unique"], form) for e in project.events for form in sorted(e["forms"], key=order.index)
+    ]
+    assert structure.repeating == [
+        {"event_name": "enrollment_arm_1", "form_name": "baseline_data", "custom_form_label": ""}
+    ]
     assert structure.surveys == ["contact_info"]
-    left_out = " ".join(result.warnings)
-    assert "[deadline_to_opt_ou_arm_2]" in left_out and "of other arms are left out" in left_out
-    assert "repeating forms 'baseline_data' in [enrollment_arm_1] are not kept" in left_out
+    arm_1 = [e["unique"] for e in project.events if e["arm"] == 1]
+    assert list(unique_event_names(instrument)) == arm_1
+    assert instrument.waves is not None
+    assert instrument.waves.events[0].forms == ["demographics", "contact_info"]
+    warned = " ".join(result.warnings)
+    assert "arm(s) 2 are kept in /structure" in warned
+    assert "baseline_data repeat on event [enrollment_arm_1], so its wave leaves them out" in warned
 
 
 def test_a_classic_repeating_form_and_missing_codes_are_kept():
@@ -113,6 +132,9 @@ def test_a_classic_repeating_form_and_missing_codes_are_kept():
         "mode": "repeating",
         "form": "demographics",
         "date_field": "dob",
+    }
+    assert result.data["structure"] == {
+        "repeating": [{"event": "", "form": "demographics", "custom_label": ""}]
     }
     assert result.data["missing_codes"] == [
         {"code": "NA", "label": "Not applicable", "meaning": "not_applicable"},
@@ -138,7 +160,7 @@ def test_the_import_command_takes_a_project_xml(tmp_path):
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.stderr
-    assert "of other arms are left out" in result.stderr
+    assert "arm(s) 2 are kept in /structure" in result.stderr
     assert "wrote" in result.stderr and "error" not in result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["id"] == "test_long_project" and data["waves"]["mode"] == "events"

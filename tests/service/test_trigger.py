@@ -300,3 +300,26 @@ def test_each_repeat_instance_gets_its_own_scores(live: Live) -> None:
     assert (first["records_confirmed"], len(first["written"]), first["not_placed"]) == (1, 2, [])
     again = rescore_records(redcap, instrument, ["1"])
     assert (again["written"], again["unchanged"]) == ([], 2)
+
+
+def test_waves_that_list_no_forms_get_scores_on_every_event(live: Live) -> None:
+    """A wave that lists no forms holds every form (instruments/README.md), so its events take
+    their scores; write-back once read the empty list as "no form" and wrote nothing."""
+    data = base()
+    assert all(not wave.get("forms") for wave in data["waves"]["events"])
+    instrument = load_instrument(data).unwrap()
+    redcap = live.client(live.create(title="every form", longitudinal=True))
+    deploy(redcap, [instrument])
+    redcap.import_records(
+        [
+            {"record_id": "1", "redcap_event_name": "baseline_arm_1", "practice_id": "P1",
+             "lead_1": "5", "lead_2": "1"},
+            {"record_id": "1", "redcap_event_name": "month_6_arm_1", "lead_1": "3",
+             "lead_2": "3"},
+        ]
+    )  # fmt: skip
+    result = rescore_records(redcap, instrument, ["1"])
+    assert (len(result["written"]), result["not_placed"]) == (2, [])
+    scores = {row["redcap_event_name"]: row["score_lead"] for row in redcap.export_records()}
+    # lead_2 is reverse-keyed: (5 + 5) / 2 = 5 -> 100, (3 + 3) / 2 = 3 -> 50 on 0-100.
+    assert scores == {"baseline_arm_1": "100", "month_6_arm_1": "50"}
