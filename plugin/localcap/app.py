@@ -58,7 +58,7 @@ from plugin.localcap.records_delete import delete_records
 from plugin.localcap.records_export import export_records
 from plugin.localcap.records_import import import_records
 from plugin.localcap.server import whole_body
-from plugin.localcap.storage import Database, hold_open, initialise, open_database
+from plugin.localcap.storage import MANAGE, Database, hold_open, initialise, open_database
 from plugin.localcap.structure import (
     export_arms,
     export_events,
@@ -90,8 +90,6 @@ MAX_BODY = 32 * 1024 * 1024
 
 Write = Callable[[Database, Project, Params, str], answers.Answer | StreamedAnswer]
 Read = Callable[[Project, Params], answers.Answer]
-
-MANAGE = "Manage/Design "  # the action of every entry REDCap logs as a MANAGE event
 
 
 def logged(read: Read, details: str) -> Write:
@@ -161,6 +159,7 @@ CONTENTS = frozenset(
     | {"version", "generateNextRecordName", "log"}
 )
 LOG_EXPORT = "Export Logging (API)"  # API/log/export.php
+VERSION_EXPORT = "Export REDCap version (API)"  # API/version/export.php
 # REDCap assumes export for these even when data is sent; the others import when data is sent.
 EXPORT_BY_DEFAULT = frozenset({"version", "event", "arm", "dag"})
 # REDCap reads no action for these: sending ``data`` imports, else it exports (API/index.php).
@@ -189,6 +188,9 @@ def dispatch(db: Database, params: Params) -> answers.Answer | StreamedAnswer:
     if content not in CONTENTS:
         raise ApiError(BAD_CONTENT)
     if content == "version":
+        if caller.project_id is not None:
+            # API/version/export.php logs the export to the token's project before answering
+            db.log(caller.project_id, caller.username, "manage", MANAGE, VERSION_EXPORT)
         return version()
     action = resolve_action(params)
     if caller.project_id is None:

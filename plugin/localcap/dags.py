@@ -17,11 +17,10 @@ from plugin.localcap.errors import ApiError, invalid_values
 from plugin.localcap.import_data import read_rows
 from plugin.localcap.params import Params
 from plugin.localcap.project import Dag, Project
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import MANAGE, Database
 
 DAG_COLUMNS = ("data_access_group_name", "unique_group_name", "data_access_group_id")
 MAPPING_COLUMNS = ("username", "redcap_data_access_group")
-MANAGE = "Manage/Design "
 
 # REDCap's exact wording for these is not known (api_183 is only known by its code).
 IN_A_DAG = (

@@ -196,6 +196,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+MANAGE = "Manage/Design "  # the action of every entry REDCap logs as a MANAGE event
+
+
 def now() -> str:
     """REDCap's clock: the server's local time, to the second."""
     return datetime.now().strftime(TIME_FORMAT)

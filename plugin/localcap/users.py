@@ -25,8 +25,11 @@ ignored, so an export imports back unchanged. A user added this way has rights b
 (one JSON object per user), and a token's owner without a row there has every right. Rights are
 stored and exported, not enforced. Delete Users (``action=delete``, ``users[]``) takes users out
 of the project with their rights, DAG and tokens. Both check everything first: one bad row or name
-and nothing is stored. REDCap's wording of these refusals is not known; the texts here say what
-was wrong.
+and nothing is stored. An import's refusals of a missing username, an unknown DAG or form and a
+bad form right are REDCap's own (its ``API/user/import.php`` and ``English.ini``, as published in
+REDCap 7.1.2's source); REDCap checks no other right's value, so those refusals, and a delete's,
+are localcap's. Export and import are logged as REDCap logs them; a delete's log text is not
+known, so a delete is not logged.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from plugin.localcap.errors import ApiError
 from plugin.localcap.import_data import read_rows
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import MANAGE, Database
 
 PROFILE = ("username", "email", "firstname", "lastname", "expiration")
 GROUP = ("data_access_group", "data_access_group_id")
@@ -84,15 +87,26 @@ NO_ACCESS = 0
 RIGHT_VALUES = {"user_rights": (0, 1, 2), "lock_records": (0, 1, 2)}
 FORM_RIGHT_VALUES = (0, 1, 2, 3)
 
-USERNAME_MISSING = "Row {row}: username is missing or blank."
+# REDCap's own refusals (API/user/import.php with English.ini's api_111, api_113 to api_119).
+USERNAME_MISSING = "The username is missing for user #{row} in the list of users provided."
+UNKNOWN_GROUP = (
+    'data_access_group "{name}" is not a valid unique Data Access Group name for this project.'
+)
+UNKNOWN_FORM = (
+    'The form named "{form}" is incorrect for the user "{user}". The form does not exist in '
+    "this project."
+)
+BAD_FORM_RIGHT = (
+    'The form named "{form}" with value "{value}" is not a valid form-level rights value. It '
+    "must be 0, 1, 2 or 3."
+)
+# localcap's own, where REDCap's import checks nothing of the kind.
 BAD_RIGHT = "Row {row}: {key} is '{value}'; it must be one of {allowed}."
 BAD_EXPIRATION = "Row {row}: expiration '{value}' is not a date as YYYY-MM-DD (or blank for none)."
-UNKNOWN_GROUP = (
-    "Row {row}: the data_access_group '{name}' is not the unique group name of a DAG of this "
-    "project; leave it blank for no DAG."
-)
 BAD_FORM_LIST = "Row {row}: {key} must list form:right pairs joined by commas, not '{value}'."
-UNKNOWN_FORM = "Row {row}: {key} names '{form}', which is not a form of this project."
+# What REDCap logs (API/user/export.php and import.php); a refused import logs nothing.
+EXPORT_LOGGED = "Export users (API)"
+IMPORT_LOGGED = "Import users (API)"
 USERS_NOT_ARRAY = (
     "Incorrect format for 'users' parameter. It must be passed as an array, even if it only "
     "contains a single username."
@@ -171,8 +185,12 @@ def export_users(db: Database, project: Project, params: Params, username: str) 
     rows = user_rows(db, project)
     if params.format == "json":
         body = "[" + ",".join(answers.php_json(row) for row in rows) + "]"
-        return answers.Answer(body, answers.JSON_TYPE)
-    return answers.table([_flat(row) for row in rows], params.format, USER_COLUMNS, root="users")
+        answer = answers.Answer(body, answers.JSON_TYPE)
+    else:
+        flat = [_flat(row) for row in rows]
+        answer = answers.table(flat, params.format, USER_COLUMNS, root="users")
+    db.log(project.project_id, username, "manage", MANAGE, EXPORT_LOGGED)
+    return answer
 
 
 def _level(value: str, allowed: tuple[int, ...]) -> int | None:
@@ -211,7 +229,9 @@ def _text(value: object) -> str:
     return "" if value is None or value is False else str(value)
 
 
-def _changes(row: dict[str, str], number: int, project: Project) -> tuple[Rights, list[str]]:
+def _changes(
+    row: dict[str, str], number: int, user: str, project: Project
+) -> tuple[Rights, list[str]]:
     """What one row sets, and what is wrong with it."""
     changes: Rights = {}
     problems: list[str] = []
@@ -245,12 +265,9 @@ def _changes(row: dict[str, str], number: int, project: Project) -> tuple[Rights
         for form, right in pairs.items():
             level = _level(right, FORM_RIGHT_VALUES)
             if form not in forms:
-                problems.append(UNKNOWN_FORM.format(row=number, key=key, form=form))
+                problems.append(UNKNOWN_FORM.format(form=form, user=user))
             elif level is None:
-                options = ", ".join(map(str, FORM_RIGHT_VALUES))
-                problems.append(
-                    BAD_RIGHT.format(row=number, key=f"{key} {form}", value=right, allowed=options)
-                )
+                problems.append(BAD_FORM_RIGHT.format(form=form, value=right))
             else:
                 given[form] = level
         # A form left out of the list has no access (redcapAPI's tests against a real REDCap).
@@ -279,12 +296,14 @@ def import_users(db: Database, project: Project, params: Params, username: str) 
     for number, row in enumerate(rows, start=1):
         user = row.get("username", "").strip()
         if not user:
+            # REDCap reports the missing name and checks nothing else of that row
             problems.append(USERNAME_MISSING.format(row=number))
-        changes, wrong = _changes(row, number, project)
-        problems.extend(wrong)
+            continue
         group = row.get("data_access_group")
         if group is not None and group.strip() and group.strip() not in dags:
-            problems.append(UNKNOWN_GROUP.format(row=number, name=group.strip()))
+            problems.append(UNKNOWN_GROUP.format(name=group.strip()))
+        changes, wrong = _changes(row, number, user, project)
+        problems.extend(wrong)
         planned.append((user, changes, None if group is None else group.strip()))
     if problems:
         raise ApiError("\n".join(problems))
@@ -308,6 +327,7 @@ def import_users(db: Database, project: Project, params: Params, username: str) 
                         "INSERT INTO user_dags (project_id, username, group_id) VALUES (?, ?, ?)",
                         (pid, user, dags[group].group_id),
                     )
+        db.log(pid, username, "manage", MANAGE, IMPORT_LOGGED)
     return answers.number(len(rows), params.return_format)
 
 

@@ -294,14 +294,27 @@ def test_an_imported_users_dag(simple: Project) -> None:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"username": ""}, "Row 2: username is missing or blank"),
+        # REDCap's own texts (API/user/import.php, English.ini api_111 and api_113 to api_119)
+        ({"username": ""}, "The username is missing for user #2 in the list of users provided"),
         ({"username": "x", "design": 5}, "Row 2: design is '5'; it must be one of 0, 1"),
         ({"username": "x", "lock_records": 3}, "lock_records is '3'; it must be one of 0, 1, 2"),
         ({"username": "x", "data_export": "full"}, "data_export is 'full'"),
-        ({"username": "x", "forms": {"demographics": 4}}, "forms demographics is '4'"),
-        ({"username": "x", "forms": {"nope": 1}}, "forms names 'nope', which is not a form"),
+        (
+            {"username": "x", "forms": {"demographics": 4}},
+            'The form named "demographics" with value "4" is not a valid form-level rights '
+            "value. It must be 0, 1, 2 or 3.",
+        ),
+        (
+            {"username": "x", "forms": {"nope": 1}},
+            'The form named "nope" is incorrect for the user "x". The form does not exist in '
+            "this project.",
+        ),
         ({"username": "x", "expiration": "12/31/2030"}, "expiration '12/31/2030' is not a date"),
-        ({"username": "x", "data_access_group": "no_dag"}, "data_access_group 'no_dag' is not"),
+        (
+            {"username": "x", "data_access_group": "no_dag"},
+            'data_access_group "no_dag" is not a valid unique Data Access Group name for this '
+            "project.",
+        ),
     ],
 )
 def test_a_refused_user_import_stores_nothing(
@@ -390,3 +403,23 @@ def test_user_dag_mapping_with_data_imports_whatever_the_action(
     assert answer.status_code == 200, answer.text
     assert answer.text == "1"
     assert users_by_name(simple)[OWNER]["data_access_group"] == "test_dag"
+
+
+def manage_entries(project: Project) -> list[str]:
+    """The details of the project's Manage/Design log entries, oldest first."""
+    entries = project.export_logging(log_type="manage")
+    return [entry["details"] for entry in reversed(entries) if entry["details"] != LOG_EXPORT]
+
+
+LOG_EXPORT = "Export Logging (API)"
+
+
+def test_user_exports_and_imports_are_logged_as_redcap_logs_them(simple: Project) -> None:
+    """REDCap's API/user/export.php and import.php log these texts; a refused import, which
+    stops before it, logs nothing."""
+    before = manage_entries(simple)
+    simple.export_users()
+    simple.import_users([{"username": NEW_USER, "design": 1}])
+    with pytest.raises(RedcapError):
+        simple.import_users([{"username": ""}])
+    assert manage_entries(simple)[len(before) :] == ["Export users (API)", "Import users (API)"]
