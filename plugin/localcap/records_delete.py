@@ -163,14 +163,8 @@ def delete_records(db: Database, project: Project, params: Params, username: str
             if scope.whole:
                 _forget(db, project, record)
                 details = f"{project.record_id} = '{record}'"
-                db.log(
-                    pid,
-                    username,
-                    "record_delete",
-                    record_action("delete", record),
-                    details,
-                    record,
-                )
+                action = record_action("delete", record, event=_arm_event(project, params))
+                db.log(pid, username, "record_delete", action, details, record)
             else:
                 details = _details(project, scope)
                 event = ""
@@ -180,6 +174,17 @@ def delete_records(db: Database, project: Project, params: Params, username: str
                 action = record_action("update", record, event=event)
                 db.log(pid, username, "record_edit", action, details, record)
     return answers.number(count, params.return_format)
+
+
+def _arm_event(project: Project, params: Params) -> str:
+    """The event a whole-record delete's entry names: with ``arm`` in a project of several arms,
+    the arm's first event, which REDCap's API/record/delete.php sets "for logging only" so that
+    the entry denotes the arm; otherwise none (logEvent then has no event)."""
+    arm = params.text("arm").strip()
+    if not arm or len(project.arms) < 2:
+        return ""
+    first = next(event for event in project.events if event.arm_num == int(arm))
+    return project.event_label(first)
 
 
 def _forget(db: Database, project: Project, record: str) -> None:

@@ -272,6 +272,15 @@ def test_longitudinal_record_delete_is_still_a_delete_of_the_record(long: Projec
     assert (entry["action"], entry["record"]) == ("Delete record (API) 2", "2")
 
 
+def test_a_delete_in_one_arm_names_the_arms_first_event(long: Project) -> None:
+    """REDCap's API/record/delete.php sets the arm's first event "for logging only" when ``arm``
+    is sent to a project of several arms, so the entry denotes the arm (REDCap 7.1.2's source)."""
+    long.delete_records(["2"], arm="2")
+    entry = long.export_logging(log_type="record_delete")[0]
+    assert entry["action"] == "Delete record (API) 2 (Enrollment (Arm 2: Drug B))"
+    assert entry["record"] == "2"
+
+
 def test_a_refused_longitudinal_import_logs_nothing(long: Project) -> None:
     before = long.export_logging(log_type="record")
     data = long.export_records(records=["1"], events=["visit_1_arm_1"], fields=["vld1"])
