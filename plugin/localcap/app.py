@@ -80,7 +80,7 @@ from plugin.localcap.surveys import (
     export_return_code,
     export_survey_link,
 )
-from plugin.localcap.users import delete_users, export_users, import_users
+from plugin.localcap.users import delete_users, export_users, import_users, require_right
 
 SUPER_TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -189,6 +189,7 @@ def dispatch(db: Database, params: Params) -> answers.Answer | StreamedAnswer:
         raise ApiError(BAD_CONTENT)
     if content == "version":
         if caller.project_id is not None:
+            require_right(db, caller.project_id, caller.username, "export")
             # API/version/export.php logs the export to the token's project before answering
             db.log(caller.project_id, caller.username, "manage", MANAGE, VERSION_EXPORT)
         return version()
@@ -197,6 +198,7 @@ def dispatch(db: Database, params: Params) -> answers.Answer | StreamedAnswer:
         if content == "project" and action == "import":
             return create_from_request(db, params, caller)
         raise ApiError(NO_PERMISSION, 403)
+    require_right(db, caller.project_id, caller.username, action)
     project = load_project(db, caller.project_id)
     if content == "generateNextRecordName":
         return next_name(db, project)

@@ -16,20 +16,22 @@ its user structure and REDCap's 16.0.0 change log); REDCap 15, which localcap fo
 
 Import Users (§2.9) adds users or changes their rights; the answer is the number of rows. What a
 row leaves out keeps its value for a user already in the project and is "no access" (``0``) for a
-new one (redcapAPI's integration tests against a real REDCap); a ``forms`` or ``forms_export``
-sent gives every form it leaves out ``0``, and ``data_export`` without ``forms_export`` sets every
-form's export right, as REDCap 15 kept the old single right. ``email``, ``firstname``,
-``lastname`` and ``data_access_group_id`` belong to the account or are derived: they are read and
-ignored, so an export imports back unchanged. A user added this way has rights but no API token
-(REDCap's import creates rights, not tokens); localcap keeps imported rights in ``user_rights``
-(one JSON object per user), and a token's owner without a row there has every right. Rights are
-stored and exported, not enforced. Delete Users (``action=delete``, ``users[]``) takes users out
+new one (redcapAPI's integration tests against a real REDCap); a ``forms`` or ``forms_export`` sent
+gives every form it leaves out ``0``, and ``data_export`` without ``forms_export`` sets every
+form's export right, as REDCap 15 kept the old single right. ``email``, ``firstname``, ``lastname``
+and ``data_access_group_id`` belong to the account or are derived: they are read and ignored, so an
+export imports back unchanged. A user added this way has rights but no API token (REDCap's import
+creates rights, not tokens); localcap keeps imported rights in ``user_rights`` (one JSON object per
+user), and a token's owner without a row there has every right. Of the rights, those REDCap's
+``API/index.php`` checks before any content are enforced (``api_export`` for an export,
+``api_import`` for an import, ``record_delete`` for a delete, each refused with its 403 message);
+the others are stored and exported. Delete Users (``action=delete``, ``users[]``) takes users out
 of the project with their rights, DAG and tokens. Both check everything first: one bad row or name
-and nothing is stored. An import's refusals of a missing username, an unknown DAG or form and a
-bad form right are REDCap's own (its ``API/user/import.php`` and ``English.ini``, as published in
+and nothing is stored. An import's refusals of a missing username, an unknown DAG or form and a bad
+form right are REDCap's own (its ``API/user/import.php`` and ``English.ini``, as published in
 REDCap 7.1.2's source); REDCap checks no other right's value, so those refusals, and a delete's,
-are localcap's. Export and import are logged as REDCap logs them; a delete's log text is not
-known, so a delete is not logged.
+are localcap's. Export and import are logged as REDCap logs them; a delete's log text is not known,
+so a delete is not logged.
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ USERS_NOT_ARRAY = (
     "Incorrect format for 'users' parameter. It must be passed as an array, even if it only "
     "contains a single username."
 )
+# API/index.php refuses a call whose action the caller's rights do not allow (403).
+ACTION_RIGHTS = {
+    "export": ("api_export", "You do not have API Export privileges"),
+    "import": ("api_import", "You do not have API Import/Update privileges"),
+    "delete": ("record_delete", "You do not have Delete Record privileges"),
+}
 USERS_EMPTY = "The 'users' parameter is missing or empty: list at least one username."
 UNKNOWN_USERS = "These users are not users of this project, so nothing was deleted: {names}"
 
@@ -135,6 +143,23 @@ def _rights(project: Project, level: int) -> Rights:
     rights["forms"] = dict(forms)
     rights["forms_export"] = dict(forms)
     return rights
+
+
+def require_right(db: Database, project_id: int, username: str, action: str) -> None:
+    """Refuse (403) a call whose ``action`` the caller's stored rights do not allow, as REDCap's
+    ``API/index.php`` refuses it before any content is read: an export needs ``api_export``, an
+    import ``api_import`` and a delete (of anything) ``record_delete``. A token's owner with no
+    rights stored has every right."""
+    needed = ACTION_RIGHTS.get(action)
+    if needed is None:
+        return
+    stored = db.rows(
+        "SELECT rights FROM user_rights WHERE project_id = ? AND username = ?",
+        (project_id, username),
+    )
+    right, refusal = needed
+    if stored and json.loads(stored[0]["rights"]).get(right) != 1:
+        raise ApiError(refusal, 403)
 
 
 def users_rights(db: Database, project: Project) -> dict[str, Rights]:

@@ -423,3 +423,41 @@ def test_user_exports_and_imports_are_logged_as_redcap_logs_them(simple: Project
     with pytest.raises(RedcapError):
         simple.import_users([{"username": ""}])
     assert manage_entries(simple)[len(before) :] == ["Export users (API)", "Import users (API)"]
+
+
+@pytest.mark.parametrize(
+    ("right", "call", "refusal"),
+    [
+        ("api_export", lambda p: p.export_records(), "You do not have API Export privileges"),
+        ("api_export", lambda p: p.export_version(), "You do not have API Export privileges"),
+        (
+            "api_import",
+            lambda p: p.import_records([{"record_id": "9"}]),
+            "You do not have API Import/Update privileges",
+        ),
+        (
+            "record_delete",
+            lambda p: p.delete_records(["9"]),
+            "You do not have Delete Record privileges",
+        ),
+    ],
+)
+def test_api_rights_are_checked_before_the_call_as_redcap_checks_them(
+    server: RunningServer, database: str, simple: Project, right, call, refusal
+) -> None:
+    """REDCap's API/index.php refuses an export without api_export, an import without api_import
+    and a delete without record_delete, each with 403 and its own words, before any content."""
+    add_user(database, simple)
+    second = Project(server.url, SECOND_TOKEN)
+    simple.import_records([{"record_id": "9"}])
+    call(second)  # a token's owner with no rights stored has every right
+    simple.import_records([{"record_id": "9"}])
+    simple.import_users([{"username": "second_user", right: 0}])
+    before = simple.export_records()
+    response = post(server, token=SECOND_TOKEN, content="version")
+    assert response.status_code == (403 if right == "api_export" else 200)
+    with pytest.raises(RedcapError, match=refusal):
+        call(second)
+    assert simple.export_records() == before
+    simple.import_users([{"username": "second_user", right: 1}])
+    call(second)
