@@ -146,11 +146,15 @@ def _structure(
 ) -> dict[str, Any] | None:
     """The project's arms, events and repeating settings as the format's ``structure`` states
     them, or None for a classic project that repeats nothing."""
-    repeats = [
-        {"event": event if project.longitudinal else "", "form": form, "custom_label": label}
-        for event, form, label in project.repeating_forms
-        if form in forms
-    ]
+    repeats: list[dict[str, str]] = []
+    for on_event, form, label in project.repeating_forms:
+        if form not in forms:
+            continue
+        repeat = {"event": on_event} if project.longitudinal else {}
+        repeat["form"] = form
+        if label:
+            repeat["custom_label"] = label
+        repeats.append(repeat)
     if project.longitudinal:
         repeats += [{"event": name} for name in project.repeating_events]
     if not project.longitudinal:
@@ -170,18 +174,20 @@ def _structure(
             )
         taken.add(unique)
         offset_min, offset_max = event["offsets"]
-        events.append(
-            {
-                "unique_name": unique,
-                "label": label,
-                "arm": event["arm"],
-                "day_offset": whole_days(event["day_offset"]),
-                "offset_min": whole_days(offset_min),
-                "offset_max": whole_days(offset_max),
-                "custom_label": event["custom_label"],
-                "forms": [form for form in event["forms"] if form in forms],
-            }
-        )
+        stated: dict[str, Any] = {
+            "unique_name": unique,
+            "label": label,
+            "arm": event["arm"],
+            "day_offset": whole_days(event["day_offset"]),
+        }
+        # what the format defaults (no window, no custom label) is left out, for readers
+        if whole_days(offset_min) or whole_days(offset_max):
+            stated["offset_min"] = whole_days(offset_min)
+            stated["offset_max"] = whole_days(offset_max)
+        if event["custom_label"]:
+            stated["custom_label"] = event["custom_label"]
+        stated["forms"] = [form for form in event["forms"] if form in forms]
+        events.append(stated)
     return {
         "arms": [{"number": number, "name": name} for number, name in arms.items()],
         "events": events,

@@ -133,9 +133,7 @@ def test_a_classic_repeating_form_and_missing_codes_are_kept():
         "form": "demographics",
         "date_field": "dob",
     }
-    assert result.data["structure"] == {
-        "repeating": [{"event": "", "form": "demographics", "custom_label": ""}]
-    }
+    assert result.data["structure"] == {"repeating": [{"form": "demographics"}]}
     assert result.data["missing_codes"] == [
         {"code": "NA", "label": "Not applicable", "meaning": "not_applicable"},
         {"code": "UNK", "label": "Unknown", "meaning": "dont_know"},
