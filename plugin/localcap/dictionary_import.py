@@ -2,12 +2,12 @@
 
 REDCap maps each row's values by position onto its 18 columns (§4.1), fixes what it can with a
 warning (name case and characters, flags other than ``y``, unknown alignments, a non-text record
-ID) and refuses the rest with every problem listed. The import replaces the dictionary: fields
-left out are deleted with their data, and every form gets its ``_complete`` field again. A field
-that leaves the dictionary, or stops being a file field, loses the documents it held, as
-REDCap's record delete marks deleted the edocs of the data it deletes; a field whose type
-changes keeps its stored values.
-Production projects refuse it.
+ID) and refuses the rest with every problem listed. The import replaces the dictionary, and every
+form gets its ``_complete`` field again. Like REDCap's ``MetaData::save_metadata``, which deletes
+and rewrites only the metadata, it keeps the data: a field left out keeps its stored values, unseen
+by exports, and shows them again when a dictionary brings it back; a field that stops being a file
+field keeps its values (document ids) and its documents. A dropped form loses its event
+designations, as in REDCap, and its repeating and survey settings. Production projects refuse it.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from instruments.naming import CHOICE_CODE_PATTERN, RESERVED_FIELD_NAMES, comple
 from instruments.validation_types import LEGACY_NAMES, VALIDATION_TYPES
 from plugin.localcap import answers
 from plugin.localcap.errors import PRODUCTION_METADATA, ApiError
-from plugin.localcap.files import forget_held
 from plugin.localcap.import_data import read_rows
 from plugin.localcap.import_values import DATE_ORDERS, check_value
 from plugin.localcap.params import Params
 from plugin.localcap.project import Field, Project
-from plugin.localcap.storage import Database
+from plugin.localcap.storage import MANAGE, Database
 
 FIELD_TYPES = frozenset(
     "text notes radio dropdown calc file checkbox yesno truefalse descriptive slider sql".split()
@@ -244,21 +243,15 @@ def _form_label(name: str) -> str:
 def replace_dictionary(
     db: Database, project: Project, rows: list[dict[str, str]], username: str
 ) -> None:
-    """Write ``rows`` as the project's whole dictionary, dropping the data of fields and forms
-    that are no longer in it and the documents of fields that are no longer file fields, and
-    log the upload."""
+    """Write ``rows`` as the project's whole dictionary, dropping the settings of forms that are
+    no longer in it but no data, and log the upload."""
     pid = project.project_id
     forms = list(dict.fromkeys(row["form_name"] for row in rows))
     labels = {form.name: form.label for form in project.forms}
-    kept = {row["field_name"] for row in rows} | {complete_field(form) for form in forms}
     dropped_forms = [form.name for form in project.forms if form.name not in forms]
-    dropped = [name for name in project.field_map if name not in kept]
-    files = {row["field_name"] for row in rows if row["field_type"] == "file"}
-    unfiled = [item.name for item in project.fields if item.name not in files]
     columns = ", ".join(API_COLUMNS)
     marks = ", ".join("?" for _ in API_COLUMNS)
     with db.transaction():
-        forget_held(db, project, fields=unfiled)
         db.execute("DELETE FROM metadata WHERE project_id = ?", (pid,))
         db.executemany(
             f"INSERT INTO metadata (project_id, position, {columns}) VALUES (?, ?, {marks})",
@@ -280,11 +273,7 @@ def replace_dictionary(
                 f"DELETE FROM {table} WHERE project_id = ? AND form_name = ?",
                 [(pid, form) for form in dropped_forms],
             )
-        db.executemany(
-            "DELETE FROM data WHERE project_id = ? AND field_name = ?",
-            [(pid, name) for name in dropped],
-        )
-        db.log(pid, username, "manage", "Manage/Design ", "Upload data dictionary (API)")
+        db.log(pid, username, "manage", MANAGE, "Upload data dictionary (API)")
 
 
 def import_metadata(

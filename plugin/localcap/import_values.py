@@ -15,6 +15,7 @@ warning in REDCap's import, so it passes, unless the field carries ``@FORCE-MINM
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -85,15 +86,29 @@ def check_value(item: Field, value: str, date_order: str) -> tuple[str, str | No
 
 
 def _slider(item: Field, value: str) -> tuple[str, str | None]:
-    """A slider takes an integer within its min and max (0 and 100 when unset). The refusal's
-    wording is localcap's: REDCap's own for a slider value was not found in its language file or
-    import code."""
+    """A slider takes an integer within its min and max (0 and 100 when unset), a hard limit.
+
+    REDCap checks a slider as an integer field with hard bounds (``MetaData::getFields2`` and
+    ``Records::saveData``, REDCap 7.1.2's source, whose sliders always ran 0 to 100): the format
+    first, with the generic message, then the bounds, whose message replaces it for a number out
+    of range (``data_import_tool_223``/``225``)."""
     low = item.row.get("text_validation_min") or "0"
     high = item.row.get("text_validation_max") or "100"
-    if _INTEGER.match(value) and _INTEGER.match(low) and _INTEGER.match(high):
-        if int(low) <= int(value) <= int(high):
-            return value, None
-    return value, f"The value of {item.name} must be an integer between {low} and {high}."
+    problem = None if _INTEGER.match(value) else GENERIC
+    number = _number(value)
+    if number is not None and _INTEGER.match(low) and number < int(low):
+        problem = f"{item.name} should not be less than the field minimum ({low})"
+    elif number is not None and _INTEGER.match(high) and number > int(high):
+        problem = f"{item.name} should not be greater than the field maximum ({high})"
+    return value, problem
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _written(field: str, kind: ValidationType, value: str, order: str) -> tuple[str, str | None]:

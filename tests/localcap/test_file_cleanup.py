@@ -4,10 +4,11 @@ REDCap never serves a document again once the data that held it is deleted: its 
 and its erase-all-data script set ``delete_date`` on the file fields' rows of
 ``redcap_edocs_metadata`` (REDCap's ``Records`` class, ``ProjectGeneral/erase_project_data.php``).
 localcap does the same wherever it deletes file field data: deleting events or arms (development
-only, redcap-api.md §2.6), an arm or event import with ``override=1``, and a dictionary import
-that drops a file field or changes its type (§2.4, §4.4). Afterwards the document is gone from
-the ``documents`` table and a file export answers REDCap's error (``API/file/export.php``, §2.8);
-a refused request deletes nothing.
+only, redcap-api.md §2.6) and an arm or event import with ``override=1``. Afterwards the document
+is gone from the ``documents`` table and a file export answers REDCap's error
+(``API/file/export.php``, §2.8); a refused request deletes nothing. A dictionary import deletes
+no data (REDCap's ``MetaData::save_metadata`` rewrites only the metadata), so a file field it
+drops or retypes keeps its values and documents, served again once it is a file field again.
 """
 
 from __future__ import annotations
@@ -79,29 +80,36 @@ def test_an_event_override_forgets_every_document_unless_refused(
     assert names(database, doctest) == []
 
 
-def test_a_dictionary_without_the_file_field_forgets_its_documents(
+def test_a_dictionary_without_the_file_field_keeps_its_documents(
     server: RunningServer, doctest: Project, database: str
 ) -> None:
     rows = doctest.export_metadata()
     kept = [row for row in rows if row["field_name"] != "upload_field"]
-    with pytest.raises(RedcapError, match="not a valid field type"):
-        doctest.import_metadata([*kept, {**rows[1], "field_name": "odd", "field_type": "odd"}])
-    assert names(database, doctest) == [KEPT]
     doctest.import_metadata(kept)
-    assert names(database, doctest) == []
+    assert names(database, doctest) == [KEPT]
     assert export(server, doctest, "event_1_arm_1") == xml_error(NOT_A_FILE_FIELD)
+    doctest.import_metadata(rows)
+    again = Project(doctest.url, doctest.token)  # PyCap keeps the field types it read
+    assert again.export_file("1", "upload_field", event="event_1_arm_1")[0] == b"test upload\n"
 
 
-def test_a_file_field_made_text_forgets_its_documents(
+def test_a_file_field_made_text_keeps_its_value_and_document(
     server: RunningServer, doctest: Project, database: str
 ) -> None:
-    rows = [
+    rows = doctest.export_metadata()
+    as_text = [
         {**row, "field_type": "text"} if row["field_name"] == "upload_field" else row
-        for row in doctest.export_metadata()
+        for row in rows
     ]
-    doctest.import_metadata(rows)
-    assert names(database, doctest) == []
+    doctest.import_metadata(as_text)
+    assert names(database, doctest) == [KEPT]
     assert export(server, doctest, "event_1_arm_1") == xml_error(NOT_A_FILE_FIELD)
+    texts = doctest.export_records(records=["1"], fields=["upload_field"], events=["event_1_arm_1"])
+    # the stored value, which a file field's export shows as the document's name
+    assert [row["upload_field"].isdigit() for row in texts] == [True]
+    doctest.import_metadata(rows)
+    again = Project(doctest.url, doctest.token)  # PyCap keeps the field types it read
+    assert again.export_file("1", "upload_field", event="event_1_arm_1")[0] == b"test upload\n"
 
 
 def test_a_dictionary_that_keeps_the_file_field_keeps_its_documents(

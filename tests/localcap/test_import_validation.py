@@ -281,21 +281,39 @@ def test_one_bad_value_stores_nothing_of_the_import(typed: Project) -> None:
     assert _stored(typed, "kept", "v_zipcode") == "37232"
 
 
+LESS = "{field} should not be less than the field minimum ({low})"
+MORE = "{field} should not be greater than the field maximum ({high})"
+FORMAT = (
+    "The value you provided could not be validated because it does not follow the expected "
+    "format. Please try again."
+)
+
+
 @pytest.mark.parametrize(
     ("field", "refused", "edges", "low", "high"),
     [
-        ("scale", ["101", "-1", "50.5", "half"], ["0", "100"], "0", "100"),
-        ("narrow", ["6", "-3"], ["-2", "5"], "-2", "5"),
+        (
+            "scale",
+            {"101": MORE, "-1": LESS, "50.5": FORMAT, "half": FORMAT, "100.5": MORE},
+            ["0", "100"],
+            "0",
+            "100",
+        ),
+        ("narrow", {"6": MORE, "-3": LESS}, ["-2", "5"], "-2", "5"),
     ],
 )
 def test_a_slider_takes_only_an_integer_in_its_range(
-    typed: Project, field: str, refused: list[str], edges: list[str], low: str, high: str
+    typed: Project, field: str, refused: dict[str, str], edges: list[str], low: str, high: str
 ) -> None:
-    # localcap's own wording: REDCap's message for a slider value was not found
-    message = f"The value of {field} must be an integer between {low} and {high}."
-    rows = [{"record_id": f"{field}_{n}", field: value} for n, value in enumerate(refused)]
+    """REDCap checks a slider as an integer with hard bounds: the generic format message, then
+    data_import_tool_223/225 for a number out of range, which replaces it (Records::saveData and
+    English.ini, REDCap 7.1.2's source)."""
+    values = list(refused)
+    rows = [{"record_id": f"{field}_{n}", field: value} for n, value in enumerate(values)]
     assert _refusal(typed, rows) == [
-        f'"{row["record_id"]}","{field}","{row[field]}","{message}"' for row in rows
+        f'"{row["record_id"]}","{field}","{row[field]}",'
+        f'"{refused[row[field]].format(field=field, low=low, high=high)}"'
+        for row in rows
     ]
     assert typed.export_records(records=[row["record_id"] for row in rows]) == []
     kept = [{"record_id": f"{field}_edge_{value}", field: value} for value in edges]

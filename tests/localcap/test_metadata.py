@@ -138,11 +138,19 @@ def test_import_metadata_replaces_the_dictionary(simple: Project) -> None:
     assert simple.export_metadata() == original
 
 
-def test_import_metadata_deletes_data_of_removed_fields(simple: Project) -> None:
+def test_import_metadata_keeps_the_data_of_removed_fields(simple: Project) -> None:
+    """REDCap's MetaData::save_metadata deletes and rewrites only the metadata: a field left out
+    of a dictionary keeps its values, unseen, and shows them again when it comes back."""
     original = simple.export_metadata()
+    names = {record["record_id"]: record["last_name"] for record in simple.export_records()}
+    assert set(names.values()) != {""}
     simple.import_metadata([row for row in original if row["field_name"] != "last_name"])
+    # a new PyCap project reads the dictionary afresh (PyCap keeps the field names it read)
+    without = Project(simple.url, simple.token).export_records()
+    assert without and all("last_name" not in record for record in without)
     simple.import_metadata(original)
-    assert {record["last_name"] for record in simple.export_records()} == {""}
+    again = Project(simple.url, simple.token).export_records()
+    assert {r["record_id"]: r["last_name"] for r in again} == names
 
 
 def test_import_metadata_csv_and_dataframe(simple: Project) -> None:
