@@ -66,8 +66,9 @@ def waves_from_logic(names: list[str], where: str, warnings: list[str]) -> dict[
     if others:
         warnings.append(
             f"{where} the logic names events {_listed(others)}, which are not in arm {ARM} or "
-            f"whose names no event label gives back; the instrument format holds arm {ARM} only, "
-            "so the logic that names them does not validate until it is changed"
+            f"whose names no event label gives back; a data dictionary says nothing else of "
+            "them, so the logic that names them does not validate until /structure states them: "
+            "import the project's XML instead, which holds every arm and event"
         )
     if not kept:
         return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from instruments.model import Instrument, Structure
+from instruments.model import Instrument, Structure, StructureEvent
 from instruments.problems import ErrorCode, Problem, problem
 from instruments.waves import ARM, unique_event_names, wave_forms
 
@@ -92,14 +92,12 @@ def structure_problems(instruments: list[Instrument]) -> list[Problem]:
         if instrument.structure is None:
             continue
         stated: list[tuple[str, Any, str, Row]] = [
-            ("arm", row["arm_num"], arm.pointer, row)
-            for arm, row in zip(instrument.structure.arms, _arms(instrument), strict=True)
+            ("arm", arm.number, arm.pointer, {"arm_num": arm.number, "name": arm.name})
+            for arm in instrument.structure.arms
         ]
         stated += [
-            ("event", row["unique_event_name"], event.pointer, row)
-            for event, (row, _) in zip(
-                instrument.structure.events, _events(instrument), strict=True
-            )
+            ("event", event.unique_name, event.pointer, _event_row(event))
+            for event in instrument.structure.events
         ]
         stated += [
             ("repeating event", repeat.event, repeat.pointer, {"custom_label": repeat.custom_label})
@@ -151,7 +149,7 @@ def _events(instrument: Instrument) -> list[tuple[Row, list[str]]]:
     ]
 
 
-def _event_row(event: Any) -> Row:
+def _event_row(event: StructureEvent) -> Row:
     return {
         "event_name": event.label,
         "arm_num": event.arm,

@@ -180,8 +180,9 @@ def test_an_event_of_another_arm_is_named_in_a_warning_and_still_refused():
     assert "waves" not in imported.data
     assert imported.warnings == [
         "[<memory>] the logic names events [enrollment_arm_2], which are not in arm 1 or whose "
-        "names no event label gives back; the instrument format holds arm 1 only, so the logic "
-        "that names them does not validate until it is changed"
+        "names no event label gives back; a data dictionary says nothing else of them, so the "
+        "logic that names them does not validate until /structure states them: import the "
+        "project's XML instead, which holds every arm and event"
     ]
     errors = load_instrument(imported.data).errors
     assert [(p.code.code, p.pointer) for p in errors] == [
