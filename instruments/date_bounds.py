@@ -7,6 +7,11 @@ min/max are normalised to Y-M-D"). :func:`ymd_bound` is that rewrite for one bou
 dictionary import; :func:`store_bounds` is the loader's stage that applies it to an instrument, so
 that every output (the compiled dictionary, a deploy, the checks, simulated answers) sees the bound
 as REDCap stores it.
+
+REDCap 7.1.2's published source (``MetaData::error_checking``) rewrites only bounds written with
+slashes, in the upload's M/D/Y or D/M/Y order, and leaves a dashed one unchanged and unchecked.
+This module follows redcap-api.md §4.4, the project's notes on the REDCap it targets (15.x),
+which may differ from 7.1.2 here.
 """
 
 from __future__ import annotations
