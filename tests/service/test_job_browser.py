@@ -38,6 +38,10 @@ def test_an_analyst_cancels_a_report_from_its_page(
     browser.get(service.url + "/web/sign-in")
     browser.find_element(By.ID, "key").send_keys(key)
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    # Leaving before the signed-in page arrives could abort the sign-in and its session cookie.
+    WebDriverWait(browser, WAIT).until(
+        shown.presence_of_element_located((By.CSS_SELECTOR, "tr[data-project='Cohort C']"))
+    )
     browser.get(f"{service.url}/web/projects/{connection_id}")
     browser.find_element(By.CSS_SELECTOR, "button[aria-label='Pull Cohort C']").click()
     assert job_finishes(browser) == "done"
