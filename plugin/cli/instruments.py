@@ -93,7 +93,28 @@ def summary(instrument: Instrument) -> dict:
         "scales": [s.name for s in instrument.scales],
         "composites": [s.name for s in instrument.composites],
         "missing_codes": [m.code for m in instrument.missing_codes],
+        "structure": _structure_summary(instrument),
     }
+
+
+def _structure_summary(instrument: Instrument) -> str:
+    """The stated REDCap structure in a line: each arm's events, then what repeats where."""
+    structure = instrument.structure
+    if structure is None:
+        return "from the waves"
+    arms = [
+        f"{arm.name}: {sum(1 for e in structure.events if e.arm == arm.number)} event(s)"
+        for arm in structure.arms
+    ]
+    repeats = [
+        (f"{repeat.form} on {repeat.event}" if repeat.event else repeat.form)
+        if repeat.form
+        else f"event {repeat.event}"
+        for repeat in structure.repeating
+    ]
+    parts = [f"{len(arms)} arm(s) ({', '.join(arms)})"] if arms else []
+    parts += [f"repeating {', '.join(repeats)}"] if repeats else []
+    return "; ".join(parts) or "stated, empty"
 
 
 @instruments.command("validate")

@@ -128,6 +128,18 @@ def test_show_describes_an_instrument():
     assert result.exit_code == 0
     shown = json.loads(result.stdout)
     assert shown["id"] == "practice_readiness" and shown["waves"][0] == "baseline"
+    assert shown["structure"] == "from the waves"
+
+
+def test_show_sums_up_a_stated_structure(tmp_path):
+    xml = Path(__file__).resolve().parents[1] / "fixtures/redcap-projects/test_long_project.xml"
+    out = tmp_path / "long.json"
+    assert run("instruments", "import", str(xml), "-o", str(out)).exit_code == 0
+    shown = json.loads(run("instruments", "show", str(out), "--json").stdout)
+    assert shown["structure"] == (
+        "2 arm(s) (Drug A: 8 event(s), Drug B: 8 event(s)); "
+        "repeating baseline_data on enrollment_arm_1"
+    )
 
 
 def test_schema_is_a_valid_json_schema_that_accepts_every_shipped_instrument(tmp_path):
