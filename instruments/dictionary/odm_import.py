@@ -173,7 +173,7 @@ def _structure(
                 f"labelled '{label}', which gives the name the logic and data use"
             )
         taken.add(unique)
-        offset_min, offset_max = event["offsets"]
+        offset_min, offset_max = event["offset_min"], event["offset_max"]
         stated: dict[str, Any] = {
             "unique_name": unique,
             "label": label,

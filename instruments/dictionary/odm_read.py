@@ -100,19 +100,14 @@ def read_project_xml(text: str, *, file: str = "<memory>") -> ProjectXml:
         record_id=version.get(f"{RC}RecordIdField") or rows[0]["field_name"],
         rows=rows,
         forms=forms,
-        events=_events(version),
+        events=read_events(version),
         missing_data_codes=(glob.findtext(f"{RC}MissingDataCodes") or "").strip(),
     )
-    for repeat in glob.iter(f"{RC}RepeatingEvent"):
-        project.repeating_events.append(_attr(repeat, "UniqueEventName"))
-    for repeat in glob.iter(f"{RC}RepeatingInstrument"):
-        project.repeating_forms.append(
-            (
-                _attr(repeat, "UniqueEventName"),
-                _attr(repeat, "RepeatInstrument"),
-                _attr(repeat, "CustomLabel"),
-            )
-        )
+    for event, form, label in read_repeating(glob):
+        if form:
+            project.repeating_forms.append((event, form, label))
+        else:
+            project.repeating_events.append(event)
     for survey in glob.iter(f"{RC}Surveys"):
         if survey.get("survey_enabled", "1") == "1":
             project.surveys[survey.get("form_name", "")] = Survey(
@@ -232,27 +227,49 @@ def _choices(code_list: ET.Element) -> str:
     return " | ".join(pairs)
 
 
-def _events(version: ET.Element) -> list[dict[str, Any]]:
+def read_events(version: ET.Element) -> list[dict[str, Any]]:
+    """The events of a MetaDataVersion in the file's order (its StudyEventRefs, else its
+    definitions): each one's arm and arm name, label, unique name, day offset and window, custom
+    label and forms."""
     order = [ref.get("StudyEventOID", "") for ref in version.iter(f"{ODM}StudyEventRef")]
     defs = {event.get("OID", ""): event for event in version.findall(f"{ODM}StudyEventDef")}
     events = []
-    for oid in order:
+    for oid in order or list(defs):
         event = defs.get(oid)
         if event is None:
             continue
+        arm = int(_attr(event, "ArmNum", "1") or 1)
         events.append(
             {
-                "arm": int(_attr(event, "ArmNum", "1") or 1),
-                "arm_name": _attr(event, "ArmName"),
+                "arm": arm,
+                "arm_name": _attr(event, "ArmName", f"Arm {arm}"),
                 "label": _attr(event, "EventName", event.get("Name", "")),
                 "unique": _attr(event, "UniqueEventName") or oid.removeprefix("Event."),
                 "day_offset": float(_attr(event, "DayOffset", "0") or 0),
-                "offsets": (_attr(event, "OffsetMin", "0"), _attr(event, "OffsetMax", "0")),
+                "offset_min": float(_attr(event, "OffsetMin", "0") or 0),
+                "offset_max": float(_attr(event, "OffsetMax", "0") or 0),
                 "custom_label": _attr(event, "CustomEventLabel"),
                 "forms": [_attr(ref, "FormName") for ref in event.findall(f"{ODM}FormRef")],
             }
         )
     return events
+
+
+def read_repeating(glob: ET.Element) -> list[tuple[str, str, str]]:
+    """The repeating settings of GlobalVariables as (unique event name, form, custom label):
+    repeating forms first, then repeating events, whose form is ""."""
+    settings = [
+        (
+            _attr(repeat, "UniqueEventName"),
+            _attr(repeat, "RepeatInstrument"),
+            _attr(repeat, "CustomLabel"),
+        )
+        for repeat in glob.iter(f"{RC}RepeatingInstrument")
+    ]
+    settings += [
+        (_attr(repeat, "UniqueEventName"), "", "") for repeat in glob.iter(f"{RC}RepeatingEvent")
+    ]
+    return settings
 
 
 def _other_content(root: ET.Element, glob: ET.Element) -> list[str]:

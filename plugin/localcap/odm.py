@@ -19,7 +19,12 @@ import binascii
 import xml.etree.ElementTree as ET
 
 from instruments.dictionary.choices import parse_choices
-from instruments.dictionary.odm_read import ProjectXmlError, metadata_rows
+from instruments.dictionary.odm_read import (
+    ProjectXmlError,
+    metadata_rows,
+    read_events,
+    read_repeating,
+)
 from instruments.naming import checkbox_column, complete_field
 from plugin.localcap.creation import Definition, Document, EventDefinition
 from plugin.localcap.errors import ApiError
@@ -72,16 +77,7 @@ def _read_globals(glob: ET.Element, definition: Definition) -> None:
         found = glob.find(f"{RC}{tag}")
         if found is not None:
             definition.settings[setting] = (found.text or "").strip()
-    for repeat in glob.iter(f"{RC}RepeatingInstrument"):
-        definition.repeating.append(
-            (
-                _attr(repeat, "UniqueEventName"),
-                _attr(repeat, "RepeatInstrument"),
-                _attr(repeat, "CustomLabel"),
-            )
-        )
-    for repeat in glob.iter(f"{RC}RepeatingEvent"):
-        definition.repeating.append((_attr(repeat, "UniqueEventName"), "", ""))
+    definition.repeating += read_repeating(glob)
     for group in glob.iter(f"{RC}DataAccessGroups"):
         definition.dags.append(group.get("group_name", ""))
     for survey in glob.iter(f"{RC}Surveys"):
@@ -119,25 +115,19 @@ def _read_forms(version: ET.Element, text: str, definition: Definition) -> None:
 
 
 def _read_events(version: ET.Element, definition: Definition) -> None:
-    order = [ref.get("StudyEventOID", "") for ref in version.iter(f"{ODM}StudyEventRef")]
-    defs = {event.get("OID", ""): event for event in version.findall(f"{ODM}StudyEventDef")}
     arms: dict[int, str] = {}
-    for oid in order or list(defs):
-        event = defs.get(oid)
-        if event is None:
-            continue
-        arm = int(_attr(event, "ArmNum", "1") or 1)
-        arms.setdefault(arm, _attr(event, "ArmName", f"Arm {arm}"))
+    for event in read_events(version):
+        arms.setdefault(event["arm"], event["arm_name"])
         definition.events.append(
             EventDefinition(
-                arm,
-                _attr(event, "EventName", event.get("Name", "")),
-                _attr(event, "UniqueEventName"),
-                float(_attr(event, "DayOffset", "0") or 0),
-                float(_attr(event, "OffsetMin", "0") or 0),
-                float(_attr(event, "OffsetMax", "0") or 0),
-                _attr(event, "CustomEventLabel"),
-                [_attr(ref, "FormName") for ref in event.findall(f"{ODM}FormRef")],
+                event["arm"],
+                event["label"],
+                event["unique"],
+                event["day_offset"],
+                event["offset_min"],
+                event["offset_max"],
+                event["custom_label"],
+                event["forms"],
             )
         )
     definition.arms = sorted(arms.items())
