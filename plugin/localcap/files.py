@@ -35,6 +35,7 @@ from plugin.localcap.errors import ApiError
 from plugin.localcap.params import Params
 from plugin.localcap.project import Field, Project
 from plugin.localcap.storage import Database
+from plugin.localcap.surveys import record_exists
 
 NO_FILE_SENT = "No valid file was uploaded"
 UPLOAD_PROBLEM = "There was a problem with the uploaded file"
@@ -80,7 +81,7 @@ def import_file(db: Database, project: Project, params: Params, username: str) -
     limit = upload_limit(db, project)
     if len(content) / MEGABYTE > limit:
         raise ApiError(TOO_LARGE.format(limit=limit))
-    if not _record_exists(db, project, slot.record):
+    if not record_exists(db, project, slot.record):
         raise ApiError(UPLOAD_RECORD_MISSING.format(record=slot.record))
     item = _file_field(project, slot.field)
     if item.validation == "signature":
@@ -261,15 +262,6 @@ def _file_field(project: Project, name: str) -> Field:
     if item is None or item.field_type != "file":
         raise ApiError(NOT_A_FILE_FIELD.format(field=html.escape(name)))
     return item
-
-
-def _record_exists(db: Database, project: Project, record: str) -> bool:
-    return bool(
-        db.rows(
-            "SELECT 1 FROM data WHERE project_id = ? AND record = ? LIMIT 1",
-            (project.project_id, record),
-        )
-    )
 
 
 def _record_in_event(db: Database, project: Project, slot: Slot) -> bool:

@@ -27,6 +27,7 @@ from plugin.localcap.files import forget_documents
 from plugin.localcap.params import Params
 from plugin.localcap.project import Project
 from plugin.localcap.storage import Database, record_action
+from plugin.localcap.surveys import record_exists
 
 
 @dataclass(frozen=True)
@@ -189,11 +190,7 @@ def _arm_event(project: Project, params: Params) -> str:
 
 def _forget(db: Database, project: Project, record: str) -> None:
     """A record with no data left leaves no DAG assignment or survey responses behind."""
-    left = db.rows(
-        "SELECT 1 FROM data WHERE project_id = ? AND record = ? LIMIT 1",
-        (project.project_id, record),
-    )
-    if left:
+    if record_exists(db, project, record):
         return
     for table in ("record_dags", "responses"):
         db.execute(
