@@ -188,13 +188,10 @@ def designated_forms(instrument: Instrument, frame: pd.DataFrame) -> dict[str, n
         return {f.name: everywhere if f.name == waves.form else first for f in instrument.forms}
     names = frame["wave"].to_numpy(dtype=object)
     held = wave_forms(instrument)
+    waves_by_event = unique_event_names(instrument)
     found: dict[str, np.ndarray] = {}
     for form in instrument.forms:
-        holding = [
-            wave.name
-            for unique, wave in unique_event_names(instrument).items()
-            if form.name in held[unique]
-        ]
+        holding = [wave.name for unique, wave in waves_by_event.items() if form.name in held[unique]]
         found[form.name] = np.isin(names, holding)
     return found
 
