@@ -191,7 +191,9 @@ def designated_forms(instrument: Instrument, frame: pd.DataFrame) -> dict[str, n
     waves_by_event = unique_event_names(instrument)
     found: dict[str, np.ndarray] = {}
     for form in instrument.forms:
-        holding = [wave.name for unique, wave in waves_by_event.items() if form.name in held[unique]]
+        holding = [
+            wave.name for unique, wave in waves_by_event.items() if form.name in held[unique]
+        ]
         found[form.name] = np.isin(names, holding)
     return found
 
